@@ -1,0 +1,1 @@
+"""Quart adapter for portable-endpoints."""

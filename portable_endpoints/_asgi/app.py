@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from typing import Any
+
+from portable_endpoints._types import Receive, Scope, Send
+from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.requests import Request
+from portable_endpoints.responses import PlainTextResponse, Response
+from portable_endpoints.routing import Route, RouteTable
+from portable_endpoints.websockets import WebSocket
+
+Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+def error_response(exc: HTTPException) -> Response:
+    """The bare host's error format: the detail as plain text, as Starlette's default handler does."""
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+async def run_http(route: Route, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
+    try:
+        response = await route.handle(request)
+    except HTTPException as exc:
+        response = error_response(exc)
+    if not callable(response):
+        raise TypeError(f"Endpoint {route.name!r} returned {response!r}; return a Response")
+    await response(scope, receive, send)
+
+
+def route_path(scope: Scope) -> str:
+    """The path below the app's mount point, as Starlette computes it."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if (
+        root_path
+        and path.startswith(root_path)
+        and (len(path) == len(root_path) or path[len(root_path)] == "/")
+    ):
+        return path[len(root_path) :]
+    return path
+
+
+class PortableASGIApp:
+    """Routes a ``RouteTable`` over raw ASGI; lifespan events go to ``lifespan`` if given."""
+
+    def __init__(self, table: RouteTable, *, lifespan: Lifespan | None = None) -> None:
+        self.table = table
+        self.lifespan = lifespan
+        self._http = [(route.compiled.match, route) for route in table.http_routes]
+        self._websocket = [(route.compiled.match, route) for route in table.websocket_routes]
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        scope.setdefault("app", self)
+        if kind == "http":
+            path = route_path(scope)
+            for match, route in self._http:
+                params = match(path)
+                if params is not None:
+                    request = Request(scope, receive, send, path_params=params, route_table=self.table)
+                    await run_http(route, request, scope, receive, send)
+                    return
+            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+        elif kind == "websocket":
+            path = route_path(scope)
+            for match, ws_route in self._websocket:
+                params = match(path)
+                if params is not None:
+                    websocket = WebSocket(scope, receive, send, path_params=params, route_table=self.table)
+                    await ws_route.session(websocket)
+                    return
+            await send({"type": "websocket.close", "code": 1000, "reason": ""})
+        elif kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await receive()
+        started = False
+        try:
+            async with self._lifespan_context() as state:
+                if state:
+                    scope.setdefault("state", {}).update(state)
+                await send({"type": "lifespan.startup.complete"})
+                started = True
+                await receive()
+        except BaseException as exc:
+            kind = "shutdown" if started else "startup"
+            await send({"type": f"lifespan.{kind}.failed", "message": repr(exc)})
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+    def _lifespan_context(self) -> AbstractAsyncContextManager[Any]:
+        if self.lifespan is not None:
+            return self.lifespan(self)
+        return _no_lifespan()
+
+
+def _no_lifespan() -> AbstractAsyncContextManager[None]:
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def empty() -> AsyncIterator[None]:
+        yield None
+
+    return empty()

@@ -1,0 +1,58 @@
+"""Registers the built-in ``asgi`` adapter through the entry-point group, like any other adapter."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from portable_endpoints._asgi.app import PortableASGIApp
+from portable_endpoints.exceptions import ConfigurationError
+from portable_endpoints.hookspecs import hookimpl
+from portable_endpoints.hosting import AdapterInfo, distribution_version
+from portable_endpoints.routing import RouteTable
+
+
+class ASGIAdapter:
+    name = "asgi"
+
+    def info(self) -> AdapterInfo:
+        return AdapterInfo(
+            name=self.name,
+            distribution="portable-endpoints",
+            version=distribution_version("portable-endpoints") or "unknown",
+            framework="asgi",
+            framework_version="3.0",
+            capabilities=frozenset({"websocket.denial_response"}),
+        )
+
+    def create_app(self, table: RouteTable, options: dict[str, Any]) -> PortableASGIApp:
+        unknown = set(options) - {"lifespan"}
+        if unknown:
+            raise ConfigurationError(
+                f"The asgi host takes only lifespan=..., not {', '.join(sorted(unknown))}"
+            )
+        return PortableASGIApp(table, **options)
+
+    def native_routes(self, table: RouteTable) -> PortableASGIApp:
+        return PortableASGIApp(table)
+
+    def mount(self, app: Any, table: RouteTable) -> None:
+        merged = RouteTable([*app.table.routes, *table.routes])
+        app.__init__(merged, lifespan=app.lifespan)
+
+
+ADAPTER = ASGIAdapter()
+
+
+@hookimpl
+def pe_adapter_info() -> AdapterInfo:
+    return ADAPTER.info()
+
+
+@hookimpl
+def pe_get_adapter(framework: str) -> ASGIAdapter | None:
+    return ADAPTER if framework == "asgi" else None
+
+
+@hookimpl
+def pe_get_adapter_for_app(app: object) -> ASGIAdapter | None:
+    return ADAPTER if isinstance(app, PortableASGIApp) else None

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+import os
+import threading
+from importlib import metadata
+from typing import Any
+
+import pluggy
+
+from portable_endpoints import hookspecs
+from portable_endpoints.exceptions import AdapterNotFound, AdapterUnavailable
+from portable_endpoints.hosting import Adapter, AdapterInfo
+
+ENTRY_POINT_GROUP = "portable_endpoints"
+PLUGINS_ENV = "PORTABLE_ENDPOINTS_PLUGINS"
+#: Adapters this project ships as extras of ``portable-endpoints``.
+KNOWN_EXTRAS = ("starlette", "quart", "litestar")
+
+_lock = threading.Lock()
+_manager: pluggy.PluginManager | None = None
+_load_problems: dict[str, AdapterInfo] = {}
+
+
+def plugin_manager() -> pluggy.PluginManager:
+    """The process-wide manager, created and loaded from entry points on first use."""
+    global _manager
+    if _manager is None:
+        with _lock:
+            if _manager is None:
+                _manager = _load()
+    return _manager
+
+
+def _wanted() -> set[str] | None:
+    value = os.environ.get(PLUGINS_ENV)
+    if value is None:
+        return None
+    return {name.strip() for name in value.split(",") if name.strip()}
+
+
+def _load() -> pluggy.PluginManager:
+    manager = pluggy.PluginManager("portable_endpoints")
+    manager.add_hookspecs(hookspecs)
+    wanted = _wanted()
+    _load_problems.clear()
+    for entry_point in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if wanted is not None and entry_point.name not in wanted:
+            continue
+        if manager.has_plugin(entry_point.name):
+            continue
+        try:
+            plugin = entry_point.load()
+        except ImportError as exc:
+            # A broken or half-installed adapter must not take the others down with it.
+            dist = entry_point.dist.name if entry_point.dist else entry_point.value
+            _load_problems[entry_point.name] = AdapterInfo(
+                name=entry_point.name,
+                distribution=dist,
+                version="unknown",
+                framework=entry_point.name,
+                framework_version=None,
+                available=False,
+                problem=f"cannot import {entry_point.value} ({exc}): "
+                f"pip install 'portable-endpoints[{entry_point.name}]'",
+            )
+            continue
+        manager.register(plugin, name=entry_point.name)
+    manager.check_pending()
+    return manager
+
+
+def reset() -> None:
+    """Forget the loaded plugins, so the next use loads them again (tests, reloads)."""
+    global _manager
+    with _lock:
+        _manager = None
+
+
+def adapter_infos() -> list[AdapterInfo]:
+    infos = {info.name: info for info in plugin_manager().hook.pe_adapter_info() if info is not None}
+    for name, problem in _load_problems.items():
+        infos.setdefault(name, problem)
+    return sorted(infos.values(), key=lambda info: info.name)
+
+
+def get_adapter(framework: str) -> Adapter:
+    if not isinstance(framework, str):
+        raise TypeError(f"framework must be a name such as 'starlette', got {framework!r}")
+    adapter: Adapter | None = plugin_manager().hook.pe_get_adapter(framework=framework)
+    if adapter is not None:
+        return adapter
+    infos = adapter_infos()
+    for info in infos:
+        if info.name == framework and not info.available:
+            raise AdapterUnavailable(f"The {framework!r} adapter cannot run here: {info.problem}")
+    installed = ", ".join(info.name for info in infos if info.available) or "none"
+    if framework in KNOWN_EXTRAS:
+        raise AdapterUnavailable(
+            f"No adapter for {framework!r} is installed: pip install 'portable-endpoints[{framework}]' "
+            f"(installed adapters: {installed})"
+        )
+    raise AdapterNotFound(f"Unknown framework {framework!r}; installed adapters: {installed}")
+
+
+def get_adapter_for_app(app: Any) -> Adapter:
+    adapter: Adapter | None = plugin_manager().hook.pe_get_adapter_for_app(app=app)
+    if adapter is None:
+        installed = ", ".join(info.name for info in adapter_infos() if info.available) or "none"
+        raise AdapterNotFound(
+            f"No installed adapter owns {type(app).__module__}.{type(app).__qualname__} objects "
+            f"(installed adapters: {installed})"
+        )
+    return adapter

@@ -1,0 +1,418 @@
+"""URL, headers, query parameters, forms and uploads: the value types of the request protocol."""
+
+from __future__ import annotations
+
+from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
+from shlex import shlex
+from tempfile import SpooledTemporaryFile
+from typing import Any, BinaryIO, NamedTuple, TypeVar
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
+
+from portable_endpoints._concurrency import run_in_threadpool
+from portable_endpoints._types import Scope
+
+_T = TypeVar("_T")
+
+
+class Address(NamedTuple):
+    host: str
+    port: int
+
+
+class URL:
+    """An immutable URL with its components as properties; compares equal to its string."""
+
+    __slots__ = ("_components", "_url")
+    _components: SplitResult
+
+    def __init__(self, url: str = "") -> None:
+        self._url = url
+
+    @classmethod
+    def from_scope(cls, scope: Scope) -> URL:
+        scheme = scope.get("scheme", "http")
+        server = scope.get("server")
+        path = scope["path"]
+        query_string = scope.get("query_string", b"")
+        host = None
+        for key, value in scope["headers"]:
+            if key == b"host":
+                host = value.decode("latin-1")
+                break
+        if host is not None:
+            url = f"{scheme}://{host}{path}"
+        elif server is None:
+            url = path
+        else:
+            name, port = server
+            default = {"http": 80, "https": 443, "ws": 80, "wss": 443}[scheme]
+            url = f"{scheme}://{name}{'' if port == default else f':{port}'}{path}"
+        if query_string:
+            url += "?" + query_string.decode("latin-1")
+        return cls(url)
+
+    @property
+    def components(self) -> SplitResult:
+        try:
+            return self._components
+        except AttributeError:
+            self._components = urlsplit(self._url)
+            return self._components
+
+    def __str__(self) -> str:
+        return self._url
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._url!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, str | URL) and self._url == str(other)
+
+    def __hash__(self) -> int:
+        return hash(self._url)
+
+    @property
+    def scheme(self) -> str:
+        return self.components.scheme
+
+    @property
+    def netloc(self) -> str:
+        return self.components.netloc
+
+    @property
+    def path(self) -> str:
+        return self.components.path
+
+    @property
+    def query(self) -> str:
+        return self.components.query
+
+    @property
+    def fragment(self) -> str:
+        return self.components.fragment
+
+    @property
+    def hostname(self) -> str | None:
+        return self.components.hostname
+
+    @property
+    def port(self) -> int | None:
+        return self.components.port
+
+    @property
+    def is_secure(self) -> bool:
+        return self.scheme in ("https", "wss")
+
+    def replace(self, **kwargs: Any) -> URL:
+        return URL(self.components._replace(**kwargs).geturl())
+
+    def include_query_params(self, **kwargs: Any) -> URL:
+        params = MultiDict(parse_qsl(self.query, keep_blank_values=True))
+        params.update({str(key): str(value) for key, value in kwargs.items()})
+        return self.replace(query=urlencode(params.multi_items()))
+
+
+class ImmutableMultiDict(Mapping[str, _T]):
+    """A mapping where a key may hold several values; ``d[key]`` is the last one, as in Starlette."""
+
+    __slots__ = ("_dict", "_list")
+
+    def __init__(self, items: Iterable[tuple[str, _T]] | Mapping[str, _T] = ()) -> None:
+        if isinstance(items, ImmutableMultiDict):
+            pairs: list[tuple[str, _T]] = items.multi_items()
+        elif isinstance(items, Mapping):
+            pairs = list(items.items())
+        else:
+            pairs = list(items)
+        self._list = pairs
+        self._dict = dict(pairs)
+
+    def getlist(self, key: str) -> list[_T]:
+        return [value for item_key, value in self._list if item_key == key]
+
+    def multi_items(self) -> list[tuple[str, _T]]:
+        return list(self._list)
+
+    def keys(self) -> KeysView[str]:
+        return self._dict.keys()
+
+    def values(self) -> ValuesView[_T]:
+        return self._dict.values()
+
+    def items(self) -> ItemsView[str, _T]:
+        return self._dict.items()
+
+    def __getitem__(self, key: str) -> _T:
+        return self._dict[key]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._dict
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._dict)
+
+    def __len__(self) -> int:
+        return len(self._dict)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, ImmutableMultiDict) and sorted(self._list) == sorted(other._list)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._list!r})"
+
+
+class MultiDict(ImmutableMultiDict[_T]):
+    def __setitem__(self, key: str, value: _T) -> None:
+        self._list = [(k, v) for k, v in self._list if k != key] + [(key, value)]
+        self._dict[key] = value
+
+    def update(self, other: Mapping[str, _T]) -> None:
+        for key, value in other.items():
+            self[key] = value
+
+
+class QueryParams(ImmutableMultiDict[str]):
+    """Query string parameters, multi-valued."""
+
+    def __init__(self, query: str | bytes | Iterable[tuple[str, str]] | Mapping[str, str] = "") -> None:
+        if isinstance(query, bytes):
+            query = query.decode("latin-1")
+        if isinstance(query, str):
+            super().__init__(parse_qsl(query, keep_blank_values=True))
+        else:
+            super().__init__(query)
+
+    def __str__(self) -> str:
+        return urlencode(self._list)
+
+
+class Headers(Mapping[str, str]):
+    """Case-insensitive, multi-valued, read-only HTTP headers over the ASGI raw header list."""
+
+    __slots__ = ("_list",)
+
+    def __init__(
+        self,
+        headers: Mapping[str, str] | None = None,
+        *,
+        raw: Sequence[tuple[bytes, bytes]] | None = None,
+        scope: Scope | None = None,
+    ) -> None:
+        if raw is not None:
+            # Shared, not copied: a response's MutableHeaders edits its raw_headers in place.
+            self._list: list[tuple[bytes, bytes]] = raw if isinstance(raw, list) else list(raw)
+        elif scope is not None:
+            # ASGI servers already send lower-case names: share the list, do not copy it.
+            raw_list = scope["headers"]
+            self._list = raw_list if isinstance(raw_list, list) else list(raw_list)
+        elif headers is not None:
+            self._list = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        else:
+            self._list = []
+
+    @property
+    def raw(self) -> list[tuple[bytes, bytes]]:
+        return self._list
+
+    def keys(self) -> list[str]:  # type: ignore[override]
+        return [key.decode("latin-1") for key, _ in self._list]
+
+    def values(self) -> list[str]:  # type: ignore[override]
+        return [value.decode("latin-1") for _, value in self._list]
+
+    def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        return [(key.decode("latin-1"), value.decode("latin-1")) for key, value in self._list]
+
+    def getlist(self, key: str) -> list[str]:
+        wanted = key.lower().encode("latin-1")
+        return [value.decode("latin-1") for name, value in self._list if name == wanted]
+
+    def mutablecopy(self) -> MutableHeaders:
+        return MutableHeaders(raw=self._list[:])
+
+    def __getitem__(self, key: str) -> str:
+        wanted = key.lower().encode("latin-1")
+        for name, value in self._list:
+            if name == wanted:
+                return value.decode("latin-1")
+        raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, str):
+            return False
+        wanted = key.lower().encode("latin-1")
+        return any(name == wanted for name, _ in self._list)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Headers) and sorted(self._list) == sorted(other._list)
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.items()!r})"
+
+
+def _encode_header(key: str, value: str) -> tuple[bytes, bytes]:
+    if any(char in key or char in value for char in "\r\n\0"):
+        raise ValueError(f"Header {key!r} contains a CR, LF or NUL character; refusing to send it")
+    return key.lower().encode("latin-1"), value.encode("latin-1")
+
+
+class MutableHeaders(Headers):
+    """Response headers; values containing CR, LF or NUL are refused (no header injection)."""
+
+    def __setitem__(self, key: str, value: str) -> None:
+        name, encoded = _encode_header(key, value)
+        found = [i for i, (item_key, _) in enumerate(self._list) if item_key == name]
+        for i in reversed(found[1:]):
+            del self._list[i]
+        if found:
+            self._list[found[0]] = (name, encoded)
+        else:
+            self._list.append((name, encoded))
+
+    def __delitem__(self, key: str) -> None:
+        name = key.lower().encode("latin-1")
+        self._list[:] = [(k, v) for k, v in self._list if k != name]
+
+    def setdefault(self, key: str, value: str) -> str:
+        if key not in self:
+            self[key] = value
+            return value
+        return self[key]
+
+    def append(self, key: str, value: str) -> None:
+        self._list.append(_encode_header(key, value))
+
+    def update(self, other: Mapping[str, str]) -> None:
+        for key, value in other.items():
+            self[key] = value
+
+    def add_vary_header(self, vary: str) -> None:
+        existing = self.get("vary")
+        self["vary"] = f"{existing}, {vary}" if existing is not None else vary
+
+
+class UploadFile:
+    """An uploaded file, spooled to disk past 1 MiB; blocking I/O runs in a worker thread."""
+
+    def __init__(
+        self,
+        file: BinaryIO,
+        *,
+        size: int | None = None,
+        filename: str | None = None,
+        headers: Headers | None = None,
+    ) -> None:
+        self.file = file
+        self.size = size
+        self.filename = filename
+        self.headers = headers or Headers()
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def _in_memory(self) -> bool:
+        rolled = getattr(self.file, "_rolled", True)
+        return not rolled
+
+    async def write(self, data: bytes) -> None:
+        self.size = (self.size or 0) + len(data)
+        if self._in_memory:
+            self.file.write(data)
+        else:
+            await run_in_threadpool(self.file.write, data)
+
+    async def read(self, size: int = -1) -> bytes:
+        if self._in_memory:
+            return self.file.read(size)
+        return await run_in_threadpool(self.file.read, size)
+
+    async def seek(self, offset: int) -> None:
+        if self._in_memory:
+            self.file.seek(offset)
+        else:
+            await run_in_threadpool(self.file.seek, offset)
+
+    async def close(self) -> None:
+        if self._in_memory:
+            self.file.close()
+        else:
+            await run_in_threadpool(self.file.close)
+
+    def __repr__(self) -> str:
+        return (
+            f"{type(self).__name__}(filename={self.filename!r}, size={self.size!r}, headers={self.headers!r})"
+        )
+
+    @classmethod
+    def spooled(cls, filename: str | None, headers: Headers) -> UploadFile:
+        return cls(SpooledTemporaryFile(max_size=1024 * 1024), size=0, filename=filename, headers=headers)  # type: ignore[arg-type]
+
+
+class FormData(ImmutableMultiDict["UploadFile | str"]):
+    """Parsed form fields; call ``close()`` (or ``await request.close()``) to release uploads."""
+
+    async def close(self) -> None:
+        for _, value in self.multi_items():
+            if isinstance(value, UploadFile):
+                await value.close()
+
+
+class State:
+    """An attribute bag; ``request.state`` on hosts whose per-request state is a plain dict."""
+
+    _state: dict[str, Any]
+
+    def __init__(self, state: dict[str, Any] | None = None) -> None:
+        super().__setattr__("_state", {} if state is None else state)
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self._state[key] = value
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._state[key]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {key!r}") from None
+
+    def __delattr__(self, key: str) -> None:
+        del self._state[key]
+
+
+def parse_cookie_header(cookie_string: str) -> dict[str, str]:
+    """Parse a ``Cookie`` header the way browsers send it (and Starlette reads it)."""
+    from http.cookies import _unquote
+
+    cookies: dict[str, str] = {}
+    for chunk in cookie_string.split(";"):
+        key, sep, value = chunk.partition("=")
+        if not sep:
+            key, value = "", key
+        key, value = key.strip(), value.strip()
+        if key or value:
+            cookies[key] = _unquote(value)
+    return cookies
+
+
+def parse_options_header(value: str) -> tuple[str, dict[str, str]]:
+    """Split ``text/html; charset=utf-8`` into the value and its lower-cased parameters."""
+    main, _, rest = value.partition(";")
+    lexer = shlex(rest, posix=True)
+    lexer.whitespace_split = True
+    lexer.whitespace = ";"
+    params = {}
+    for item in lexer:
+        name, _, param = item.strip().partition("=")
+        params[name.strip().lower()] = param.strip()
+    return main.strip().lower(), params

@@ -1,0 +1,171 @@
+"""``HTTPEndpoint`` and ``WebSocketEndpoint``: Starlette's class-based endpoints, host-neutral.
+
+Each class is also a plain ASGI application (``uvicorn module:MyEndpoint`` serves it), which is the
+built-in ``asgi`` adapter at its smallest.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Generator
+from typing import Any, ClassVar, Literal
+
+import anyio
+
+from portable_endpoints import status
+from portable_endpoints._types import Message, Receive, Scope, Send
+from portable_endpoints.exceptions import ConfigurationError, HTTPException, WebSocketException
+from portable_endpoints.requests import Request
+from portable_endpoints.websockets import WebSocket, WebSocketState
+
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
+ENCODINGS = ("text", "bytes", "json", None)
+
+
+class HTTPEndpoint:
+    """One method per HTTP verb (``async def get(self, request)``, sync methods run in a thread).
+
+    Only the standard verbs dispatch; any other method, and a verb with no handler, gets 405 with
+    an ``Allow`` header listing the served verbs in Starlette's order. HEAD falls back to ``get``.
+    """
+
+    # (METHOD, attribute) pairs in Starlette's order, computed once per class.
+    _pe_verbs: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        verbs = []
+        for method in HTTP_METHODS:
+            attr = method.lower()
+            if getattr(cls, attr, None) is not None:
+                verbs.append((method, attr))
+            elif method == "HEAD" and getattr(cls, "get", None) is not None:
+                verbs.append((method, "get"))
+        cls._pe_verbs = tuple(verbs)
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            raise TypeError(f"{type(self).__name__} serves HTTP, not {scope['type']!r} connections")
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self.dispatch().__await__()
+
+    async def dispatch(self) -> None:
+        """Serve one request as a bare ASGI application."""
+        from portable_endpoints._asgi.app import run_http
+        from portable_endpoints.routing import Route
+
+        route = type(self).__dict__.get("_pe_route")
+        if route is None:
+            route = Route("/", type(self))
+            type(self)._pe_route = route  # type: ignore[attr-defined]
+        request = Request(self.scope, self.receive, self.send)
+        await run_http(route, request, self.scope, self.receive, self.send)
+
+
+class WebSocketEndpoint:
+    """``on_connect`` / ``on_receive`` / ``on_disconnect`` over one WebSocket session.
+
+    ``encoding`` decodes each message before ``on_receive``: ``"text"``, ``"bytes"``, ``"json"``
+    or ``None`` (raw). A frame of the wrong type, or malformed JSON, closes with 1003 and raises
+    ``RuntimeError``. ``on_disconnect`` runs exactly once: with the client's close code, or 1011
+    when the endpoint raised. ``allowed_origins``, when set, rejects handshakes from other origins.
+    """
+
+    encoding: ClassVar[Literal["text", "bytes", "json"] | None] = None
+    allowed_origins: ClassVar[tuple[str, ...] | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.encoding not in ENCODINGS:
+            raise ConfigurationError(
+                f"{cls.__name__}.encoding = {cls.encoding!r} is not one of 'text', 'bytes', 'json' or None"
+            )
+        if isinstance(cls.allowed_origins, str):
+            raise ConfigurationError(
+                f"{cls.__name__}.allowed_origins must be a sequence of origins, not a str"
+            )
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            raise TypeError(f"{type(self).__name__} serves WebSocket, not {scope['type']!r} connections")
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self.dispatch().__await__()
+
+    async def dispatch(self) -> None:
+        """Serve one connection as a bare ASGI application."""
+        await self.session(WebSocket(self.scope, self.receive, self.send))
+
+    async def session(self, websocket: WebSocket) -> None:
+        """The endpoint's whole life on one connection; every adapter calls this."""
+        if self.allowed_origins is not None and websocket.headers.get("origin") not in self.allowed_origins:
+            await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="Origin not allowed")
+            return
+        close_code = status.WS_1000_NORMAL_CLOSURE
+        try:
+            await self.on_connect(websocket)
+            while True:
+                if websocket.application_state is WebSocketState.DISCONNECTED:
+                    # The endpoint closed (or rejected) the connection itself: that is the close code.
+                    close_code = websocket.close_code or status.WS_1000_NORMAL_CLOSURE
+                    break
+                message = await websocket.receive()
+                if message["type"] == "websocket.receive":
+                    await self.on_receive(websocket, await self.decode(websocket, message))
+                elif message["type"] == "websocket.disconnect":
+                    close_code = int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
+                    break
+        except WebSocketException as exc:
+            close_code = exc.code
+            await websocket.abort(exc.code, exc.reason)
+        except Exception:
+            close_code = status.WS_1011_INTERNAL_ERROR
+            await websocket.abort(close_code)
+            raise
+        except BaseException:
+            # Cancelled by the host: the connection vanished without a close frame we could read.
+            close_code = status.WS_1006_ABNORMAL_CLOSURE
+            raise
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self.on_disconnect(websocket, close_code)
+
+    async def decode(self, websocket: WebSocket, message: Message) -> Any:
+        if self.encoding == "text":
+            if message.get("text") is None:
+                await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
+                raise RuntimeError("Expected text websocket messages, but got bytes")
+            return message["text"]
+        if self.encoding == "bytes":
+            if message.get("bytes") is None:
+                await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
+                raise RuntimeError("Expected bytes websocket messages, but got text")
+            return message["bytes"]
+        if self.encoding == "json":
+            text = message.get("text")
+            try:
+                return json.loads(text if text is not None else message["bytes"].decode("utf-8"))
+            except (json.JSONDecodeError, UnicodeDecodeError):
+                await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
+                raise RuntimeError("Malformed JSON data received.") from None
+        return message["text"] if message.get("text") is not None else message["bytes"]
+
+    async def on_connect(self, websocket: WebSocket) -> None:
+        """Override to handle an incoming connection; the default accepts it."""
+        await websocket.accept()
+
+    async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+        """Override to handle one decoded message."""
+
+    async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
+        """Override to clean up; runs exactly once per connection."""
+
+
+__all__ = ["HTTPEndpoint", "HTTPException", "WebSocketEndpoint"]

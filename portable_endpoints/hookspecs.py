@@ -1,0 +1,66 @@
+"""The plugin contract: the hooks an adapter implements to host portable endpoints.
+
+An adapter is a distribution with one entry point in the ``portable_endpoints`` group, naming a
+module (or object) whose functions are marked ``@portable_endpoints.hookimpl``. The built-in
+``asgi`` adapter is registered through that same entry-point group. Entry points load lazily, the
+first time an adapter is needed; ``PORTABLE_ENDPOINTS_PLUGINS=asgi,quart`` restricts which load.
+After loading, hook implementations are validated against these specs, so a misspelled hook
+name fails loudly instead of being ignored.
+
+The objects an adapter returns from ``pe_get_adapter`` implement ``portable_endpoints.hosting.Adapter``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pluggy
+
+if TYPE_CHECKING:
+    from portable_endpoints.hosting import Adapter, AdapterInfo
+
+hookspec = pluggy.HookspecMarker("portable_endpoints")
+hookimpl = pluggy.HookimplMarker("portable_endpoints")
+
+
+@hookspec
+def pe_adapter_info() -> AdapterInfo | None:
+    """Describe the adapter this plugin provides.
+
+    Called by ``portable_endpoints.adapters()``, by ``portable-endpoints adapters`` and when an
+    error has to list the installed adapters; every plugin is asked.
+
+    Must be cheap and must not fail when the framework is missing: report
+    ``available=False`` with a ``problem`` naming the extra to install instead.
+
+    Return ``None`` when the plugin provides no adapter (it only implements other hooks).
+    """
+
+
+@hookspec(firstresult=True)
+def pe_get_adapter(framework: str) -> Adapter | None:
+    """Return the adapter that serves the framework called ``framework``.
+
+    Called by ``create_app(routes, framework=...)``, ``native_routes(routes, framework=...)``
+    and the CLI. The first plugin returning an adapter wins.
+
+    :param framework: the name the user asked for, e.g. ``"quart"``, exactly as given.
+
+    Return ``None`` when the name is not yours. When it is yours but cannot work here (the
+    framework is not installed), raise ``portable_endpoints.exceptions.AdapterUnavailable``
+    whose message names the extra to install.
+    """
+
+
+@hookspec(firstresult=True)
+def pe_get_adapter_for_app(app: object) -> Adapter | None:
+    """Return the adapter that owns ``app``, an application object created by its framework.
+
+    Called by ``mount(app, routes, prefix=...)``. The first plugin returning an adapter wins.
+
+    :param app: the user's existing application object, of any type.
+
+    Return ``None`` when ``app`` is not an application of your framework. Do not import your
+    framework to answer: if its module is not in ``sys.modules``, ``app`` cannot be one of its
+    apps, so answering ``None`` stays cheap for every other framework.
+    """

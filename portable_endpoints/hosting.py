@@ -1,0 +1,90 @@
+"""What an adapter is: the ``Adapter`` protocol and ``AdapterInfo``, for adapter authors.
+
+The core has already validated and flattened the user's routes into a ``RouteTable`` (full paths,
+names, compiled paths, verb tables) before an adapter sees them; the adapter only registers them
+with its host and translates requests, websockets, responses and errors.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from importlib import metadata
+from typing import Any, Protocol, runtime_checkable
+
+from portable_endpoints.routing import RouteTable
+
+#: Features a host may lack. An adapter lists those it supports in ``AdapterInfo.capabilities``;
+#: the conformance suite tests each declared one, and checks the clear error of each undeclared one.
+OPTIONAL_CAPABILITIES = frozenset({"websocket.denial_response"})
+
+
+@dataclass(frozen=True)
+class AdapterInfo:
+    """One installed adapter, as ``pe.adapters()`` and ``portable-endpoints adapters`` show it."""
+
+    name: str
+    distribution: str
+    version: str
+    framework: str
+    framework_version: str | None
+    #: the optional features (``OPTIONAL_CAPABILITIES``) this host supports
+    capabilities: frozenset[str] = field(default_factory=frozenset)
+    available: bool = True
+    #: why the adapter cannot run here, naming what to install
+    problem: str | None = None
+
+
+@runtime_checkable
+class Adapter(Protocol):
+    """The object ``pe_get_adapter`` returns: it registers a ``RouteTable`` with its host."""
+
+    name: str
+
+    def info(self) -> AdapterInfo:
+        """Describe the adapter (see ``AdapterInfo``)."""
+        ...
+
+    def create_app(self, table: RouteTable, options: dict[str, Any]) -> Any:
+        """A new native app serving ``table``; ``options`` go to the app's constructor untouched."""
+        ...
+
+    def native_routes(self, table: RouteTable) -> Any:
+        """The native route objects for ``table``, for the user to compose into their own app."""
+        ...
+
+    def mount(self, app: Any, table: RouteTable) -> None:
+        """Add ``table`` (its paths already carry the mount prefix) to the existing native ``app``."""
+        ...
+
+
+def distribution_version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def missing_framework_info(
+    name: str, distribution: str, framework: str, capabilities: frozenset[str] = frozenset()
+) -> AdapterInfo | None:
+    """The ``AdapterInfo`` of an adapter whose framework is not installed, or None if it is."""
+    if distribution_version(framework) is not None:
+        return None
+    return AdapterInfo(
+        name=name,
+        distribution=distribution,
+        version=distribution_version(distribution) or "unknown",
+        framework=framework,
+        framework_version=None,
+        capabilities=capabilities,
+        available=False,
+        problem=f"{framework} is not installed: pip install 'portable-endpoints[{name}]'",
+    )
+
+
+def app_is_instance(app: object, module: str, class_name: str) -> bool:
+    """Whether ``app`` is a ``module.class_name`` instance, without importing ``module``."""
+    loaded = sys.modules.get(module)
+    cls = getattr(loaded, class_name, None) if loaded is not None else None
+    return isinstance(cls, type) and isinstance(app, cls)

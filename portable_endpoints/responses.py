@@ -1,0 +1,285 @@
+"""Neutral responses, Starlette's API. Each is also an ASGI app; adapters may convert instead.
+
+Headers are kept as the ASGI raw list (``raw_headers``) so that converting to any host is a copy,
+not a re-encode. HEAD requests get the headers and no body on every host.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import http.cookies
+import json
+import os
+import stat
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from datetime import datetime
+from email.utils import format_datetime, formatdate
+from mimetypes import guess_type
+from typing import Any, Literal
+from urllib.parse import quote
+
+import anyio
+
+from portable_endpoints._concurrency import iterate_in_threadpool
+from portable_endpoints._types import Message, Receive, Scope, Send
+from portable_endpoints.background import BackgroundTask
+from portable_endpoints.datastructures import URL, MutableHeaders, _encode_header
+
+
+class Response:
+    media_type: str | None = None
+    charset = "utf-8"
+    body: bytes
+
+    def __init__(
+        self,
+        content: Any = None,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.body = self.render(content)
+        self.init_headers(headers)
+
+    def render(self, content: Any) -> bytes:
+        if content is None:
+            return b""
+        if isinstance(content, bytes | bytearray | memoryview):
+            return bytes(content)
+        return str(content).encode(self.charset)
+
+    def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        raw = [] if headers is None else [_encode_header(key, value) for key, value in headers.items()]
+        keys = {key for key, _ in raw}
+        body = getattr(self, "body", None)
+        if body is not None and b"content-length" not in keys and not self._bodyless_status():
+            raw.append((b"content-length", str(len(body)).encode("latin-1")))
+        content_type = self.media_type
+        if content_type is not None and b"content-type" not in keys:
+            if content_type.startswith("text/") and "charset=" not in content_type.lower():
+                content_type += "; charset=" + self.charset
+            raw.append((b"content-type", content_type.encode("latin-1")))
+        self.raw_headers = raw
+
+    def _bodyless_status(self) -> bool:
+        return self.status_code < 200 or self.status_code in (204, 304)
+
+    @property
+    def headers(self) -> MutableHeaders:
+        return MutableHeaders(raw=self.raw_headers)
+
+    def set_cookie(
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | None = None,
+        expires: datetime | str | int | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
+        cookie[key] = value
+        morsel = cookie[key]
+        if max_age is not None:
+            morsel["max-age"] = str(max_age)
+        if expires is not None:
+            morsel["expires"] = (
+                format_datetime(expires, usegmt=True) if isinstance(expires, datetime) else str(expires)
+            )
+        if path is not None:
+            morsel["path"] = path
+        if domain is not None:
+            morsel["domain"] = domain
+        if secure:
+            morsel["secure"] = True
+        if httponly:
+            morsel["httponly"] = True
+        if samesite is not None:
+            if samesite.lower() not in ("strict", "lax", "none"):
+                raise ValueError("samesite must be either 'strict', 'lax' or 'none'")
+            morsel["samesite"] = samesite
+        self.raw_headers.append(_encode_header("set-cookie", cookie.output(header="").strip()))
+
+    def delete_cookie(
+        self,
+        key: str,
+        path: str = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: Literal["lax", "strict", "none"] | None = "lax",
+    ) -> None:
+        self.set_cookie(
+            key,
+            max_age=0,
+            expires=0,
+            path=path,
+            domain=domain,
+            secure=secure,
+            httponly=httponly,
+            samesite=samesite,
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        send = _denial_send(scope, send)
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        await send(
+            {"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else self.body}
+        )
+        if self.background is not None:
+            await self.background()
+
+
+def _denial_send(scope: Scope, send: Send) -> Send:
+    if scope["type"] != "websocket":
+        return send
+
+    async def denial_send(message: Message) -> None:
+        await send({**message, "type": "websocket." + message["type"]})
+
+    return denial_send
+
+
+class HTMLResponse(Response):
+    media_type = "text/html"
+
+
+class PlainTextResponse(Response):
+    media_type = "text/plain"
+
+
+class JSONResponse(Response):
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(
+            content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
+        ).encode()
+
+
+class RedirectResponse(Response):
+    def __init__(
+        self,
+        url: str | URL,
+        status_code: int = 307,
+        headers: Mapping[str, str] | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        super().__init__(content=b"", status_code=status_code, headers=headers, background=background)
+        self.headers["location"] = quote(str(url), safe=":/%#?=@[]!$&'()*+,;")
+
+
+Content = str | bytes | memoryview
+ContentStream = AsyncIterable[Content] | Iterable[Content]
+
+
+class StreamingResponse(Response):
+    """A body sent chunk by chunk; a sync iterator is read in a worker thread."""
+
+    body_iterator: AsyncIterable[Content]
+
+    def __init__(
+        self,
+        content: ContentStream,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+    ) -> None:
+        self.body_iterator = content if isinstance(content, AsyncIterable) else iterate_in_threadpool(content)
+        self.status_code = status_code
+        if media_type is not None:
+            self.media_type = media_type
+        self.background = background
+        self.init_headers(headers)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        """The body as bytes chunks, whatever the iterator yields."""
+        async for chunk in self.body_iterator:
+            yield chunk.encode(self.charset) if isinstance(chunk, str) else bytes(chunk)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        send = _denial_send(scope, send)
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if scope.get("method") != "HEAD":
+            async for chunk in self.chunks():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if self.background is not None:
+            await self.background()
+
+
+class FileResponse(Response):
+    """A file from disk, with content-length, last-modified, etag and an optional download name."""
+
+    chunk_size = 64 * 1024
+
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+        background: BackgroundTask | None = None,
+        filename: str | None = None,
+        stat_result: os.stat_result | None = None,
+        content_disposition_type: str = "attachment",
+    ) -> None:
+        self.path = path
+        self.status_code = status_code
+        self.filename = filename
+        self.media_type = media_type or guess_type(filename or path)[0] or "application/octet-stream"
+        self.background = background
+        self.init_headers(headers)
+        if filename is not None:
+            quoted = quote(filename)
+            if quoted != filename:
+                disposition = f"{content_disposition_type}; filename*=utf-8''{quoted}"
+            else:
+                disposition = f'{content_disposition_type}; filename="{filename}"'
+            self.headers.setdefault("content-disposition", disposition)
+        self.stat_result = stat_result
+        if stat_result is not None:
+            self._set_stat_headers(stat_result)
+
+    def _set_stat_headers(self, stat_result: os.stat_result) -> None:
+        etag_base = f"{stat_result.st_mtime}-{stat_result.st_size}"
+        headers = self.headers
+        headers.setdefault("content-length", str(stat_result.st_size))
+        headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
+        headers.setdefault("etag", f'"{hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest()}"')
+
+    async def prepare(self) -> None:
+        """Stat the file (in a thread) and fill in the length and validators; call before sending."""
+        if self.stat_result is None:
+            try:
+                self.stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
+            except FileNotFoundError:
+                raise RuntimeError(f"File at path {self.path} does not exist.") from None
+            if not stat.S_ISREG(self.stat_result.st_mode):
+                raise RuntimeError(f"File at path {self.path} is not a file.")
+            self._set_stat_headers(self.stat_result)
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        async with await anyio.open_file(self.path, mode="rb") as file:
+            while chunk := await file.read(self.chunk_size):
+                yield chunk
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.prepare()
+        send = _denial_send(scope, send)
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if scope.get("method") != "HEAD":
+            async for chunk in self.chunks():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if self.background is not None:
+            await self.background()

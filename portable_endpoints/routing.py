@@ -1,0 +1,303 @@
+"""Route declarations (``Route``, ``WebSocketRoute``, ``Mount``) and Starlette's path syntax.
+
+Everything per route is computed here, once, when the route is declared: the path regex and
+convertors, the verb table and the ``Allow`` value. Adapters only translate these.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
+
+from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
+from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
+from portable_endpoints.endpoints import HTTP_METHODS, HTTPEndpoint, WebSocketEndpoint
+from portable_endpoints.exceptions import ConfigurationError, HTTPException
+
+if TYPE_CHECKING:
+    from portable_endpoints.requests import Request
+    from portable_endpoints.websockets import WebSocket
+
+Handler = Callable[["Request"], Awaitable[Any]]
+PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
+
+
+class NoMatchFound(Exception):
+    """``url_for`` / ``url_path_for`` found no route with that name and those parameters."""
+
+    def __init__(self, name: str, path_params: dict[str, Any]) -> None:
+        params = ", ".join(sorted(path_params))
+        super().__init__(f'No route exists for name "{name}" and params "{params}".')
+
+
+class CompiledPath:
+    """A Starlette path: ``/files/{name}.{ext}`` -> regex, format string and convertors."""
+
+    __slots__ = ("convertors", "format", "path", "regex")
+
+    def __init__(self, path: str) -> None:
+        if not path.startswith("/"):
+            raise ConfigurationError(f"Route path {path!r} must start with '/'")
+        pattern, path_format, idx = "^", "", 0
+        convertors: dict[str, Convertor[Any]] = {}
+        for match in PARAM_REGEX.finditer(path):
+            name, kind = match.group(1), (match.group(2) or ":str")[1:]
+            if kind not in CONVERTOR_TYPES:
+                known = ", ".join(sorted(CONVERTOR_TYPES))
+                raise ConfigurationError(f"Unknown path convertor {kind!r} in {path!r} (known: {known})")
+            if name in convertors:
+                raise ConfigurationError(f"Duplicated param name {name} at path {path}")
+            convertors[name] = CONVERTOR_TYPES[kind]
+            pattern += re.escape(path[idx : match.start()]) + f"(?P<{name}>{convertors[name].regex})"
+            path_format += path[idx : match.start()] + "{" + name + "}"
+            idx = match.end()
+        self.path = path
+        self.regex = re.compile(pattern + re.escape(path[idx:]) + "$")
+        self.format = path_format + path[idx:]
+        self.convertors = convertors
+
+    def match(self, path: str) -> dict[str, Any] | None:
+        """The converted path params when ``path`` matches exactly as on Starlette, else None."""
+        found = self.regex.match(path)
+        if found is None:
+            return None
+        return {key: self.convertors[key].convert(value) for key, value in found.groupdict().items()}
+
+    def render(self, params: dict[str, Any]) -> str | None:
+        if params.keys() != self.convertors.keys():
+            return None
+        path = self.format
+        for key, value in params.items():
+            path = path.replace("{" + key + "}", self.convertors[key].to_string(value))
+        return path
+
+
+def _name_of(endpoint: Any) -> str:
+    return str(getattr(endpoint, "__name__", type(endpoint).__name__))
+
+
+class BaseRoute:
+    path: str
+    name: str
+    compiled: CompiledPath
+
+    def _rebased(self, prefix: str, name_prefix: str) -> BaseRoute:
+        raise NotImplementedError
+
+
+class Route(BaseRoute):
+    """An HTTP route to an ``HTTPEndpoint`` subclass, or to a ``request -> response`` callable."""
+
+    def __init__(
+        self,
+        path: str,
+        endpoint: type[HTTPEndpoint] | Callable[..., Any],
+        *,
+        methods: Sequence[str] | None = None,
+        name: str | None = None,
+        include_in_schema: bool = True,
+    ) -> None:
+        self.path, self.endpoint, self.include_in_schema = path, endpoint, include_in_schema
+        self.name = _name_of(endpoint) if name is None else name
+        self.compiled = CompiledPath(path)
+        if isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
+            if methods is not None:
+                raise ConfigurationError(
+                    f"Route({path!r}): methods= applies to function endpoints; "
+                    f"{endpoint.__name__} serves the verbs it defines"
+                )
+            self.handlers = _class_handlers(endpoint)
+        elif isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
+            raise ConfigurationError(
+                f"Route({path!r}): {endpoint.__name__} is a WebSocketEndpoint; use WebSocketRoute"
+            )
+        elif callable(endpoint) and not isinstance(endpoint, type):
+            self.handlers = _function_handlers(endpoint, methods or ("GET",))
+        else:
+            raise ConfigurationError(
+                f"Route({path!r}): endpoint must be an HTTPEndpoint subclass or a callable "
+                f"taking a request, got {endpoint!r}"
+            )
+        self.methods: tuple[str, ...] = tuple(self.handlers)
+        self.allow = ", ".join(self.methods)
+        self._allow_headers = {"Allow": self.allow}
+
+    @property
+    def description(self) -> str | None:
+        """The endpoint's docstring, for hosts that publish an API schema."""
+        doc = getattr(self.endpoint, "__doc__", None)
+        return doc.strip() if doc else None
+
+    async def handle(self, request: Request) -> Any:
+        """Run the endpoint for ``request``; returns a neutral or a native response.
+
+        A verb with no handler raises ``HTTPException(405)`` with Starlette's ``Allow`` value,
+        which each adapter turns into its host's own error response.
+        """
+        handler = self.handlers.get(request.method)
+        if handler is None:
+            raise HTTPException(405, headers=self._allow_headers)
+        return await handler(request)
+
+    def _rebased(self, prefix: str, name_prefix: str) -> Route:
+        route = object.__new__(Route)
+        route.__dict__.update(self.__dict__)
+        route.path = prefix + self.path
+        route.name = name_prefix + self.name
+        route.compiled = CompiledPath(route.path)
+        return route
+
+    def __repr__(self) -> str:
+        return f"Route(path={self.path!r}, name={self.name!r}, methods={list(self.methods)!r})"
+
+
+def _class_handlers(endpoint: type[HTTPEndpoint]) -> dict[str, Handler]:
+    handlers: dict[str, Handler] = {}
+    for method, attr in endpoint._pe_verbs:
+        handlers[method] = _bind_class_handler(endpoint, attr, is_async_callable(getattr(endpoint, attr)))
+    return handlers
+
+
+def _bind_class_handler(endpoint: type[HTTPEndpoint], attr: str, is_async: bool) -> Handler:
+    # Starlette instantiates the endpoint per request; so do we, so `self.scope` works alike.
+    if is_async:
+
+        async def call_async(request: Request) -> Any:
+            return await getattr(endpoint(request.scope, request.receive, request.send), attr)(request)
+
+        return call_async
+
+    async def call_sync(request: Request) -> Any:
+        return await run_in_threadpool(
+            getattr(endpoint(request.scope, request.receive, request.send), attr), request
+        )
+
+    return call_sync
+
+
+def _function_handlers(func: Callable[..., Any], methods: Sequence[str]) -> dict[str, Handler]:
+    wanted = {method.upper() for method in methods}
+    if "GET" in wanted:
+        wanted.add("HEAD")
+    unknown = wanted - set(HTTP_METHODS)
+    if unknown:
+        raise ConfigurationError(f"Unsupported HTTP methods {sorted(unknown)}; use {', '.join(HTTP_METHODS)}")
+    if is_async_callable(func):
+        handler: Handler = func
+    else:
+
+        async def handler(request: Request) -> Any:
+            return await run_in_threadpool(func, request)
+
+    return {method: handler for method in HTTP_METHODS if method in wanted}
+
+
+class WebSocketRoute(BaseRoute):
+    """A WebSocket route to a ``WebSocketEndpoint`` subclass, or to an ``async (websocket)`` callable."""
+
+    def __init__(
+        self, path: str, endpoint: type[WebSocketEndpoint] | Callable[..., Any], *, name: str | None = None
+    ) -> None:
+        self.path, self.endpoint = path, endpoint
+        self.name = _name_of(endpoint) if name is None else name
+        self.compiled = CompiledPath(path)
+        if isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
+            cls = endpoint
+
+            async def session(websocket: WebSocket) -> None:
+                await cls(websocket.scope, websocket.receive, websocket.send).session(websocket)
+
+            self.session = session
+        elif isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
+            raise ConfigurationError(
+                f"WebSocketRoute({path!r}): {endpoint.__name__} is an HTTPEndpoint; use Route"
+            )
+        elif is_async_callable(endpoint) and not isinstance(endpoint, type):
+            self.session = endpoint
+        else:
+            raise ConfigurationError(
+                f"WebSocketRoute({path!r}): endpoint must be a WebSocketEndpoint subclass or an async "
+                f"callable taking a websocket, got {endpoint!r}"
+            )
+
+    def _rebased(self, prefix: str, name_prefix: str) -> WebSocketRoute:
+        route = object.__new__(WebSocketRoute)
+        route.__dict__.update(self.__dict__)
+        route.path = prefix + self.path
+        route.name = name_prefix + self.name
+        route.compiled = CompiledPath(route.path)
+        return route
+
+    def __repr__(self) -> str:
+        return f"WebSocketRoute(path={self.path!r}, name={self.name!r})"
+
+
+class Mount(BaseRoute):
+    """A group of routes under a path prefix; names inside become ``"mount:name"`` as in Starlette."""
+
+    def __init__(self, path: str, routes: Sequence[BaseRoute], *, name: str | None = None) -> None:
+        if path and not path.startswith("/"):
+            raise ConfigurationError(f"Mount path {path!r} must be empty or start with '/'")
+        if "{" in path:
+            raise ConfigurationError(
+                f"Mount path {path!r}: path parameters are not supported in a mount prefix"
+            )
+        self.path = path.rstrip("/")
+        self.routes = list(routes)
+        self.name = name or ""
+
+    def _rebased(self, prefix: str, name_prefix: str) -> BaseRoute:
+        raise TypeError("a Mount is flattened, not rebased")
+
+    def __repr__(self) -> str:
+        return f"Mount(path={self.path!r}, name={self.name!r}, routes={self.routes!r})"
+
+
+def _flatten(routes: Sequence[BaseRoute], prefix: str, name_prefix: str) -> Iterator[Route | WebSocketRoute]:
+    for route in routes:
+        if isinstance(route, Mount):
+            inner = name_prefix + route.name + ":" if route.name else name_prefix
+            yield from _flatten(route.routes, prefix + route.path, inner)
+        elif isinstance(route, Route | WebSocketRoute):
+            yield route._rebased(prefix, name_prefix) if prefix or name_prefix else route
+        else:
+            raise ConfigurationError(f"Expected Route, WebSocketRoute or Mount, got {route!r}")
+
+
+class RouteTable:
+    """The flat list of routes an adapter registers, with their full paths; resolves names.
+
+    Built once per ``create_app`` / ``mount`` / ``native_routes`` call.
+    """
+
+    def __init__(self, routes: Sequence[BaseRoute], prefix: str = "") -> None:
+        if prefix and not prefix.startswith("/"):
+            raise ConfigurationError(f"Mount prefix {prefix!r} must start with '/'")
+        self.routes: list[Route | WebSocketRoute] = list(_flatten(routes, prefix.rstrip("/"), ""))
+        self.by_name: dict[str, Route | WebSocketRoute] = {}
+        for route in self.routes:
+            if route.name in self.by_name:
+                raise ConfigurationError(
+                    f"Two routes are named {route.name!r} ({self.by_name[route.name].path!r} and "
+                    f"{route.path!r}); pass name= to tell them apart"
+                )
+            self.by_name[route.name] = route
+
+    @property
+    def http_routes(self) -> list[Route]:
+        return [route for route in self.routes if isinstance(route, Route)]
+
+    @property
+    def websocket_routes(self) -> list[WebSocketRoute]:
+        return [route for route in self.routes if isinstance(route, WebSocketRoute)]
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> str:
+        route = self.by_name.get(name)
+        path = None if route is None else route.compiled.render(path_params)
+        if path is None:
+            raise NoMatchFound(name, path_params)
+        return path
+
+    def __iter__(self) -> Iterator[Route | WebSocketRoute]:
+        return iter(self.routes)

@@ -1,0 +1,14 @@
+"""Testing tools: an in-process ASGI test client and the cross-host conformance suite.
+
+Run the conformance suite against any adapter with ``pytest --pyargs portable_endpoints.testing.suite
+--pe-adapter NAME``.
+"""
+
+from portable_endpoints.testing._client import (
+    TestClient,
+    TestResponse,
+    WebSocketRejected,
+    WebSocketTestSession,
+)
+
+__all__ = ["TestClient", "TestResponse", "WebSocketRejected", "WebSocketTestSession"]

@@ -1,0 +1,509 @@
+"""An async test client that speaks HTTP and WebSocket to any ASGI application, in-process."""
+
+from __future__ import annotations
+
+import json as jsonlib
+import math
+import secrets
+import sys
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import AsyncExitStack, asynccontextmanager
+from http.cookies import SimpleCookie
+from types import TracebackType
+from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
+
+import anyio
+import anyio.abc
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from portable_endpoints._types import ASGIApp, Message
+from portable_endpoints.datastructures import Headers
+from portable_endpoints.websockets import WebSocketDisconnect
+
+FileField = tuple[str, bytes, str]
+TIMEOUT = 10.0
+
+
+class TestResponse:
+    """A complete response: status, headers and the whole body."""
+
+    __test__ = False
+
+    def __init__(self, status_code: int, raw_headers: list[tuple[bytes, bytes]], content: bytes) -> None:
+        self.status_code = status_code
+        self.headers = Headers(raw=raw_headers)
+        self.content = content
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8")
+
+    def json(self) -> Any:
+        return jsonlib.loads(self.content)
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        jar: SimpleCookie = SimpleCookie()
+        for value in self.headers.getlist("set-cookie"):
+            jar.load(value)
+        return {key: morsel.value for key, morsel in jar.items()}
+
+    def __repr__(self) -> str:
+        return f"<TestResponse [{self.status_code}]>"
+
+
+class WebSocketRejected(Exception):
+    """The application refused the handshake: closed before accepting, or sent a denial response."""
+
+    def __init__(self, status_code: int, headers: Headers, content: bytes) -> None:
+        super().__init__(f"WebSocket handshake rejected with HTTP {status_code}")
+        self.status_code = status_code
+        self.headers = headers
+        self.content = content
+
+
+class TestClient:
+    """``async with TestClient(app) as client: response = await client.get("/")``.
+
+    Entering runs the app's lifespan startup (if it speaks lifespan); leaving runs shutdown.
+    Exceptions that escape the application are re-raised in the test unless
+    ``raise_app_exceptions=False``, in which case an unanswered request reads as a 500.
+    """
+
+    __test__ = False
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        base_url: str = "http://testserver",
+        root_path: str = "",
+        client: tuple[str, int] = ("testclient", 50000),
+        raise_app_exceptions: bool = True,
+        spec_version: str = "2.4",
+        lifespan: bool = True,
+    ) -> None:
+        self.app = app
+        parts = urlsplit(base_url)
+        self.scheme, self.netloc = parts.scheme, parts.netloc
+        self.root_path = root_path
+        self.client = client
+        self.raise_app_exceptions = raise_app_exceptions
+        self.spec_version = spec_version
+        self.use_lifespan = lifespan
+        self.cookies: dict[str, str] = {}
+        self._stack = AsyncExitStack()
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self.lifespan_state: dict[str, Any] = {}
+        self._late_errors: list[Exception] = []
+        self._streams: list[Any] = []
+
+    async def __aenter__(self) -> TestClient:
+        self._task_group = await self._stack.enter_async_context(anyio.create_task_group())
+        if self.use_lifespan:
+            await self._start_lifespan()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        try:
+            if self.use_lifespan and hasattr(self, "_lifespan_in"):
+                await self._lifespan_in.send({"type": "lifespan.shutdown"})
+                with anyio.fail_after(TIMEOUT):
+                    await self._lifespan_done.wait()
+        finally:
+            assert self._task_group is not None
+            self._task_group.cancel_scope.cancel()
+            try:
+                await self._stack.__aexit__(exc_type, exc, tb)
+            except BaseExceptionGroup as group:
+                # The test's own failure, wrapped by the task group: let it propagate unwrapped.
+                if not (exc is not None and len(group.exceptions) == 1 and group.exceptions[0] is exc):
+                    raise
+            for stream in self._streams:
+                stream.close()
+        if self._late_errors and self.raise_app_exceptions and exc is None:
+            raise self._late_errors[0]
+
+    # -- lifespan ---------------------------------------------------------------------------
+
+    async def _start_lifespan(self) -> None:
+        assert self._task_group is not None
+        send_in, receive_in = anyio.create_memory_object_stream[Message](10)
+        send_out, receive_out = anyio.create_memory_object_stream[Message](10)
+        self._streams += [send_in, receive_in, send_out, receive_out]
+        self._lifespan_in, self._lifespan_done = send_in, anyio.Event()
+        scope = {"type": "lifespan", "asgi": self._asgi(), "state": self.lifespan_state}
+
+        async def run() -> None:
+            try:
+                await self.app(scope, receive_in.receive, send_out.send)
+            except Exception:
+                pass  # apps that do not speak lifespan raise or return; both mean "no lifespan"
+            finally:
+                self._lifespan_done.set()
+                send_out.close()
+
+        self._task_group.start_soon(run)
+        await send_in.send({"type": "lifespan.startup"})
+        with anyio.fail_after(TIMEOUT):
+            try:
+                message = await receive_out.receive()
+            except anyio.EndOfStream:
+                del self._lifespan_in
+                return
+        if message["type"] == "lifespan.startup.failed":
+            raise RuntimeError(f"Lifespan startup failed: {message.get('message', '')}")
+
+    # -- HTTP --------------------------------------------------------------------------------
+
+    def _asgi(self) -> dict[str, str]:
+        return {"version": "3.0", "spec_version": self.spec_version}
+
+    def _scope(
+        self, kind: str, url: str, params: Mapping[str, str] | None, headers: Mapping[str, str] | None
+    ) -> dict[str, Any]:
+        parts = urlsplit(url)
+        query = parts.query
+        if params:
+            query = "&".join(filter(None, [query, urlencode(params, doseq=True)]))
+        raw_headers = [(b"host", (parts.netloc or self.netloc).encode())]
+        if self.cookies:
+            raw_headers.append((b"cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()).encode()))
+        for key, value in (headers or {}).items():
+            raw_headers.append((key.lower().encode("latin-1"), value.encode("latin-1")))
+        path = self.root_path + (parts.path or "/")
+        scheme = parts.scheme or self.scheme
+        if kind == "websocket":
+            scheme = {"http": "ws", "https": "wss"}.get(scheme, scheme)
+        return {
+            "type": kind,
+            "asgi": self._asgi(),
+            "http_version": "1.1",
+            "scheme": scheme,
+            "path": unquote(path),
+            "raw_path": path.encode(),
+            "root_path": self.root_path,
+            "query_string": query.encode(),
+            "headers": raw_headers,
+            "client": list(self.client),
+            "server": ["testserver", 443 if scheme in ("https", "wss") else 80],
+            "extensions": {"websocket.http.response": {}} if kind == "websocket" else {},
+            "state": dict(self.lifespan_state),
+        }
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | str | Sequence[bytes] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, FileField] | None = None,
+    ) -> TestResponse:
+        """Send one request and return once the whole response has arrived."""
+        headers = dict(headers or {})
+        chunks = _encode_body(headers, content, json, data, files)
+        scope = self._scope("http", url, params, headers)
+        scope["method"] = method.upper()
+        pending = list(chunks)
+        complete = anyio.Event()  # the whole response has been sent
+        answered = anyio.Event()  # complete, or the app returned or failed without completing
+        status: list[int] = []
+        raw_headers: list[tuple[bytes, bytes]] = []
+        body = bytearray()
+        errors: list[Exception] = []
+
+        async def receive() -> Message:
+            if pending:
+                chunk = pending.pop(0)
+                return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
+            await complete.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if status:
+                    raise RuntimeError("The app sent http.response.start twice")
+                status.append(message["status"])
+                raw_headers.extend((bytes(k), bytes(v)) for k, v in message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                if not status or complete.is_set():
+                    raise RuntimeError("The app sent a body outside a response")
+                body.extend(message.get("body", b""))
+                if not message.get("more_body", False):
+                    complete.set()
+                    answered.set()
+
+        async def run() -> None:
+            # The app keeps running after the response (background tasks), as under a server.
+            try:
+                await self.app(scope, receive, send)
+            except Exception as exc:
+                errors.append(exc)
+                if complete.is_set():
+                    self._late_errors.append(exc)
+            finally:
+                complete.set()
+                answered.set()
+
+        assert self._task_group is not None, "use 'async with TestClient(app) as client'"
+        self._task_group.start_soon(run)
+        with anyio.fail_after(TIMEOUT):
+            await answered.wait()
+        if errors and (self.raise_app_exceptions or status):
+            raise errors[0]
+        if not status:
+            if errors:
+                return TestResponse(500, [], b"")
+            raise RuntimeError("The app returned without sending a response")
+        response = TestResponse(status[0], raw_headers, bytes(body))
+        self._update_cookies(response)
+        return response
+
+    def _update_cookies(self, response: TestResponse) -> None:
+        for value in response.headers.getlist("set-cookie"):
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(value)
+            for key, morsel in jar.items():
+                if morsel["max-age"] in ("0", 0) or morsel["expires"] in ("0", 0):
+                    self.cookies.pop(key, None)
+                else:
+                    self.cookies[key] = morsel.value
+
+    async def get(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("GET", url, **kwargs)
+
+    async def head(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("HEAD", url, **kwargs)
+
+    async def post(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("POST", url, **kwargs)
+
+    async def put(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("PUT", url, **kwargs)
+
+    async def patch(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("PATCH", url, **kwargs)
+
+    async def delete(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("DELETE", url, **kwargs)
+
+    async def options(self, url: str, **kwargs: Any) -> TestResponse:
+        return await self.request("OPTIONS", url, **kwargs)
+
+    # -- WebSocket ---------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def websocket_connect(
+        self,
+        url: str,
+        *,
+        subprotocols: Sequence[str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
+    ) -> AsyncIterator[WebSocketTestSession]:
+        """Open a WebSocket; raises ``WebSocketRejected`` if the app refuses the handshake."""
+        assert self._task_group is not None, "use 'async with TestClient(app) as client'"
+        scope = self._scope("websocket", url, params, headers)
+        scope["subprotocols"] = list(subprotocols or [])
+        session = WebSocketTestSession(self, scope)
+        await session._open()
+        try:
+            yield session
+        finally:
+            await session._finish()
+
+
+class WebSocketTestSession:
+    """The client end of one WebSocket connection."""
+
+    __test__ = False
+
+    def __init__(self, client: TestClient, scope: dict[str, Any]) -> None:
+        self._client = client
+        self.scope = scope
+        self._to_app: MemoryObjectSendStream[Message]
+        self._from_app: MemoryObjectReceiveStream[Message]
+        self._app_done = anyio.Event()
+        self._app_error: BaseException | None = None
+        self._closed = False
+        self.accepted_subprotocol: str | None = None
+        self.accepted_headers = Headers()
+        #: the close frame the app sent (code, reason), once it has
+        self.close_code: int | None = None
+        self.close_reason = ""
+
+    async def _open(self) -> None:
+        assert self._client._task_group is not None
+        self._to_app, receive_stream = anyio.create_memory_object_stream[Message](math.inf)
+        send_stream, self._from_app = anyio.create_memory_object_stream[Message](math.inf)
+        self._client._streams += [self._to_app, receive_stream, send_stream, self._from_app]
+
+        async def run() -> None:
+            try:
+                await self._client.app(self.scope, receive_stream.receive, send_stream.send)
+            except BaseException as exc:
+                self._app_error = exc
+                if not isinstance(exc, Exception):
+                    raise
+            finally:
+                self._app_done.set()
+                send_stream.close()
+
+        self._client._task_group.start_soon(run)
+        await self._to_app.send({"type": "websocket.connect"})
+        message = await self._next()
+        if message is None:
+            self._raise_app_error()
+            raise WebSocketRejected(500, Headers(), b"")
+        if message["type"] == "websocket.accept":
+            self.accepted_subprotocol = message.get("subprotocol")
+            self.accepted_headers = Headers(
+                raw=[(bytes(k), bytes(v)) for k, v in message.get("headers") or []]
+            )
+            return
+        self._closed = True
+        if message["type"] == "websocket.close":
+            await self._wait_app()
+            raise WebSocketRejected(403, Headers(), b"")
+        if message["type"] == "websocket.http.response.start":
+            raw = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
+            body = bytearray()
+            while True:
+                part = await self._next()
+                if part is None:
+                    break
+                body.extend(part.get("body", b""))
+                if not part.get("more_body", False):
+                    break
+            await self._wait_app()
+            raise WebSocketRejected(message["status"], Headers(raw=raw), bytes(body))
+        raise RuntimeError(f"Unexpected message during the handshake: {message!r}")
+
+    async def _next(self) -> Message | None:
+        with anyio.fail_after(TIMEOUT):
+            try:
+                return await self._from_app.receive()
+            except anyio.EndOfStream:
+                return None
+
+    def _raise_app_error(self) -> None:
+        if self._app_error is not None and self._client.raise_app_exceptions:
+            error, self._app_error = self._app_error, None
+            raise error
+
+    async def _wait_app(self) -> None:
+        with anyio.fail_after(TIMEOUT):
+            await self._app_done.wait()
+        self._raise_app_error()
+
+    async def _finish(self) -> None:
+        if not self._closed:
+            await self.close()
+        else:
+            await self._wait_app()
+
+    async def send(self, message: Message) -> None:
+        await self._to_app.send(message)
+
+    async def send_text(self, data: str) -> None:
+        await self.send({"type": "websocket.receive", "text": data})
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self.send({"type": "websocket.receive", "bytes": data})
+
+    async def send_json(self, data: Any, mode: str = "text") -> None:
+        text = jsonlib.dumps(data)
+        if mode == "text":
+            await self.send_text(text)
+        else:
+            await self.send_bytes(text.encode())
+
+    async def receive(self) -> Message:
+        """The next message from the app; a close frame raises ``WebSocketDisconnect``."""
+        message = await self._next()
+        if message is None:
+            self._closed = True
+            self._raise_app_error()
+            raise WebSocketDisconnect(1006, "the application ended without a close frame")
+        if message["type"] == "websocket.close":
+            self._closed = True
+            self.close_code, self.close_reason = message.get("code", 1000), message.get("reason") or ""
+            await self._to_app.send({"type": "websocket.disconnect", "code": self.close_code})
+            await self._wait_app()
+            raise WebSocketDisconnect(self.close_code, self.close_reason)
+        return message
+
+    async def receive_text(self) -> str:
+        message = await self.receive()
+        if message.get("text") is None:
+            raise AssertionError(f"Expected a text frame, got {message!r}")
+        return str(message["text"])
+
+    async def receive_bytes(self) -> bytes:
+        message = await self.receive()
+        if message.get("bytes") is None:
+            raise AssertionError(f"Expected a binary frame, got {message!r}")
+        return bytes(message["bytes"])
+
+    async def receive_json(self) -> Any:
+        message = await self.receive()
+        return jsonlib.loads(message["text"] if message.get("text") is not None else message["bytes"])
+
+    async def close(self, code: int = 1000, reason: str = "") -> None:
+        """Close from the client side with ``code`` and wait for the app to finish."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._to_app.send({"type": "websocket.disconnect", "code": code, "reason": reason})
+        await self._wait_app()
+
+
+def _encode_body(
+    headers: dict[str, str],
+    content: bytes | str | Sequence[bytes] | None,
+    json: Any,
+    data: Mapping[str, str] | None,
+    files: Mapping[str, FileField] | None,
+) -> list[bytes]:
+    if json is not None:
+        headers.setdefault("content-type", "application/json")
+        body = jsonlib.dumps(json).encode()
+    elif files:
+        boundary = secrets.token_hex(16)
+        headers.setdefault("content-type", f"multipart/form-data; boundary={boundary}")
+        parts = []
+        for name, value in (data or {}).items():
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+            )
+        for name, (filename, payload, content_type) in files.items():
+            head = (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                f"Content-Type: {content_type}\r\n\r\n"
+            )
+            parts.append(head.encode() + payload + b"\r\n")
+        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    elif data is not None:
+        headers.setdefault("content-type", "application/x-www-form-urlencoded")
+        body = urlencode(data).encode()
+    elif isinstance(content, str):
+        body = content.encode()
+    elif isinstance(content, bytes) or content is None:
+        body = content or b""
+    else:
+        chunks = list(content)
+        headers.setdefault("content-length", str(sum(map(len, chunks))))
+        return chunks or [b""]
+    if body:
+        headers.setdefault("content-length", str(len(body)))
+    return [body]

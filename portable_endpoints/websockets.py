@@ -1,0 +1,209 @@
+"""The neutral WebSocket, built on ASGI websocket messages; each adapter supplies receive/send."""
+
+from __future__ import annotations
+
+import enum
+import json
+from collections.abc import AsyncIterator, Iterable
+from typing import TYPE_CHECKING, Any
+
+from portable_endpoints._types import Message, Receive, Scope, Send
+from portable_endpoints.requests import HTTPConnection
+
+if TYPE_CHECKING:
+    from portable_endpoints.responses import Response
+    from portable_endpoints.routing import RouteTable
+
+
+class WebSocketState(enum.Enum):
+    CONNECTING = 0
+    CONNECTED = 1
+    DISCONNECTED = 2
+    RESPONSE = 3
+
+
+class WebSocketDisconnect(Exception):
+    """The client closed the connection, with ``code`` and ``reason``."""
+
+    def __init__(self, code: int = 1000, reason: str | None = None) -> None:
+        self.code = code
+        self.reason = reason or ""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
+
+
+_CONNECTING_SENDS = {"websocket.accept", "websocket.close", "websocket.http.response.start"}
+
+
+class WebSocket(HTTPConnection):
+    __slots__ = ("_receive", "_send", "application_state", "client_state", "close_code", "close_reason")
+
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        native: Any = None,
+        path_params: dict[str, Any] | None = None,
+        route_table: RouteTable | None = None,
+    ) -> None:
+        super().__init__(scope, native=native, path_params=path_params, route_table=route_table)
+        self._receive = receive
+        self._send = send
+        self.client_state = WebSocketState.CONNECTING
+        self.application_state = WebSocketState.CONNECTING
+        #: the code and reason of the close frame this side sent, once it has sent one
+        self.close_code: int | None = None
+        self.close_reason = ""
+
+    @property
+    def subprotocols(self) -> list[str]:
+        """The subprotocols the client asked for, in its order of preference."""
+        return list(self.scope.get("subprotocols", ()))
+
+    async def receive(self) -> Message:
+        """The next ASGI message, with its state transition checked."""
+        if self.client_state is WebSocketState.DISCONNECTED:
+            raise RuntimeError('Cannot call "receive" once a disconnect message has been received.')
+        message = await self._receive()
+        kind = message["type"]
+        if self.client_state is WebSocketState.CONNECTING:
+            if kind != "websocket.connect":
+                raise RuntimeError(f'Expected ASGI message "websocket.connect", but got {kind!r}')
+            self.client_state = WebSocketState.CONNECTED
+        elif kind == "websocket.disconnect":
+            self.client_state = WebSocketState.DISCONNECTED
+        elif kind != "websocket.receive":
+            raise RuntimeError(f'Expected "websocket.receive" or "websocket.disconnect", but got {kind!r}')
+        return message
+
+    async def send(self, message: Message) -> None:
+        """Send an ASGI message, with its state transition checked."""
+        kind = message["type"]
+        state = self.application_state
+        if state is WebSocketState.CONNECTING:
+            if kind not in _CONNECTING_SENDS:
+                raise RuntimeError(
+                    f'Expected "websocket.accept", "websocket.close" or a denial response, got {kind!r}'
+                )
+            self.application_state = {
+                "websocket.accept": WebSocketState.CONNECTED,
+                "websocket.close": WebSocketState.DISCONNECTED,
+            }.get(kind, WebSocketState.RESPONSE)
+        elif state is WebSocketState.CONNECTED:
+            if kind == "websocket.close":
+                self.application_state = WebSocketState.DISCONNECTED
+            elif kind != "websocket.send":
+                raise RuntimeError(f'Expected "websocket.send" or "websocket.close", but got {kind!r}')
+        elif state is WebSocketState.RESPONSE:
+            if kind != "websocket.http.response.body":
+                raise RuntimeError(f'Expected "websocket.http.response.body", but got {kind!r}')
+            if not message.get("more_body", False):
+                self.application_state = WebSocketState.DISCONNECTED
+        else:
+            raise RuntimeError('Cannot call "send" once a close message has been sent.')
+        if kind == "websocket.close":
+            self.close_code, self.close_reason = message.get("code", 1000), message.get("reason") or ""
+        try:
+            await self._send(message)
+        except OSError:
+            self.application_state = WebSocketState.DISCONNECTED
+            raise WebSocketDisconnect(code=1006) from None
+
+    async def accept(
+        self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None
+    ) -> None:
+        """Complete the handshake, choosing ``subprotocol`` and adding ``headers`` to the response."""
+        if self.client_state is WebSocketState.CONNECTING:
+            await self.receive()
+        await self.send(
+            {"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or ())}
+        )
+
+    def _require_connected(self) -> None:
+        if self.application_state is not WebSocketState.CONNECTED:
+            raise RuntimeError('WebSocket is not connected. Need to call "accept" first.')
+
+    async def _receive_data(self, key: str) -> Any:
+        self._require_connected()
+        message = await self.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+        data = message.get(key)
+        if data is None:
+            await self.close(code=1003)
+            other = "bytes" if key == "text" else "text"
+            raise RuntimeError(f"Expected a {key} websocket message, but got {other}")
+        return data
+
+    async def receive_text(self) -> str:
+        return str(await self._receive_data("text"))
+
+    async def receive_bytes(self) -> bytes:
+        return bytes(await self._receive_data("bytes"))
+
+    async def receive_json(self, mode: str = "text") -> Any:
+        if mode not in ("text", "binary"):
+            raise RuntimeError('The "mode" argument should be "text" or "binary".')
+        data = await self._receive_data("text" if mode == "text" else "bytes")
+        try:
+            return json.loads(data)
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            await self.close(code=1003)
+            raise RuntimeError("Malformed JSON data received.") from None
+
+    async def iter_text(self) -> AsyncIterator[str]:
+        try:
+            while True:
+                yield await self.receive_text()
+        except WebSocketDisconnect:
+            pass
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        try:
+            while True:
+                yield await self.receive_bytes()
+        except WebSocketDisconnect:
+            pass
+
+    async def iter_json(self) -> AsyncIterator[Any]:
+        try:
+            while True:
+                yield await self.receive_json()
+        except WebSocketDisconnect:
+            pass
+
+    async def send_text(self, data: str) -> None:
+        await self.send({"type": "websocket.send", "text": data})
+
+    async def send_bytes(self, data: bytes) -> None:
+        await self.send({"type": "websocket.send", "bytes": data})
+
+    async def send_json(self, data: Any, mode: str = "text") -> None:
+        if mode not in ("text", "binary"):
+            raise RuntimeError('The "mode" argument should be "text" or "binary".')
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        if mode == "text":
+            await self.send({"type": "websocket.send", "text": text})
+        else:
+            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        """Close with ``code`` and ``reason``; before ``accept`` this rejects the handshake (403)."""
+        await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
+
+    async def abort(self, code: int = 1011, reason: str = "") -> None:
+        """Close after a failure if still open; never raises, so the original error wins."""
+        if self.application_state in (WebSocketState.CONNECTING, WebSocketState.CONNECTED):
+            try:
+                await self.close(code, reason)
+            except Exception:  # the transport is already gone; nothing more to tell the client
+                self.application_state = WebSocketState.DISCONNECTED
+
+    async def send_denial_response(self, response: Response) -> None:
+        """Reject the handshake with a full HTTP response (needs the denial-response extension)."""
+        if "websocket.http.response" not in self.scope.get("extensions", {}):
+            raise RuntimeError("The server doesn't support the WebSocket Denial Response extension.")
+        await response(self.scope, self.receive, self.send)
