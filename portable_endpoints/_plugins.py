@@ -52,11 +52,11 @@ def _load() -> pluggy.PluginManager:
             plugin = entry_point.load()
         except ImportError as exc:
             # A broken or half-installed adapter must not take the others down with it.
-            dist = entry_point.dist.name if entry_point.dist else entry_point.value
+            dist = entry_point.dist
             _load_problems[entry_point.name] = AdapterInfo(
                 name=entry_point.name,
-                distribution=dist,
-                version="unknown",
+                distribution=dist.name if dist else entry_point.value,
+                version=dist.version if dist else "unknown",
                 framework=entry_point.name,
                 framework_version=None,
                 available=False,

@@ -7,11 +7,15 @@ with its host and translates requests, websockets, responses and errors.
 
 from __future__ import annotations
 
+import importlib
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Protocol, runtime_checkable
 
+from portable_endpoints.exceptions import AdapterUnavailable
+from portable_endpoints.hookspecs import hookimpl
 from portable_endpoints.routing import RouteTable
 
 #: Features a host may lack. An adapter lists those it supports in ``AdapterInfo.capabilities``;
@@ -88,3 +92,53 @@ def app_is_instance(app: object, module: str, class_name: str) -> bool:
     loaded = sys.modules.get(module)
     cls = getattr(loaded, class_name, None) if loaded is not None else None
     return isinstance(cls, type) and isinstance(app, cls)
+
+
+class AdapterPlugin:
+    """Ready-made hook implementations for an adapter whose code imports its framework.
+
+    Register an instance as the entry point (``quart = "my_pkg.plugin:plugin"``). The adapter
+    module is imported only when the adapter is first used, and never when its framework is
+    missing, so a missing framework is reported (naming the extra) instead of crashing.
+
+    :param name: the framework name users pass, e.g. ``"quart"``.
+    :param distribution: the adapter's distribution, for its version.
+    :param framework: the framework's distribution, e.g. ``"quart"``.
+    :param adapter: ``"module:attribute"`` of the ``Adapter`` instance.
+    :param app_classes: ``"module:Class"`` names whose instances ``mount()`` accepts.
+    """
+
+    def __init__(
+        self, *, name: str, distribution: str, framework: str, adapter: str, app_classes: Sequence[str]
+    ) -> None:
+        self.name = name
+        self.distribution = distribution
+        self.framework = framework
+        self.adapter_path = adapter
+        self.app_classes = [tuple(path.split(":")) for path in app_classes]
+        self._adapter: Adapter | None = None
+
+    def load(self) -> Adapter:
+        if self._adapter is None:
+            missing = missing_framework_info(self.name, self.distribution, self.framework)
+            if missing is not None:
+                raise AdapterUnavailable(f"The {self.name!r} adapter cannot run here: {missing.problem}")
+            module, _, attribute = self.adapter_path.partition(":")
+            self._adapter = getattr(importlib.import_module(module), attribute)
+        assert self._adapter is not None
+        return self._adapter
+
+    @hookimpl
+    def pe_adapter_info(self) -> AdapterInfo:
+        missing = missing_framework_info(self.name, self.distribution, self.framework)
+        return missing if missing is not None else self.load().info()
+
+    @hookimpl
+    def pe_get_adapter(self, framework: str) -> Adapter | None:
+        return self.load() if framework == self.name else None
+
+    @hookimpl
+    def pe_get_adapter_for_app(self, app: object) -> Adapter | None:
+        if any(app_is_instance(app, module, cls) for module, cls in self.app_classes):
+            return self.load()
+        return None

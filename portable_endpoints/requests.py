@@ -44,10 +44,10 @@ class HTTPConnection(Mapping[str, Any]):
     __slots__ = (
         "_cookies",
         "_headers",
+        "_native",
         "_query_params",
         "_state",
         "_url",
-        "native",
         "path_params",
         "route_table",
         "scope",
@@ -67,8 +67,7 @@ class HTTPConnection(Mapping[str, Any]):
         route_table: RouteTable | None = None,
     ) -> None:
         self.scope = scope
-        #: the host framework's own request / websocket object (None on the bare ASGI host)
-        self.native = native
+        self._native = native
         self.path_params: dict[str, Any] = (
             scope.get("path_params", {}) if path_params is None else path_params
         )
@@ -85,6 +84,11 @@ class HTTPConnection(Mapping[str, Any]):
 
     __eq__ = object.__eq__
     __hash__ = object.__hash__
+
+    @property
+    def native(self) -> Any:
+        """The host framework's own request or websocket object (None on the bare ASGI host)."""
+        return self._native
 
     @property
     def app(self) -> Any:

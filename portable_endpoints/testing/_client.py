@@ -249,7 +249,7 @@ class TestClient:
                 await self.app(scope, receive, send)
             except Exception as exc:
                 errors.append(exc)
-                if complete.is_set():
+                if complete.is_set() and self.raise_app_exceptions:
                     self._late_errors.append(exc)
             finally:
                 complete.set()
@@ -259,7 +259,7 @@ class TestClient:
         self._task_group.start_soon(run)
         with anyio.fail_after(TIMEOUT):
             await answered.wait()
-        if errors and (self.raise_app_exceptions or status):
+        if errors and self.raise_app_exceptions:
             raise errors[0]
         if not status:
             if errors:

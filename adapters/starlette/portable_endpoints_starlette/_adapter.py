@@ -1,0 +1,140 @@
+"""Portable routes as native Starlette routes.
+
+Starlette is the reference semantics, so this adapter mostly gets out of the way: each portable
+route becomes a Starlette ``Route`` / ``WebSocketRoute`` whose endpoint is a small ASGI app. Starlette
+matches the path (same syntax, same convertors) and fills ``scope["path_params"]``; the neutral
+request reads the scope directly, and Starlette's own ``Request`` is built only if the endpoint
+asks for ``request.native``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import starlette
+import starlette.convertors
+import starlette.exceptions
+import starlette.requests
+import starlette.routing
+import starlette.websockets
+from starlette.applications import Starlette
+
+from portable_endpoints._types import Receive, Scope, Send
+from portable_endpoints.convertors import CONVERTOR_TYPES
+from portable_endpoints.datastructures import URL
+from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.hosting import AdapterInfo, distribution_version
+from portable_endpoints.requests import Request
+from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
+from portable_endpoints.websockets import WebSocket
+
+
+class StarletteRequest(Request):
+    __slots__ = ()
+
+    @property
+    def native(self) -> starlette.requests.Request:
+        if self._native is None:
+            self._native = starlette.requests.Request(self.scope, self.receive, self.send)
+        return self._native  # type: ignore[no-any-return]
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        # Starlette's router knows every route of the app, portable or not.
+        return URL(str(self.native.url_for(name, **path_params)))
+
+
+class StarletteWebSocket(WebSocket):
+    __slots__ = ()
+
+    @property
+    def native(self) -> starlette.websockets.WebSocket:
+        if self._native is None:
+            self._native = starlette.websockets.WebSocket(self.scope, self._receive, self._send)
+        return self._native  # type: ignore[no-any-return]
+
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        return URL(str(self.native.url_for(name, **path_params)))
+
+
+class HTTPApp:
+    """The ASGI endpoint Starlette routes to; Starlette has already matched the path."""
+
+    __slots__ = ("route", "table")
+
+    def __init__(self, route: Route, table: RouteTable) -> None:
+        self.route = route
+        self.table = table
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = StarletteRequest(scope, receive, send, route_table=self.table)
+        try:
+            response = await self.route.handle(request)
+        except HTTPException as exc:
+            # Starlette's own exception, so the app's exception_handlers apply to it.
+            raise starlette.exceptions.HTTPException(exc.status_code, exc.detail, exc.headers) from exc
+        await response(scope, receive, send)
+
+
+class WebSocketApp:
+    __slots__ = ("route", "table")
+
+    def __init__(self, route: WebSocketRoute, table: RouteTable) -> None:
+        self.route = route
+        self.table = table
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.route.session(StarletteWebSocket(scope, receive, send, route_table=self.table))
+
+
+def _register_custom_convertors() -> None:
+    for key, convertor in CONVERTOR_TYPES.items():
+        if key not in starlette.convertors.CONVERTOR_TYPES:
+            starlette.convertors.register_url_convertor(key, convertor)  # type: ignore[arg-type]
+
+
+class StarletteAdapter:
+    name = "starlette"
+
+    def info(self) -> AdapterInfo:
+        return AdapterInfo(
+            name=self.name,
+            distribution="portable-endpoints-starlette",
+            version=distribution_version("portable-endpoints-starlette") or "unknown",
+            framework="starlette",
+            framework_version=starlette.__version__,
+            capabilities=frozenset({"websocket.denial_response"}),
+        )
+
+    def native_routes(self, table: RouteTable) -> list[starlette.routing.BaseRoute]:
+        _register_custom_convertors()
+        routes: list[starlette.routing.BaseRoute] = []
+        for route in table:
+            if isinstance(route, Route):
+                # An ASGI-app endpoint with methods=None: every method reaches the portable
+                # dispatcher, which answers 405 with Starlette's Allow itself.
+                routes.append(
+                    starlette.routing.Route(
+                        route.path,
+                        HTTPApp(route, table),
+                        name=route.name,
+                        include_in_schema=route.include_in_schema,
+                    )
+                )
+            else:
+                routes.append(
+                    starlette.routing.WebSocketRoute(route.path, WebSocketApp(route, table), name=route.name)
+                )
+        return routes
+
+    def create_app(self, table: RouteTable, options: dict[str, Any]) -> Starlette:
+        app = Starlette(routes=self.native_routes(table), **options)
+        # Portable semantics: a path the route does not match is a 404 on every host.
+        app.router.redirect_slashes = False
+        return app
+
+    def mount(self, app: Any, table: RouteTable) -> None:
+        router = app.router if isinstance(app, Starlette) else app
+        router.routes.extend(self.native_routes(table))
+
+
+ADAPTER = StarletteAdapter()
