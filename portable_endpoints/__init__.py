@@ -30,7 +30,6 @@ from portable_endpoints.websockets import WebSocket, WebSocketDisconnect, WebSoc
 __version__ = "0.1.0"
 
 __all__ = [
-    "URL",
     "Adapter",
     "AdapterInfo",
     "AdapterNotFound",
@@ -58,6 +57,7 @@ __all__ = [
     "Route",
     "RouteTable",
     "StreamingResponse",
+    "URL",
     "UploadFile",
     "WebSocket",
     "WebSocketDisconnect",

@@ -351,9 +351,7 @@ class UploadFile:
             await run_in_threadpool(self.file.close)
 
     def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(filename={self.filename!r}, size={self.size!r}, headers={self.headers!r})"
-        )
+        return f"{type(self).__name__}(filename={self.filename!r}, size={self.size!r}, headers={self.headers!r})"
 
     @classmethod
     def spooled(cls, filename: str | None, headers: Headers) -> UploadFile:

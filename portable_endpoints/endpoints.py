@@ -85,9 +85,7 @@ class WebSocketEndpoint:
                 f"{cls.__name__}.encoding = {cls.encoding!r} is not one of 'text', 'bytes', 'json' or None"
             )
         if isinstance(cls.allowed_origins, str):
-            raise ConfigurationError(
-                f"{cls.__name__}.allowed_origins must be a sequence of origins, not a str"
-            )
+            raise ConfigurationError(f"{cls.__name__}.allowed_origins must be a sequence of origins, not a str")
 
     def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":

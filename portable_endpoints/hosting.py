@@ -45,10 +45,6 @@ class Adapter(Protocol):
 
     name: str
 
-    def info(self) -> AdapterInfo:
-        """Describe the adapter (see ``AdapterInfo``)."""
-        ...
-
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> Any:
         """A new native app serving ``table``; ``options`` go to the app's constructor untouched."""
         ...
@@ -106,11 +102,23 @@ class AdapterPlugin:
     :param framework: the framework's distribution, e.g. ``"quart"``.
     :param adapter: ``"module:attribute"`` of the ``Adapter`` instance.
     :param app_classes: ``"module:Class"`` names whose instances ``mount()`` accepts.
+    :param capabilities: the ``OPTIONAL_CAPABILITIES`` the host supports.
     """
 
     def __init__(
-        self, *, name: str, distribution: str, framework: str, adapter: str, app_classes: Sequence[str]
+        self,
+        *,
+        name: str,
+        distribution: str,
+        framework: str,
+        adapter: str,
+        app_classes: Sequence[str],
+        capabilities: frozenset[str] = frozenset(),
     ) -> None:
+        unknown = capabilities - OPTIONAL_CAPABILITIES
+        if unknown:
+            raise ValueError(f"Unknown capabilities {sorted(unknown)}; known: {sorted(OPTIONAL_CAPABILITIES)}")
+        self.capabilities = capabilities
         self.name = name
         self.distribution = distribution
         self.framework = framework
@@ -130,8 +138,18 @@ class AdapterPlugin:
 
     @hookimpl
     def pe_adapter_info(self) -> AdapterInfo:
-        missing = missing_framework_info(self.name, self.distribution, self.framework)
-        return missing if missing is not None else self.load().info()
+        # From package metadata alone: listing adapters must not import any framework.
+        missing = missing_framework_info(self.name, self.distribution, self.framework, self.capabilities)
+        if missing is not None:
+            return missing
+        return AdapterInfo(
+            name=self.name,
+            distribution=self.distribution,
+            version=distribution_version(self.distribution) or "unknown",
+            framework=self.framework,
+            framework_version=distribution_version(self.framework),
+            capabilities=self.capabilities,
+        )
 
     @hookimpl
     def pe_get_adapter(self, framework: str) -> Adapter | None:

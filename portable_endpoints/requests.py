@@ -68,9 +68,7 @@ class HTTPConnection(Mapping[str, Any]):
     ) -> None:
         self.scope = scope
         self._native = native
-        self.path_params: dict[str, Any] = (
-            scope.get("path_params", {}) if path_params is None else path_params
-        )
+        self.path_params: dict[str, Any] = scope.get("path_params", {}) if path_params is None else path_params
         self.route_table = route_table
 
     def __getitem__(self, key: str) -> Any:

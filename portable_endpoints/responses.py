@@ -91,9 +91,7 @@ class Response:
         if max_age is not None:
             morsel["max-age"] = str(max_age)
         if expires is not None:
-            morsel["expires"] = (
-                format_datetime(expires, usegmt=True) if isinstance(expires, datetime) else str(expires)
-            )
+            morsel["expires"] = format_datetime(expires, usegmt=True) if isinstance(expires, datetime) else str(expires)
         if path is not None:
             morsel["path"] = path
         if domain is not None:
@@ -131,9 +129,7 @@ class Response:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         send = _denial_send(scope, send)
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        await send(
-            {"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else self.body}
-        )
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else self.body})
         if self.background is not None:
             await self.background()
 
@@ -160,9 +156,7 @@ class JSONResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(
-            content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")
-        ).encode()
+        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
 
 
 class RedirectResponse(Response):

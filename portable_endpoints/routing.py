@@ -109,9 +109,7 @@ class Route(BaseRoute):
                 )
             self.handlers = _class_handlers(endpoint)
         elif isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
-            raise ConfigurationError(
-                f"Route({path!r}): {endpoint.__name__} is a WebSocketEndpoint; use WebSocketRoute"
-            )
+            raise ConfigurationError(f"Route({path!r}): {endpoint.__name__} is a WebSocketEndpoint; use WebSocketRoute")
         elif callable(endpoint) and not isinstance(endpoint, type):
             self.handlers = _function_handlers(endpoint, methods or ("GET",))
         else:
@@ -169,9 +167,7 @@ def _bind_class_handler(endpoint: type[HTTPEndpoint], attr: str, is_async: bool)
         return call_async
 
     async def call_sync(request: Request) -> Any:
-        return await run_in_threadpool(
-            getattr(endpoint(request.scope, request.receive, request.send), attr), request
-        )
+        return await run_in_threadpool(getattr(endpoint(request.scope, request.receive, request.send), attr), request)
 
     return call_sync
 
@@ -210,9 +206,7 @@ class WebSocketRoute(BaseRoute):
 
             self.session = session
         elif isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
-            raise ConfigurationError(
-                f"WebSocketRoute({path!r}): {endpoint.__name__} is an HTTPEndpoint; use Route"
-            )
+            raise ConfigurationError(f"WebSocketRoute({path!r}): {endpoint.__name__} is an HTTPEndpoint; use Route")
         elif is_async_callable(endpoint) and not isinstance(endpoint, type):
             self.session = endpoint
         else:
@@ -240,9 +234,7 @@ class Mount(BaseRoute):
         if path and not path.startswith("/"):
             raise ConfigurationError(f"Mount path {path!r} must be empty or start with '/'")
         if "{" in path:
-            raise ConfigurationError(
-                f"Mount path {path!r}: path parameters are not supported in a mount prefix"
-            )
+            raise ConfigurationError(f"Mount path {path!r}: path parameters are not supported in a mount prefix")
         self.path = path.rstrip("/")
         self.routes = list(routes)
         self.name = name or ""

@@ -85,9 +85,7 @@ class WebSocket(HTTPConnection):
         state = self.application_state
         if state is WebSocketState.CONNECTING:
             if kind not in _CONNECTING_SENDS:
-                raise RuntimeError(
-                    f'Expected "websocket.accept", "websocket.close" or a denial response, got {kind!r}'
-                )
+                raise RuntimeError(f'Expected "websocket.accept", "websocket.close" or a denial response, got {kind!r}')
             self.application_state = {
                 "websocket.accept": WebSocketState.CONNECTED,
                 "websocket.close": WebSocketState.DISCONNECTED,
@@ -118,9 +116,7 @@ class WebSocket(HTTPConnection):
         """Complete the handshake, choosing ``subprotocol`` and adding ``headers`` to the response."""
         if self.client_state is WebSocketState.CONNECTING:
             await self.receive()
-        await self.send(
-            {"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or ())}
-        )
+        await self.send({"type": "websocket.accept", "subprotocol": subprotocol, "headers": list(headers or ())})
 
     def _require_connected(self) -> None:
         if self.application_state is not WebSocketState.CONNECTED:

@@ -35,11 +35,7 @@ def route_path(scope: Scope) -> str:
     """The path below the app's mount point, as Starlette computes it."""
     path: str = scope["path"]
     root_path: str = scope.get("root_path", "")
-    if (
-        root_path
-        and path.startswith(root_path)
-        and (len(path) == len(root_path) or path[len(root_path)] == "/")
-    ):
+    if root_path and path.startswith(root_path) and (len(path) == len(root_path) or path[len(root_path)] == "/"):
         return path[len(root_path) :]
     return path
 

@@ -14,22 +14,10 @@ from portable_endpoints.routing import RouteTable
 class ASGIAdapter:
     name = "asgi"
 
-    def info(self) -> AdapterInfo:
-        return AdapterInfo(
-            name=self.name,
-            distribution="portable-endpoints",
-            version=distribution_version("portable-endpoints") or "unknown",
-            framework="asgi",
-            framework_version="3.0",
-            capabilities=frozenset({"websocket.denial_response"}),
-        )
-
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> PortableASGIApp:
         unknown = set(options) - {"lifespan"}
         if unknown:
-            raise ConfigurationError(
-                f"The asgi host takes only lifespan=..., not {', '.join(sorted(unknown))}"
-            )
+            raise ConfigurationError(f"The asgi host takes only lifespan=..., not {', '.join(sorted(unknown))}")
         return PortableASGIApp(table, **options)
 
     def native_routes(self, table: RouteTable) -> PortableASGIApp:
@@ -45,7 +33,14 @@ ADAPTER = ASGIAdapter()
 
 @hookimpl
 def pe_adapter_info() -> AdapterInfo:
-    return ADAPTER.info()
+    return AdapterInfo(
+        name="asgi",
+        distribution="portable-endpoints",
+        version=distribution_version("portable-endpoints") or "unknown",
+        framework="asgi",
+        framework_version="3.0",
+        capabilities=frozenset({"websocket.denial_response"}),
+    )
 
 
 @hookimpl

@@ -367,9 +367,7 @@ class WebSocketTestSession:
             raise WebSocketRejected(500, Headers(), b"")
         if message["type"] == "websocket.accept":
             self.accepted_subprotocol = message.get("subprotocol")
-            self.accepted_headers = Headers(
-                raw=[(bytes(k), bytes(v)) for k, v in message.get("headers") or []]
-            )
+            self.accepted_headers = Headers(raw=[(bytes(k), bytes(v)) for k, v in message.get("headers") or []])
             return
         self._closed = True
         if message["type"] == "websocket.close":
@@ -483,9 +481,7 @@ def _encode_body(
         headers.setdefault("content-type", f"multipart/form-data; boundary={boundary}")
         parts = []
         for name, value in (data or {}).items():
-            parts.append(
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-            )
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
         for name, (filename, payload, content_type) in files.items():
             head = (
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'

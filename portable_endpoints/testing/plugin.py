@@ -57,9 +57,12 @@ def selected_adapters(config: pytest.Config) -> list[AdapterInfo]:
     from portable_endpoints._plugins import get_adapter
 
     wanted: list[str] = config.getoption("pe_adapter")
+    infos = {info.name: info for info in adapters()}
     if not wanted:
-        return [info for info in adapters() if info.available]
-    return [get_adapter(name).info() for name in wanted]
+        return [info for info in infos.values() if info.available]
+    for name in wanted:
+        get_adapter(name)  # a clear error for an unknown or unavailable adapter
+    return [infos[name] for name in wanted]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import starlette
 import starlette.convertors
 import starlette.exceptions
 import starlette.requests
@@ -23,7 +22,6 @@ from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.convertors import CONVERTOR_TYPES
 from portable_endpoints.datastructures import URL
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.hosting import AdapterInfo, distribution_version
 from portable_endpoints.requests import Request
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
 from portable_endpoints.websockets import WebSocket
@@ -95,16 +93,6 @@ def _register_custom_convertors() -> None:
 class StarletteAdapter:
     name = "starlette"
 
-    def info(self) -> AdapterInfo:
-        return AdapterInfo(
-            name=self.name,
-            distribution="portable-endpoints-starlette",
-            version=distribution_version("portable-endpoints-starlette") or "unknown",
-            framework="starlette",
-            framework_version=starlette.__version__,
-            capabilities=frozenset({"websocket.denial_response"}),
-        )
-
     def native_routes(self, table: RouteTable) -> list[starlette.routing.BaseRoute]:
         _register_custom_convertors()
         routes: list[starlette.routing.BaseRoute] = []
@@ -121,9 +109,7 @@ class StarletteAdapter:
                     )
                 )
             else:
-                routes.append(
-                    starlette.routing.WebSocketRoute(route.path, WebSocketApp(route, table), name=route.name)
-                )
+                routes.append(starlette.routing.WebSocketRoute(route.path, WebSocketApp(route, table), name=route.name))
         return routes
 
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> Starlette:

@@ -172,9 +172,7 @@ async def test_function_endpoints_with_methods(pe_host: Host) -> None:
 
 class Params(HTTPEndpoint):
     async def get(self, request: Request) -> JSONResponse:
-        return JSONResponse(
-            {key: [type(value).__name__, str(value)] for key, value in request.path_params.items()}
-        )
+        return JSONResponse({key: [type(value).__name__, str(value)] for key, value in request.path_params.items()})
 
 
 PARAM_ROUTES = [
@@ -284,9 +282,7 @@ async def test_endpoint_error_is_a_500_and_the_host_keeps_serving(pe_host: Host)
         async def get(self, request: Request) -> PlainTextResponse:
             raise RuntimeError("boom")
 
-    async with pe_host.client(
-        [Route("/broken", Broken), Route("/", Homepage)], raise_app_exceptions=False
-    ) as client:
+    async with pe_host.client([Route("/broken", Broken), Route("/", Homepage)], raise_app_exceptions=False) as client:
         assert (await client.get("/broken")).status_code == 500
         assert (await client.get("/")).text == "Hello, world!"
 

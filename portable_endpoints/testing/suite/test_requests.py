@@ -84,13 +84,9 @@ async def test_body_json_and_stream(pe_host: Host) -> None:
 
 async def test_malformed_json_is_a_400(pe_host: Host) -> None:
     async with pe_host.client([Route("/", Body)]) as client:
-        response = await client.post(
-            "/?kind=json", content=b"{not json", headers={"content-type": "application/json"}
-        )
+        response = await client.post("/?kind=json", content=b"{not json", headers={"content-type": "application/json"})
         assert response.status_code == 400
-        response = await client.post(
-            "/?kind=json", content=b"\xff\xfe", headers={"content-type": "application/json"}
-        )
+        response = await client.post("/?kind=json", content=b"\xff\xfe", headers={"content-type": "application/json"})
         assert response.status_code == 400
 
 
@@ -103,16 +99,12 @@ async def test_urlencoded_and_multipart_forms(pe_host: Host) -> None:
             data={"title": "report"},
             files={"upload": ("notes.txt", b"file contents", "text/plain")},
         )
-        assert response.json() == {
-            "form": {"title": "report", "upload": ["notes.txt", "text/plain", "file contents"]}
-        }
+        assert response.json() == {"form": {"title": "report", "upload": ["notes.txt", "text/plain", "file contents"]}}
 
 
 async def test_malformed_multipart_is_a_400(pe_host: Host) -> None:
     async with pe_host.client([Route("/", Body)]) as client:
-        response = await client.post(
-            "/?kind=form", content=b"garbage", headers={"content-type": "multipart/form-data"}
-        )
+        response = await client.post("/?kind=form", content=b"garbage", headers={"content-type": "multipart/form-data"})
         assert response.status_code == 400
         bad_part = b"--xyz\r\nContent-Type: text/plain\r\n\r\nvalue\r\n--xyz--\r\n"
         response = await client.post(

@@ -1,0 +1,81 @@
+"""The plugin system: entry points, lazy loading, check_pending, the restricting variable, failures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pluggy
+import pytest
+
+import portable_endpoints as pe
+from portable_endpoints import _plugins
+
+
+def install_plugin(root: Path, name: str, source: str) -> None:
+    """A real distribution on sys.path: a module plus a dist-info with its entry point."""
+    (root / f"{name}.py").write_text(source)
+    info = root / f"{name}-0.1.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {name}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[portable_endpoints]\n{name} = {name}\n")
+
+
+@pytest.fixture
+def plugin_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.syspath_prepend(str(tmp_path))
+    _plugins.reset()
+    yield tmp_path
+    monkeypatch.undo()
+    _plugins.reset()
+
+
+def test_entry_points_load_lazily_on_first_use() -> None:
+    _plugins.reset()
+    assert _plugins._manager is None
+    pe.adapters()
+    assert _plugins._manager is not None
+    assert _plugins.plugin_manager().has_plugin("asgi")
+
+
+def test_misspelled_hook_fails_loudly(plugin_dir: Path) -> None:
+    install_plugin(
+        plugin_dir,
+        "typo_plugin",
+        "import portable_endpoints as pe\n\n@pe.hookimpl\ndef pe_get_adaptor(framework):\n    return None\n",
+    )
+    with pytest.raises(pluggy.PluginValidationError, match="pe_get_adaptor"):
+        pe.adapters()
+
+
+def test_a_broken_adapter_does_not_break_the_others(plugin_dir: Path) -> None:
+    install_plugin(plugin_dir, "broken_plugin", "import a_framework_that_is_not_installed\n")
+    infos = {info.name: info for info in pe.adapters()}
+    assert infos["asgi"].available
+    assert not infos["broken_plugin"].available
+    assert "portable-endpoints[broken_plugin]" in str(infos["broken_plugin"].problem)
+    assert pe.create_app([], framework="asgi") is not None
+    with pytest.raises(pe.AdapterUnavailable, match="a_framework_that_is_not_installed"):
+        pe.create_app([], framework="broken_plugin")
+
+
+def test_environment_variable_restricts_plugins(plugin_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    install_plugin(
+        plugin_dir,
+        "other_plugin",
+        "import portable_endpoints as pe\n\n@pe.hookimpl\ndef pe_adapter_info():\n    return None\n",
+    )
+    monkeypatch.setenv(_plugins.PLUGINS_ENV, "other_plugin")
+    manager = _plugins.plugin_manager()
+    assert manager.has_plugin("other_plugin")
+    assert not manager.has_plugin("asgi")
+    with pytest.raises(pe.AdapterNotFound, match="installed adapters: none"):
+        pe.create_app([], framework="asgi")
+
+
+def test_adapters_report_versions_and_capabilities() -> None:
+    _plugins.reset()
+    asgi = next(info for info in pe.adapters() if info.name == "asgi")
+    assert asgi.distribution == "portable-endpoints"
+    assert asgi.version == pe.__version__
+    assert asgi.capabilities == {"websocket.denial_response"}
