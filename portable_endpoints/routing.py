@@ -34,13 +34,14 @@ class NoMatchFound(Exception):
 class CompiledPath:
     """A Starlette path: ``/files/{name}.{ext}`` -> regex, format string and convertors."""
 
-    __slots__ = ("convertors", "format", "path", "regex")
+    __slots__ = ("convertors", "format", "param_kinds", "path", "regex")
 
     def __init__(self, path: str) -> None:
         if not path.startswith("/"):
             raise ConfigurationError(f"Route path {path!r} must start with '/'")
         pattern, path_format, idx = "^", "", 0
         convertors: dict[str, Convertor[Any]] = {}
+        kinds: list[tuple[str, str]] = []
         for match in PARAM_REGEX.finditer(path):
             name, kind = match.group(1), (match.group(2) or ":str")[1:]
             if kind not in CONVERTOR_TYPES:
@@ -49,6 +50,7 @@ class CompiledPath:
             if name in convertors:
                 raise ConfigurationError(f"Duplicated param name {name} at path {path}")
             convertors[name] = CONVERTOR_TYPES[kind]
+            kinds.append((name, kind))
             pattern += re.escape(path[idx : match.start()]) + f"(?P<{name}>{convertors[name].regex})"
             path_format += path[idx : match.start()] + "{" + name + "}"
             idx = match.end()
@@ -56,6 +58,8 @@ class CompiledPath:
         self.regex = re.compile(pattern + re.escape(path[idx:]) + "$")
         self.format = path_format + path[idx:]
         self.convertors = convertors
+        #: (param name, convertor name) in path order, for adapters that translate the path
+        self.param_kinds = tuple(kinds)
 
     def match(self, path: str) -> dict[str, Any] | None:
         """The converted path params when ``path`` matches exactly as on Starlette, else None."""

@@ -9,6 +9,7 @@ asks for ``request.native``.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import starlette.convertors
@@ -84,17 +85,26 @@ class WebSocketApp:
         await self.route.session(StarletteWebSocket(scope, receive, send, route_table=self.table))
 
 
-def _register_custom_convertors() -> None:
-    for key, convertor in CONVERTOR_TYPES.items():
-        if key not in starlette.convertors.CONVERTOR_TYPES:
-            starlette.convertors.register_url_convertor(key, convertor)  # type: ignore[arg-type]
+def starlette_path(route: Route | WebSocketRoute) -> str:
+    """The route's path with the core's own convertors, registered in Starlette as ``pe_<kind>``.
+
+    Starlette's convertors have changed across versions (uuid case, for one); the core's are the
+    reference, so Starlette matches and converts with exactly those.
+    """
+    path = route.path
+    for kind in {kind for _, kind in route.compiled.param_kinds}:
+        name = f"pe_{kind}"
+        if name not in starlette.convertors.CONVERTOR_TYPES:
+            starlette.convertors.register_url_convertor(name, CONVERTOR_TYPES[kind])  # type: ignore[arg-type]
+    for param, kind in route.compiled.param_kinds:
+        path = re.sub(r"\{" + param + r"(:[a-zA-Z_][a-zA-Z0-9_]*)?\}", "{" + param + ":pe_" + kind + "}", path)
+    return path
 
 
 class StarletteAdapter:
     name = "starlette"
 
     def native_routes(self, table: RouteTable) -> list[starlette.routing.BaseRoute]:
-        _register_custom_convertors()
         routes: list[starlette.routing.BaseRoute] = []
         for route in table:
             if isinstance(route, Route):
@@ -102,7 +112,7 @@ class StarletteAdapter:
                 # dispatcher, which answers 405 with Starlette's Allow itself.
                 routes.append(
                     starlette.routing.Route(
-                        route.path,
+                        starlette_path(route),
                         HTTPApp(route, table),
                         name=route.name,
                         include_in_schema=route.include_in_schema,
