@@ -54,7 +54,7 @@ def running(app: Any, server: str) -> Iterator[str]:
 
         def run() -> None:
             asyncio.set_event_loop(loop)
-            loop.run_until_complete(serve(app, config, shutdown_trigger=shutdown.wait))  # type: ignore[arg-type]
+            loop.run_until_complete(serve(app, config, shutdown_trigger=shutdown.wait))
             loop.close()
 
         thread = threading.Thread(target=run, daemon=True)

@@ -11,6 +11,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.sync.client import connect
 
+from examples.chat import routes as chat_routes
 from portable_endpoints import (
     BackgroundTask,
     HTTPEndpoint,
@@ -24,8 +25,6 @@ from portable_endpoints import (
 from portable_endpoints.testing.plugin import Host
 
 from .servers import SERVERS, running
-
-CHAT = __import__("examples.chat", fromlist=["routes"])
 
 
 class Seen:
@@ -72,7 +71,7 @@ class Typed(HTTPEndpoint):
         return PlainTextResponse("posted", background=BackgroundTask(record))
 
 
-ROUTES = [*CHAT.routes, Route("/n/{number:int}", Typed), WebSocketRoute("/chat", Chat)]
+ROUTES = [*chat_routes, Route("/n/{number:int}", Typed), WebSocketRoute("/chat", Chat)]
 
 
 # What the server itself hands any ASGI app when the client closes with 4001. Hypercorn 0.18
@@ -121,6 +120,7 @@ def test_websocket_frames_subprotocol_and_client_close_code(served: Served) -> N
     server = served.address
     with connect(f"ws://{server}/chat", subprotocols=["chat.v1", "chat.v2"]) as ws:  # type: ignore[list-item]
         assert ws.subprotocol == "chat.v2"
+        assert ws.response is not None
         assert ws.response.headers["x-server"] == "portable"
         ws.send("abc")
         assert ws.recv(timeout=5) == "text:abc"
