@@ -1,0 +1,49 @@
+"""Docs that cannot drift: every hook, CLI command and capability is documented."""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+from pathlib import Path
+
+from portable_endpoints import hookspecs
+from portable_endpoints.cli import parser
+from portable_endpoints.hosting import OPTIONAL_CAPABILITIES
+
+DOCS = Path(__file__).parent.parent / "docs"
+
+
+def hook_names() -> list[str]:
+    return [name for name, value in vars(hookspecs).items() if name.startswith("pe_") and inspect.isfunction(value)]
+
+
+def test_every_hook_is_documented_with_its_signature() -> None:
+    text = (DOCS / "plugins.md").read_text()
+    assert len(hook_names()) == 3
+    for name in hook_names():
+        assert f"### {name}\n" in text, f"docs/plugins.md lacks a section for hook {name}"
+        parameters = inspect.signature(getattr(hookspecs, name)).parameters
+        for parameter in parameters:
+            assert f"{parameter}:" in text.split(f"### {name}\n")[1].split("###")[0]
+
+
+def test_every_hook_spec_says_when_it_is_called_and_what_none_means() -> None:
+    for name in hook_names():
+        doc = inspect.getdoc(getattr(hookspecs, name)) or ""
+        assert "Called by" in doc, name
+        assert "None" in doc, name
+
+
+def test_every_cli_command_is_documented() -> None:
+    text = (DOCS / "cli.md").read_text()
+    (subcommands,) = [action for action in parser()._actions if isinstance(action, argparse._SubParsersAction)]
+    commands = list(subcommands.choices)
+    assert commands == ["serve", "adapters", "routes"]
+    for command in commands:
+        assert f"## `portable-endpoints {command}" in text
+
+
+def test_every_capability_is_documented() -> None:
+    text = (DOCS / "semantics.md").read_text()
+    for capability in OPTIONAL_CAPABILITIES:
+        assert f"`{capability}`" in text
