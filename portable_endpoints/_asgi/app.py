@@ -8,7 +8,7 @@ from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.requests import Request
 from portable_endpoints.responses import PlainTextResponse, Response
-from portable_endpoints.routing import Route, RouteTable
+from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
 from portable_endpoints.websockets import WebSocket
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
@@ -44,29 +44,34 @@ class PortableASGIApp:
     """Routes a ``RouteTable`` over raw ASGI; lifespan events go to ``lifespan`` if given."""
 
     def __init__(self, table: RouteTable, *, lifespan: Lifespan | None = None) -> None:
-        self.table = table
         self.lifespan = lifespan
-        self._http = [(route.compiled.match, route) for route in table.http_routes]
-        self._websocket = [(route.compiled.match, route) for route in table.websocket_routes]
+        self._http: list[tuple[Callable[[str], dict[str, Any] | None], Route, RouteTable]] = []
+        self._websocket: list[tuple[Callable[[str], dict[str, Any] | None], WebSocketRoute, RouteTable]] = []
+        self.include(table)
+
+    def include(self, table: RouteTable) -> None:
+        """Serve ``table`` too, after the routes already here (``pe.mount``)."""
+        self._http += [(route.compiled.match, route, table) for route in table.http_routes]
+        self._websocket += [(route.compiled.match, route, table) for route in table.websocket_routes]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         scope.setdefault("app", self)
         if kind == "http":
             path = route_path(scope)
-            for match, route in self._http:
+            for match, route, table in self._http:
                 params = match(path)
                 if params is not None:
-                    request = Request(scope, receive, send, path_params=params, route_table=self.table)
+                    request = Request(scope, receive, send, path_params=params, route_table=table)
                     await run_http(route, request, scope, receive, send)
                     return
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
         elif kind == "websocket":
             path = route_path(scope)
-            for match, ws_route in self._websocket:
+            for match, ws_route, table in self._websocket:
                 params = match(path)
                 if params is not None:
-                    websocket = WebSocket(scope, receive, send, path_params=params, route_table=self.table)
+                    websocket = WebSocket(scope, receive, send, path_params=params, route_table=table)
                     await ws_route.session(websocket)
                     return
             await send({"type": "websocket.close", "code": 1000, "reason": ""})

@@ -23,9 +23,8 @@ class ASGIAdapter:
     def native_routes(self, table: RouteTable) -> PortableASGIApp:
         return PortableASGIApp(table)
 
-    def mount(self, app: Any, table: RouteTable) -> None:
-        merged = RouteTable([*app.table.routes, *table.routes])
-        app.__init__(merged, lifespan=app.lifespan)
+    def mount(self, app: PortableASGIApp, table: RouteTable) -> None:
+        app.include(table)
 
 
 ADAPTER = ASGIAdapter()
