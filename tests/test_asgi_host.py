@@ -25,7 +25,7 @@ pytestmark = pytest.mark.anyio
 
 
 async def test_an_http_endpoint_class_is_an_asgi_app() -> None:
-    async with TestClient(App) as client:  # type: ignore[arg-type]
+    async with TestClient(App) as client:
         response = await client.get("/anything")
         assert response.text == "Hello, world!"
         response = await client.post("/")
@@ -41,7 +41,7 @@ async def test_a_websocket_endpoint_class_is_an_asgi_app() -> None:
         async def on_receive(self, websocket: WebSocket, data: Any) -> None:
             await websocket.send_bytes(data * 2)
 
-    async with TestClient(Echo) as client:  # type: ignore[arg-type]
+    async with TestClient(Echo) as client:
         async with client.websocket_connect("/") as ws:
             await ws.send_bytes(b"ab")
             assert await ws.receive_bytes() == b"abab"
