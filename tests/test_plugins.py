@@ -79,3 +79,38 @@ def test_adapters_report_versions_and_capabilities() -> None:
     assert asgi.distribution == "portable-endpoints"
     assert asgi.version == pe.__version__
     assert asgi.capabilities == {"websocket.denial_response"}
+
+
+def test_adapter_plugin_reports_a_missing_framework_with_its_extra() -> None:
+    from portable_endpoints.hosting import AdapterPlugin
+
+    plugin = AdapterPlugin(
+        name="fictional",
+        distribution="portable-endpoints-fictional",
+        framework="fictional-framework-not-installed",
+        adapter="fictional_adapter_module:ADAPTER",
+        app_classes=["fictional_framework:App"],
+    )
+    info = plugin.pe_adapter_info()
+    assert not info.available
+    assert info.problem == (
+        "fictional-framework-not-installed is not installed: pip install 'portable-endpoints[fictional]'"
+    )
+    assert plugin.pe_get_adapter("other") is None
+    with pytest.raises(pe.AdapterUnavailable, match=r"pip install 'portable-endpoints\[fictional\]'"):
+        plugin.pe_get_adapter("fictional")
+    assert plugin.pe_get_adapter_for_app(object()) is None
+
+
+def test_adapter_plugin_rejects_unknown_capabilities() -> None:
+    from portable_endpoints.hosting import AdapterPlugin
+
+    with pytest.raises(ValueError, match="Unknown capabilities"):
+        AdapterPlugin(
+            name="x",
+            distribution="x",
+            framework="x",
+            adapter="x:y",
+            app_classes=[],
+            capabilities=frozenset({"telepathy"}),
+        )
