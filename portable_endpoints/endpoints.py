@@ -22,13 +22,33 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUE
 ENCODINGS = ("text", "bytes", "json", None)
 
 
-class HTTPEndpoint:
+class _ASGIEndpoint:
+    """Instantiated per connection with the ASGI triple, and awaitable: an ASGI app, as in Starlette."""
+
+    scope_type: ClassVar[str]
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != self.scope_type:
+            raise TypeError(f"{type(self).__name__} serves {self.scope_type!r}, not {scope['type']!r} connections")
+        self.scope = scope
+        self.receive = receive
+        self.send = send
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return self.dispatch().__await__()
+
+    async def dispatch(self) -> None:
+        raise NotImplementedError
+
+
+class HTTPEndpoint(_ASGIEndpoint):
     """One method per HTTP verb (``async def get(self, request)``, sync methods run in a thread).
 
     Only the standard verbs dispatch; any other method, and a verb with no handler, gets 405 with
     an ``Allow`` header listing the served verbs in Starlette's order. HEAD falls back to ``get``.
     """
 
+    scope_type = "http"
     # (METHOD, attribute) pairs in Starlette's order, computed once per class.
     _pe_verbs: ClassVar[tuple[tuple[str, str], ...]] = ()
 
@@ -43,16 +63,6 @@ class HTTPEndpoint:
                 verbs.append((method, "get"))
         cls._pe_verbs = tuple(verbs)
 
-    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            raise TypeError(f"{type(self).__name__} serves HTTP, not {scope['type']!r} connections")
-        self.scope = scope
-        self.receive = receive
-        self.send = send
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return self.dispatch().__await__()
-
     async def dispatch(self) -> None:
         """Serve one request as a bare ASGI application."""
         from portable_endpoints._asgi.app import run_http
@@ -66,7 +76,7 @@ class HTTPEndpoint:
         await run_http(route, request, self.scope, self.receive, self.send)
 
 
-class WebSocketEndpoint:
+class WebSocketEndpoint(_ASGIEndpoint):
     """``on_connect`` / ``on_receive`` / ``on_disconnect`` over one WebSocket session.
 
     ``encoding`` decodes each message before ``on_receive``: ``"text"``, ``"bytes"``, ``"json"``
@@ -75,6 +85,7 @@ class WebSocketEndpoint:
     when the endpoint raised. ``allowed_origins``, when set, rejects handshakes from other origins.
     """
 
+    scope_type = "websocket"
     encoding: ClassVar[Literal["text", "bytes", "json"] | None] = None
     allowed_origins: ClassVar[tuple[str, ...] | None] = None
 
@@ -86,16 +97,6 @@ class WebSocketEndpoint:
             )
         if isinstance(cls.allowed_origins, str):
             raise ConfigurationError(f"{cls.__name__}.allowed_origins must be a sequence of origins, not a str")
-
-    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "websocket":
-            raise TypeError(f"{type(self).__name__} serves WebSocket, not {scope['type']!r} connections")
-        self.scope = scope
-        self.receive = receive
-        self.send = send
-
-    def __await__(self) -> Generator[Any, None, None]:
-        return self.dispatch().__await__()
 
     async def dispatch(self) -> None:
         """Serve one connection as a bare ASGI application."""

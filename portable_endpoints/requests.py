@@ -209,31 +209,25 @@ class Request(HTTPConnection):
         yield b""
 
     async def body(self) -> bytes:
-        try:
-            return self._body
-        except AttributeError:
+        if not hasattr(self, "_body"):
             self._body = b"".join([chunk async for chunk in self.stream()])
-            return self._body
+        return self._body
 
     async def json(self) -> Any:
         """The body parsed as JSON; a malformed body is a 400, never a 500."""
-        try:
-            return self._json
-        except AttributeError:
+        if not hasattr(self, "_json"):
             body = await self.body()
             try:
                 self._json = json.loads(body)
             except (json.JSONDecodeError, UnicodeDecodeError) as exc:
                 raise HTTPException(400, f"Malformed JSON body: {exc}") from exc
-            return self._json
+        return self._json
 
     async def form(
         self, *, max_files: int = 1000, max_fields: int = 1000, max_part_size: int = 1024 * 1024
     ) -> FormData:
         """URL-encoded or multipart form data; a malformed form is a 400."""
-        try:
-            return self._form
-        except AttributeError:
+        if not hasattr(self, "_form"):
             from portable_endpoints.formparsers import parse_form
 
             self._form = await parse_form(
@@ -243,7 +237,7 @@ class Request(HTTPConnection):
                 max_fields=max_fields,
                 max_part_size=max_part_size,
             )
-            return self._form
+        return self._form
 
     async def close(self) -> None:
         if hasattr(self, "_form"):

@@ -175,7 +175,28 @@ Content = str | bytes | memoryview
 ContentStream = AsyncIterable[Content] | Iterable[Content]
 
 
-class StreamingResponse(Response):
+class ChunkedResponse(Response):
+    """A response whose body is sent in chunks: ``chunks()``; adapters stream it natively."""
+
+    async def prepare(self) -> None:
+        """Finish the headers before they are sent (a file is stat'ed here)."""
+
+    def chunks(self) -> AsyncIterator[bytes]:
+        raise NotImplementedError
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.prepare()
+        send = _denial_send(scope, send)
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if scope.get("method") != "HEAD":
+            async for chunk in self.chunks():
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+        if self.background is not None:
+            await self.background()
+
+
+class StreamingResponse(ChunkedResponse):
     """A body sent chunk by chunk; a sync iterator is read in a worker thread."""
 
     body_iterator: AsyncIterable[Content]
@@ -200,18 +221,8 @@ class StreamingResponse(Response):
         async for chunk in self.body_iterator:
             yield chunk.encode(self.charset) if isinstance(chunk, str) else bytes(chunk)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        send = _denial_send(scope, send)
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        if scope.get("method") != "HEAD":
-            async for chunk in self.chunks():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-        if self.background is not None:
-            await self.background()
 
-
-class FileResponse(Response):
+class FileResponse(ChunkedResponse):
     """A file from disk, with content-length, last-modified, etag and an optional download name."""
 
     chunk_size = 64 * 1024
@@ -266,14 +277,3 @@ class FileResponse(Response):
         async with await anyio.open_file(self.path, mode="rb") as file:
             while chunk := await file.read(self.chunk_size):
                 yield chunk
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.prepare()
-        send = _denial_send(scope, send)
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        if scope.get("method") != "HEAD":
-            async for chunk in self.chunks():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
-        if self.background is not None:
-            await self.background()

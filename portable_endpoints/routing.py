@@ -6,7 +6,9 @@ convertors, the verb table and the ``Allow`` value. Adapters only translate thes
 
 from __future__ import annotations
 
+import copy
 import re
+import sys
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +16,11 @@ from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
 from portable_endpoints.endpoints import HTTP_METHODS, HTTPEndpoint, WebSocketEndpoint
 from portable_endpoints.exceptions import ConfigurationError, HTTPException
+
+if sys.version_info >= (3, 11):
+    from typing import Self
+else:
+    from typing_extensions import Self
 
 if TYPE_CHECKING:
     from portable_endpoints.requests import Request
@@ -86,8 +93,13 @@ class BaseRoute:
     name: str
     compiled: CompiledPath
 
-    def _rebased(self, prefix: str, name_prefix: str) -> BaseRoute:
-        raise NotImplementedError
+    def _rebased(self, prefix: str, name_prefix: str) -> Self:
+        """A copy under ``prefix``, named ``name_prefix + name`` (what flattening a Mount makes)."""
+        route = copy.copy(self)
+        route.path = prefix + self.path
+        route.name = name_prefix + self.name
+        route.compiled = CompiledPath(route.path)
+        return route
 
 
 class Route(BaseRoute):
@@ -141,14 +153,6 @@ class Route(BaseRoute):
         if handler is None:
             raise HTTPException(405, headers=self._allow_headers)
         return await handler(request)
-
-    def _rebased(self, prefix: str, name_prefix: str) -> Route:
-        route = object.__new__(Route)
-        route.__dict__.update(self.__dict__)
-        route.path = prefix + self.path
-        route.name = name_prefix + self.name
-        route.compiled = CompiledPath(route.path)
-        return route
 
     def __repr__(self) -> str:
         return f"Route(path={self.path!r}, name={self.name!r}, methods={list(self.methods)!r})"
@@ -219,14 +223,6 @@ class WebSocketRoute(BaseRoute):
                 f"callable taking a websocket, got {endpoint!r}"
             )
 
-    def _rebased(self, prefix: str, name_prefix: str) -> WebSocketRoute:
-        route = object.__new__(WebSocketRoute)
-        route.__dict__.update(self.__dict__)
-        route.path = prefix + self.path
-        route.name = name_prefix + self.name
-        route.compiled = CompiledPath(route.path)
-        return route
-
     def __repr__(self) -> str:
         return f"WebSocketRoute(path={self.path!r}, name={self.name!r})"
 
@@ -242,9 +238,6 @@ class Mount(BaseRoute):
         self.path = path.rstrip("/")
         self.routes = list(routes)
         self.name = name or ""
-
-    def _rebased(self, prefix: str, name_prefix: str) -> BaseRoute:
-        raise TypeError("a Mount is flattened, not rebased")
 
     def __repr__(self) -> str:
         return f"Mount(path={self.path!r}, name={self.name!r}, routes={self.routes!r})"

@@ -6,7 +6,7 @@ from typing import Any
 
 from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.requests import Request
+from portable_endpoints.requests import ClientDisconnect, Request
 from portable_endpoints.responses import PlainTextResponse, Response
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
 from portable_endpoints.websockets import WebSocket
@@ -26,6 +26,8 @@ async def run_http(route: Route, request: Request, scope: Scope, receive: Receiv
         response = await route.handle(request)
     except HTTPException as exc:
         response = error_response(exc)
+    except ClientDisconnect:
+        return  # the client left mid-body: nobody to answer
     if not callable(response):
         raise TypeError(f"Endpoint {route.name!r} returned {response!r}; return a Response")
     await response(scope, receive, send)

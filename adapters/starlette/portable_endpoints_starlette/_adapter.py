@@ -23,7 +23,7 @@ from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.convertors import CONVERTOR_TYPES
 from portable_endpoints.datastructures import URL
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.requests import Request
+from portable_endpoints.requests import ClientDisconnect, Request
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
 from portable_endpoints.websockets import WebSocket
 
@@ -71,6 +71,8 @@ class HTTPApp:
         except HTTPException as exc:
             # Starlette's own exception, so the app's exception_handlers apply to it.
             raise starlette.exceptions.HTTPException(exc.status_code, exc.detail, exc.headers) from exc
+        except ClientDisconnect:
+            return  # the client left mid-body: nobody to answer
         await response(scope, receive, send)
 
 
