@@ -294,3 +294,16 @@ async def test_endpoint_instance_sees_the_scope(pe_host: Host) -> None:
 
     async with pe_host.client([Route("/scoped", Scoped)]) as client:
         assert (await client.get("/scoped")).text == "http GET /scoped"
+
+
+async def test_the_first_declared_matching_route_wins_as_on_starlette(pe_host: Host) -> None:
+    class Me(HTTPEndpoint):
+        async def get(self, request: Request) -> PlainTextResponse:
+            return PlainTextResponse("the static route")
+
+    # Starlette tries routes in order, so the param route shadows the later static one; hosts whose
+    # routers prefer static segments must not reorder portable routes.
+    routes = [Route("/users/{name}", Params, name="param"), Route("/users/me", Me), Route("/static/me", Me)]
+    async with pe_host.client(routes) as client:
+        assert (await client.get("/users/me")).json() == {"name": ["str", "me"]}
+        assert (await client.get("/static/me")).text == "the static route"
