@@ -303,7 +303,7 @@ async def test_the_first_declared_matching_route_wins_as_on_starlette(pe_host: H
 
     # Starlette tries routes in order, so the param route shadows the later static one; hosts whose
     # routers prefer static segments must not reorder portable routes.
-    routes = [Route("/users/{name}", Params, name="param"), Route("/users/me", Me), Route("/static/me", Me)]
+    routes = [Route("/users/{name}", Params, name="param"), Route("/users/me", Me), Route("/static/me", Me, name="s")]
     async with pe_host.client(routes) as client:
         assert (await client.get("/users/me")).json() == {"name": ["str", "me"]}
         assert (await client.get("/static/me")).text == "the static route"
