@@ -83,11 +83,13 @@ class WebSocketEndpoint(_ASGIEndpoint):
     or ``None`` (raw). A frame of the wrong type, or malformed JSON, closes with 1003 and raises
     ``RuntimeError``. ``on_disconnect`` runs exactly once: with the client's close code, or 1011
     when the endpoint raised. ``allowed_origins``, when set, rejects handshakes from other origins.
+    ``max_message_size``, when set, closes with 1009 on a larger message, before decoding it.
     """
 
     scope_type = "websocket"
     encoding: ClassVar[Literal["text", "bytes", "json"] | None] = None
     allowed_origins: ClassVar[tuple[str, ...] | None] = None
+    max_message_size: ClassVar[int | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -117,6 +119,9 @@ class WebSocketEndpoint(_ASGIEndpoint):
                     break
                 message = await websocket.receive()
                 if message["type"] == "websocket.receive":
+                    if self.max_message_size is not None and self._too_big(message):
+                        await websocket.close(code=status.WS_1009_MESSAGE_TOO_BIG, reason="Message too big")
+                        continue
                     await self.on_receive(websocket, await self.decode(websocket, message))
                 elif message["type"] == "websocket.disconnect":
                     close_code = int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
@@ -135,6 +140,12 @@ class WebSocketEndpoint(_ASGIEndpoint):
         finally:
             with anyio.CancelScope(shield=True):
                 await self.on_disconnect(websocket, close_code)
+
+    def _too_big(self, message: Message) -> bool:
+        assert self.max_message_size is not None
+        text = message.get("text")
+        size = len(text.encode()) if text is not None else len(message.get("bytes") or b"")
+        return size > self.max_message_size
 
     async def decode(self, websocket: WebSocket, message: Message) -> Any:
         if self.encoding == "text":

@@ -297,3 +297,28 @@ async def test_denial_response_is_a_declared_capability(pe_host: Host) -> None:
         assert rejected.value.status_code == 403
         assert len(errors) == 1
         assert "denial" in errors[0].lower()
+
+
+async def test_oversized_messages_close_1009_and_the_endpoint_never_sees_them(pe_host: Host) -> None:
+    recorder = Recorder()
+
+    class Small(WebSocketEndpoint):
+        encoding = "text"
+        max_message_size = 8
+
+        async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+            recorder.events.append(("receive", data))
+            await websocket.send_text(data)
+
+        async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
+            recorder.disconnect(close_code)
+
+    async with pe_host.client([WebSocketRoute("/ws", Small)]) as client:
+        async with client.websocket_connect("/ws") as ws:
+            await ws.send_text("12345678")
+            assert await ws.receive_text() == "12345678"
+            await ws.send_text("123456789")
+            with pytest.raises(WebSocketDisconnect) as closed:
+                await ws.receive()
+            assert closed.value.code == 1009
+    assert await recorder.wait() == [("receive", "12345678"), ("disconnect", 1009)]
