@@ -1,0 +1,91 @@
+"""Portable routes as native Litestar route handlers: ``create_app``, ``native_routes``, ``mount``.
+
+Each Litestar path the routes need (see ``_paths``) gets HTTP handlers and, where a WebSocket route
+may answer, a websocket handler. Where the handler's Litestar path is exactly the route's own, the
+handler carries the route's name, so Litestar's ``route_reverse`` / ``url_for`` find portable
+routes too. ``create_app`` and ``mount`` then finish what only a built app allows (``_registration``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from litestar import Litestar
+from litestar.handlers import BaseRouteHandler
+from litestar.routes import BaseRoute, HTTPRoute, WebSocketRoute
+
+from portable_endpoints.exceptions import ConfigurationError
+from portable_endpoints.routing import Route, RouteTable
+from portable_endpoints.routing import WebSocketRoute as PortableWebSocketRoute
+from portable_endpoints_litestar._http import http_handlers
+from portable_endpoints_litestar._paths import LitestarPath, plan
+from portable_endpoints_litestar._registration import finish_registration
+from portable_endpoints_litestar._websocket import websocket_handler
+
+TrieKey = tuple[str | None, ...]
+
+
+def _name(target: LitestarPath, members: list[Route] | list[PortableWebSocketRoute], taken: set[str]) -> str | None:
+    if len(members) != 1 or not target.is_exact_for(members[0]) or members[0].name in taken:
+        return None
+    return members[0].name
+
+
+def _trie_key(components: Iterable[object]) -> TrieKey:
+    # A parameter of any kind (ours or Litestar's own definition) is one trie node.
+    return tuple(part if isinstance(part, str) else None for part in components)
+
+
+def build_handlers(
+    table: RouteTable,
+    *,
+    taken_names: set[str] | None = None,
+    occupied: dict[TrieKey, set[type[BaseRoute]]] | None = None,
+) -> list[BaseRouteHandler]:
+    """The handlers for ``table``; ``occupied`` holds the trie leaves an app's own routes already use."""
+    taken, occupied = taken_names or set(), occupied or {}
+    handlers: list[BaseRouteHandler] = []
+    for target in plan(table):
+        kinds = occupied.get(_trie_key(target.segments), set())
+        for kind, members in ((HTTPRoute, target.http_members), (WebSocketRoute, target.websocket_members)):
+            if kind in kinds and members:
+                raise ConfigurationError(
+                    f"The app already routes {target.path!r} to its own handlers; {members[0]!r} cannot be "
+                    "mounted there (Litestar keeps one handler per path and method)"
+                )
+        if HTTPRoute not in kinds:
+            handlers += http_handlers(target, table, _name(target, target.http_members, taken))
+        if WebSocketRoute not in kinds and target.websocket_candidates:
+            handlers.append(websocket_handler(target, table, _name(target, target.websocket_members, taken)))
+    return handlers
+
+
+class LitestarAdapter:
+    name = "litestar"
+
+    def native_routes(self, table: RouteTable) -> list[BaseRouteHandler]:
+        """Handlers to pass to ``Litestar(route_handlers=...)``, in this order.
+
+        ``pe.mount`` or ``create_app`` also serve QUERY and answer unknown methods with Starlette's
+        405; handlers composed by hand leave those methods to Litestar (405, its own ``Allow``).
+        """
+        return build_handlers(table)
+
+    def create_app(self, table: RouteTable, options: dict[str, Any]) -> Litestar:
+        own = list(options.pop("route_handlers", None) or ())
+        app = Litestar(route_handlers=[*self.native_routes(table), *own], **options)
+        finish_registration(app)
+        return app
+
+    def mount(self, app: Any, table: RouteTable) -> None:
+        occupied: dict[TrieKey, set[type[BaseRoute]]] = {}
+        for route in app.routes:
+            occupied.setdefault(_trie_key(route.path_components), set()).add(type(route))
+        names = {route.name for route in table if app.get_handler_index_by_name(route.name) is not None}
+        for handler in build_handlers(table, taken_names=names, occupied=occupied):
+            app.register(handler)
+        finish_registration(app)
+
+
+ADAPTER = LitestarAdapter()

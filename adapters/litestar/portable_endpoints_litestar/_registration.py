@@ -1,0 +1,96 @@
+"""What can only be done once Litestar has built its routes: every method, and Starlette's paths in OpenAPI.
+
+Litestar routes a method only to a handler registered for it, and handlers take only its own
+verbs: QUERY and non-standard methods would get Litestar's 405 before any portable code ran. The
+route and trie lookups of portable paths are therefore given a fallback to a portable handler
+(the core then serves QUERY, or answers 405 with Starlette's ``Allow``). These lookup tables exist
+only after registration, so this runs after ``Litestar(...)`` and after ``app.register``; the
+structures it touches are the same in every supported Litestar version.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+from litestar.types.internal_types import PathParameterDefinition
+
+from portable_endpoints.convertors import CONVERTOR_TYPES
+from portable_endpoints.routing import Route
+from portable_endpoints_litestar._http import PortableHTTPHandler
+
+_SCHEMA_TYPES: dict[tuple[tuple[str, str], ...], type] = {
+    (("type", "integer"),): int,
+    (("type", "number"),): float,
+    (("format", "uuid"), ("type", "string")): uuid.UUID,
+}
+
+
+class _AnyMethod(dict[Any, Any]):
+    """A per-method lookup table that sends methods nobody registered to a portable handler."""
+
+    __slots__ = ("fallback",)
+
+    def __init__(self, table: dict[Any, Any], fallback: str) -> None:
+        super().__init__(table)
+        self.fallback = fallback
+
+    def __missing__(self, key: Any) -> Any:
+        if not isinstance(key, str) or key in ("websocket", "asgi"):
+            raise KeyError(key)
+        return self[self.fallback]
+
+
+def _portable_method(table: dict[Any, Any], handler_of: Any) -> str | None:
+    return next((method for method, value in table.items() if isinstance(handler_of(value), PortableHTTPHandler)), None)
+
+
+def _documented_route(route: HTTPRoute) -> Route | None:
+    for handler, _ in route.route_handler_map.values():
+        if isinstance(handler, PortableHTTPHandler) and handler.portable_route is not None:
+            return handler.portable_route
+    return None
+
+
+def _publish_starlette_path(route: HTTPRoute, portable: Route) -> None:
+    """OpenAPI shows the route's own path and parameter types, not the Litestar path behind it."""
+    parameters = {}
+    for name, kind in portable.compiled.param_kinds:
+        schema = tuple(sorted(CONVERTOR_TYPES[kind].schema_type.items()))
+        parameters[name] = PathParameterDefinition(
+            name=name, full=f"{name}:{kind}", type=_SCHEMA_TYPES.get(schema, str), parser=None
+        )
+    route.path_format = portable.compiled.format
+    route.path_parameters = parameters
+
+
+def finish_registration(app: Litestar) -> None:
+    """Apply the fallbacks and OpenAPI paths to every portable route of ``app`` not yet done."""
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute) or isinstance(route.route_handler_map, _AnyMethod):
+            continue
+        method = _portable_method(route.route_handler_map, lambda value: value[0])
+        if method is None:
+            continue
+        route.route_handler_map = _AnyMethod(route.route_handler_map, method)
+        documented = _documented_route(route)
+        if documented is not None:
+            _publish_starlette_path(route, documented)
+    pending = [app.asgi_router.root_route_map_node]
+    seen = set()
+    while pending:
+        node = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        pending.extend(node.children.values())
+        if isinstance(node.asgi_handlers, _AnyMethod):
+            continue
+        method = _portable_method(node.asgi_handlers, lambda value: value.handler)
+        if method is not None:
+            node.asgi_handlers = _AnyMethod(node.asgi_handlers, method)
+            node.path_parameters = _AnyMethod(node.path_parameters, method)
+    # Routing results are cached per (path, method): drop those computed before the fallbacks.
+    app.asgi_router.handle_routing.cache_clear()

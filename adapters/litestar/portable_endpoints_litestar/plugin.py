@@ -1,0 +1,12 @@
+"""Entry point of the ``litestar`` adapter (``portable_endpoints`` group)."""
+
+from portable_endpoints.hosting import AdapterPlugin
+
+plugin = AdapterPlugin(
+    name="litestar",
+    distribution="portable-endpoints-litestar",
+    framework="litestar",
+    adapter="portable_endpoints_litestar._adapter:ADAPTER",
+    app_classes=["litestar.app:Litestar"],
+    capabilities=frozenset({"websocket.denial_response"}),
+)
