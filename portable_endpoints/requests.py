@@ -98,11 +98,9 @@ class HTTPConnection(Mapping[str, Any]):
 
     @property
     def url(self) -> URL:
-        try:
-            return self._url
-        except AttributeError:
+        if not hasattr(self, "_url"):
             self._url = URL.from_scope(self.scope)
-            return self._url
+        return self._url
 
     @property
     def base_url(self) -> URL:
@@ -112,28 +110,22 @@ class HTTPConnection(Mapping[str, Any]):
 
     @property
     def headers(self) -> Headers:
-        try:
-            return self._headers
-        except AttributeError:
+        if not hasattr(self, "_headers"):
             self._headers = Headers(scope=self.scope)
-            return self._headers
+        return self._headers
 
     @property
     def query_params(self) -> QueryParams:
-        try:
-            return self._query_params
-        except AttributeError:
+        if not hasattr(self, "_query_params"):
             self._query_params = QueryParams(self.scope.get("query_string", b""))
-            return self._query_params
+        return self._query_params
 
     @property
     def cookies(self) -> dict[str, str]:
-        try:
-            return self._cookies
-        except AttributeError:
+        if not hasattr(self, "_cookies"):
             cookie_header = self.headers.get("cookie")
             self._cookies = parse_cookie_header(cookie_header) if cookie_header else {}
-            return self._cookies
+        return self._cookies
 
     @property
     def client(self) -> Address | None:
@@ -143,11 +135,9 @@ class HTTPConnection(Mapping[str, Any]):
     @property
     def state(self) -> Any:
         """The host's per-request state; here an attribute view over ``scope["state"]``."""
-        try:
-            return self._state
-        except AttributeError:
+        if not hasattr(self, "_state"):
             self._state = State(self.scope.setdefault("state", {}))
-            return self._state
+        return self._state
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         """The absolute URL of the route called ``name`` (``"mount:name"`` inside a named Mount)."""
@@ -210,7 +200,10 @@ class Request(HTTPConnection):
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
-            self._body = b"".join([chunk async for chunk in self.stream()])
+            chunks = []
+            async for chunk in self.stream():
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
         return self._body
 
     async def json(self) -> Any:

@@ -6,6 +6,7 @@ not a re-encode. HEAD requests get the headers and no body on every host.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import http.cookies
 import json
@@ -24,6 +25,13 @@ from portable_endpoints._concurrency import iterate_in_threadpool
 from portable_endpoints._types import Message, Receive, Scope, Send
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.datastructures import URL, MutableHeaders, _encode_header
+
+
+@functools.cache
+def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        media_type += "; charset=" + charset
+    return _encode_header("content-type", media_type)
 
 
 class Response:
@@ -54,16 +62,21 @@ class Response:
         return str(content).encode(self.charset)
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
-        raw = [] if headers is None else [_encode_header(key, value) for key, value in headers.items()]
-        keys = {key for key, _ in raw}
         body = getattr(self, "body", None)
+        if headers is None:  # the common case, kept cheap: two header tuples, one of them cached
+            raw = []
+            if body is not None and not self._bodyless_status():
+                raw.append((b"content-length", b"%d" % len(body)))
+            if self.media_type is not None:
+                raw.append(_content_type_header(self.media_type, self.charset))
+            self.raw_headers = raw
+            return
+        raw = [_encode_header(key, value) for key, value in headers.items()]
+        keys = {key for key, _ in raw}
         if body is not None and b"content-length" not in keys and not self._bodyless_status():
-            raw.append((b"content-length", str(len(body)).encode("latin-1")))
-        content_type = self.media_type
-        if content_type is not None and b"content-type" not in keys:
-            if content_type.startswith("text/") and "charset=" not in content_type.lower():
-                content_type += "; charset=" + self.charset
-            raw.append((b"content-type", content_type.encode("latin-1")))
+            raw.append((b"content-length", b"%d" % len(body)))
+        if self.media_type is not None and b"content-type" not in keys:
+            raw.append(_content_type_header(self.media_type, self.charset))
         self.raw_headers = raw
 
     def _bodyless_status(self) -> bool:
@@ -127,16 +140,16 @@ class Response:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        send = _denial_send(scope, send)
+        if scope["type"] == "websocket":
+            send = _denial_send(send)
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else self.body})
         if self.background is not None:
             await self.background()
 
 
-def _denial_send(scope: Scope, send: Send) -> Send:
-    if scope["type"] != "websocket":
-        return send
+def _denial_send(send: Send) -> Send:
+    """A denial response is an HTTP response sent as ``websocket.http.response.*`` messages."""
 
     async def denial_send(message: Message) -> None:
         await send({**message, "type": "websocket." + message["type"]})
@@ -186,7 +199,8 @@ class ChunkedResponse(Response):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.prepare()
-        send = _denial_send(scope, send)
+        if scope["type"] == "websocket":
+            send = _denial_send(send)
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         if scope.get("method") != "HEAD":
             async for chunk in self.chunks():

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import re
 import sys
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
@@ -26,7 +26,8 @@ if TYPE_CHECKING:
     from portable_endpoints.requests import Request
     from portable_endpoints.websockets import WebSocket
 
-Handler = Callable[["Request"], Awaitable[Any]]
+# (endpoint class, method name) for class endpoints, (None, function) for function endpoints; is_async.
+_Dispatch = tuple[type[HTTPEndpoint], str, bool] | tuple[None, Callable[..., Any], bool]
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
 
 
@@ -123,17 +124,17 @@ class Route(BaseRoute):
                     f"Route({path!r}): methods= applies to function endpoints; "
                     f"{endpoint.__name__} serves the verbs it defines"
                 )
-            self.handlers = _class_handlers(endpoint)
+            self._dispatch = _class_dispatch(endpoint)
         elif isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             raise ConfigurationError(f"Route({path!r}): {endpoint.__name__} is a WebSocketEndpoint; use WebSocketRoute")
         elif callable(endpoint) and not isinstance(endpoint, type):
-            self.handlers = _function_handlers(endpoint, methods or ("GET",))
+            self._dispatch = _function_dispatch(endpoint, methods or ("GET",))
         else:
             raise ConfigurationError(
                 f"Route({path!r}): endpoint must be an HTTPEndpoint subclass or a callable "
                 f"taking a request, got {endpoint!r}"
             )
-        self.methods: tuple[str, ...] = tuple(self.handlers)
+        self.methods: tuple[str, ...] = tuple(self._dispatch)
         self.allow = ", ".join(self.methods)
         self._allow_headers = {"Allow": self.allow}
 
@@ -149,52 +150,37 @@ class Route(BaseRoute):
         A verb with no handler raises ``HTTPException(405)`` with Starlette's ``Allow`` value,
         which each adapter turns into its host's own error response.
         """
-        handler = self.handlers.get(request.method)
-        if handler is None:
+        entry = self._dispatch.get(request.method)
+        if entry is None:
             raise HTTPException(405, headers=self._allow_headers)
-        return await handler(request)
+        endpoint, target, is_async = entry
+        handler: Callable[[Request], Any]
+        if endpoint is None:
+            handler = target  # type: ignore[assignment]
+        else:
+            # Starlette instantiates the endpoint per request; so do we, so `self.scope` works alike.
+            handler = getattr(endpoint(request.scope, request.receive, request.send), target)  # type: ignore[arg-type]
+        if is_async:
+            return await handler(request)
+        return await run_in_threadpool(handler, request)
 
     def __repr__(self) -> str:
         return f"Route(path={self.path!r}, name={self.name!r}, methods={list(self.methods)!r})"
 
 
-def _class_handlers(endpoint: type[HTTPEndpoint]) -> dict[str, Handler]:
-    handlers: dict[str, Handler] = {}
-    for method, attr in endpoint._pe_verbs:
-        handlers[method] = _bind_class_handler(endpoint, attr, is_async_callable(getattr(endpoint, attr)))
-    return handlers
+def _class_dispatch(endpoint: type[HTTPEndpoint]) -> dict[str, _Dispatch]:
+    return {method: (endpoint, attr, is_async_callable(getattr(endpoint, attr))) for method, attr in endpoint._pe_verbs}
 
 
-def _bind_class_handler(endpoint: type[HTTPEndpoint], attr: str, is_async: bool) -> Handler:
-    # Starlette instantiates the endpoint per request; so do we, so `self.scope` works alike.
-    if is_async:
-
-        async def call_async(request: Request) -> Any:
-            return await getattr(endpoint(request.scope, request.receive, request.send), attr)(request)
-
-        return call_async
-
-    async def call_sync(request: Request) -> Any:
-        return await run_in_threadpool(getattr(endpoint(request.scope, request.receive, request.send), attr), request)
-
-    return call_sync
-
-
-def _function_handlers(func: Callable[..., Any], methods: Sequence[str]) -> dict[str, Handler]:
+def _function_dispatch(func: Callable[..., Any], methods: Sequence[str]) -> dict[str, _Dispatch]:
     wanted = {method.upper() for method in methods}
     if "GET" in wanted:
         wanted.add("HEAD")
     unknown = wanted - set(HTTP_METHODS)
     if unknown:
         raise ConfigurationError(f"Unsupported HTTP methods {sorted(unknown)}; use {', '.join(HTTP_METHODS)}")
-    if is_async_callable(func):
-        handler: Handler = func
-    else:
-
-        async def handler(request: Request) -> Any:
-            return await run_in_threadpool(func, request)
-
-    return {method: handler for method in HTTP_METHODS if method in wanted}
+    entry = (None, func, is_async_callable(func))
+    return {method: entry for method in HTTP_METHODS if method in wanted}
 
 
 class WebSocketRoute(BaseRoute):

@@ -371,7 +371,7 @@ class WebSocketTestSession:
             return
         self._closed = True
         if message["type"] == "websocket.close":
-            await self._wait_app()
+            await self._refused()
             raise WebSocketRejected(403, Headers(), b"")
         if message["type"] == "websocket.http.response.start":
             raw = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
@@ -383,9 +383,14 @@ class WebSocketTestSession:
                 body.extend(part.get("body", b""))
                 if not part.get("more_body", False):
                     break
-            await self._wait_app()
+            await self._refused()
             raise WebSocketRejected(message["status"], Headers(raw=raw), bytes(body))
         raise RuntimeError(f"Unexpected message during the handshake: {message!r}")
+
+    async def _refused(self) -> None:
+        # As servers do once the handshake is refused: an app still reading gets a disconnect.
+        await self._to_app.send({"type": "websocket.disconnect", "code": 1006})
+        await self._wait_app()
 
     async def _next(self) -> Message | None:
         with anyio.fail_after(TIMEOUT):
