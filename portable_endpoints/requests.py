@@ -200,9 +200,19 @@ class Request(HTTPConnection):
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
+            # Read the channel directly rather than through stream(): no async generator per request.
+            if self._stream_consumed:
+                raise RuntimeError("Stream consumed")
+            self._stream_consumed = True
             chunks = []
-            async for chunk in self.stream():
-                chunks.append(chunk)
+            while True:
+                message = await self.receive()
+                if message["type"] == "http.request":
+                    chunks.append(message.get("body", b""))
+                    if not message.get("more_body", False):
+                        break
+                elif message["type"] == "http.disconnect":
+                    raise ClientDisconnect
             self._body = b"".join(chunks)
         return self._body
 
