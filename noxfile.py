@@ -125,7 +125,10 @@ def _bench(session: nox.Session, *args: str) -> None:
         "-e",
         ".",
         *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")],
+        # uvicorn as deployed (httptools, uvloop), so the server's own cost does not drown the app's.
         "uvicorn>=0.30",
+        "httptools>=0.6",
+        "uvloop>=0.19",
         "websockets>=13",
         "matplotlib>=3.8",
     )

@@ -1,0 +1,243 @@
+"""``python -m bench``: portable vs native on every host; ``--smoke`` for a tiny-N run that writes nothing."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from bench.apps import COMPARISONS, HOSTS, Comparison, available_hosts
+from bench.driver import run_in_process
+from bench.loopback import Cores, wrk_available, wrk_load, wrk_version
+from bench.memory import run_memory
+from bench.report import Results, markdown, write
+
+HERE = Path(__file__).resolve().parent
+DISTRIBUTIONS = (
+    "portable-endpoints",
+    "portable-endpoints-starlette",
+    "portable-endpoints-quart",
+    "portable-endpoints-litestar",
+    "starlette",
+    "quart",
+    "litestar",
+    "uvicorn",
+    "httptools",
+    "uvloop",
+    "websockets",
+)
+
+
+def parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny counts, one round; writes no RESULTS.md")
+    parser.add_argument("--rounds", type=int, help="interleaved rounds per mode (default 9 in-process, 5 loopback)")
+    parser.add_argument("--mode", choices=("in-process", "loopback", "all"), default="all")
+    parser.add_argument(
+        "--hosts",
+        default=",".join(HOSTS),
+        help=f"comma-separated hosts to compare (default: {','.join(HOSTS)})",
+    )
+    parser.add_argument(
+        "--client",
+        choices=("auto", "wrk", "asyncio"),
+        default="auto",
+        help="HTTP load generator for loopback: wrk if installed (auto), else the asyncio client",
+    )
+    parser.add_argument("--ws-idle", type=int, help="idle WebSockets for the memory test (default 1000; smoke 20)")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory test")
+    parser.add_argument("--output", type=Path, default=HERE, help="where RESULTS.md and results.png go")
+    parser.add_argument(
+        "--write",
+        action="store_true",
+        help="write RESULTS.md even for a partial run (by default only a full run, all hosts, rewrites it)",
+    )
+    return parser
+
+
+def machine_info(cores: Cores) -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = "unknown"
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) / 1024**2:.1f} GiB"
+    except OSError:
+        pass
+    versions = []
+    for name in DISTRIBUTIONS:
+        try:
+            versions.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            versions.append(f"{name} (not installed)")
+    import uvicorn.config
+
+    http = uvicorn.config.HTTP_PROTOCOLS["auto"]
+    try:
+        from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+        http = AutoHTTPProtocol.__name__
+    except ImportError:
+        pass
+    try:
+        from uvicorn.protocols.websockets.auto import AutoWebSocketsProtocol
+
+        ws = getattr(AutoWebSocketsProtocol, "__name__", "none")
+    except ImportError:
+        ws = "unknown"
+    loop = "uvloop" if _installed("uvloop") else "asyncio"
+    return {
+        "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+        "machine": f"{platform.machine()}, {cpu}, {os.cpu_count()} CPUs, {memory} RAM",
+        "OS": f"{platform.system()} {platform.release()} ({platform.platform()})",
+        "Python": f"{platform.python_implementation()} {platform.python_version()}",
+        "packages": ", ".join(versions),
+        "uvicorn": f"http={http}, ws={ws}, loop={loop} (the in-process driver runs on asyncio's default loop)",
+        "load": f"wrk: {wrk_version() or 'not installed'}; cores: {cores.describe()}",
+    }
+
+
+def _installed(name: str) -> bool:
+    try:
+        metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return False
+    return True
+
+
+def select(hosts_arg: str, log: bool = True) -> tuple[list[Comparison], dict[str, str]]:
+    wanted = [host.strip() for host in hosts_arg.split(",") if host.strip()]
+    unknown = set(wanted) - set(HOSTS)
+    if unknown:
+        sys.exit(f"unknown host(s) {', '.join(sorted(unknown))}; choose from {', '.join(HOSTS)}")
+    status = available_hosts()
+    skipped = {host: reason for host, reason in status.items() if host in wanted and reason is not None}
+    for host, reason in skipped.items():
+        print(f"note: skipping host {host!r}: {reason}")
+    chosen = [item for item in COMPARISONS if item.host in wanted and item.host not in skipped]
+    return chosen, skipped
+
+
+async def run(args: argparse.Namespace) -> Results:
+    started = time.perf_counter()
+    comparisons, skipped = select(args.hosts)
+    cores = Cores.detect()
+    smoke = args.smoke
+    client = args.client
+    if client == "auto":
+        client = "wrk" if wrk_available() and not smoke else "asyncio"
+    elif client == "wrk" and not wrk_available():
+        print("note: wrk is not installed; falling back to the asyncio HTTP client")
+        client = "asyncio"
+    in_rounds = args.rounds or (1 if smoke else 9)
+    loop_rounds = args.rounds or (1 if smoke else 5)
+    memory_rounds = 1 if smoke else 3
+    settings = {
+        "smoke": smoke,
+        "in_process_rounds": in_rounds,
+        "in_process_batch_seconds": 0.2,
+        "loopback_rounds": loop_rounds,
+        "loopback_seconds": 1,
+        "http_client": "`wrk` (1 thread)" if client == "wrk" else "the bench's asyncio HTTP/1.1 client",
+        "http_connections": 16,
+        "ws_connections": 8,
+        "ws_window": 4,
+        "memory_rounds": memory_rounds,
+        "ws_idle": args.ws_idle or (20 if smoke else 1000),
+        "cores": cores.describe(),
+    }
+    results = Results(settings=settings, skipped=skipped)
+    results.machine = machine_info(cores)
+    print(f"hosts: {', '.join(sorted({c.host for c in comparisons})) or 'none'}; mode {args.mode}")
+    if args.mode in ("in-process", "all"):
+        print("in-process:")
+        await run_in_process(
+            comparisons,
+            results,
+            rounds=in_rounds,
+            batch_seconds=settings["in_process_batch_seconds"],
+            fixed_batch=30 if smoke else None,
+        )
+    if args.mode in ("loopback", "all"):
+        print(f"loopback ({settings['http_client']}; {cores.describe()}):")
+        from bench.loopback import run_loopback
+
+        await run_loopback(
+            comparisons,
+            results,
+            rounds=loop_rounds,
+            seconds=settings["loopback_seconds"],
+            client=client,
+            http_connections=4 if smoke else settings["http_connections"],
+            ws_connections=2 if smoke else settings["ws_connections"],
+            ws_window=settings["ws_window"],
+            max_requests=40 if smoke else 10_000_000,
+            warmup=10 if smoke else 200,
+        )
+        if smoke and wrk_available() and comparisons:
+            await _wrk_selftest(comparisons[0], cores)
+        if not args.no_memory:
+            print("memory:")
+            # The smoke run keeps the memory path alive on one comparison: server starts dominate it.
+            measured = comparisons[:1] if smoke else comparisons
+            await run_memory(measured, results, connections=settings["ws_idle"], rounds=memory_rounds)
+    results.seconds = time.perf_counter() - started
+    return results
+
+
+async def _wrk_selftest(item: Comparison, cores: Cores) -> None:
+    """The smoke run keeps the wrk path alive: one 1 s run, parsed."""
+    from bench.driver import HTTP_CASES
+    from bench.loopback import serving
+
+    async with serving(item.key, ["portable"], cores) as servers:
+        for case in HTTP_CASES[2:3]:  # the POST: method, body and headers go through the Lua script
+            load = await wrk_load(servers["portable"].port, case, seconds=1, connections=4, cores=cores)
+            print(f"  wrk self-test {case.route}: {load.count} requests in {load.seconds:.2f} s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    results = asyncio.run(run(args))
+    full = not args.smoke and args.mode == "all" and not results.skipped and set(args.hosts.split(",")) >= set(HOSTS)
+    if args.smoke:
+        with tempfile.TemporaryDirectory() as directory:
+            paths = write(results, Path(directory))  # renders the report and the plot, then discards them
+            print(f"smoke run: report and plot rendered ({', '.join(p.name for p in paths)}), not kept")
+            print(markdown(results, plot_name=None))
+    elif full or args.write:
+        args.output.mkdir(parents=True, exist_ok=True)
+        paths = write(results, args.output)
+        (args.output / "results.json").write_text(results.to_json())
+        print("wrote " + ", ".join(str(path) for path in paths))
+    else:
+        print(markdown(results, plot_name=None))
+        print("partial run: RESULTS.md not rewritten (pass --write to write it anyway)")
+    misses = results.misses()
+    if args.smoke:
+        print(f"done in {results.seconds:.0f} s (smoke: tiny counts, the ratios above mean nothing)")
+    else:
+        print(f"done in {results.seconds:.0f} s; {len(misses)} target(s) missed")
+        for miss in misses:
+            print(f"  missed: {miss}")
+    for key, problems in results.mismatches.items():
+        print(f"error: {key}: portable and native answers differ: {problems}")
+    # Only a broken harness fails the run: answers that differ between portable and native.
+    return 1 if results.mismatches else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

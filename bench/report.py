@@ -1,0 +1,358 @@
+"""Results, their summary (medians, ratios, spreads, targets), ``RESULTS.md`` and ``results.png``."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import statistics
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from bench.apps import COMPARISONS
+from bench.driver import ROUTES
+
+#: portable/native time ratio a route may reach (design section 7), and the memory allowance.
+TIME_TARGET = 1.05
+MEMORY_TARGET = 1.10
+#: the comparisons held to the target; the raw ASGI floor is a reference, not a target.
+FLOOR = "asgi-vs-raw"
+STARLETTE_ENDPOINT = "asgi-vs-starlette-endpoint"
+MODES = ("in-process", "loopback")
+
+
+@dataclass
+class Timing:
+    """Seconds per request (or per echoed message), one value per round, for each side."""
+
+    mode: str
+    key: str
+    route: str
+    portable: list[float] = field(default_factory=list)
+    native: list[float] = field(default_factory=list)
+    #: wall-clock seconds per request (loopback: 1 / throughput), per round
+    portable_wall: list[float] = field(default_factory=list)
+    native_wall: list[float] = field(default_factory=list)
+    client: str = ""
+
+    @property
+    def portable_median(self) -> float:
+        return statistics.median(self.portable)
+
+    @property
+    def native_median(self) -> float:
+        return statistics.median(self.native)
+
+    @property
+    def ratio(self) -> float:
+        return self.portable_median / self.native_median
+
+    @property
+    def wall_ratio(self) -> float:
+        return statistics.median(self.portable_wall) / statistics.median(self.native_wall)
+
+    def busy(self, variant: str) -> float:
+        """Loopback: the share of wall time the server was on CPU (near 1: the server is the bottleneck)."""
+        cpu: list[float] = getattr(self, variant)
+        wall: list[float] = getattr(self, f"{variant}_wall")
+        return statistics.median(c / w for c, w in zip(cpu, wall, strict=True))
+
+    @property
+    def round_ratios(self) -> list[float]:
+        return [mine / theirs for mine, theirs in zip(self.portable, self.native, strict=True)]
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        ratios = self.round_ratios
+        return min(ratios), max(ratios)
+
+
+@dataclass
+class Memory:
+    """RSS of the server process per open, idle WebSocket, KiB, one value per round."""
+
+    key: str
+    connections: int
+    portable: list[float] = field(default_factory=list)
+    native: list[float] = field(default_factory=list)
+    portable_base: list[int] = field(default_factory=list)
+    native_base: list[int] = field(default_factory=list)
+
+    @property
+    def ratio(self) -> float:
+        native = statistics.median(self.native)
+        return statistics.median(self.portable) / native if native > 0 else float("nan")
+
+
+@dataclass
+class Results:
+    settings: dict[str, Any] = field(default_factory=dict)
+    machine: dict[str, str] = field(default_factory=dict)
+    timings: list[Timing] = field(default_factory=list)
+    memory: list[Memory] = field(default_factory=list)
+    skipped: dict[str, str] = field(default_factory=dict)
+    #: comparison key -> routes whose portable and native answers differ
+    mismatches: dict[str, list[str]] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), indent=1)
+
+    @classmethod
+    def from_json(cls, text: str) -> Results:
+        data = json.loads(text)
+        data["timings"] = [Timing(**item) for item in data["timings"]]
+        data["memory"] = [Memory(**item) for item in data["memory"]]
+        return cls(**data)
+
+    def timing(self, mode: str, key: str, route: str) -> Timing | None:
+        for item in self.timings:
+            if (item.mode, item.key, item.route) == (mode, key, route):
+                return item
+        return None
+
+    def misses(self) -> list[str]:
+        """Every missed target, described."""
+        missed = []
+        for item in self.timings:
+            if not item.portable or not item.native:
+                continue
+            if item.key == FLOOR:
+                continue
+            if item.key == STARLETTE_ENDPOINT:
+                if item.ratio >= 1.0:
+                    missed.append(
+                        f"{item.mode} {item.route}: asgi adapter not faster than Starlette's HTTPEndpoint "
+                        f"(ratio {item.ratio:.3f})"
+                    )
+            elif item.ratio > TIME_TARGET:
+                missed.append(f"{item.mode} {item.key} {item.route}: ratio {item.ratio:.3f} > {TIME_TARGET}")
+        for memory in self.memory:
+            if memory.key != FLOOR and memory.portable and memory.native and memory.ratio > MEMORY_TARGET:
+                missed.append(f"memory {memory.key}: {memory.ratio:.2f}x native per WebSocket (> {MEMORY_TARGET})")
+        for key, problems in self.mismatches.items():
+            missed.extend(f"same-bytes check {key}: {problem}" for problem in problems)
+        return missed
+
+
+def _us(seconds: float) -> str:
+    return f"{seconds * 1e6:.1f}"
+
+
+def _verdict(key: str, ratio: float) -> str:
+    if key == FLOOR:
+        return "floor"
+    if key == STARLETTE_ENDPOINT:
+        return "ok" if ratio < 1.0 else "**MISS**"
+    return "ok" if ratio <= TIME_TARGET else "**MISS**"
+
+
+def timing_table(results: Results, mode: str) -> list[str]:
+    cpu = "server CPU" if mode == "loopback" else "CPU"
+    header = ["host", "baseline", "route", f"portable/native {cpu} time (median)", "min-max over rounds"]
+    header += [f"portable {cpu} µs", f"native {cpu} µs", "wall-clock ratio", "wall µs p / n"]
+    align = ["---", "---", "---", "---:", "---:", "---:", "---:", "---:", "---:"]
+    if mode == "loopback":
+        header.append("server busy p / n")
+        align.append("---:")
+    header.append("target")
+    align.append("---")
+    rows = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    for item in COMPARISONS:
+        for route in ROUTES:
+            timing = results.timing(mode, item.key, route)
+            if timing is None or not timing.portable or not timing.native:
+                continue
+            low, high = timing.spread
+            cells = [
+                item.host,
+                item.baseline,
+                route,
+                f"**{timing.ratio:.3f}**",
+                f"{low:.3f}-{high:.3f}",
+                _us(timing.portable_median),
+                _us(timing.native_median),
+                f"{timing.wall_ratio:.3f}",
+                f"{_us(statistics.median(timing.portable_wall))} / {_us(statistics.median(timing.native_wall))}",
+            ]
+            if mode == "loopback":
+                cells.append(f"{timing.busy('portable'):.0%} / {timing.busy('native'):.0%}")
+            cells.append(_verdict(item.key, timing.ratio))
+            rows.append("| " + " | ".join(cells) + " |")
+    return rows
+
+
+def memory_table(results: Results) -> list[str]:
+    rows = [
+        "| host | baseline | idle WebSockets | portable KiB/conn | native KiB/conn | portable/native "
+        "| server RSS before (p / n, MiB) | target |",
+        "|---|---|---:|---:|---:|---:|---:|---|",
+    ]
+    for item in COMPARISONS:
+        for memory in results.memory:
+            if memory.key != item.key or not memory.portable or not memory.native:
+                continue
+            verdict = "floor" if item.key == FLOOR else ("ok" if memory.ratio <= MEMORY_TARGET else "**MISS**")
+            base = (
+                f"{statistics.median(memory.portable_base) / 1024:.1f} / "
+                f"{statistics.median(memory.native_base) / 1024:.1f}"
+            )
+            rows.append(
+                f"| {item.host} | {item.baseline} | {memory.connections} | {statistics.median(memory.portable):.1f} "
+                f"| {statistics.median(memory.native):.1f} | **{memory.ratio:.3f}** | {base} | {verdict} |"
+            )
+    return rows
+
+
+def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
+    settings = results.settings
+    lines = [
+        "# Benchmark results: portable vs native",
+        "",
+        "Generated by `nox -s bench` (`python -m bench`); do not edit by hand. Each row times the same",
+        "route served by a portable endpoint mounted on the host and by the host's idiomatic native",
+        "endpoint, in the same run, rounds interleaved (portable and native alternate which goes first).",
+        "The ratio is median(portable) / median(native) CPU time per request; below 1 the portable",
+        "side is faster. The min-max column is the spread of the per-round ratios. CPU time (of the",
+        "driver's thread in-process, of the server process on loopback) is the primary measure because",
+        "this machine may be shared with other work, which inflates wall-clock time but not CPU time;",
+        "the wall-clock ratio is shown beside it.",
+        "",
+        f"Targets: ratio <= {TIME_TARGET} on every host and route; the built-in `asgi` adapter faster",
+        "than Starlette's own `HTTPEndpoint`/`WebSocketEndpoint` (ratio < 1); memory per WebSocket",
+        f"within {MEMORY_TARGET - 1:.0%} of native. The raw ASGI app is the floor: what no framework costs.",
+        "",
+    ]
+    if plot_name:
+        lines += [f"![portable/native ratios]({plot_name})", ""]
+    misses = results.misses()
+    lines.append("## Targets")
+    lines.append("")
+    if misses:
+        lines += [f"- missed: {miss}" for miss in misses]
+    else:
+        lines.append("- every target met")
+    for host, reason in results.skipped.items():
+        lines.append(f"- skipped host `{host}`: {reason}")
+    lines.append("")
+    for mode in MODES:
+        table = timing_table(results, mode)
+        if len(table) <= 2:
+            continue
+        if mode == "in-process":
+            lines += [
+                "## In-process (ASGI driver, no sockets)",
+                "",
+                f"{settings.get('in_process_rounds')} rounds; each round times a batch of sequential requests "
+                f"(about {settings.get('in_process_batch_seconds')} s per batch) on one event loop with "
+                "the bench's minimal ASGI driver (`bench/driver.py`). Times are µs per request (per echoed "
+                "message for WebSocket), measured with the thread's CPU clock and with the wall clock.",
+                "",
+            ]
+        else:
+            lines += [
+                "## Loopback (uvicorn on 127.0.0.1)",
+                "",
+                f"{settings.get('loopback_rounds')} rounds; HTTP load from {settings.get('http_client')} "
+                f"({settings.get('http_connections')} keep-alive connections, "
+                f"{settings.get('loopback_seconds')} s per run), WebSocket text echo from a client on "
+                f"`websockets`' sans-I/O protocol ({settings.get('ws_connections')} connections, bursts of "
+                f"{settings.get('ws_window')} messages, prebuilt frames, echoes checked byte for byte, no "
+                "compression). Server CPU µs per request = the server process's CPU time "
+                "during the run (from `/proc`) / requests completed; wall µs = run time / requests "
+                "(1 / throughput). Server busy is CPU / wall: near 100% the server, not the client, is "
+                "the bottleneck, well below it the server was starved of its core by other work. "
+                f"Cores: {settings.get('cores')}.",
+                "",
+            ]
+        lines += [*table, ""]
+    if results.memory:
+        lines += [
+            "## Memory per open WebSocket",
+            "",
+            "A fresh server per side and round; N/4 warm-up connections are opened and kept open (so "
+            "the allocator's free memory does not hide the growth), then the server's RSS is read "
+            "before and after opening N more idle WebSocket connections (each has echoed one message, so "
+            "the endpoint is in its receive loop); the growth divided by N, median of "
+            f"{settings.get('memory_rounds')} rounds. Most of it is uvicorn's own per-connection state.",
+            "",
+            *memory_table(results),
+            "",
+        ]
+    lines += ["## Machine and versions", ""]
+    lines += [f"- {key}: {value}" for key, value in results.machine.items()]
+    lines += [f"- run time: {results.seconds:.0f} s", ""]
+    return "\n".join(lines)
+
+
+SHORT_LABELS = {
+    "starlette": "starlette",
+    "quart": "quart",
+    "litestar": "litestar",
+    STARLETTE_ENDPOINT: "asgi vs Starlette HTTPEndpoint",
+    FLOOR: "asgi vs raw ASGI (floor)",
+}
+PLOT_TICKS = (0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)
+
+
+def plot(results: Results, path: Path) -> None:
+    """A dot-and-range chart of the ratios: one panel per mode, one row per comparison and route."""
+    # Imported by name: matplotlib is a bench-only dependency, absent where mypy checks the repo.
+    matplotlib: Any = importlib.import_module("matplotlib")
+    matplotlib.use("Agg")
+    plt: Any = importlib.import_module("matplotlib.pyplot")
+    ticker: Any = importlib.import_module("matplotlib.ticker")
+    FixedLocator, NullLocator = ticker.FixedLocator, ticker.NullLocator
+
+    modes = [mode for mode in MODES if any(t.mode == mode and t.portable and t.native for t in results.timings)]
+    if not modes:
+        return
+    keys = [item.key for item in COMPARISONS if any(t.key == item.key for t in results.timings)]
+    labels: list[str] = []
+    for key in keys:
+        labels += [f"{SHORT_LABELS.get(key, key)}: {route}" for route in ROUTES]
+    figure, axes_list = plt.subplots(
+        1, len(modes), figsize=(3 + 4.5 * len(modes), 0.28 * len(labels) + 1.8), sharey=True, squeeze=False
+    )
+    colors = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:gray"]
+    ratios = [t.ratio for t in results.timings if t.portable and t.native]
+    spreads = [value for t in results.timings if t.portable and t.native for value in t.spread]
+    low_limit = min([0.9, *spreads, *ratios]) / 1.1
+    high_limit = max([1.2, *spreads, *ratios]) * 1.1
+    for axes, mode in zip(axes_list[0], modes, strict=True):
+        for index, key in enumerate(keys):
+            for offset, route in enumerate(ROUTES):
+                timing = results.timing(mode, key, route)
+                if timing is None or not timing.portable or not timing.native:
+                    continue
+                y = index * len(ROUTES) + offset
+                low, high = timing.spread
+                color = colors[index % len(colors)]
+                axes.plot([low, high], [y, y], color=color, linewidth=3, alpha=0.4, solid_capstyle="butt")
+                axes.plot([timing.ratio], [y], "o", color=color, markersize=5)
+        axes.axvline(1.0, color="black", linewidth=0.8)
+        axes.axvline(TIME_TARGET, color="red", linewidth=0.8, linestyle="--")
+        axes.set_xscale("log")
+        axes.set_xlim(low_limit, high_limit)
+        axes.xaxis.set_major_locator(FixedLocator([t for t in PLOT_TICKS if low_limit <= t <= high_limit]))
+        axes.xaxis.set_minor_locator(NullLocator())
+        axes.xaxis.set_major_formatter(lambda value, _: f"{value:g}")
+        axes.set_title(mode)
+        axes.set_xlabel("portable / native time (log; dot = median, bar = min-max of rounds)", fontsize=8)
+        axes.grid(axis="x", alpha=0.3)
+    first = axes_list[0][0]
+    first.set_yticks(range(len(labels)))
+    first.set_yticklabels(labels, fontsize=7)
+    first.set_ylim(len(labels) - 0.5, -0.5)
+    figure.suptitle(f"portable-endpoints: portable vs native (red dashed line: target {TIME_TARGET})", fontsize=10)
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def write(results: Results, directory: Path, names: Sequence[str] = ("RESULTS.md", "results.png")) -> list[Path]:
+    markdown_path, plot_path = directory / names[0], directory / names[1]
+    plot(results, plot_path)
+    markdown_path.write_text(markdown(results, plot_name=plot_path.name if plot_path.exists() else None))
+    return [markdown_path, plot_path]
