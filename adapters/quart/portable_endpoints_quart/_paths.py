@@ -1,0 +1,158 @@
+"""Starlette's path matching on werkzeug: rules that match exactly the URLs Starlette's regexes match.
+
+Werkzeug's own converters differ from Starlette's (``float`` rejects ``1``, ``path`` rejects an
+empty tail, ``uuid`` differs), so each portable convertor is registered as a werkzeug converter
+with the core's regex and conversion. Two werkzeug habits are turned off per rule: merging
+``//`` (``merge_slashes=False``) and redirecting ``/items`` to ``/items/`` (a rule ending in ``/``
+gets an invisible empty parameter, so there is no static ``""`` step to redirect to). Werkzeug
+also prefers static segments where Starlette takes the first declared match; ``shadowing`` lists,
+per route, the earlier routes that may match the same URLs, for the view to try first
+(``first_match``); that check runs only in routes an earlier one may shadow. Werkzeug also strips
+leading slashes before matching, which the views undo with one string comparison.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from werkzeug.routing import BaseConverter, Map
+
+from portable_endpoints._types import Scope
+from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
+from portable_endpoints.exceptions import ConfigurationError
+from portable_endpoints.routing import PARAM_REGEX, Route, WebSocketRoute
+
+#: The view argument of the invisible parameter after a trailing slash; the view drops it.
+TRAILING_SLASH = "pe_trailing_slash"
+#: Convertors whose regex never matches a "/": werkzeug may match them one segment at a time.
+_SEGMENT_KINDS = frozenset({"str", "int", "float", "uuid"})
+R = TypeVar("R", Route, WebSocketRoute)
+
+
+def converter_name(kind: str) -> str:
+    return f"pe_{kind}"
+
+
+def _converter_class(kind: str, convertor: Convertor[Any]) -> type[BaseConverter]:
+    namespace = {
+        "regex": convertor.regex,
+        # Werkzeug guesses from a "/" in the regex, which ".*" does not contain.
+        "part_isolating": kind in _SEGMENT_KINDS,
+        "to_python": staticmethod(convertor.convert),
+        # Starlette's url_path_for does not percent-quote; werkzeug's default would.
+        "to_url": staticmethod(convertor.to_string),
+    }
+    return type(f"Portable{kind.title()}Converter", (BaseConverter,), namespace)
+
+
+class _EmptyConverter(BaseConverter):
+    """Matches the empty string after a rule's trailing slash."""
+
+    regex = ""
+    part_isolating = True
+
+    def to_url(self, value: Any) -> str:
+        return ""
+
+
+def install_converters(url_map: Map, kinds: Sequence[str]) -> None:
+    """Register the converters ``kinds`` need on ``url_map``; rules added later can use them."""
+    for kind in kinds:
+        name = converter_name(kind)
+        if name not in url_map.converters:
+            url_map.converters[name] = _converter_class(kind, CONVERTOR_TYPES[kind])
+    url_map.converters.setdefault("pe_empty", _EmptyConverter)
+
+
+def werkzeug_rule(route: Route | WebSocketRoute) -> tuple[str, bool]:
+    """The werkzeug rule string for ``route``, and whether it carries the trailing-slash parameter."""
+    path, kinds = route.path, dict(route.compiled.param_kinds)
+    parts, index = [], 0
+    for match in PARAM_REGEX.finditer(path):
+        parts.append(_static(path[index : match.start()], route.path))
+        name = match.group(1)
+        parts.append(f"<{converter_name(kinds[name])}:{name}>")
+        index = match.end()
+    parts.append(_static(path[index:], route.path))
+    rule = "".join(parts)
+    if rule.endswith("/") and rule != "/":
+        return f"{rule}<pe_empty:{TRAILING_SLASH}>", True
+    return rule, False
+
+
+def _static(text: str, path: str) -> str:
+    if "<" in text or ">" in text:
+        raise ConfigurationError(f"Route path {path!r}: Quart's router cannot express a literal '<' or '>'")
+    return text
+
+
+def _segment_pattern(segment: str, kinds: dict[str, str]) -> re.Pattern[str] | None:
+    """The regex of one path segment, or None when it is plain text."""
+    pattern, index = "", 0
+    for match in PARAM_REGEX.finditer(segment):
+        pattern += re.escape(segment[index : match.start()]) + f"(?:{CONVERTOR_TYPES[kinds[match.group(1)]].regex})"
+        index = match.end()
+    return None if index == 0 else re.compile(pattern + re.escape(segment[index:]))
+
+
+def _may_overlap(first: Route | WebSocketRoute, second: Route | WebSocketRoute) -> bool:
+    """Whether some URL may match both routes; True whenever that cannot be ruled out cheaply."""
+    kinds = {**dict(first.compiled.param_kinds), **dict(second.compiled.param_kinds)}
+    if any(kind not in _SEGMENT_KINDS for kind in kinds.values()):
+        return True  # a parameter spanning segments: compare no further
+    ours, theirs = first.path.split("/"), second.path.split("/")
+    if len(ours) != len(theirs):
+        return False
+    for mine, other in zip(ours, theirs, strict=True):
+        mine_pattern, other_pattern = _segment_pattern(mine, kinds), _segment_pattern(other, kinds)
+        if mine_pattern is None and other_pattern is None and mine != other:
+            return False
+        if mine_pattern is None and other_pattern is not None and not other_pattern.fullmatch(mine):
+            return False
+        if other_pattern is None and mine_pattern is not None and not mine_pattern.fullmatch(other):
+            return False
+    return True
+
+
+def shadowing(routes: Sequence[R]) -> list[list[R]]:
+    """For each route, the earlier ones that may match its URLs: Starlette would pick those first."""
+    return [[earlier for earlier in routes[:i] if _may_overlap(earlier, route)] for i, route in enumerate(routes)]
+
+
+def leading_double_slash(scope: Scope) -> bool:
+    """Whether the path below the root path starts with ``//`` (werkzeug matches it as ``/``)."""
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    start = len(root) if root and path.startswith(root) else 0
+    return path.startswith("//", start)
+
+
+class Prefixes:
+    """The URL prefix of each registration of one route table, by blueprint (None: the app itself)."""
+
+    def __init__(self) -> None:
+        self.by_blueprint: dict[str | None, str | None] = {}
+
+    def add(self, blueprint: str | None, url_prefix: str | None) -> None:
+        prefix = (url_prefix or "").rstrip("/")
+        # A prefix with werkzeug variables cannot be stripped as text: keep werkzeug's order there.
+        self.by_blueprint[blueprint] = None if "<" in prefix else prefix
+
+
+def first_match(routes: Sequence[R], native: Any, prefixes: Prefixes) -> tuple[R, dict[str, Any]] | None:
+    """The first of ``routes`` (declaration order) matching the request's path, with its params."""
+    prefix = prefixes.by_blueprint.get(native.blueprint)
+    if prefix is None:
+        return None
+    path: str = native.path  # below the root path, as the table's paths are
+    if prefix:
+        if not path.startswith(prefix):
+            return None
+        path = path[len(prefix) :]
+    for route in routes:
+        params = route.compiled.match(path)
+        if params is not None:
+            return route, params
+    return None

@@ -1,0 +1,129 @@
+"""What an endpoint's outcome becomes on Quart: a Quart response, or Quart's own HTTP error.
+
+A neutral response becomes a real ``quart.Response``, so ``after_request`` hooks, session saving
+and Quart's sending all apply. Its headers are the neutral ``raw_headers``, in order, duplicates
+kept, with no Content-Type or Content-Length of Quart's own. A background task is left in the
+scope for the app wrapper (``_asgi``), which runs it once the last body message has gone out.
+Quart's or werkzeug's own response objects pass through untouched.
+
+A portable ``HTTPException`` becomes werkzeug's, which Quart handles, so ``app.errorhandler``
+applies to it. Werkzeug has a class per status code (``NotFound``, ``MethodNotAllowed``...) and
+error handlers are looked up by code and class, so the portable error is an instance of a
+subclass of the right one, which also sends the portable ``headers``; a 405 fills in
+``valid_methods``, which werkzeug turns into the ``Allow`` header.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import AsyncIterator, Iterable
+from typing import Any, cast
+
+import quart
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
+from werkzeug.exceptions import MethodNotAllowed, default_exceptions
+from werkzeug.sansio.response import Response as SansIOResponse
+
+from portable_endpoints._types import Scope
+from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.responses import ChunkedResponse, Response
+
+#: Scope key of the neutral response's background task, run after the response by the app wrapper.
+BACKGROUND = "portable_endpoints.background"
+RawHeaders = list[tuple[bytes, bytes]]
+
+
+class PortableResponse(quart.Response):
+    """A neutral response on Quart: its status, its headers as they are, its body; nothing added."""
+
+    default_mimetype = None  # type: ignore[assignment]  # werkzeug's own default is None too
+    automatically_set_content_length = False
+
+    def __init__(self, body: bytes | AsyncIterator[bytes], status: int, raw_headers: RawHeaders) -> None:
+        # Everything Quart's constructor would set, without its Content-Type defaulting and body
+        # measuring, which a neutral response must not get (and every request would pay for).
+        headers = Headers()
+        # The neutral response has already refused CR and LF in values, which Headers() re-checks.
+        headers._list = [(key.decode("latin-1"), _value(value)) for key, value in raw_headers]
+        self.headers = headers
+        self.status = status
+        # Quart stops sending after RESPONSE_TIMEOUT and leaves the response unfinished; on
+        # every other host a response is sent whole, however long it takes.
+        self.timeout = None
+        if isinstance(body, bytes):
+            self.response = self.data_body_class(body)
+        else:
+            self.response = self.iterable_body_class(body)
+
+
+class _Latin1(str):
+    """A header value whose bytes are latin-1, as ASGI has them; Quart encodes values as UTF-8."""
+
+    __slots__ = ()
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return str.encode(self, "latin-1", errors)
+
+
+def _value(raw: bytes) -> str:
+    value = raw.decode("latin-1")
+    return value if raw.isascii() else _Latin1(value)
+
+
+async def quart_response(result: Any, scope: Scope, route_name: str) -> SansIOResponse:
+    """The Quart response for what an endpoint returned."""
+    if isinstance(result, Response):
+        if result.background is not None:
+            scope[BACKGROUND] = result.background
+        if isinstance(result, ChunkedResponse):
+            await result.prepare()
+            body = b"" if scope["method"] == "HEAD" else result.chunks()
+            return PortableResponse(body, result.status_code, result.raw_headers)
+        return PortableResponse(
+            b"" if scope["method"] == "HEAD" else result.body, result.status_code, result.raw_headers
+        )
+    if isinstance(result, SansIOResponse):
+        return result  # Quart's or werkzeug's own response passes through untouched
+    raise TypeError(f"Endpoint {route_name!r} returned {result!r}; return a Response")
+
+
+class _WithHeaders(WerkzeugHTTPException):
+    portable_headers: list[tuple[str, str]] = []
+
+    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        return [*super().get_headers(*args, **kwargs), *self.portable_headers]
+
+    def get_response(self, *args: Any, **kwargs: Any) -> Any:  # Quart sends its own kind too
+        if self.code in _BODYLESS:
+            # As on Starlette: the headers given and nothing else; werkzeug would add a body.
+            raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in self.portable_headers]
+            return PortableResponse(b"", self.code or 500, raw)
+        return super().get_response(*args, **kwargs)
+
+
+_BODYLESS = (204, 304)
+
+
+@functools.cache
+def _error_class(status_code: int) -> type[_WithHeaders]:
+    base = default_exceptions.get(status_code)
+    if base is None:  # a code werkzeug has no class for (499, 304...): one of its own, matched by code
+        base = type(f"HTTP{status_code}", (WerkzeugHTTPException,), {"code": status_code, "description": None})
+    return cast("type[_WithHeaders]", type(f"Portable{base.__name__}", (_WithHeaders, base), {}))
+
+
+def quart_error(exc: HTTPException) -> _WithHeaders:
+    """The werkzeug exception Quart handles for the portable ``exc``."""
+    error = _error_class(exc.status_code)(description=exc.detail)
+    headers: Iterable[tuple[str, str]] = exc.headers.items() if exc.headers else ()
+    if isinstance(error, MethodNotAllowed):
+        extra = []
+        for key, value in headers:
+            if key.lower() == "allow":
+                error.valid_methods = [method.strip() for method in value.split(",")]
+            else:
+                extra.append((key, value))
+        headers = extra
+    error.portable_headers = list(headers)
+    return error

@@ -1,0 +1,108 @@
+"""The Quart view functions of portable routes.
+
+Quart routes the request or connection (a werkzeug rule with the core's convertors), builds its
+own ``Request`` / ``Websocket`` and ``g``, runs ``before_request`` / ``before_websocket`` hooks,
+then calls the view with the converted path params.
+
+HTTP: the rule accepts every method, so Quart never answers 405 or OPTIONS itself: the core does,
+with Starlette's ``Allow``, and its ``HTTPException`` is raised as Quart's own HTTP error.
+
+WebSocket: the view claims the connection's channel (``_channel``) and runs the endpoint's session
+on it. The endpoint's exceptions propagate to Quart, which logs them and signals
+``got_websocket_exception``; by then the endpoint has closed with 1011.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import quart
+from werkzeug.exceptions import NotFound
+from werkzeug.sansio.response import Response as SansIOResponse
+
+from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.requests import ClientDisconnect
+from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
+from portable_endpoints_quart._channel import CHANNEL, Channel
+from portable_endpoints_quart._connection import CLIENT_GONE, QuartRequest, QuartWebSocket
+from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, first_match, leading_double_slash
+from portable_endpoints_quart._responses import quart_error, quart_response
+
+View = Callable[..., Awaitable[SansIOResponse]]
+WebSocketView = Callable[..., Awaitable[None]]
+
+
+def http_view(
+    route: Route,
+    table: RouteTable,
+    shadowed_by: Sequence[Route],
+    prefixes: Prefixes,
+    trailing_slash: bool,
+) -> View:
+    """The view for ``route``; ``shadowed_by`` are earlier routes of the table Starlette tries first."""
+    request_proxy = quart.request
+    earlier = list(shadowed_by)
+
+    async def view(**params: Any) -> SansIOResponse:
+        native: Any = request_proxy._get_current_object()
+        scope = native.scope
+        if scope["path"].startswith("//") or (scope.get("root_path") and leading_double_slash(scope)):
+            raise NotFound()  # werkzeug matched it with the leading slashes stripped; Starlette does not
+        if trailing_slash:
+            del params[TRAILING_SLASH]
+        target = route
+        if earlier:
+            found = first_match(earlier, native, prefixes)
+            if found is not None:
+                target, params = found
+        scope["path_params"] = params
+        portable = QuartRequest(scope, native=native, path_params=params, route_table=table)
+        try:
+            result = await target.handle(portable)
+        except HTTPException as exc:
+            raise quart_error(exc) from None
+        except ClientDisconnect:
+            raise CLIENT_GONE() from None  # the client left mid-body: nobody to answer
+        return await quart_response(result, scope, target.name)
+
+    return view
+
+
+def websocket_view(
+    route: WebSocketRoute,
+    table: RouteTable,
+    shadowed_by: Sequence[WebSocketRoute],
+    prefixes: Prefixes,
+    trailing_slash: bool,
+) -> WebSocketView:
+    """The view for ``route``; ``shadowed_by`` are earlier routes of the table Starlette tries first."""
+    websocket_proxy = quart.websocket
+    earlier = list(shadowed_by)
+
+    async def view(**params: Any) -> None:
+        native: Any = websocket_proxy._get_current_object()
+        scope = native.scope
+        channel: Channel | None = scope.get(CHANNEL)
+        if channel is None:
+            raise RuntimeError(
+                "This Quart app's asgi_app was replaced after portable routes were added to it; "
+                "wrap it instead (app.asgi_app = middleware(app.asgi_app))"
+            )
+        channel.claim()
+        if leading_double_slash(scope):
+            raise NotFound()
+        if trailing_slash:
+            del params[TRAILING_SLASH]
+        target = route
+        if earlier:
+            found = first_match(earlier, native, prefixes)
+            if found is not None:
+                target, params = found
+        scope["path_params"] = params
+        receive, send = channel.endpoint_io()
+        websocket = QuartWebSocket(scope, receive, send, native=native, path_params=params, route_table=table)
+        channel.websocket = websocket
+        await target.session(websocket)
+
+    return view
