@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Generator
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar, Literal, NoReturn
 
 import anyio
 
@@ -20,6 +20,15 @@ from portable_endpoints.websockets import WebSocket, WebSocketState
 
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
 ENCODINGS = ("text", "bytes", "json", None)
+
+
+class _UnsupportedData(Exception):
+    """A frame the endpoint's encoding does not accept."""
+
+
+async def _reject_frame(websocket: WebSocket, exc: _UnsupportedData) -> NoReturn:
+    await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
+    raise RuntimeError(str(exc)) from None
 
 
 class _ASGIEndpoint:
@@ -90,6 +99,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
     encoding: ClassVar[Literal["text", "bytes", "json"] | None] = None
     allowed_origins: ClassVar[tuple[str, ...] | None] = None
     max_message_size: ClassVar[int | None] = None
+    _pe_own_decode: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -97,6 +107,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
             raise ConfigurationError(
                 f"{cls.__name__}.encoding = {cls.encoding!r} is not one of 'text', 'bytes', 'json' or None"
             )
+        cls._pe_own_decode = cls.decode is not WebSocketEndpoint.decode
         if isinstance(cls.allowed_origins, str):
             raise ConfigurationError(f"{cls.__name__}.allowed_origins must be a sequence of origins, not a str")
 
@@ -122,7 +133,14 @@ class WebSocketEndpoint(_ASGIEndpoint):
                     if self.max_message_size is not None and self._too_big(message):
                         await websocket.close(code=status.WS_1009_MESSAGE_TOO_BIG, reason="Message too big")
                         continue
-                    await self.on_receive(websocket, await self.decode(websocket, message))
+                    if self._pe_own_decode:
+                        data = await self.decode(websocket, message)
+                    else:
+                        try:
+                            data = self._decode(message)
+                        except _UnsupportedData as exc:
+                            await _reject_frame(websocket, exc)
+                    await self.on_receive(websocket, data)
                 elif message["type"] == "websocket.disconnect":
                     close_code = int(message.get("code") or status.WS_1000_NORMAL_CLOSURE)
                     break
@@ -148,23 +166,30 @@ class WebSocketEndpoint(_ASGIEndpoint):
         return size > self.max_message_size
 
     async def decode(self, websocket: WebSocket, message: Message) -> Any:
-        if self.encoding == "text":
+        """The message's data for ``on_receive``; a frame ``encoding`` does not allow closes 1003."""
+        try:
+            return self._decode(message)
+        except _UnsupportedData as exc:
+            await _reject_frame(websocket, exc)
+
+    def _decode(self, message: Message) -> Any:
+        # Synchronous, so the session loop costs no extra coroutine per message unless a subclass
+        # overrides decode().
+        encoding = self.encoding
+        if encoding == "text":
             if message.get("text") is None:
-                await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
-                raise RuntimeError("Expected text websocket messages, but got bytes")
+                raise _UnsupportedData("Expected text websocket messages, but got bytes")
             return message["text"]
-        if self.encoding == "bytes":
+        if encoding == "bytes":
             if message.get("bytes") is None:
-                await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
-                raise RuntimeError("Expected bytes websocket messages, but got text")
+                raise _UnsupportedData("Expected bytes websocket messages, but got text")
             return message["bytes"]
-        if self.encoding == "json":
+        if encoding == "json":
             text = message.get("text")
             try:
                 return json.loads(text if text is not None else message["bytes"].decode("utf-8"))
             except (json.JSONDecodeError, UnicodeDecodeError):
-                await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
-                raise RuntimeError("Malformed JSON data received.") from None
+                raise _UnsupportedData("Malformed JSON data received.") from None
         return message["text"] if message.get("text") is not None else message["bytes"]
 
     async def on_connect(self, websocket: WebSocket) -> None:

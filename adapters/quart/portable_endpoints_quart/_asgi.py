@@ -8,13 +8,19 @@ stays a ``quart.Quart``. The wrapper does two things Quart cannot be asked to do
   its ``after_request`` hooks run before sending);
 - WebSocket: give every connection a ``Channel`` (``_channel``), through which Quart reads and
   writes as before until a portable view claims it.
+
+Quart's ``raise_routing_exception``, which it calls only when routing failed, is wrapped too: an
+HTTP request to a portable WebSocket path, or a WebSocket to a portable HTTP path, is a 404 as on
+Starlette (werkzeug calls it a 400 ``WebsocketMismatch``), through the app's 404 handling.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 import quart
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import WebsocketMismatch
 
 from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints_quart._channel import CHANNEL, Channel
@@ -22,6 +28,8 @@ from portable_endpoints_quart._responses import BACKGROUND
 
 #: Key of this adapter's state in ``app.extensions``.
 EXTENSION = "portable_endpoints"
+#: Attribute naming the route on the view function of a portable route.
+PORTABLE_ROUTE = "portable_route"
 
 
 def install(app: quart.Quart) -> None:
@@ -45,7 +53,27 @@ def install(app: quart.Quart) -> None:
             await inner(scope, receive, send)
 
     app.asgi_app = portable_asgi_app  # type: ignore[method-assign, assignment]
+    raise_routing_exception = app.raise_routing_exception
+
+    def portable_routing_exception(request: Any) -> NoReturn:
+        if isinstance(request.routing_exception, WebsocketMismatch) and _portable_other_kind(app, request):
+            raise NotFound()
+        raise_routing_exception(request)
+
+    app.raise_routing_exception = portable_routing_exception  # type: ignore[method-assign]
     app.extensions[EXTENSION] = _Installed()
+
+
+def _portable_other_kind(app: quart.Quart, request: Any) -> bool:
+    """Whether a portable route of the other kind (HTTP or WebSocket) matches this path."""
+    adapter = app.create_url_adapter(request)
+    if adapter is None:
+        return False
+    try:
+        rule, _ = adapter.match(return_rule=True, websocket=request.scope["type"] != "websocket")
+    except HTTPException:
+        return False
+    return hasattr(app.view_functions.get(rule.endpoint), PORTABLE_ROUTE)
 
 
 class _Installed:

@@ -24,6 +24,7 @@ from werkzeug.sansio.response import Response as SansIOResponse
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.requests import ClientDisconnect
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
+from portable_endpoints_quart._asgi import PORTABLE_ROUTE
 from portable_endpoints_quart._channel import CHANNEL, Channel
 from portable_endpoints_quart._connection import CLIENT_GONE, QuartRequest, QuartWebSocket
 from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, first_match, leading_double_slash
@@ -66,6 +67,7 @@ def http_view(
             raise CLIENT_GONE() from None  # the client left mid-body: nobody to answer
         return await quart_response(result, scope, target.name)
 
+    setattr(view, PORTABLE_ROUTE, route)
     return view
 
 
@@ -105,4 +107,5 @@ def websocket_view(
         channel.websocket = websocket
         await target.session(websocket)
 
+    setattr(view, PORTABLE_ROUTE, route)
     return view

@@ -183,3 +183,23 @@ async def test_websocket_routes_follow_declaration_order_too() -> None:
 def test_a_literal_angle_bracket_is_refused_when_mounting() -> None:
     with pytest.raises(pe.ConfigurationError, match="cannot express a literal '<'"):
         pe.create_app([Route("/a<b", Which)], framework="quart")
+
+
+async def test_the_wrong_kind_of_request_on_a_portable_path_is_quarts_404() -> None:
+    # Werkzeug answers 400 (WebsocketMismatch); Starlette has no route there: 404.
+    async def socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+
+    async def native_socket() -> None:
+        await quart.websocket.accept()
+
+    app = pe.create_app([Route("/page", Which), WebSocketRoute("/ws", socket)], framework="quart")
+    app.add_websocket("/native-ws", "native_ws", native_socket)
+    app.register_error_handler(404, lambda error: ("not here", 404))
+    async with client_for(app) as client:
+        assert ((await client.get("/ws")).status_code, (await client.get("/ws")).text) == (404, "not here")
+        with pytest.raises(WebSocketRejected) as rejected:
+            async with client.websocket_connect("/page"):
+                pass
+        assert rejected.value.status_code == 404
+        assert (await client.get("/native-ws")).status_code == 400  # Quart's own routes keep their answer

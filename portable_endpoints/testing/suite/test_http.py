@@ -222,7 +222,7 @@ async def test_path_params_match_and_convert_as_on_starlette(pe_host: Host, path
         "/str/",
         "/files/noextension",
         "/x/5/",
-        "//x//5//",
+        "http://testserver//x//5//",
         "/x",
     ],
 )
