@@ -34,7 +34,7 @@ from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.responses import Response
 from portable_endpoints.routing import Route, RouteTable
 from portable_endpoints_litestar._connection import LitestarRequest
-from portable_endpoints_litestar._paths import LitestarPath, original_paths
+from portable_endpoints_litestar._paths import LitestarPath, first_match, original_paths
 from portable_endpoints_litestar._responses import PortableResponse
 
 #: Litestar's own verbs (QUERY is not one of them). Built from the enum: it has varied by version.
@@ -111,13 +111,10 @@ def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callabl
         native: Any = request
         scope = native.scope
         full_path, path = original_paths(scope)
-        for candidate in matchers:
-            params = candidate[0](path)
-            if params is not None:
-                route = candidate[1]
-                break
-        else:
+        found = first_match(matchers, path)
+        if found is None:
             raise NotFoundException()
+        route, params = found
         scope["path_params"] = params
         portable = LitestarRequest(
             scope, native.receive, native.send, native=request, path_params=params, route_table=table

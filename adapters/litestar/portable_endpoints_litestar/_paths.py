@@ -12,12 +12,15 @@ as Starlette does. Everything here runs once, when routes are registered.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import unquote
 
 from portable_endpoints._types import Scope
 from portable_endpoints.routing import PARAM_REGEX, Route, RouteTable, WebSocketRoute
+
+RouteT = TypeVar("RouteT", Route, WebSocketRoute)
 
 #: Convertors whose values Litestar's parser of the same name accepts (a superset of the regex).
 SAME_KIND = frozenset({"str", "int", "float", "uuid"})
@@ -201,3 +204,14 @@ def original_paths(scope: Scope) -> tuple[str, str]:
     if root and full.startswith(root) and (len(full) == len(root) or full[len(root)] == "/"):
         return full, full[len(root) :]
     return full, full
+
+
+def first_match(
+    matchers: Sequence[tuple[Callable[[str], dict[str, Any] | None], RouteT]], path: str
+) -> tuple[RouteT, dict[str, Any]] | None:
+    """The first route (declaration order, as Starlette) whose pattern matches ``path``, with its params."""
+    for match, route in matchers:
+        params = match(path)
+        if params is not None:
+            return route, params
+    return None

@@ -24,7 +24,7 @@ from portable_endpoints._types import Send
 from portable_endpoints.routing import RouteTable, WebSocketRoute
 from portable_endpoints.websockets import WebSocketState
 from portable_endpoints_litestar._connection import LitestarWebSocket
-from portable_endpoints_litestar._paths import LitestarPath, original_paths
+from portable_endpoints_litestar._paths import LitestarPath, first_match, original_paths
 
 _ids = itertools.count()
 
@@ -72,15 +72,12 @@ def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Calla
         native: Any = socket
         scope = native.scope
         full_path, path = original_paths(scope)
-        for candidate in matchers:
-            params = candidate[0](path)
-            if params is not None:
-                route = candidate[1]
-                break
-        else:
+        found = first_match(matchers, path)
+        if found is None:
             # Closing before accepting rejects the handshake (403), as Starlette's router does.
             await socket.send({"type": "websocket.close", "code": status.WS_1000_NORMAL_CLOSURE, "reason": ""})
             return
+        route, params = found
         scope["path_params"] = params
         websocket = LitestarWebSocket(
             scope, native.receive, native.send, native=socket, path_params=params, route_table=table
