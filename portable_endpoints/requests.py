@@ -186,6 +186,12 @@ class Request(HTTPConnection):
         if self._stream_consumed:
             raise RuntimeError("Stream consumed")
         self._stream_consumed = True
+        async for chunk in self._chunks():
+            yield chunk
+        yield b""
+
+    async def _chunks(self) -> AsyncIterator[bytes]:
+        """The body as the host delivers it; an adapter overrides this, and stream() keeps its rules."""
         while True:
             message = await self.receive()
             if message["type"] == "http.request":
@@ -193,10 +199,9 @@ class Request(HTTPConnection):
                 if body:
                     yield body
                 if not message.get("more_body", False):
-                    break
+                    return
             elif message["type"] == "http.disconnect":
                 raise ClientDisconnect
-        yield b""
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):

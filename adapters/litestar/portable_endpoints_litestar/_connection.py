@@ -89,17 +89,12 @@ class LitestarRequest(_LitestarConnection, Request):
     def native(self) -> litestar.Request[Any, Any, Any]:
         return self._native  # type: ignore[no-any-return]
 
-    async def stream(self) -> AsyncIterator[bytes]:
+    async def _chunks(self) -> AsyncIterator[bytes]:
         # Litestar's stream enforces its request_max_body_size; a body its middleware has already
         # read is reused, since the receive channel is drained by then.
-        if hasattr(self, "_body"):
-            yield self._body
-            yield b""
-            return
         cached = ScopeState.from_scope(self.scope).body  # type: ignore[arg-type]
         if isinstance(cached, bytes):
             yield cached
-            yield b""
             return
         native = self._native
         if not native.is_connected:

@@ -79,14 +79,7 @@ class QuartRequest(_QuartConnection, Request):
     def native(self) -> quart.Request:
         return self._native  # type: ignore[no-any-return]
 
-    async def stream(self) -> AsyncIterator[bytes]:
-        if hasattr(self, "_body"):
-            yield self._body
-            yield b""
-            return
-        if self._stream_consumed:
-            raise RuntimeError("Stream consumed")
-        self._stream_consumed = True
+    async def _chunks(self) -> AsyncIterator[bytes]:
         body = self._native.body
         complete = getattr(body, "_complete", None)
         if complete is not None and complete.is_set():
@@ -94,7 +87,6 @@ class QuartRequest(_QuartConnection, Request):
             # after that yields nothing): Quart's reader has it, with its limits applied.
             if data := await self._read_all():
                 yield data
-            yield b""
             return
         # Quart 0.23 checks MAX_CONTENT_LENGTH against the body only when it is awaited.
         limit = quart.current_app.config["MAX_CONTENT_LENGTH"]
@@ -108,7 +100,6 @@ class QuartRequest(_QuartConnection, Request):
                     yield chunk
         except ClientDisconnectedError as exc:
             raise ClientDisconnect("The client disconnected before the whole body arrived") from exc
-        yield b""
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
