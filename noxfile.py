@@ -19,7 +19,7 @@ import tomllib
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "typecheck", "tests", "thirdparty", "e2e", "docs", "bench_smoke"]
+nox.options.sessions = ["lint", "typecheck", "tests", "thirdparty", "e2e", "docs", "bench_smoke", "packaging"]
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 ROOT = Path(__file__).parent
@@ -118,6 +118,13 @@ def e2e(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     session.install("-e", ".", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
     session.run("mkdocs", "build", "--strict", "--quiet", "--site-dir", ".nox/site", env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session(python=interpreter(LOWEST_PYTHON))
+def packaging(session: nox.Session) -> None:
+    """Build every distribution, check its metadata, pip-install each extra in a fresh venv, serve a route."""
+    session.install("pytest>=8.3", "twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4")
+    session.run("python", "-m", "pytest", "packaging_tests", "-p", "no:cacheprovider", *session.posargs)
 
 
 def _bench(session: nox.Session, *args: str) -> None:
