@@ -66,7 +66,8 @@ MATRIX = [
 def tests(session: nox.Session, framework: str, which: str) -> None:
     """The core tests and the conformance suite with only ``framework`` installed."""
     session.install("-e", ".", *TEST_DEPS)
-    paths = ["tests", "portable_endpoints/testing/suite"]
+    # The docs examples need every adapter at once: the docs session runs them.
+    paths = ["tests", "portable_endpoints/testing/suite", "--ignore=tests/test_docs_examples.py"]
     if framework != "asgi":
         pin = f"{framework}=={lowest_version(framework)}" if which == "lowest" else framework
         session.install("-e", f"adapters/{framework}", pin)
@@ -116,8 +117,18 @@ def e2e(session: nox.Session) -> None:
 
 @nox.session(python=interpreter(NEWEST_PYTHON))
 def docs(session: nox.Session) -> None:
-    session.install("-e", ".", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
+    """The strict MkDocs build with the API reference, then every Python example of the docs, run."""
+    adapters = sorted(path.parent for path in (ROOT / "adapters").glob("*/pyproject.toml"))
+    session.install(
+        "-e",
+        ".",
+        *[arg for path in adapters for arg in ("-e", str(path.relative_to(ROOT)))],
+        *TEST_DEPS,
+        "mkdocs-material>=9.5",
+        "mkdocstrings[python]>=0.26",
+    )
     session.run("mkdocs", "build", "--strict", "--quiet", "--site-dir", ".nox/site", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run("python", "-m", "pytest", "tests/test_docs_examples.py", "tests/test_docs.py", *session.posargs)
 
 
 @nox.session(python=interpreter(LOWEST_PYTHON))
