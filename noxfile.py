@@ -26,6 +26,7 @@ ROOT = Path(__file__).parent
 FRAMEWORKS = ("starlette", "quart", "litestar")
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
+PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
 
 
 def interpreter(version: str) -> str:
@@ -88,7 +89,16 @@ def typecheck(session: nox.Session) -> None:
     session.install(
         "-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, "mypy>=1.13"
     )
-    session.run("mypy", "portable_endpoints", *[f"adapters/{fw}" for fw in FRAMEWORKS], "tests", "examples", "bench")
+    session.install(*PACKAGING_TEST_DEPS)
+    session.run(
+        "mypy",
+        "portable_endpoints",
+        *[f"adapters/{fw}" for fw in FRAMEWORKS],
+        "tests",
+        "examples",
+        "bench",
+        "packaging_tests",
+    )
 
 
 @nox.session(python=interpreter(NEWEST_PYTHON))
@@ -134,7 +144,7 @@ def docs(session: nox.Session) -> None:
 @nox.session(python=interpreter(LOWEST_PYTHON))
 def packaging(session: nox.Session) -> None:
     """Build every distribution, check its metadata, pip-install each extra in a fresh venv, serve a route."""
-    session.install("pytest>=8.3", "twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4")
+    session.install("pytest>=8.3", *PACKAGING_TEST_DEPS)
     session.run("python", "-m", "pytest", "packaging_tests", "-p", "no:cacheprovider", *session.posargs)
 
 

@@ -63,7 +63,9 @@ def test_every_long_description_is_the_projects_readme(projects: list[Project]) 
         metadata = wheel_metadata(project)
         assert metadata["Description-Content-Type"] == "text/markdown", project.name
         readme = (project.directory / "README.md").read_text()
-        assert metadata.get_payload().strip() == readme.strip(), f"{project.name}: long description is not README.md"
+        description = metadata.get_payload()
+        assert isinstance(description, str), project.name
+        assert description.strip() == readme.strip(), f"{project.name}: long description is not README.md"
 
 
 def test_every_wheel_ships_py_typed(projects: list[Project]) -> None:
