@@ -9,7 +9,6 @@ asks for ``request.native``.
 
 from __future__ import annotations
 
-import re
 from typing import Any, NoReturn
 
 import starlette.exceptions
@@ -102,12 +101,9 @@ def starlette_path(route: Route | WebSocketRoute) -> str:
     Starlette's convertors have changed across versions (uuid case, for one); the core's are the
     reference, so Starlette matches and converts with exactly those.
     """
-    path = route.path
     for kind in {kind for _, kind in route.compiled.param_kinds}:
         _compat.ensure_convertor(f"pe_{kind}", CONVERTOR_TYPES[kind])
-    for param, kind in route.compiled.param_kinds:
-        path = re.sub(r"\{" + param + r"(:[a-zA-Z_][a-zA-Z0-9_]*)?\}", "{" + param + ":pe_" + kind + "}", path)
-    return path
+    return route.compiled.template(lambda param: "{" + f"{param.name}:pe_{param.kind}" + "}")
 
 
 class StarletteAdapter:
