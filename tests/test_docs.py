@@ -89,3 +89,17 @@ def test_every_testing_name_is_in_the_api_reference() -> None:
     objects = [id(value) for value in documented_objects().values()]
     for name in testing.__all__:
         assert id(getattr(testing, name)) in objects, f"portable_endpoints.testing.{name} is not documented"
+
+
+def test_every_name_of_the_adapter_interface_is_documented() -> None:
+    from portable_endpoints import hosting
+
+    text = (DOCS / "plugins.md").read_text()
+    for name in hosting.__all__:
+        assert f"`{name}" in text, f"docs/plugins.md does not document portable_endpoints.hosting.{name}"
+
+
+def test_the_adapter_interface_all_is_sorted() -> None:
+    from portable_endpoints import hosting
+
+    assert hosting.__all__ == sorted(hosting.__all__)
