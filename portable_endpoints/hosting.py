@@ -12,15 +12,18 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from portable_endpoints.exceptions import AdapterUnavailable
 from portable_endpoints.hookspecs import hookimpl
 from portable_endpoints.routing import RouteTable
 
+if TYPE_CHECKING:
+    from portable_endpoints.testing.native_kit import NativeKit
+
 #: Features a host may lack. An adapter lists those it supports in ``AdapterInfo.capabilities``;
 #: the conformance suite tests each declared one, and checks the clear error of each undeclared one.
-OPTIONAL_CAPABILITIES = frozenset({"websocket.denial_response"})
+OPTIONAL_CAPABILITIES = frozenset({"websocket.denial_response", "native_routes.any_method"})
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,8 @@ class AdapterPlugin:
     :param adapter: ``"module:attribute"`` of the ``Adapter`` instance.
     :param app_classes: ``"module:Class"`` names whose instances ``mount()`` accepts.
     :param capabilities: the ``OPTIONAL_CAPABILITIES`` the host supports.
+    :param native_kit: ``"module:attribute"`` of the adapter's ``portable_endpoints.testing.NativeKit``,
+        for the conformance suite (``pe_native_kit``); ``None``: the adapter provides none.
     """
 
     def __init__(
@@ -114,6 +119,7 @@ class AdapterPlugin:
         adapter: str,
         app_classes: Sequence[str],
         capabilities: frozenset[str] = frozenset(),
+        native_kit: str | None = None,
     ) -> None:
         unknown = capabilities - OPTIONAL_CAPABILITIES
         if unknown:
@@ -124,6 +130,7 @@ class AdapterPlugin:
         self.framework = framework
         self.adapter_path = adapter
         self.app_classes = [tuple(path.split(":")) for path in app_classes]
+        self.native_kit_path = native_kit
         self._adapter: Adapter | None = None
 
     def load(self) -> Adapter:
@@ -160,3 +167,12 @@ class AdapterPlugin:
         if any(app_is_instance(app, module, cls) for module, cls in self.app_classes):
             return self.load()
         return None
+
+    @hookimpl
+    def pe_native_kit(self, framework: str) -> NativeKit | None:
+        if framework != self.name or self.native_kit_path is None:
+            return None
+        self.load()  # the framework's clear "install ..." error first, if it is missing
+        module, _, attribute = self.native_kit_path.partition(":")
+        kit: NativeKit = getattr(importlib.import_module(module), attribute)
+        return kit
