@@ -20,7 +20,6 @@ from portable_endpoints.routing import BaseRoute, Mount, Route
 from portable_endpoints.testing._client import TestClient
 from portable_endpoints.testing.native_kit import NativeKit, NoNativeKit
 
-
 #: The ways an app can serve portable routes: ``pe.create_app``, ``pe.mount`` into an app that has
 #: a native route, and ``pe.native_routes`` composed by hand into a native app.
 COMPOSITIONS = ("create_app", "mount", "native_routes")

@@ -34,7 +34,9 @@ class LitestarKit:
                 media_type=MediaType.TEXT,
             )
 
-        app: Litestar = create_app(routes, framework="litestar", exception_handlers=dict.fromkeys(status_codes, handler))
+        app: Litestar = create_app(
+            routes, framework="litestar", exception_handlers=dict.fromkeys(status_codes, handler)
+        )
         return app
 
     def native_response(

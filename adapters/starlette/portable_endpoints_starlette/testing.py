@@ -33,7 +33,9 @@ class StarletteKit:
                 f"handled {error.status_code}: {error.detail}", status_code=299, headers=error.headers
             )
 
-        app: Starlette = create_app(routes, framework="starlette", exception_handlers=dict.fromkeys(status_codes, handler))
+        app: Starlette = create_app(
+            routes, framework="starlette", exception_handlers=dict.fromkeys(status_codes, handler)
+        )
         return app
 
     def native_response(

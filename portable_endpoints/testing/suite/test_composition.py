@@ -49,7 +49,9 @@ async def leaf(request: Request) -> PlainTextResponse:
 
 async def echo(websocket: WebSocket) -> None:
     await websocket.accept()
-    await websocket.send_json({"path": websocket.path, "url": str(websocket.url), "room": websocket.path_params["room"]})
+    await websocket.send_json(
+        {"path": websocket.path, "url": str(websocket.url), "room": websocket.path_params["room"]}
+    )
     await websocket.send_text(f"echo {await websocket.receive_text()}")
     await websocket.close()
 

@@ -198,4 +198,3 @@ async def test_every_request_routes_as_on_the_reference_host(
             if answered_socket != expected_socket:
                 mismatches.append(("WEBSOCKET", path, answered_socket, expected_socket))
     assert mismatches == []
-
