@@ -24,6 +24,7 @@ SUBMODULES = {
     "routing",
     "status",
     "testing",
+    "types",
     "websockets",
 }
 

@@ -2,8 +2,9 @@
 
 Its "framework" is ``TinyApp``: a minimal ASGI router with its own error format (JSON errors), its
 own error handlers, its own response class and its own (exact-path, GET-only) native routes. Every
-hook is implemented by hand, as a third party would. Its host cannot send a WebSocket denial
-response, so it declares fewer capabilities than the in-tree adapters.
+hook is implemented by hand, as a third party would, on the public adapter interface alone
+(``portable_endpoints.hosting``), without ``AdapterPlugin``. Its host cannot send a WebSocket
+denial response, so it declares fewer capabilities than the in-tree adapters.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import portable_endpoints as pe
+from portable_endpoints.hosting import run_endpoint
 from portable_endpoints.routing import RouteTable
 
 #: The WebSocket denial-response extension, which this host does not pass on to endpoints.
@@ -46,6 +48,13 @@ def below_root_path(scope: Any) -> str:
     return path
 
 
+def tiny_error(exc: pe.HTTPException) -> pe.Response:
+    """TinyApp's own error format: JSON."""
+    if exc.status_code in (204, 304):
+        return pe.Response(status_code=exc.status_code, headers=exc.headers)
+    return pe.JSONResponse({"error": exc.detail}, exc.status_code, exc.headers)
+
+
 class TinyApp:
     def __init__(self, table: RouteTable | None = None) -> None:
         self.tables = [] if table is None else [table]
@@ -56,12 +65,11 @@ class TinyApp:
         """A native GET route on exactly ``path``."""
         self.native_routes[path] = handler
 
-    def error_response(self, exc: pe.HTTPException) -> Any:
-        headers = dict(exc.headers or {})
+    def error_response(self, exc: pe.HTTPException) -> pe.Response | TinyResponse:
         handler = self.error_handlers.get(exc.status_code)
         if handler is not None:
-            return handler(exc.status_code, exc.detail, headers)
-        return pe.JSONResponse({"error": exc.detail}, exc.status_code, headers)
+            return handler(exc.status_code, exc.detail, dict(exc.headers or {}))
+        return tiny_error(exc)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -86,11 +94,14 @@ class TinyApp:
                     return
                 if scope["type"] == "http" and isinstance(route, pe.Route):
                     request = pe.Request(scope, receive, send, path_params=params, route_table=table)
-                    try:
-                        response = await route.handle(request)
-                    except pe.HTTPException as exc:
-                        response = self.error_response(exc)
-                    await response(scope, receive, send)
+                    response = await run_endpoint(
+                        route.dispatcher,
+                        request,
+                        http_error=self.error_response,
+                        is_native_response=lambda value: isinstance(value, TinyResponse),
+                    )
+                    if response is not None:
+                        await response(scope, receive, send)
                     return
         if scope["type"] == "http":
             await pe.Response(json.dumps({"error": "not found"}), 404, media_type="application/json")(
