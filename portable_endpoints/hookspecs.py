@@ -18,6 +18,7 @@ import pluggy
 
 if TYPE_CHECKING:
     from portable_endpoints.hosting import Adapter, AdapterInfo
+    from portable_endpoints.testing.native_kit import NativeKit
 
 hookspec = pluggy.HookspecMarker("portable_endpoints")
 hookimpl = pluggy.HookimplMarker("portable_endpoints")
@@ -63,4 +64,23 @@ def pe_get_adapter_for_app(app: object) -> Adapter | None:
     Return ``None`` when ``app`` is not an application of your framework. Do not import your
     framework to answer: if its module is not in ``sys.modules``, ``app`` cannot be one of its
     apps, so answering ``None`` stays cheap for every other framework.
+    """
+
+
+@hookspec(firstresult=True)
+def pe_native_kit(framework: str) -> NativeKit | None:
+    """Return the native kit of the adapter called ``framework``, for the conformance suite.
+
+    Called by the conformance suite (``portable_endpoints.testing.plugin.Host.native_kit``), at
+    most once per adapter and test session, the first time a test needs to build the host's own
+    objects: a native app with a native route, native routes composed by hand, a native response,
+    a native exception handler, the native request and websocket types. Never called outside
+    tests. The first plugin returning a kit wins.
+
+    :param framework: the adapter's name, as ``pe_get_adapter`` receives it, e.g. ``"quart"``.
+
+    Return ``None`` when the name is not yours, or when your adapter provides no kit: the suite
+    then asserts that absence where it would use one (and expects ``request.native`` and
+    ``websocket.native`` to be ``None`` on your host). A kit implements
+    ``portable_endpoints.testing.NativeKit``.
     """

@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from portable_endpoints._dispatch import (
     HTTP_METHODS,
@@ -39,9 +39,12 @@ from portable_endpoints.exceptions import AdapterUnavailable
 from portable_endpoints.hookspecs import hookimpl
 from portable_endpoints.routing import RouteTable
 
+if TYPE_CHECKING:
+    from portable_endpoints.testing.native_kit import NativeKit
+
 #: Features a host may lack. An adapter lists those it supports in ``AdapterInfo.capabilities``;
 #: the conformance suite tests each declared one, and checks the clear error of each undeclared one.
-OPTIONAL_CAPABILITIES = frozenset({"websocket.denial_response"})
+OPTIONAL_CAPABILITIES = frozenset({"websocket.denial_response", "native_routes.any_method"})
 
 
 @dataclass(frozen=True)
@@ -195,6 +198,8 @@ class AdapterPlugin:
     :param adapter: ``"module:attribute"`` of the ``Adapter`` instance.
     :param app_classes: ``"module:Class"`` names whose instances ``mount()`` accepts.
     :param capabilities: the ``OPTIONAL_CAPABILITIES`` the host supports.
+    :param native_kit: ``"module:attribute"`` of the adapter's ``portable_endpoints.testing.NativeKit``,
+        for the conformance suite (``pe_native_kit``); ``None``: the adapter provides none.
     """
 
     def __init__(
@@ -206,6 +211,7 @@ class AdapterPlugin:
         adapter: str,
         app_classes: Sequence[str],
         capabilities: frozenset[str] = frozenset(),
+        native_kit: str | None = None,
     ) -> None:
         unknown = capabilities - OPTIONAL_CAPABILITIES
         if unknown:
@@ -216,6 +222,7 @@ class AdapterPlugin:
         self.framework = framework
         self.adapter_path = adapter
         self.app_classes = [tuple(path.split(":")) for path in app_classes]
+        self.native_kit_path = native_kit
         self._adapter: Adapter | None = None
 
     def load(self) -> Adapter:
@@ -253,6 +260,14 @@ class AdapterPlugin:
             return self.load()
         return None
 
+    @hookimpl
+    def pe_native_kit(self, framework: str) -> NativeKit | None:
+        if framework != self.name or self.native_kit_path is None:
+            return None
+        self.load()  # the framework's clear "install ..." error first, if it is missing
+        module, _, attribute = self.native_kit_path.partition(":")
+        kit: NativeKit = getattr(importlib.import_module(module), attribute)
+        return kit
 
 __all__ = [
     "Adapter",

@@ -9,4 +9,5 @@ plugin = AdapterPlugin(
     adapter="portable_endpoints_litestar._adapter:ADAPTER",
     app_classes=["litestar.app:Litestar"],
     capabilities=frozenset({"websocket.denial_response"}),
+    native_kit="portable_endpoints_litestar.testing:NATIVE_KIT",
 )

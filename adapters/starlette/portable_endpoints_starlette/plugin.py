@@ -8,5 +8,6 @@ plugin = AdapterPlugin(
     framework="starlette",
     adapter="portable_endpoints_starlette._adapter:ADAPTER",
     app_classes=["starlette.applications:Starlette", "starlette.routing:Router"],
-    capabilities=frozenset({"websocket.denial_response"}),
+    capabilities=frozenset({"websocket.denial_response", "native_routes.any_method"}),
+    native_kit="portable_endpoints_starlette.testing:NATIVE_KIT",
 )
