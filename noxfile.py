@@ -19,13 +19,14 @@ import tomllib
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "typecheck", "tests", "thirdparty", "e2e", "docs", "bench_smoke"]
+nox.options.sessions = ["lint", "typecheck", "tests", "thirdparty", "e2e", "docs", "bench_smoke", "packaging"]
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 ROOT = Path(__file__).parent
 FRAMEWORKS = ("starlette", "quart", "litestar")
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
+PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
 
 
 def interpreter(version: str) -> str:
@@ -66,7 +67,8 @@ MATRIX = [
 def tests(session: nox.Session, framework: str, which: str) -> None:
     """The core tests and the conformance suite with only ``framework`` installed."""
     session.install("-e", ".", *TEST_DEPS)
-    paths = ["tests", "portable_endpoints/testing/suite"]
+    # The docs examples need every adapter at once: the docs session runs them.
+    paths = ["tests", "portable_endpoints/testing/suite", "--ignore=tests/test_docs_examples.py"]
     if framework != "asgi":
         pin = f"{framework}=={lowest_version(framework)}" if which == "lowest" else framework
         session.install("-e", f"adapters/{framework}", pin)
@@ -87,7 +89,16 @@ def typecheck(session: nox.Session) -> None:
     session.install(
         "-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, "mypy>=1.13"
     )
-    session.run("mypy", "portable_endpoints", *[f"adapters/{fw}" for fw in FRAMEWORKS], "tests", "examples", "bench")
+    session.install(*PACKAGING_TEST_DEPS)
+    session.run(
+        "mypy",
+        "portable_endpoints",
+        *[f"adapters/{fw}" for fw in FRAMEWORKS],
+        "tests",
+        "examples",
+        "bench",
+        "packaging_tests",
+    )
 
 
 @nox.session(python=interpreter(NEWEST_PYTHON))
@@ -116,8 +127,25 @@ def e2e(session: nox.Session) -> None:
 
 @nox.session(python=interpreter(NEWEST_PYTHON))
 def docs(session: nox.Session) -> None:
-    session.install("-e", ".", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
+    """The strict MkDocs build with the API reference, then every Python example of the docs, run."""
+    adapters = sorted(path.parent for path in (ROOT / "adapters").glob("*/pyproject.toml"))
+    session.install(
+        "-e",
+        ".",
+        *[arg for path in adapters for arg in ("-e", str(path.relative_to(ROOT)))],
+        *TEST_DEPS,
+        "mkdocs-material>=9.5",
+        "mkdocstrings[python]>=0.26",
+    )
     session.run("mkdocs", "build", "--strict", "--quiet", "--site-dir", ".nox/site", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run("python", "-m", "pytest", "tests/test_docs_examples.py", "tests/test_docs.py", *session.posargs)
+
+
+@nox.session(python=interpreter(LOWEST_PYTHON))
+def packaging(session: nox.Session) -> None:
+    """Build every distribution, check its metadata, pip-install each extra in a fresh venv, serve a route."""
+    session.install("pytest>=8.3", *PACKAGING_TEST_DEPS)
+    session.run("python", "-m", "pytest", "packaging_tests", "-p", "no:cacheprovider", *session.posargs)
 
 
 def _bench(session: nox.Session, *args: str) -> None:
