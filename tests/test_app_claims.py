@@ -42,7 +42,10 @@ BASE, DERIVED, TWIN = Recorder("base"), Recorder("derived"), Recorder("twin")
 def plugin(name: str, classes: list[str]) -> AdapterPlugin:
     # The framework distribution is pluggy, which is installed, so the adapter loads.
     return AdapterPlugin(
-        name=name, distribution="portable-endpoints", framework="pluggy", adapter=f"{__name__}:{name.upper()}",
+        name=name,
+        distribution="portable-endpoints",
+        framework="pluggy",
+        adapter=f"{__name__}:{name.upper()}",
         app_classes=classes,
     )
 

@@ -89,7 +89,9 @@ ROUTES = [
 
 
 def parameters(operation: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {param["name"]: {k: v for k, v in param["schema"].items() if k != "title"} for param in operation["parameters"]}
+    return {
+        param["name"]: {k: v for k, v in param["schema"].items() if k != "title"} for param in operation["parameters"]
+    }
 
 
 async def test_openapi_lists_every_portable_route_typed_and_documented() -> None:
@@ -111,7 +113,7 @@ async def test_openapi_lists_every_portable_route_typed_and_documented() -> None
 
     get_item = paths["/items/{item_id}"]["get"]
     assert parameters(get_item) == {"item_id": {"type": "integer"}}
-    assert get_item["parameters"][0]["in"] == "path" and get_item["parameters"][0]["required"] is True
+    assert (get_item["parameters"][0]["in"], get_item["parameters"][0]["required"]) == ("path", True)
     assert get_item["summary"] == "Read one item."
     assert get_item["description"] == "Read one item.\n\nLooked up by its integer id."
     assert get_item["tags"] == ["portable"]
@@ -129,7 +131,8 @@ async def test_openapi_lists_every_portable_route_typed_and_documented() -> None
     assert paths["/health"]["get"]["description"] == "Liveness.\n\nAlways answers ok."
 
     assert docs.status_code == 200
-    assert "swagger-ui" in docs.text and "/openapi.json" in docs.text
+    assert "swagger-ui" in docs.text
+    assert "/openapi.json" in docs.text
 
 
 async def test_the_schema_is_generated_but_the_core_routes() -> None:
