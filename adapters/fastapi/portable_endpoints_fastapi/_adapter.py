@@ -18,7 +18,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Sequence
 from enum import Enum
-from typing import Any
+from typing import Any, cast
 
 import fastapi
 import starlette.responses
@@ -156,9 +156,9 @@ def register(router: APIRouter, table: RouteTable, tags: Sequence[str | Enum] = 
             add_http_route(router, route, table, tags)
         else:
             # Starlette's own WebSocket route: an APIWebSocketRoute would run dependencies on it.
-            router.add_websocket_route(
-                router.prefix + starlette_path(route), WebSocketApp(route, table), name=route.name
-            )
+            # An ASGI app is a valid Starlette WebSocket endpoint, though not what the annotation says.
+            endpoint = cast(Any, WebSocketApp(route, table))
+            router.add_websocket_route(router.prefix + starlette_path(route), endpoint, name=route.name)
 
 
 class FastAPIAdapter:
