@@ -171,6 +171,8 @@ class FastAPIAdapter:
 
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> fastapi.FastAPI:
         tags = options.pop(TAGS_OPTION, None) or ()
+        if isinstance(tags, str) or not all(isinstance(tag, str | Enum) for tag in tags):
+            raise ConfigurationError(f"tags= takes a list of OpenAPI tag names, e.g. tags=['portable'], not {tags!r}")
         app = fastapi.FastAPI(**options)
         # Portable semantics: a path the route does not match is a 404 on every host.
         app.router.redirect_slashes = False

@@ -127,6 +127,7 @@ async def test_openapi_lists_every_portable_route_typed_and_documented() -> None
         "rest": {"type": "string"},
     }
     assert paths["/probe"]["head"]["summary"] == "Probe without a body."
+    assert "description" not in paths["/probe"]["options"]  # nothing documents it
     assert paths["/health"]["get"]["summary"] == "Liveness."
     assert paths["/health"]["get"]["description"] == "Liveness.\n\nAlways answers ok."
 
@@ -216,3 +217,9 @@ async def test_mount_on_an_api_router_takes_its_prefix_and_tags() -> None:
             assert await ws.receive_text() == "shop"
     validate(schema)
     assert schema["paths"]["/shop/items/{item_id}"]["put"]["tags"] == ["shop"]
+
+
+@pytest.mark.parametrize("tags", ["portable", [1, 2]])
+def test_tags_must_be_a_list_of_names(tags: Any) -> None:
+    with pytest.raises(pe.ConfigurationError, match="tags= takes a list of OpenAPI tag names"):
+        pe.create_app(ROUTES, framework="fastapi", tags=tags)
