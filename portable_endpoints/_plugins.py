@@ -83,12 +83,28 @@ def adapter_infos() -> list[AdapterInfo]:
     return sorted(infos.values(), key=lambda info: info.name)
 
 
+def _checked(adapter: object, hook: str, **kwargs: Any) -> Adapter:
+    """``adapter`` if it implements ``Adapter``; else a clear error naming the plugin that returned it."""
+    if isinstance(adapter, Adapter):
+        return adapter
+    caller = getattr(plugin_manager().hook, hook)
+    culprit = "a plugin"
+    for impl in reversed(caller.get_hookimpls()):
+        if _adapter_of(impl.function(**kwargs)) is adapter:
+            culprit = f"plugin {impl.plugin_name!r}"
+            break
+    raise TypeError(
+        f"{hook} of {culprit} returned {adapter!r}, which is not a portable_endpoints.hosting.Adapter "
+        "(it needs a name and create_app, native_routes and mount methods)"
+    )
+
+
 def get_adapter(framework: str) -> Adapter:
     if not isinstance(framework, str):
         raise TypeError(f"framework must be a name such as 'starlette', got {framework!r}")
-    adapter: Adapter | None = plugin_manager().hook.pe_get_adapter(framework=framework)
+    adapter: object = plugin_manager().hook.pe_get_adapter(framework=framework)
     if adapter is not None:
-        return adapter
+        return _checked(adapter, "pe_get_adapter", framework=framework)
     infos = adapter_infos()
     for info in infos:
         if info.name == framework and not info.available:
@@ -102,20 +118,23 @@ def get_adapter(framework: str) -> Adapter:
     raise AdapterNotFound(f"Unknown framework {framework!r}; installed adapters: {installed}")
 
 
-def adapter_for_app(manager: pluggy.PluginManager, app: Any) -> Adapter | None:
-    """The adapter of the plugin whose claim on ``app`` names its most derived class; see the hookspec."""
-    answers: list[Adapter | AppClaim] = manager.hook.pe_get_adapter_for_app(app=app)
+def adapter_for_app(manager: pluggy.PluginManager, app: Any) -> object:
+    """The adapter of the plugin whose claim on ``app`` names its most derived class; see the hookspec.
+
+    None when no plugin claims ``app``; the answer is not checked to be an ``Adapter`` yet.
+    """
+    answers: list[object] = manager.hook.pe_get_adapter_for_app(app=app)
     if not answers:
         return None
     mro = type(app).__mro__
 
-    def rank(answer: Adapter | AppClaim) -> int:
+    def rank(answer: object) -> int:
         return mro.index(answer.app_class) if isinstance(answer, AppClaim) and answer.app_class in mro else len(mro)
 
     best = min(rank(answer) for answer in answers)
     chosen = {id(adapter): adapter for adapter in (_adapter_of(a) for a in answers if rank(a) == best)}
     if len(chosen) > 1:
-        names = ", ".join(sorted(repr(adapter.name) for adapter in chosen.values()))
+        names = ", ".join(sorted(repr(getattr(adapter, "name", adapter)) for adapter in chosen.values()))
         raise AdapterNotFound(
             f"Adapters {names} all claim {type(app).__module__}.{type(app).__qualname__} objects equally; "
             f"restrict the plugins with {PLUGINS_ENV}"
@@ -123,7 +142,7 @@ def adapter_for_app(manager: pluggy.PluginManager, app: Any) -> Adapter | None:
     return next(iter(chosen.values()))
 
 
-def _adapter_of(answer: Adapter | AppClaim) -> Adapter:
+def _adapter_of(answer: object) -> object:
     return answer.adapter if isinstance(answer, AppClaim) else answer
 
 
@@ -135,4 +154,4 @@ def get_adapter_for_app(app: Any) -> Adapter:
             f"No installed adapter owns {type(app).__module__}.{type(app).__qualname__} objects "
             f"(installed adapters: {installed})"
         )
-    return adapter
+    return _checked(adapter, "pe_get_adapter_for_app", app=app)

@@ -26,11 +26,12 @@ from fastapi.routing import APIRoute, APIRouter
 from portable_endpoints_starlette._adapter import HTTPApp, WebSocketApp, starlette_path
 from starlette.routing import Match
 
-from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.convertors import CONVERTOR_TYPES
 from portable_endpoints.endpoints import HTTPEndpoint
 from portable_endpoints.exceptions import ConfigurationError
+from portable_endpoints.hosting import class_verbs
 from portable_endpoints.routing import Route, RouteTable
+from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_fastapi import _compat
 
 #: OpenAPI 3.1 has no QUERY operation: such verbs are served, not documented.
@@ -101,7 +102,7 @@ def _documented_verbs(route: Route) -> list[tuple[str, str | None]]:
         # HEAD served by ``get`` is implicit, as in FastAPI's own schema.
         pairs = [
             (method, getattr(endpoint, attr).__doc__)
-            for method, attr in endpoint._pe_verbs
+            for method, attr in class_verbs(endpoint)
             if method != "HEAD" or attr == "head"
         ]
     else:
