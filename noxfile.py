@@ -23,10 +23,17 @@ nox.options.sessions = ["lint", "typecheck", "tests", "thirdparty", "e2e", "docs
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 ROOT = Path(__file__).parent
-FRAMEWORKS = ("starlette", "quart", "litestar")
+FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi")
+#: What a framework's session needs besides its adapter: the adapters it builds on, its own test
+#: tools, and the hosts the suite runs on (an adapter it builds on is installed, not under test).
+ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
+    "fastapi": {"install": ["-e", "adapters/starlette", "openapi-spec-validator>=0.7"], "hosts": ["asgi", "fastapi"]},
+}
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
+#: mypy, and the test tools of adapter tests that mypy reads
+TYPING_DEPS = ["mypy>=1.13", "openapi-spec-validator>=0.7"]
 
 
 def interpreter(version: str) -> str:
@@ -71,8 +78,10 @@ def tests(session: nox.Session, framework: str, which: str) -> None:
     paths = ["tests", "portable_endpoints/testing/suite", "--ignore=tests/test_docs_examples.py"]
     if framework != "asgi":
         pin = f"{framework}=={lowest_version(framework)}" if which == "lowest" else framework
-        session.install("-e", f"adapters/{framework}", pin)
+        extra = ADAPTER_SESSION.get(framework, {})
+        session.install("-e", f"adapters/{framework}", pin, *extra.get("install", []))
         paths.append(f"adapters/{framework}/tests")
+        paths.extend(arg for host in extra.get("hosts", []) for arg in ("--pe-adapter", host))
     session.run("python", "-m", "pytest", *paths, *session.posargs)
 
 
@@ -87,7 +96,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core, every adapter and the tests, with every framework installed."""
     session.install(
-        "-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, "mypy>=1.13"
+        "-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, *TYPING_DEPS
     )
     session.install(*PACKAGING_TEST_DEPS)
     session.run(
