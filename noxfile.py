@@ -23,7 +23,7 @@ nox.options.sessions = ["lint", "typecheck", "tests", "thirdparty", "e2e", "docs
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 ROOT = Path(__file__).parent
-FRAMEWORKS = ("starlette", "quart", "litestar")
+FRAMEWORKS = ("starlette", "quart", "litestar", "django")
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 
@@ -40,14 +40,24 @@ def interpreter(version: str) -> str:
     sys.exit(f"Python {version} is not installed (looked on PATH and under {root}/versions)")
 
 
-def lowest_version(framework: str) -> str:
-    """The lower bound the adapter's own pyproject declares for its framework."""
+#: Distributions pinned to their lower bound too in a framework's lowest session.
+COMPANIONS = {"django": ("channels",)}
+
+
+def lowest_version(framework: str, distribution: str | None = None) -> str:
+    """The lower bound the adapter's own pyproject declares for its framework (or ``distribution``)."""
+    distribution = distribution or framework
     meta = tomllib.loads((ROOT / "adapters" / framework / "pyproject.toml").read_text())
     for requirement in meta["project"]["dependencies"]:
-        match = re.fullmatch(rf"{framework}\s*>=\s*([\w.]+)(,.*)?", requirement.strip())
+        match = re.fullmatch(rf"{distribution}\s*>=\s*([\w.]+)(,.*)?", requirement.strip())
         if match:
             return match.group(1)
-    raise RuntimeError(f"adapters/{framework}/pyproject.toml declares no '{framework}>=' bound")
+    raise RuntimeError(f"adapters/{framework}/pyproject.toml declares no '{distribution}>=' bound")
+
+
+def lowest_pins(framework: str) -> list[str]:
+    """The framework and its companions (``COMPANIONS``) at their declared lower bounds."""
+    return [f"{name}=={lowest_version(framework, name)}" for name in (framework, *COMPANIONS.get(framework, ()))]
 
 
 MATRIX = [
@@ -68,8 +78,8 @@ def tests(session: nox.Session, framework: str, which: str) -> None:
     session.install("-e", ".", *TEST_DEPS)
     paths = ["tests", "portable_endpoints/testing/suite"]
     if framework != "asgi":
-        pin = f"{framework}=={lowest_version(framework)}" if which == "lowest" else framework
-        session.install("-e", f"adapters/{framework}", pin)
+        pins = lowest_pins(framework) if which == "lowest" else [framework, *COMPANIONS.get(framework, ())]
+        session.install("-e", f"adapters/{framework}", *pins)
         paths.append(f"adapters/{framework}/tests")
     session.run("python", "-m", "pytest", *paths, *session.posargs)
 
@@ -85,7 +95,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core, every adapter and the tests, with every framework installed."""
     session.install(
-        "-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, "mypy>=1.13"
+        "-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, "mypy>=1.13", "django-stubs"
     )
     session.run("mypy", "portable_endpoints", *[f"adapters/{fw}" for fw in FRAMEWORKS], "tests", "examples", "bench")
 

@@ -1,0 +1,1 @@
+"""Django (HTTP) and Channels (WebSocket) adapter for portable-endpoints."""
