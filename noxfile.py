@@ -95,7 +95,12 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core, every adapter and the tests, with every framework installed."""
     session.install(
-        "-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, "mypy>=1.13", "django-stubs"
+        "-e",
+        ".",
+        *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")],
+        *TEST_DEPS,
+        "mypy>=1.13",
+        "django-stubs>=4.2",
     )
     session.run("mypy", "portable_endpoints", *[f"adapters/{fw}" for fw in FRAMEWORKS], "tests", "examples", "bench")
 

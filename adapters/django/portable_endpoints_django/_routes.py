@@ -103,8 +103,8 @@ def websocket_app(route: WebSocketRoute, table: RouteTable) -> Callable[[Scope, 
         params = dict(url_route["kwargs"])
         below = _below_root(scope)
         prefix = _prefix(below, url_route["args"][-1])
-        if prefix.endswith("/"):
-            # Channels strips every leading slash ("//ws" reaches "/ws"); Starlette matches none.
+        if "//" in prefix + "/":
+            # Channels strips every leading slash of each level ("//ws" reaches "/ws"); Starlette does not.
             await send({"type": "websocket.close", "code": status.WS_1000_NORMAL_CLOSURE, "reason": ""})
             return
         scope["path_params"] = params
