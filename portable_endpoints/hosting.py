@@ -20,7 +20,9 @@ from portable_endpoints.routing import RouteTable
 
 #: Features a host may lack. An adapter lists those it supports in ``AdapterInfo.capabilities``;
 #: the conformance suite tests each declared one, and checks the clear error of each undeclared one.
-OPTIONAL_CAPABILITIES = frozenset({"websocket.denial_response"})
+#: ``http.streaming_request_body``: ``request.stream()`` yields the body as it arrives (a host that
+#: reads whole bodies before the endpoint runs yields it in one chunk).
+OPTIONAL_CAPABILITIES = frozenset({"websocket.denial_response", "http.streaming_request_body"})
 
 
 @dataclass(frozen=True)

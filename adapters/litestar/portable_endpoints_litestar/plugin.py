@@ -8,5 +8,5 @@ plugin = AdapterPlugin(
     framework="litestar",
     adapter="portable_endpoints_litestar._adapter:ADAPTER",
     app_classes=["litestar.app:Litestar"],
-    capabilities=frozenset({"websocket.denial_response"}),
+    capabilities=frozenset({"websocket.denial_response", "http.streaming_request_body"}),
 )

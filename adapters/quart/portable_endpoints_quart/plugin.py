@@ -8,5 +8,5 @@ plugin = AdapterPlugin(
     framework="quart",
     adapter="portable_endpoints_quart._adapter:ADAPTER",
     app_classes=["quart.app:Quart", "quart.blueprints:Blueprint"],
-    capabilities=frozenset({"websocket.denial_response"}),
+    capabilities=frozenset({"websocket.denial_response", "http.streaming_request_body"}),
 )

@@ -8,5 +8,5 @@ plugin = AdapterPlugin(
     framework="starlette",
     adapter="portable_endpoints_starlette._adapter:ADAPTER",
     app_classes=["starlette.applications:Starlette", "starlette.routing:Router"],
-    capabilities=frozenset({"websocket.denial_response"}),
+    capabilities=frozenset({"websocket.denial_response", "http.streaming_request_body"}),
 )

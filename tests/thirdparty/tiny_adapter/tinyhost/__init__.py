@@ -71,7 +71,7 @@ def pe_adapter_info() -> pe.AdapterInfo:
         version="0.0.1",
         framework="tinyhost",
         framework_version="0.0.1",
-        capabilities=frozenset({"websocket.denial_response"}),
+        capabilities=frozenset({"websocket.denial_response", "http.streaming_request_body"}),
     )
 
 
