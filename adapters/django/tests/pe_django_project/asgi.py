@@ -8,12 +8,12 @@ from django.core.asgi import get_asgi_application
 
 django_asgi_app = get_asgi_application()  # before importing anything that touches models
 
-from channels.routing import ProtocolTypeRouter, URLRouter
-from channels.sessions import SessionMiddlewareStack
-from django.urls import path
+from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from django.urls import path  # noqa: E402
 
-import portable_endpoints as pe
-from pe_django_project.endpoints import websocket_routes
+import portable_endpoints as pe  # noqa: E402
+from pe_django_project.endpoints import websocket_routes  # noqa: E402
 
 websocket_urlpatterns = pe.native_routes(websocket_routes, framework="django").websocket_urlpatterns
 

@@ -1,9 +1,9 @@
 """The project's URLconf: its own views, and the portable routes under ``api/``."""
 
 from django.urls import include, path
+from pe_django_middleware import native_view
 
 import portable_endpoints as pe
-from pe_django_middleware import native_view
 from pe_django_project.endpoints import routes
 
 urlpatterns = [
