@@ -322,9 +322,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("starlette", "starlette", "starlette", "Starlette function endpoints", starlette_functions_app),
     Comparison("quart", "quart", "quart", "Quart @app.get/@app.post/@app.websocket", quart_app),
     Comparison("litestar", "litestar", "litestar", "Litestar @get/@post/@websocket handlers", litestar_app),
-    Comparison(
-        "django", "django", "django", "Django async views + Channels AsyncWebsocketConsumer", django_app
-    ),
+    Comparison("django", "django", "django", "Django async views + Channels AsyncWebsocketConsumer", django_app),
     Comparison(
         "asgi-vs-starlette-endpoint",
         "asgi",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from portable_endpoints._types import ASGIApp
+from portable_endpoints.types import ASGIApp
 
 SETTINGS: dict[str, Any] = {
     "ROOT_URLCONF": "bench.django_native",

@@ -16,10 +16,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.routing import RouteTable
-from portable_endpoints_django._compat import ASGIHandler, URLPattern, URLRouter, load_middleware
+from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints_django._compat import ASGIHandler, Resolver404, URLPattern, URLRouter, load_middleware
 from portable_endpoints_django._routes import _below_root, build_routes
 from portable_endpoints_django._settings import ensure_configured, split_options
 
@@ -96,8 +96,6 @@ class PortableDjangoApp:
         self.websocket = URLRouter(self.websocket_urlpatterns)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from django.urls import Resolver404
-
         scope.setdefault("app", self)
         # As a nested router: Channels then routes on the path below root_path in every version,
         # and raises Resolver404 (not ValueError) when nothing matches.

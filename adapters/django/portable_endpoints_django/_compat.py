@@ -1,7 +1,8 @@
-"""Every Django and Channels internal the adapter touches, in one place.
+"""Every Django and Channels name the adapter uses, and every internal it touches, in one place.
 
-Supported: Django 4.2 (LTS) to 6.x, Channels 4.0 to 4.3. What differs between them is handled
-here; the rest of the adapter uses only these names.
+Supported: Django 4.2 (LTS) to 6.x, Channels 4.0 to 4.3. Each internal beyond the documented API
+(a private attribute, a method overridden) has a test in ``tests/test_django_compat.py``, so a
+release that moves one fails that one named test.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.core.handlers.exception import response_for_exception
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.http.cookie import SimpleCookie
 from django.http.response import HttpResponseBase, ResponseHeaders
-from django.urls import NoReverseMatch, reverse
+from django.urls import NoReverseMatch, Resolver404, reverse
 from django.urls.resolvers import RegexPattern, URLPattern
 
 T = TypeVar("T")
@@ -34,6 +35,7 @@ __all__ = [
     "NoReverseMatch",
     "PermissionDenied",
     "RegexPattern",
+    "Resolver404",
     "ResponseHeaders",
     "SimpleCookie",
     "StreamingHttpResponse",
@@ -41,7 +43,9 @@ __all__ = [
     "URLRouter",
     "async_to_sync",
     "body_is_on_disk",
+    "cached_body",
     "fill_headers",
+    "init_response",
     "iscoroutinefunction",
     "load_middleware",
     "markcoroutinefunction",
@@ -53,8 +57,32 @@ __all__ = [
 
 
 def body_is_on_disk(request: HttpRequest) -> bool:
-    """Whether Django spooled the request body to a temporary file (reading it would block)."""
+    """Whether Django spooled the request body to a temporary file (reading it would block).
+
+    ``ASGIRequest._stream`` is the handler's ``SpooledTemporaryFile``; ``_rolled`` is its "on disk".
+    """
     return bool(getattr(getattr(request, "_stream", None), "_rolled", False))
+
+
+def cached_body(request: HttpRequest) -> bytes | None:
+    """``request.body`` if something has read it already (``HttpRequest._body``), else None."""
+    return getattr(request, "_body", None)
+
+
+def init_response(response: Any, status: int, body: bytes) -> None:
+    """What ``HttpResponse.__init__`` sets, without its Content-Type default and header checks.
+
+    The attributes are the same from Django 4.2 to 6.x; headers are filled by ``fill_headers``.
+    """
+    response.headers = ResponseHeaders({})
+    response._charset = None
+    response._resource_closers = []
+    response._handler_class = None
+    response.cookies = SimpleCookie()
+    response.closed = False
+    response.status_code = status
+    response._reason_phrase = None
+    response._container = [body]
 
 
 async def to_thread(func: Callable[[], T]) -> T:

@@ -14,22 +14,34 @@ for names the table does not have.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from portable_endpoints.datastructures import URL
+from portable_endpoints.exceptions import NoMatchFound
 from portable_endpoints.requests import HTTPConnection, Request
-from portable_endpoints.routing import NoMatchFound
+from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
-from portable_endpoints_django._compat import HttpRequest, NoReverseMatch, body_is_on_disk, reverse, to_thread
+from portable_endpoints_django._compat import (
+    HttpRequest,
+    NoReverseMatch,
+    body_is_on_disk,
+    cached_body,
+    reverse,
+    to_thread,
+)
+
+N = TypeVar("N")
+#: Bytes read at a time from the body Django has buffered, for ``stream()`` and forms.
+CHUNK_SIZE = 64 * 1024
 
 
-class _DjangoConnection(HTTPConnection):
+class _DjangoConnection(HTTPConnection[N]):
     __slots__ = ()
     #: the path above the route table (a Django include() prefix), "" at the top
     _prefix: str
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
-        table = self.route_table
+        table = cast("RouteTable | None", self.route_table)  # this adapter passes its RouteTable
         base = self.base_url
         if table is not None and name in table.by_name:
             path = table.url_path_for(name, **path_params)
@@ -42,47 +54,43 @@ class _DjangoConnection(HTTPConnection):
         return base.replace(path=path)
 
 
-class DjangoRequest(_DjangoConnection, Request):
-    __slots__ = ("_prefix",)
+class DjangoRequest(_DjangoConnection[HttpRequest], Request[HttpRequest]):
+    """``request.native`` is Django's request: ``.user``, ``.session``, ``.COOKIES`` and so on."""
 
-    @property
-    def native(self) -> HttpRequest:
-        """Django's own request: ``request.native.user``, ``.session``, ``.COOKIES`` and so on."""
-        return self._native  # type: ignore[no-any-return]
+    __slots__ = ("_prefix",)
 
     @property
     def session(self) -> Any:
         """Django's session (``request.native.session``), when its SessionMiddleware is installed."""
-        session = getattr(self._native, "session", None)
+        session = getattr(self.native, "session", None)
         assert session is not None, "Django's SessionMiddleware must be in MIDDLEWARE to access request.session"
         return session
 
-    async def _read(self) -> bytes:
-        native = self._native
-        if body_is_on_disk(native):
-            body: bytes = await to_thread(lambda: native.body)
-            return body
-        return native.body  # type: ignore[no-any-return]
 
-    async def body(self) -> bytes:
-        try:
-            return self._body
-        except AttributeError:
-            pass
-        if self._stream_consumed:
-            raise RuntimeError("Stream consumed")
-        self._stream_consumed = True
-        self._body = await self._read()
-        return self._body
-
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        # Django has already read the whole body: it arrives as one chunk.
-        body = await self._read()
-        if body:
-            yield body
+async def read_body(native: HttpRequest) -> bytes:
+    """``request.body``: Django's cached body (its ``DATA_UPLOAD_MAX_MEMORY_SIZE`` applies)."""
+    if body_is_on_disk(native):
+        body: bytes = await to_thread(lambda: native.body)
+        return body
+    return native.body
 
 
-class DjangoWebSocket(_DjangoConnection, WebSocket):
+async def body_chunks(native: HttpRequest) -> AsyncIterator[bytes]:
+    """The body Django has buffered, in blocks: a large upload is not held in memory at once."""
+    cached = cached_body(native)
+    if cached is not None:  # read earlier, by a middleware or the endpoint
+        if cached:
+            yield cached
+        return
+    on_disk = body_is_on_disk(native)
+    while True:
+        chunk: bytes = await to_thread(lambda: native.read(CHUNK_SIZE)) if on_disk else native.read(CHUNK_SIZE)
+        if not chunk:
+            return
+        yield chunk
+
+
+class DjangoWebSocket(_DjangoConnection[None], WebSocket[None]):
     """A WebSocket routed by Channels; Channels' own middleware leaves its results in the scope."""
 
     __slots__ = ("_prefix",)

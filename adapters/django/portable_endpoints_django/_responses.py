@@ -26,14 +26,12 @@ from portable_endpoints_django._compat import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseBase,
     HttpResponseNotAllowed,
     PermissionDenied,
-    ResponseHeaders,
-    SimpleCookie,
     StreamingHttpResponse,
     async_to_sync,
     fill_headers,
+    init_response,
     response_for_exception,
     sync_to_async,
 )
@@ -65,18 +63,10 @@ class _Portable:
 class PortableHttpResponse(_Portable, HttpResponse):
     def __init__(self, portable: Response, body: bytes) -> None:
         # HttpResponse.__init__ would add a Content-Type and re-validate every header; the neutral
-        # response has settled them, so the attributes are set directly (the same in 4.2 to 6.x).
-        self.headers = _empty_headers()
+        # response has settled them.
+        init_response(self, portable.status_code, body)
         self._pe_cookies = fill_headers(self, portable.raw_headers)
         self._pe_background = portable.background
-        self._charset = None
-        self._resource_closers: list[Any] = []
-        self._handler_class = None
-        self.cookies = SimpleCookie()
-        self.closed = False
-        self.status_code = portable.status_code
-        self._reason_phrase = None
-        self._container = [body]
 
 
 class PortableStreamingHttpResponse(_Portable, StreamingHttpResponse):
@@ -86,26 +76,20 @@ class PortableStreamingHttpResponse(_Portable, StreamingHttpResponse):
         self._pe_background = portable.background
 
 
-def _empty_headers() -> Any:
-    return ResponseHeaders({})
-
-
 async def _no_chunks() -> AsyncIterator[bytes]:
     return
     yield b""  # pragma: no cover  (makes this an async generator)
 
 
-async def django_response(result: Any, request: HttpRequest, route_name: str) -> Any:
-    """The Django response for what an endpoint returned."""
+async def django_response(result: Any, request: HttpRequest) -> Any:
+    """The Django response for what ``run_endpoint`` returned: a neutral or a Django response."""
     if isinstance(result, ChunkedResponse):
         await result.prepare()
         chunks = _no_chunks() if request.method == "HEAD" else result.chunks()
         return PortableStreamingHttpResponse(result, chunks)
     if isinstance(result, Response):
         return PortableHttpResponse(result, b"" if request.method == "HEAD" else result.body)
-    if isinstance(result, HttpResponseBase):
-        return result  # Django's own response passes through untouched
-    raise TypeError(f"Endpoint {route_name!r} returned {result!r}; return a Response")
+    return result  # Django's own response passes through untouched
 
 
 _DJANGO_ERRORS: dict[int, type[Exception]] = {404: Http404, 403: PermissionDenied, 400: BadRequest}

@@ -21,14 +21,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from portable_endpoints import status
-from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.hosting import run_endpoint
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
-from portable_endpoints_django._compat import HttpRequest, RegexPattern, URLPattern
-from portable_endpoints_django._connection import DjangoRequest, DjangoWebSocket
+from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints_django._compat import HttpRequest, HttpResponseBase, RegexPattern, URLPattern
+from portable_endpoints_django._connection import DjangoRequest, DjangoWebSocket, body_chunks, read_body
 from portable_endpoints_django._responses import django_error, django_response
 
 
@@ -59,22 +61,41 @@ def _prefix(full: str, matched: str) -> str:
     return full[: len(full) - len(matched) - 1]
 
 
+class _Deferred:
+    """An ``HTTPException`` whose Django response is built after ``run_endpoint`` (it takes an await)."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: HTTPException) -> None:
+        self.exc = exc
+
+
+def _is_native(response: object) -> bool:
+    return isinstance(response, HttpResponseBase)
+
+
 def http_view(route: Route, table: RouteTable, csrf_exempt: bool) -> Callable[..., Any]:
     """The async Django view of ``route``."""
-    handle = route.handle
-    name = route.name
+    dispatcher = route.dispatcher
 
     async def view(request: HttpRequest, *args: str, **params: Any) -> Any:
         native: Any = request
         scope = native.scope
         scope["path_params"] = params
-        portable = DjangoRequest(scope, native=request, path_params=params, route_table=table)
+        portable = DjangoRequest(
+            scope,
+            native=request,
+            path_params=params,
+            route_table=table,
+            read_body=partial(read_body, request),
+            body_chunks=partial(body_chunks, request),
+        )
         portable._prefix = _prefix(request.path_info, args[-1])
-        try:
-            result = await handle(portable)
-        except HTTPException as exc:
-            return await django_error(exc, request)
-        return await django_response(result, request, name)
+        outcome = await run_endpoint(dispatcher, portable, http_error=_Deferred, is_native_response=_is_native)
+        if type(outcome) is _Deferred:
+            return await django_error(outcome.exc, request)
+        # None (the client left mid-body) cannot happen: Django has read the whole body already.
+        return await django_response(outcome, request)
 
     view.__name__ = view.__qualname__ = _view_name(route)
     view.csrf_exempt = csrf_exempt  # type: ignore[attr-defined]
