@@ -24,7 +24,7 @@ def configured() -> None:
 
 
 def _request(body: bytes, max_size: int) -> ASGIRequest:
-    spool = tempfile.SpooledTemporaryFile(max_size=max_size, mode="w+b")
+    spool = tempfile.SpooledTemporaryFile(max_size=max_size, mode="w+b")  # noqa: SIM115  # the request closes it
     spool.write(body)
     spool.seek(0)
     scope = {"type": "http", "method": "POST", "path": "/", "query_string": b"", "headers": []}
