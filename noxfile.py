@@ -23,7 +23,7 @@ nox.options.sessions = ["lint", "typecheck", "tests", "thirdparty", "e2e", "docs
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 ROOT = Path(__file__).parent
-FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi")
+FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django")
 #: What a framework's session needs besides its adapter: the adapters it builds on, its own test
 #: tools, and the hosts the suite runs on (an adapter it builds on is installed, not under test).
 ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
@@ -48,14 +48,24 @@ def interpreter(version: str) -> str:
     sys.exit(f"Python {version} is not installed (looked on PATH and under {root}/versions)")
 
 
-def lowest_version(framework: str) -> str:
-    """The lower bound the adapter's own pyproject declares for its framework."""
+#: Distributions pinned to their lower bound too in a framework's lowest session.
+COMPANIONS = {"django": ("channels",)}
+
+
+def lowest_version(framework: str, distribution: str | None = None) -> str:
+    """The lower bound the adapter's own pyproject declares for its framework (or ``distribution``)."""
+    distribution = distribution or framework
     meta = tomllib.loads((ROOT / "adapters" / framework / "pyproject.toml").read_text())
     for requirement in meta["project"]["dependencies"]:
-        match = re.fullmatch(rf"{framework}\s*>=\s*([\w.]+)(,.*)?", requirement.strip())
+        match = re.fullmatch(rf"{distribution}\s*>=\s*([\w.]+)(,.*)?", requirement.strip())
         if match:
             return match.group(1)
-    raise RuntimeError(f"adapters/{framework}/pyproject.toml declares no '{framework}>=' bound")
+    raise RuntimeError(f"adapters/{framework}/pyproject.toml declares no '{distribution}>=' bound")
+
+
+def lowest_pins(framework: str) -> list[str]:
+    """The framework and its companions (``COMPANIONS``) at their declared lower bounds."""
+    return [f"{name}=={lowest_version(framework, name)}" for name in (framework, *COMPANIONS.get(framework, ()))]
 
 
 MATRIX = [
@@ -77,9 +87,9 @@ def tests(session: nox.Session, framework: str, which: str) -> None:
     # The docs examples need every adapter at once: the docs session runs them.
     paths = ["tests", "portable_endpoints/testing/suite", "--ignore=tests/test_docs_examples.py"]
     if framework != "asgi":
-        pin = f"{framework}=={lowest_version(framework)}" if which == "lowest" else framework
+        pins = lowest_pins(framework) if which == "lowest" else [framework, *COMPANIONS.get(framework, ())]
         extra = ADAPTER_SESSION.get(framework, {})
-        session.install("-e", f"adapters/{framework}", pin, *extra.get("install", []))
+        session.install("-e", f"adapters/{framework}", *pins, *extra.get("install", []))
         paths.append(f"adapters/{framework}/tests")
         paths.extend(arg for host in extra.get("hosts", []) for arg in ("--pe-adapter", host))
     session.run("python", "-m", "pytest", *paths, *session.posargs)
@@ -96,7 +106,12 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core, every adapter and the tests, with every framework installed."""
     session.install(
-        "-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, *TYPING_DEPS
+        "-e",
+        ".",
+        *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")],
+        *TEST_DEPS,
+        *TYPING_DEPS,
+        "django-stubs>=4.2",
     )
     session.install(*PACKAGING_TEST_DEPS)
     session.run(

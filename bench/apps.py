@@ -81,6 +81,10 @@ def portable_routes() -> list[Route | WebSocketRoute]:
 def portable_app(framework: str) -> ASGIApp:
     import portable_endpoints as pe
 
+    if framework == "django":
+        from bench.django_native import configure
+
+        configure()  # the same settings as the native side (settings are process-wide)
     app: ASGIApp = pe.create_app(portable_routes(), framework=framework)
     return app
 
@@ -318,6 +322,13 @@ def raw_app() -> ASGIApp:
     return raw_asgi_app
 
 
+def django_app() -> ASGIApp:
+    """Django's idiom: async views in urls.py, a Channels ``AsyncWebsocketConsumer`` in asgi.py."""
+    from bench.django_native import django_app as build
+
+    return build()
+
+
 # --------------------------------------------------------------------------------------------
 # Comparisons.
 # --------------------------------------------------------------------------------------------
@@ -346,6 +357,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("quart", "quart", "quart", "Quart @app.get/@app.post/@app.websocket", quart_app),
     Comparison("litestar", "litestar", "litestar", "Litestar @get/@post/@websocket handlers", litestar_app),
     Comparison("fastapi", "fastapi", "fastapi", "FastAPI @app.get/@app.post/@app.websocket", fastapi_app),
+    Comparison("django", "django", "django", "Django async views + Channels AsyncWebsocketConsumer", django_app),
     Comparison(
         "asgi-vs-starlette-endpoint",
         "asgi",
@@ -355,7 +367,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison("asgi-vs-raw", "asgi", "asgi", "hand-written raw ASGI app (floor)", raw_app),
 )
-HOSTS = ("starlette", "quart", "litestar", "fastapi", "asgi")
+HOSTS = ("starlette", "quart", "litestar", "fastapi", "django", "asgi")
 
 
 def comparison(key: str) -> Comparison:

@@ -291,6 +291,7 @@ SHORT_LABELS = {
     "quart": "quart",
     "litestar": "litestar",
     "fastapi": "fastapi",
+    "django": "django",
     STARLETTE_ENDPOINT: "asgi vs Starlette HTTPEndpoint",
     FLOOR: "asgi vs raw ASGI (floor)",
 }

@@ -14,7 +14,7 @@ from portable_endpoints.hosting import Adapter, AdapterInfo, AppClaim
 ENTRY_POINT_GROUP = "portable_endpoints"
 PLUGINS_ENV = "PORTABLE_ENDPOINTS_PLUGINS"
 #: Adapters this project ships as extras of ``portable-endpoints``.
-KNOWN_EXTRAS = ("starlette", "quart", "litestar", "fastapi")
+KNOWN_EXTRAS = ("starlette", "quart", "litestar", "fastapi", "django")
 
 _lock = threading.Lock()
 _manager: pluggy.PluginManager | None = None

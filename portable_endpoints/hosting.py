@@ -44,7 +44,11 @@ if TYPE_CHECKING:
 
 #: Features a host may lack. An adapter lists those it supports in ``AdapterInfo.capabilities``;
 #: the conformance suite tests each declared one, and checks the clear error of each undeclared one.
-OPTIONAL_CAPABILITIES = frozenset({"websocket.denial_response", "native_routes.any_method"})
+#: ``http.streaming_request_body``: ``request.stream()`` yields the body as it arrives (a host that
+#: reads whole bodies before the endpoint runs yields it in one chunk).
+OPTIONAL_CAPABILITIES = frozenset(
+    {"websocket.denial_response", "native_routes.any_method", "http.streaming_request_body"}
+)
 
 
 @dataclass(frozen=True)
