@@ -173,7 +173,7 @@ def broadcast(session: nox.Session) -> None:
         {"redis-server": "redis-server", "postgresql-15": "/usr/lib/postgresql/15/bin/postgres", "chromium": "chromium"},
     )
     session.install(
-        "-e", ".", *[arg for fw in BROADCAST_HOSTS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, *BROADCAST_DEPS
+        "-e", ".[redis,postgres]", *[arg for fw in BROADCAST_HOSTS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, *BROADCAST_DEPS
     )
     session.run("python", "-m", "pytest", "broker_tests", *session.posargs)
 
