@@ -21,11 +21,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, cast
 
-from portable_endpoints._types import ASGIApp, Message, Receive, Scope, Send
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
 from portable_endpoints.requests import Request
 from portable_endpoints.responses import JSONResponse, PlainTextResponse
 from portable_endpoints.routing import Route, WebSocketRoute
+from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 
 #: A JSON body whose compact serialisation is the same on every host: ASCII only, keys sorted

@@ -83,12 +83,28 @@ def adapter_infos() -> list[AdapterInfo]:
     return sorted(infos.values(), key=lambda info: info.name)
 
 
+def _checked(adapter: object, hook: str, **kwargs: Any) -> Adapter:
+    """``adapter`` if it implements ``Adapter``; else a clear error naming the plugin that returned it."""
+    if isinstance(adapter, Adapter):
+        return adapter
+    caller = getattr(plugin_manager().hook, hook)
+    culprit = "a plugin"
+    for impl in reversed(caller.get_hookimpls()):
+        if impl.function(**kwargs) is adapter:
+            culprit = f"plugin {impl.plugin_name!r}"
+            break
+    raise TypeError(
+        f"{hook} of {culprit} returned {adapter!r}, which is not a portable_endpoints.hosting.Adapter "
+        "(it needs a name and create_app, native_routes and mount methods)"
+    )
+
+
 def get_adapter(framework: str) -> Adapter:
     if not isinstance(framework, str):
         raise TypeError(f"framework must be a name such as 'starlette', got {framework!r}")
-    adapter: Adapter | None = plugin_manager().hook.pe_get_adapter(framework=framework)
+    adapter: object = plugin_manager().hook.pe_get_adapter(framework=framework)
     if adapter is not None:
-        return adapter
+        return _checked(adapter, "pe_get_adapter", framework=framework)
     infos = adapter_infos()
     for info in infos:
         if info.name == framework and not info.available:
@@ -103,11 +119,11 @@ def get_adapter(framework: str) -> Adapter:
 
 
 def get_adapter_for_app(app: Any) -> Adapter:
-    adapter: Adapter | None = plugin_manager().hook.pe_get_adapter_for_app(app=app)
+    adapter: object = plugin_manager().hook.pe_get_adapter_for_app(app=app)
     if adapter is None:
         installed = ", ".join(info.name for info in adapter_infos() if info.available) or "none"
         raise AdapterNotFound(
             f"No installed adapter owns {type(app).__module__}.{type(app).__qualname__} objects "
             f"(installed adapters: {installed})"
         )
-    return adapter
+    return _checked(adapter, "pe_get_adapter_for_app", app=app)

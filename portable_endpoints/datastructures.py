@@ -9,7 +9,7 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from portable_endpoints._concurrency import run_in_threadpool
-from portable_endpoints._types import Scope
+from portable_endpoints.types import Scope
 
 _T = TypeVar("_T")
 

@@ -1,8 +1,21 @@
-"""What an adapter is: the ``Adapter`` protocol and ``AdapterInfo``, for adapter authors.
+"""The adapter interface: everything a framework adapter, in-tree or third-party, builds on.
 
 The core has already validated and flattened the user's routes into a ``RouteTable`` (full paths,
-names, compiled paths, verb tables) before an adapter sees them; the adapter only registers them
-with its host and translates requests, websockets, responses and errors.
+names, compiled paths, each route's ``Dispatcher``) before an adapter sees it; the adapter only
+registers the routes with its host and translates requests, websockets, responses and errors.
+
+What an adapter uses, all importable from here:
+
+- ``Adapter`` (the protocol it implements), ``AdapterInfo``, ``AdapterPlugin`` (ready-made hooks);
+- ``run_endpoint(route.dispatcher, request, http_error=..., is_native_response=...)``: the one
+  dispatch path (verb table, HEAD, 405 + ``Allow``, worker thread for sync handlers, and the
+  outcome: HTTPException, client gone, a value that is no response);
+- ``Dispatcher``, ``class_verbs``, ``function_verbs``, ``HTTP_METHODS``: the verb tables, e.g. to
+  publish an API schema;
+- ``plain_error``: the bare host's error format, for hosts with none of their own;
+- ``portable_endpoints.requests.Request`` / ``portable_endpoints.websockets.WebSocket``: generic in
+  the host's native object, with ``body_chunks`` / ``max_body_size`` for hosts that read the body;
+- ``portable_endpoints.types``: the ASGI vocabulary.
 """
 
 from __future__ import annotations
@@ -14,6 +27,14 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any, Protocol, runtime_checkable
 
+from portable_endpoints._dispatch import (
+    HTTP_METHODS,
+    Dispatcher,
+    class_verbs,
+    function_verbs,
+    plain_error,
+    run_endpoint,
+)
 from portable_endpoints.exceptions import AdapterUnavailable
 from portable_endpoints.hookspecs import hookimpl
 from portable_endpoints.routing import RouteTable
@@ -41,7 +62,75 @@ class AdapterInfo:
 
 @runtime_checkable
 class Adapter(Protocol):
-    """The object ``pe_get_adapter`` returns: it registers a ``RouteTable`` with its host."""
+    """What ``pe_get_adapter`` / ``pe_get_adapter_for_app`` return: one host's translator.
+
+    The three methods are called once per ``create_app`` / ``native_routes`` / ``mount`` call, with
+    a ``RouteTable`` the core built (routes flattened, full paths, names, compiled paths). What
+    they register then does, **per connection**:
+
+    HTTP, for each request:
+
+    1. Match the path with the core's rules (``route.compiled.match(path)``: Starlette's syntax and
+       convertors, converted values), first declared route first, on the path below the app's
+       ``root_path``; a host whose router matches differently must not decide the match.
+    2. Build ``Request(scope, receive, send, native=..., path_params=..., route_table=table)``
+       over the host's own request: pass ``native`` (or ``native_factory``), ``body_chunks`` when
+       the host reads the ASGI channel itself, ``max_body_size`` when the host has a body limit.
+       Subclass only to take ``state`` or ``url_for`` from the host.
+    3. ``outcome = await run_endpoint(route.dispatcher, request, http_error=..., is_native_response=...)``.
+       Every method must reach it (no native 405/OPTIONS answer): it answers unserved verbs.
+    4. ``None``: the client left mid-body; send nothing, log nothing. A neutral ``Response``: send
+       it (it is an ASGI app) or convert it, keeping every raw header (repeated ``Set-Cookie``),
+       sending no body for HEAD, and running ``response.background`` only after the last body
+       message. A native response: send it untouched. ``http_error`` turns ``HTTPException`` into
+       the host's own error (raise the host's exception so its handlers apply, or return its
+       error response); 204 and 304 carry no body. Exceptions the endpoint raised propagate to
+       the host.
+
+    WebSocket, for each connection: match as above, build ``WebSocket(scope, receive, send, ...)``
+    whose receive/send carry raw ASGI ``websocket.*`` messages (recover the client's close code
+    and reason where the host hides them, send close reasons and accept headers the host would
+    drop), then ``await route.session(websocket)``; let its exceptions propagate.
+
+    Example, a complete adapter for a host that is a bare ASGI router::
+
+        from portable_endpoints.hosting import plain_error, run_endpoint
+        from portable_endpoints.requests import Request
+        from portable_endpoints.routing import Route, RouteTable
+        from portable_endpoints.websockets import WebSocket
+
+        class MiniHost:
+            def __init__(self, table):
+                self.tables = [table]
+
+            async def __call__(self, scope, receive, send):
+                for table in self.tables:
+                    for route in table.routes:
+                        params = route.compiled.match(scope["path"])
+                        if params is None:
+                            continue
+                        if scope["type"] == "http" and isinstance(route, Route):
+                            request = Request(scope, receive, send, path_params=params, route_table=table)
+                            response = await run_endpoint(route.dispatcher, request, http_error=plain_error)
+                            if response is not None:
+                                await response(scope, receive, send)
+                            return
+                        if scope["type"] == "websocket" and not isinstance(route, Route):
+                            await route.session(WebSocket(scope, receive, send, path_params=params, route_table=table))
+                            return
+
+        class MiniAdapter:
+            name = "mini"
+
+            def create_app(self, table, options):
+                return MiniHost(table)
+
+            def native_routes(self, table):
+                return MiniHost(table)
+
+            def mount(self, app, table):
+                app.tables.append(table)
+    """
 
     name: str
 
@@ -54,7 +143,10 @@ class Adapter(Protocol):
         ...
 
     def mount(self, app: Any, table: RouteTable) -> None:
-        """Add ``table`` (its paths already carry the mount prefix) to the existing native ``app``."""
+        """Add ``table`` (its paths already carry the mount prefix) to the existing native ``app``.
+
+        The app's own routes keep working; ``table``'s routes come after them.
+        """
         ...
 
 
@@ -160,3 +252,20 @@ class AdapterPlugin:
         if any(app_is_instance(app, module, cls) for module, cls in self.app_classes):
             return self.load()
         return None
+
+
+__all__ = [
+    "Adapter",
+    "AdapterInfo",
+    "AdapterPlugin",
+    "Dispatcher",
+    "HTTP_METHODS",
+    "OPTIONAL_CAPABILITIES",
+    "app_is_instance",
+    "class_verbs",
+    "distribution_version",
+    "function_verbs",
+    "missing_framework_info",
+    "plain_error",
+    "run_endpoint",
+]

@@ -1,7 +1,7 @@
 """Route declarations (``Route``, ``WebSocketRoute``, ``Mount``) and Starlette's path syntax.
 
 Everything per route is computed here, once, when the route is declared: the path regex and
-convertors, the verb table and the ``Allow`` value. Adapters only translate these.
+convertors, and the route's ``Dispatcher`` (verb table, ``Allow`` value). Adapters only translate these.
 """
 
 from __future__ import annotations
@@ -12,10 +12,11 @@ import sys
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
-from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
+from portable_endpoints._concurrency import is_async_callable
+from portable_endpoints._dispatch import Dispatcher
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
-from portable_endpoints.endpoints import HTTP_METHODS, HTTPEndpoint, WebSocketEndpoint
-from portable_endpoints.exceptions import ConfigurationError, HTTPException
+from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
+from portable_endpoints.exceptions import ConfigurationError, NoMatchFound
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -23,20 +24,9 @@ else:
     from typing_extensions import Self
 
 if TYPE_CHECKING:
-    from portable_endpoints.requests import Request
     from portable_endpoints.websockets import WebSocket
 
-# (endpoint class, method name) for class endpoints, (None, function) for function endpoints; is_async.
-_Dispatch = tuple[type[HTTPEndpoint], str, bool] | tuple[None, Callable[..., Any], bool]
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
-
-
-class NoMatchFound(Exception):
-    """``url_for`` / ``url_path_for`` found no route with that name and those parameters."""
-
-    def __init__(self, name: str, path_params: dict[str, Any]) -> None:
-        params = ", ".join(sorted(path_params))
-        super().__init__(f'No route exists for name "{name}" and params "{params}".')
 
 
 class CompiledPath:
@@ -124,19 +114,19 @@ class Route(BaseRoute):
                     f"Route({path!r}): methods= applies to function endpoints; "
                     f"{endpoint.__name__} serves the verbs it defines"
                 )
-            self._dispatch = _class_dispatch(endpoint)
+            self.dispatcher = Dispatcher(endpoint, name=self.name)
         elif isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             raise ConfigurationError(f"Route({path!r}): {endpoint.__name__} is a WebSocketEndpoint; use WebSocketRoute")
         elif callable(endpoint) and not isinstance(endpoint, type):
-            self._dispatch = _function_dispatch(endpoint, methods or ("GET",))
+            self.dispatcher = Dispatcher(endpoint, methods=methods, name=self.name)
         else:
             raise ConfigurationError(
                 f"Route({path!r}): endpoint must be an HTTPEndpoint subclass or a callable "
                 f"taking a request, got {endpoint!r}"
             )
-        self.methods: tuple[str, ...] = tuple(self._dispatch)
-        self.allow = ", ".join(self.methods)
-        self._allow_headers = {"Allow": self.allow}
+        #: the verbs served, in Starlette's order, and the ``Allow`` value of a 405
+        self.methods: tuple[str, ...] = self.dispatcher.methods
+        self.allow = self.dispatcher.allow
 
     @property
     def description(self) -> str | None:
@@ -144,43 +134,8 @@ class Route(BaseRoute):
         doc = getattr(self.endpoint, "__doc__", None)
         return doc.strip() if doc else None
 
-    async def handle(self, request: Request) -> Any:
-        """Run the endpoint for ``request``; returns a neutral or a native response.
-
-        A verb with no handler raises ``HTTPException(405)`` with Starlette's ``Allow`` value,
-        which each adapter turns into its host's own error response.
-        """
-        entry = self._dispatch.get(request.method)
-        if entry is None:
-            raise HTTPException(405, headers=self._allow_headers)
-        endpoint, target, is_async = entry
-        handler: Callable[[Request], Any]
-        if endpoint is None:
-            handler = target  # type: ignore[assignment]
-        else:
-            # Starlette instantiates the endpoint per request; so do we, so `self.scope` works alike.
-            handler = getattr(endpoint(request.scope, request.receive, request.send), target)  # type: ignore[arg-type]
-        if is_async:
-            return await handler(request)
-        return await run_in_threadpool(handler, request)
-
     def __repr__(self) -> str:
         return f"Route(path={self.path!r}, name={self.name!r}, methods={list(self.methods)!r})"
-
-
-def _class_dispatch(endpoint: type[HTTPEndpoint]) -> dict[str, _Dispatch]:
-    return {method: (endpoint, attr, is_async_callable(getattr(endpoint, attr))) for method, attr in endpoint._pe_verbs}
-
-
-def _function_dispatch(func: Callable[..., Any], methods: Sequence[str]) -> dict[str, _Dispatch]:
-    wanted = {method.upper() for method in methods}
-    if "GET" in wanted:
-        wanted.add("HEAD")
-    unknown = wanted - set(HTTP_METHODS)
-    if unknown:
-        raise ConfigurationError(f"Unsupported HTTP methods {sorted(unknown)}; use {', '.join(HTTP_METHODS)}")
-    entry = (None, func, is_async_callable(func))
-    return {method: entry for method in HTTP_METHODS if method in wanted}
 
 
 class WebSocketRoute(BaseRoute):
@@ -195,7 +150,7 @@ class WebSocketRoute(BaseRoute):
         if isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             cls = endpoint
 
-            async def session(websocket: WebSocket) -> None:
+            async def session(websocket: WebSocket[Any]) -> None:
                 await cls(websocket.scope, websocket.receive, websocket.send).session(websocket)
 
             self.session = session
@@ -276,3 +231,6 @@ class RouteTable:
 
     def __iter__(self) -> Iterator[Route | WebSocketRoute]:
         return iter(self.routes)
+
+
+__all__ = ["BaseRoute", "CompiledPath", "Mount", "NoMatchFound", "Route", "RouteTable", "WebSocketRoute"]

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from portable_endpoints._types import Message, Receive, Scope, Send
-from portable_endpoints.requests import HTTPConnection
+from portable_endpoints.requests import HTTPConnection, NativeT
+from portable_endpoints.types import Message, Receive, Scope, Send, URLPathResolver
 
 if TYPE_CHECKING:
     from portable_endpoints.responses import Response
-    from portable_endpoints.routing import RouteTable
 
 
 class WebSocketState(enum.Enum):
@@ -40,13 +39,18 @@ class _Forwarding(Protocol):
 class _Hub(Protocol):
     """What ``WebSocket.subscribe`` needs of a hub (``portable_endpoints.broadcast.Broadcast``)."""
 
-    async def forward(self, websocket: WebSocket, topic: str) -> _Forwarding: ...
+    async def forward(self, websocket: WebSocket[Any], topic: str) -> _Forwarding: ...
 
 
 _CONNECTING_SENDS = {"websocket.accept", "websocket.close", "websocket.http.response.start"}
 
 
-class WebSocket(HTTPConnection):
+class WebSocket(HTTPConnection[NativeT]):
+    """A WebSocket connection over ASGI ``websocket.*`` messages; the adapter supplies receive and send.
+
+    ``native`` / ``native_factory`` give the host's own websocket object, as for ``Request``.
+    """
+
     __slots__ = ("_forwardings", "_receive", "_send", "application_state", "client_state", "close_code", "close_reason")
 
     def __init__(
@@ -55,11 +59,14 @@ class WebSocket(HTTPConnection):
         receive: Receive,
         send: Send,
         *,
-        native: Any = None,
+        native: NativeT | None = None,
+        native_factory: Callable[[], NativeT] | None = None,
         path_params: dict[str, Any] | None = None,
-        route_table: RouteTable | None = None,
+        route_table: URLPathResolver | None = None,
     ) -> None:
-        super().__init__(scope, native=native, path_params=path_params, route_table=route_table)
+        super().__init__(
+            scope, native=native, native_factory=native_factory, path_params=path_params, route_table=route_table
+        )
         self._receive = receive
         self._send = send
         self.client_state = WebSocketState.CONNECTING

@@ -47,3 +47,17 @@ def test_every_capability_is_documented() -> None:
     text = (DOCS / "semantics.md").read_text()
     for capability in OPTIONAL_CAPABILITIES:
         assert f"`{capability}`" in text
+
+
+def test_every_name_of_the_adapter_interface_is_documented() -> None:
+    from portable_endpoints import hosting
+
+    text = (DOCS / "plugins.md").read_text()
+    for name in hosting.__all__:
+        assert f"`{name}" in text, f"docs/plugins.md does not document portable_endpoints.hosting.{name}"
+
+
+def test_the_adapter_interface_all_is_sorted() -> None:
+    from portable_endpoints import hosting
+
+    assert hosting.__all__ == sorted(hosting.__all__)

@@ -19,6 +19,7 @@ SUBMODULES = {
     "routing",
     "status",
     "testing",
+    "types",
     "websockets",
 }
 

@@ -4,33 +4,14 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from portable_endpoints._types import Receive, Scope, Send
-from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.requests import ClientDisconnect, Request
-from portable_endpoints.responses import PlainTextResponse, Response
+from portable_endpoints._dispatch import serve_asgi
+from portable_endpoints.requests import Request
+from portable_endpoints.responses import PlainTextResponse
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
+from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
-
-
-def error_response(exc: HTTPException) -> Response:
-    """The bare host's error format: the detail as plain text, as Starlette's default handler does."""
-    if exc.status_code in (204, 304):
-        return Response(status_code=exc.status_code, headers=exc.headers)
-    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
-
-
-async def run_http(route: Route, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
-    try:
-        response = await route.handle(request)
-    except HTTPException as exc:
-        response = error_response(exc)
-    except ClientDisconnect:
-        return  # the client left mid-body: nobody to answer
-    if not callable(response):
-        raise TypeError(f"Endpoint {route.name!r} returned {response!r}; return a Response")
-    await response(scope, receive, send)
 
 
 def route_path(scope: Scope) -> str:
@@ -64,8 +45,8 @@ class PortableASGIApp:
             for match, route, table in self._http:
                 params = match(path)
                 if params is not None:
-                    request = Request(scope, receive, send, path_params=params, route_table=table)
-                    await run_http(route, request, scope, receive, send)
+                    request: Request[None] = Request(scope, receive, send, path_params=params, route_table=table)
+                    await serve_asgi(route.dispatcher, request, scope, receive, send)
                     return
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
         elif kind == "websocket":
@@ -73,7 +54,7 @@ class PortableASGIApp:
             for match, ws_route, table in self._websocket:
                 params = match(path)
                 if params is not None:
-                    websocket = WebSocket(scope, receive, send, path_params=params, route_table=table)
+                    websocket: WebSocket[None] = WebSocket(scope, receive, send, path_params=params, route_table=table)
                     await ws_route.session(websocket)
                     return
             await send({"type": "websocket.close", "code": 1000, "reason": ""})

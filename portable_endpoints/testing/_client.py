@@ -20,8 +20,8 @@ if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from portable_endpoints._types import ASGIApp, Message
 from portable_endpoints.datastructures import Headers
+from portable_endpoints.types import ASGIApp, Message
 from portable_endpoints.websockets import WebSocketDisconnect
 
 FileField = tuple[str, bytes, str]

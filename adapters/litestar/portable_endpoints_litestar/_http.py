@@ -13,7 +13,7 @@ import inspect
 import itertools
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 import litestar
 from litestar.enums import HttpMethod
@@ -31,11 +31,12 @@ from litestar.handlers import HTTPRouteHandler
 
 from portable_endpoints.endpoints import HTTPEndpoint
 from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.hosting import class_verbs, run_endpoint
 from portable_endpoints.responses import Response
 from portable_endpoints.routing import Route, RouteTable
-from portable_endpoints_litestar._connection import LitestarRequest
+from portable_endpoints_litestar._connection import litestar_request
 from portable_endpoints_litestar._paths import LitestarPath, first_match, original_paths
-from portable_endpoints_litestar._responses import PortableResponse
+from portable_endpoints_litestar._responses import PortableResponse, no_answer
 
 #: Litestar's own verbs (QUERY is not one of them). Built from the enum: it has varied by version.
 LITESTAR_VERBS = tuple(method.value for method in HttpMethod)
@@ -102,33 +103,36 @@ def native_error(exc: HTTPException) -> litestar.exceptions.HTTPException:
     return cls(detail=exc.detail, status_code=exc.status_code, headers=headers)
 
 
+def raise_native_error(exc: HTTPException) -> NoReturn:
+    raise native_error(exc) from exc
+
+
+def is_litestar_response(value: object) -> bool:
+    return isinstance(value, litestar.Response)
+
+
 def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callable[..., Awaitable[Any]]:
     """The handler function for one Litestar path: the first of ``routes`` matching the request."""
     matchers = tuple((route.compiled.match, route) for route in routes)
 
     async def endpoint(request: litestar.Request[Any, Any, Any]) -> litestar.Response[Any]:
-        # Litestar types the ASGI scope and channels more narrowly than the core's plain mappings.
-        native: Any = request
-        scope = native.scope
+        # Litestar types the ASGI scope more narrowly than the core's plain mapping.
+        scope: Any = request.scope
         full_path, path = original_paths(scope)
         found = first_match(matchers, path)
         if found is None:
             raise NotFoundException()
         route, params = found
         scope["path_params"] = params
-        portable = LitestarRequest(
-            scope, native.receive, native.send, native=request, path_params=params, route_table=table
+        portable = litestar_request(request, params, table, full_path)
+        response = await run_endpoint(
+            route.dispatcher, portable, http_error=raise_native_error, is_native_response=is_litestar_response
         )
-        portable._full_path = full_path
-        try:
-            response = await route.handle(portable)
-        except HTTPException as exc:
-            raise native_error(exc) from exc
+        if response is None:
+            return no_answer()  # the client left mid-body: nobody to answer
         if isinstance(response, Response):
             return PortableResponse(response)
-        if isinstance(response, litestar.Response):
-            return response  # a native response passes through untouched
-        raise TypeError(f"Endpoint {route.name!r} returned {response!r}; return a Response")
+        return response  # type: ignore[no-any-return]  # a native response passes through untouched
 
     # Real classes, not strings: Litestar models the signature from these annotations.
     endpoint.__annotations__ = {"request": litestar.Request, "return": litestar.Response}
@@ -142,7 +146,7 @@ def _documented_verbs(route: Route) -> list[tuple[str, str | None]]:
     """(verb, summary) for each verb the endpoint defines, as OpenAPI shows them."""
     endpoint = route.endpoint
     if isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
-        verbs = endpoint._pe_verbs
+        verbs = class_verbs(endpoint)
     else:
         # A function serves every listed verb; HEAD is implicit with GET, as Starlette's schema has it.
         verbs = tuple((method, "") for method in route.methods if method != "HEAD" or "GET" not in route.methods)

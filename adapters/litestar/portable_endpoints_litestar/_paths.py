@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple, TypeVar
 from urllib.parse import unquote
 
-from portable_endpoints._types import Scope
 from portable_endpoints.routing import PARAM_REGEX, Route, RouteTable, WebSocketRoute
+from portable_endpoints.types import Scope
 
 RouteT = TypeVar("RouteT", Route, WebSocketRoute)
 

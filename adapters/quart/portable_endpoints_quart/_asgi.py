@@ -16,13 +16,15 @@ Starlette (werkzeug calls it a 400 ``WebsocketMismatch``), through the app's 404
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import quart
 from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import WebsocketMismatch
 
-from portable_endpoints._types import Receive, Scope, Send
+from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints_quart import _compat
 from portable_endpoints_quart._channel import CHANNEL, Channel
 from portable_endpoints_quart._responses import BACKGROUND
 
@@ -53,14 +55,13 @@ def install(app: quart.Quart) -> None:
             await inner(scope, receive, send)
 
     app.asgi_app = portable_asgi_app  # type: ignore[method-assign, assignment]
-    raise_routing_exception = app.raise_routing_exception
 
-    def portable_routing_exception(request: Any) -> NoReturn:
+    def portable_routing_exception(raise_routing_exception: Callable[[Any], NoReturn], request: Any) -> NoReturn:
         if isinstance(request.routing_exception, WebsocketMismatch) and _portable_other_kind(app, request):
             raise NotFound()
         raise_routing_exception(request)
 
-    app.raise_routing_exception = portable_routing_exception  # type: ignore[method-assign]
+    _compat.wrap_routing_exception(app, portable_routing_exception)
     app.extensions[EXTENSION] = _Installed()
 
 

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 from werkzeug.routing import BaseConverter, Map
 
-from portable_endpoints._types import Scope
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
 from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.routing import PARAM_REGEX, Route, WebSocketRoute
+from portable_endpoints.types import Scope
 
 #: The view argument of the invisible parameter after a trailing slash; the view drops it.
 TRAILING_SLASH = "pe_trailing_slash"

@@ -15,23 +15,28 @@ on it. The endpoint's exceptions propagate to Quart, which logs them and signals
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
-import quart
 from werkzeug.exceptions import NotFound
 from werkzeug.sansio.response import Response as SansIOResponse
 
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.requests import ClientDisconnect
+from portable_endpoints.hosting import run_endpoint
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
 from portable_endpoints_quart._asgi import PORTABLE_ROUTE
 from portable_endpoints_quart._channel import CHANNEL, Channel
-from portable_endpoints_quart._connection import CLIENT_GONE, QuartRequest, QuartWebSocket
+from portable_endpoints_quart._compat import CLIENT_GONE, current_request, current_websocket
+from portable_endpoints_quart._connection import QuartWebSocket, quart_request
 from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, first_match, leading_double_slash
-from portable_endpoints_quart._responses import quart_error, quart_response
+from portable_endpoints_quart._responses import is_quart_response, quart_error, quart_response
 
 View = Callable[..., Awaitable[SansIOResponse]]
 WebSocketView = Callable[..., Awaitable[None]]
+
+
+def raise_quart_error(exc: HTTPException) -> NoReturn:
+    """Werkzeug's exception for ``exc``, which Quart handles, so ``app.errorhandler`` applies."""
+    raise quart_error(exc) from None
 
 
 def http_view(
@@ -42,11 +47,10 @@ def http_view(
     trailing_slash: bool,
 ) -> View:
     """The view for ``route``; ``shadowed_by`` are earlier routes of the table Starlette tries first."""
-    request_proxy = quart.request
     earlier = list(shadowed_by)
 
     async def view(**params: Any) -> SansIOResponse:
-        native: Any = request_proxy._get_current_object()
+        native: Any = current_request()
         scope = native.scope
         if scope["path"].startswith("//") or (scope.get("root_path") and leading_double_slash(scope)):
             raise NotFound()  # werkzeug matched it with the leading slashes stripped; Starlette does not
@@ -58,14 +62,13 @@ def http_view(
             if found is not None:
                 target, params = found
         scope["path_params"] = params
-        portable = QuartRequest(scope, native=native, path_params=params, route_table=table)
-        try:
-            result = await target.handle(portable)
-        except HTTPException as exc:
-            raise quart_error(exc) from None
-        except ClientDisconnect:
-            raise CLIENT_GONE() from None  # the client left mid-body: nobody to answer
-        return await quart_response(result, scope, target.name)
+        portable = quart_request(scope, native, params, table)
+        result = await run_endpoint(
+            target.dispatcher, portable, http_error=raise_quart_error, is_native_response=is_quart_response
+        )
+        if result is None:
+            raise CLIENT_GONE()  # the client left mid-body: Quart's way of answering nobody
+        return await quart_response(result, scope)
 
     setattr(view, PORTABLE_ROUTE, route)
     return view
@@ -79,11 +82,10 @@ def websocket_view(
     trailing_slash: bool,
 ) -> WebSocketView:
     """The view for ``route``; ``shadowed_by`` are earlier routes of the table Starlette tries first."""
-    websocket_proxy = quart.websocket
     earlier = list(shadowed_by)
 
     async def view(**params: Any) -> None:
-        native: Any = websocket_proxy._get_current_object()
+        native: Any = current_websocket()
         scope = native.scope
         channel: Channel | None = scope.get(CHANNEL)
         if channel is None:

@@ -22,8 +22,8 @@ from portable_endpoints import (
     WebSocketEndpoint,
     WebSocketRoute,
 )
-from portable_endpoints._types import ASGIApp
 from portable_endpoints.testing import TestClient
+from portable_endpoints.types import ASGIApp
 
 pytestmark = pytest.mark.anyio
 

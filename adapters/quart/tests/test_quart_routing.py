@@ -14,8 +14,8 @@ import quart
 
 import portable_endpoints as pe
 from portable_endpoints import HTTPEndpoint, JSONResponse, Request, Route, WebSocket, WebSocketRoute
-from portable_endpoints._types import ASGIApp
 from portable_endpoints.testing import TestClient, WebSocketRejected
+from portable_endpoints.types import ASGIApp
 
 pytestmark = pytest.mark.anyio
 

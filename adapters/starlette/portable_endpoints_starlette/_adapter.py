@@ -10,49 +10,48 @@ asks for ``request.native``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, NoReturn
 
-import starlette.convertors
 import starlette.exceptions
 import starlette.requests
+import starlette.responses
 import starlette.routing
 import starlette.websockets
 from starlette.applications import Starlette
 
-from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.convertors import CONVERTOR_TYPES
 from portable_endpoints.datastructures import URL
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.requests import ClientDisconnect, Request
+from portable_endpoints.hosting import run_endpoint
+from portable_endpoints.requests import Request
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
+from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
+from portable_endpoints_starlette import _compat
 
 
-class StarletteRequest(Request):
+class StarletteRequest(Request[starlette.requests.Request]):
     __slots__ = ()
-
-    @property
-    def native(self) -> starlette.requests.Request:
-        if self._native is None:
-            self._native = starlette.requests.Request(self.scope, self.receive, self.send)
-        return self._native  # type: ignore[no-any-return]
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         # Starlette's router knows every route of the app, portable or not.
         return URL(str(self.native.url_for(name, **path_params)))
 
 
-class StarletteWebSocket(WebSocket):
+class StarletteWebSocket(WebSocket[starlette.websockets.WebSocket]):
     __slots__ = ()
-
-    @property
-    def native(self) -> starlette.websockets.WebSocket:
-        if self._native is None:
-            self._native = starlette.websockets.WebSocket(self.scope, self._receive, self._send)
-        return self._native  # type: ignore[no-any-return]
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         return URL(str(self.native.url_for(name, **path_params)))
+
+
+def starlette_error(exc: HTTPException) -> NoReturn:
+    """Starlette's own exception, so the app's ``exception_handlers`` apply to it."""
+    raise starlette.exceptions.HTTPException(exc.status_code, exc.detail, exc.headers) from exc
+
+
+def is_starlette_response(value: object) -> bool:
+    return isinstance(value, starlette.responses.Response)
 
 
 class HTTPApp:
@@ -65,15 +64,18 @@ class HTTPApp:
         self.table = table
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = StarletteRequest(scope, receive, send, route_table=self.table)
-        try:
-            response = await self.route.handle(request)
-        except HTTPException as exc:
-            # Starlette's own exception, so the app's exception_handlers apply to it.
-            raise starlette.exceptions.HTTPException(exc.status_code, exc.detail, exc.headers) from exc
-        except ClientDisconnect:
-            return  # the client left mid-body: nobody to answer
-        await response(scope, receive, send)
+        request = StarletteRequest(
+            scope,
+            receive,
+            send,
+            native_factory=lambda: starlette.requests.Request(scope, receive, send),
+            route_table=self.table,
+        )
+        response = await run_endpoint(
+            self.route.dispatcher, request, http_error=starlette_error, is_native_response=is_starlette_response
+        )
+        if response is not None:
+            await response(scope, receive, send)
 
 
 class WebSocketApp:
@@ -84,7 +86,14 @@ class WebSocketApp:
         self.table = table
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.route.session(StarletteWebSocket(scope, receive, send, route_table=self.table))
+        websocket = StarletteWebSocket(
+            scope,
+            receive,
+            send,
+            native_factory=lambda: starlette.websockets.WebSocket(scope, receive, send),
+            route_table=self.table,
+        )
+        await self.route.session(websocket)
 
 
 def starlette_path(route: Route | WebSocketRoute) -> str:
@@ -95,9 +104,7 @@ def starlette_path(route: Route | WebSocketRoute) -> str:
     """
     path = route.path
     for kind in {kind for _, kind in route.compiled.param_kinds}:
-        name = f"pe_{kind}"
-        if name not in starlette.convertors.CONVERTOR_TYPES:
-            starlette.convertors.register_url_convertor(name, CONVERTOR_TYPES[kind])  # type: ignore[arg-type]
+        _compat.ensure_convertor(f"pe_{kind}", CONVERTOR_TYPES[kind])
     for param, kind in route.compiled.param_kinds:
         path = re.sub(r"\{" + param + r"(:[a-zA-Z_][a-zA-Z0-9_]*)?\}", "{" + param + ":pe_" + kind + "}", path)
     return path
@@ -127,7 +134,7 @@ class StarletteAdapter:
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> Starlette:
         app = Starlette(routes=self.native_routes(table), **options)
         # Portable semantics: a path the route does not match is a 404 on every host.
-        app.router.redirect_slashes = False
+        _compat.set_redirect_slashes(app, False)
         return app
 
     def mount(self, app: Any, table: RouteTable) -> None:

@@ -1,7 +1,8 @@
 """A third-party adapter written only against the public plugin contract.
 
 Its "framework" is ``TinyApp``: a minimal ASGI router with its own error format (JSON errors).
-Every hook is implemented by hand, as a third party would, without the core's helpers.
+Every hook is implemented by hand, as a third party would, on the public adapter interface alone
+(``portable_endpoints.hosting``), without ``AdapterPlugin``.
 """
 
 from __future__ import annotations
@@ -10,7 +11,15 @@ import json
 from typing import Any
 
 import portable_endpoints as pe
+from portable_endpoints.hosting import run_endpoint
 from portable_endpoints.routing import RouteTable
+
+
+def tiny_error(exc: pe.HTTPException) -> pe.Response:
+    """TinyApp's own error format: JSON."""
+    if exc.status_code in (204, 304):
+        return pe.Response(status_code=exc.status_code, headers=exc.headers)
+    return pe.JSONResponse({"error": exc.detail}, exc.status_code, exc.headers)
 
 
 class TinyApp:
@@ -33,11 +42,9 @@ class TinyApp:
                     return
                 if scope["type"] == "http" and isinstance(route, pe.Route):
                     request = pe.Request(scope, receive, send, path_params=params, route_table=table)
-                    try:
-                        response = await route.handle(request)
-                    except pe.HTTPException as exc:
-                        response = pe.JSONResponse({"error": exc.detail}, exc.status_code, exc.headers)
-                    await response(scope, receive, send)
+                    response = await run_endpoint(route.dispatcher, request, http_error=tiny_error)
+                    if response is not None:
+                        await response(scope, receive, send)
                     return
         if scope["type"] == "http":
             await pe.Response(json.dumps({"error": "not found"}), 404, media_type="application/json")(
