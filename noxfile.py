@@ -85,10 +85,20 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core, every adapter and the tests, with every framework installed."""
     session.install(
-        "-e", ".[redis,postgres]", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, "mypy>=1.13"
+        "-e",
+        ".[redis,postgres]",
+        *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")],
+        *TEST_DEPS,
+        "mypy>=1.13",
     )
     session.run(
-        "mypy", "portable_endpoints", *[f"adapters/{fw}" for fw in FRAMEWORKS], "tests", "examples", "bench", "broker_tests"
+        "mypy",
+        "portable_endpoints",
+        *[f"adapters/{fw}" for fw in FRAMEWORKS],
+        "tests",
+        "examples",
+        "bench",
+        "broker_tests",
     )
 
 
@@ -170,10 +180,18 @@ def broadcast(session: nox.Session) -> None:
     """Broadcast on real brokers: Redis and PostgreSQL on 127.0.0.1, two hosts in two processes, a browser."""
     _debian_packages(
         session,
-        {"redis-server": "redis-server", "postgresql-15": "/usr/lib/postgresql/15/bin/postgres", "chromium": "chromium"},
+        {
+            "redis-server": "redis-server",
+            "postgresql-15": "/usr/lib/postgresql/15/bin/postgres",
+            "chromium": "chromium",
+        },
     )
     session.install(
-        "-e", ".[redis,postgres]", *[arg for fw in BROADCAST_HOSTS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, *BROADCAST_DEPS
+        "-e",
+        ".[redis,postgres]",
+        *[arg for fw in BROADCAST_HOSTS for arg in ("-e", f"adapters/{fw}")],
+        *TEST_DEPS,
+        *BROADCAST_DEPS,
     )
     session.run("python", "-m", "pytest", "broker_tests", *session.posargs)
 

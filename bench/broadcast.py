@@ -160,7 +160,9 @@ async def _publish(hub: Any, library: str, text: str) -> None:
         await hub.publish(channel=TOPIC, message=text)
 
 
-async def phase(library: str, url: str, subscribers: int, messages: int, rate: float | None) -> tuple[float, dict[str, Any]]:
+async def phase(
+    library: str, url: str, subscribers: int, messages: int, rate: float | None
+) -> tuple[float, dict[str, Any]]:
     workers = _start_workers(library, url, subscribers)
     hub, close = await _publisher(library, url)
     started = time.monotonic()
@@ -207,24 +209,26 @@ async def _finish(
 
 
 def table(runs: list[Run], subscribers: int, messages: int, paced: int, rate: float, rounds: int) -> str:
-    versions = ", ".join(
-        f"{name} {metadata.version(name)}" for name in ("portable-endpoints", "broadcaster", "redis")
-    )
+    versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("portable-endpoints", "broadcaster", "redis"))
     redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
     lines = [
         f"Fan-out on Redis ({redis_version}): 1 publisher, 2 processes x {subscribers} subscribers; "
-        f"burst of {messages} messages (median of {rounds} rounds); latency at {rate:g} msg/s over {paced} messages. {versions}.",
+        f"burst of {messages} messages (median of {rounds} rounds); "
+        f"latency at {rate:g} msg/s over {paced} messages. {versions}.",
         "",
         "| library | deliveries/s (burst) | delivered | dropped | p50 latency | p99 latency | peak RSS per worker |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for run in runs:
         lines.append(
-            f"| {run.library} | {run.deliveries_per_second:,.0f} | {run.delivered:,}/{run.expected:,} | {run.dropped:,} "
-            f"| {run.p50_ms:.2f} ms | {run.p99_ms:.2f} ms | {run.peak_rss_mib:.1f} MiB |"
+            f"| {run.library} | {run.deliveries_per_second:,.0f} | {run.delivered:,}/{run.expected:,} "
+            f"| {run.dropped:,} | {run.p50_ms:.2f} ms | {run.p99_ms:.2f} ms | {run.peak_rss_mib:.1f} MiB |"
         )
     if len(runs) == 2 and runs[1].deliveries_per_second:
-        lines += ["", f"portable/broadcaster throughput: {runs[0].deliveries_per_second / runs[1].deliveries_per_second:.2f}"]
+        lines += [
+            "",
+            f"portable/broadcaster throughput: {runs[0].deliveries_per_second / runs[1].deliveries_per_second:.2f}",
+        ]
     return "\n".join(lines)
 
 

@@ -62,7 +62,9 @@ def heard(client: ClientConnection, expected: str, timeout: float) -> bool:
     return False
 
 
-def until_everyone_hears(sender: ClientConnection, clients: Sequence[ClientConnection], tag: str, timeout: float = 30) -> int:
+def until_everyone_hears(
+    sender: ClientConnection, clients: Sequence[ClientConnection], tag: str, timeout: float = 30
+) -> int:
     """Send ``tag-N`` from ``sender`` until one of them reaches every client; returns the attempts."""
     deadline = time.monotonic() + timeout
     attempt = 0

@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from broker_tests.brokers import Broker
-from portable_endpoints.broadcast import Broadcast, BrokerUnavailable, MessageTooLarge, Subscription, SubscriberOverflow
+from portable_endpoints.broadcast import Broadcast, BrokerUnavailable, MessageTooLarge, SubscriberOverflow, Subscription
 from tests.servers import free_port
 
 pytestmark = pytest.mark.anyio
@@ -27,9 +27,9 @@ async def hubs(broker: Broker) -> AsyncIterator[tuple[Broadcast, Broadcast]]:
         await second.close()
 
 
-async def receive(subscription: Subscription, count: int, timeout: float = 10) -> list[Any]:
+async def receive(subscription: Subscription, count: int, within: float = 10) -> list[Any]:
     received = []
-    with anyio.fail_after(timeout):
+    with anyio.fail_after(within):
         async for message in subscription:
             received.append(message)
             if len(received) == count:
@@ -37,10 +37,12 @@ async def receive(subscription: Subscription, count: int, timeout: float = 10) -
     return received
 
 
-async def wait_until(condition: Any, timeout: float = 20) -> None:
-    with anyio.fail_after(timeout):
-        while not condition():
-            await anyio.sleep(0.02)
+async def wait_until(condition: Any, within: float = 20) -> None:
+    for _ in range(int(within / 0.02)):
+        if condition():
+            return
+        await anyio.sleep(0.02)
+    raise AssertionError(f"not true after {within} s")
 
 
 MESSAGES = ["hello", "\x1estarts with the mark", "", "naïve ☃", b"\x00\xffraw", {"json": [1, 2.5, None]}, 7]

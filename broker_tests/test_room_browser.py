@@ -50,6 +50,6 @@ def test_two_pages_on_two_hosts_see_each_others_messages(browser: Browser, broke
         expected.append(f"Message text was: hello from {HOSTS[1]}")
         assert wait_for_messages(second, 2) == expected
         assert wait_for_messages(first, 2) == expected
-        for name, page in zip(HOSTS, (first, second)):
+        for name, page in zip(HOSTS, (first, second), strict=True):
             page.screenshot(path=str(tmp_path / f"room-{broker.scheme}-{name}.png"))
             page.close()

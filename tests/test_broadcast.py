@@ -36,7 +36,9 @@ def test_a_url_without_a_scheme_is_a_clear_error(url: Any) -> None:
         Broadcast(url)
 
 
-@pytest.mark.parametrize(("url", "driver", "extra"), [("redis://h", "redis", "redis"), ("postgres://h", "asyncpg", "postgres")])
+@pytest.mark.parametrize(
+    ("url", "driver", "extra"), [("redis://h", "redis", "redis"), ("postgres://h", "asyncpg", "postgres")]
+)
 def test_a_missing_driver_names_the_extra(url: str, driver: str, extra: str) -> None:
     # The driver is made unimportable in a fresh interpreter, whatever this environment has installed.
     code = (

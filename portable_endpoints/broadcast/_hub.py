@@ -195,7 +195,8 @@ class Broadcast:
 
     async def _supervise(self) -> None:
         """Connect, subscribe every topic, listen until the connection is lost; again, with backoff."""
-        assert self._ready is not None and self._upstream_lock is not None
+        assert self._ready is not None
+        assert self._upstream_lock is not None
         delay = self.reconnect_delay
         while True:
             backend = self._factory(self.url, self._deliver)
@@ -310,4 +311,3 @@ def _check_policy(queue_size: int, overflow: str) -> None:
         raise ValueError(f"queue_size must be a positive int, not {queue_size!r}")
     if overflow not in OVERFLOW_POLICIES:
         raise ValueError(f"overflow must be one of {', '.join(map(repr, OVERFLOW_POLICIES))}, not {overflow!r}")
-

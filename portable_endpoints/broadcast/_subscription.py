@@ -26,7 +26,18 @@ class Subscription:
     hub closing) ends the iteration.
     """
 
-    __slots__ = ("_active", "_closed", "_hub", "_overflowed", "_queue", "_waiter", "dropped", "overflow", "queue_size", "topic")
+    __slots__ = (
+        "_active",
+        "_closed",
+        "_hub",
+        "_overflowed",
+        "_queue",
+        "_waiter",
+        "dropped",
+        "overflow",
+        "queue_size",
+        "topic",
+    )
 
     def __init__(self, hub: Broadcast, topic: str, queue_size: int, overflow: Overflow) -> None:
         self._hub = hub

@@ -33,6 +33,11 @@ class Log:
         return self.events
 
 
+async def read_until_closed(ws: Any) -> None:
+    while True:
+        await ws.receive()
+
+
 def room(hub: Broadcast, log: Log, topic: str = "room") -> type[WebSocketEndpoint]:
     class Room(WebSocketEndpoint):
         encoding = "text"
@@ -172,8 +177,7 @@ async def test_a_full_queue_with_overflow_close_closes_1013(pe_host: Host) -> No
             for number in range(20):
                 await hub.publish("room", number)
             with pytest.raises(WebSocketDisconnect) as closed:
-                while True:
-                    await slow.receive()
+                await read_until_closed(slow)
             assert closed.value.code == 1013
             await other.send_text("still open")  # the other client's connection is untouched
     await hub.close()
