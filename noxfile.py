@@ -89,6 +89,7 @@ def typecheck(session: nox.Session) -> None:
         ".[redis,postgres]",
         *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")],
         *TEST_DEPS,
+        "playwright>=1.45",
         "mypy>=1.13",
     )
     session.run(

@@ -60,7 +60,10 @@ async def _subscriber(
 
 
 def _subscription(hub: Any, library: str) -> AbstractAsyncContextManager[Any]:
-    return hub.subscribe(TOPIC) if library == "portable" else hub.subscribe(channel=TOPIC)
+    manager: AbstractAsyncContextManager[Any] = (
+        hub.subscribe(TOPIC) if library == "portable" else hub.subscribe(channel=TOPIC)
+    )
+    return manager
 
 
 async def worker(library: str, url: str, subscribers: int) -> None:

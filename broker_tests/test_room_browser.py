@@ -36,7 +36,8 @@ def say(page: Page, text: str) -> None:
 
 def wait_for_messages(page: Page, count: int) -> list[str]:
     page.wait_for_function(f"document.querySelectorAll('#messages li').length >= {count}", timeout=15_000)
-    return page.locator("#messages li").all_inner_texts()
+    texts: list[str] = page.locator("#messages li").all_inner_texts()
+    return texts
 
 
 def test_two_pages_on_two_hosts_see_each_others_messages(browser: Browser, broker: Broker, tmp_path: Path) -> None:
