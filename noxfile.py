@@ -19,7 +19,17 @@ import tomllib
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "typecheck", "tests", "thirdparty", "e2e", "docs", "bench_smoke", "packaging"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "tests",
+    "thirdparty",
+    "e2e",
+    "docs",
+    "bench_smoke",
+    "packaging",
+    "broadcast",
+]
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 ROOT = Path(__file__).parent
@@ -107,10 +117,11 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core, every adapter and the tests, with every framework installed."""
     session.install(
         "-e",
-        ".",
+        ".[redis,postgres]",
         *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")],
         *TEST_DEPS,
         *TYPING_DEPS,
+        "playwright>=1.45",
         "django-stubs>=4.2",
     )
     session.install(*PACKAGING_TEST_DEPS)
@@ -122,6 +133,7 @@ def typecheck(session: nox.Session) -> None:
         "examples",
         "bench",
         "packaging_tests",
+        "broker_tests",
     )
 
 
@@ -197,3 +209,48 @@ def bench(session: nox.Session) -> None:
 def bench_smoke(session: nox.Session) -> None:
     """A tiny-N run of the benchmark harness, so it cannot rot."""
     _bench(session, "--smoke")
+
+
+# The two hosts the broadcast tests run side by side, one per uvicorn process.
+BROADCAST_HOSTS = ("starlette", "litestar")
+BROADCAST_DEPS = ["redis>=5.0.1", "asyncpg>=0.30", "playwright>=1.45"]
+
+
+def _debian_packages(session: nox.Session, packages: dict[str, str]) -> None:
+    """apt-get the Debian packages (name -> a file it installs) that are missing; CI starts bare."""
+    missing = [name for name, path in packages.items() if not (shutil.which(path) or os.path.exists(path))]
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        session.error(f"{session.name} needs Debian's {' '.join(missing)}: apt-get install {' '.join(missing)}")
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run("apt-get", "install", "-y", "-qq", *missing, external=True)
+
+
+@nox.session(python=interpreter(NEWEST_PYTHON))
+def broadcast(session: nox.Session) -> None:
+    """Broadcast on real brokers: Redis and PostgreSQL on 127.0.0.1, two hosts in two processes, a browser."""
+    _debian_packages(
+        session,
+        {
+            "redis-server": "redis-server",
+            "postgresql-15": "/usr/lib/postgresql/15/bin/postgres",
+            "chromium": "chromium",
+        },
+    )
+    session.install(
+        "-e",
+        ".[redis,postgres]",
+        *[arg for fw in BROADCAST_HOSTS for arg in ("-e", f"adapters/{fw}")],
+        *TEST_DEPS,
+        *BROADCAST_DEPS,
+    )
+    session.run("python", "-m", "pytest", "broker_tests", *session.posargs)
+
+
+@nox.session(python=interpreter(NEWEST_PYTHON))
+def bench_broadcast(session: nox.Session) -> None:
+    """Fan-out to 500 subscribers in two processes on Redis, against encode/broadcaster (opt-in)."""
+    _debian_packages(session, {"redis-server": "redis-server"})
+    session.install("-e", ".", "redis>=5.0.1", "broadcaster[redis]>=0.3")
+    session.run("python", "-m", "bench.broadcast", *session.posargs)
