@@ -180,8 +180,22 @@ def docs(session: nox.Session) -> None:
 @nox.session(python=interpreter(LOWEST_PYTHON))
 def packaging(session: nox.Session) -> None:
     """Build every distribution, check its metadata, pip-install each extra in a fresh venv, serve a route."""
-    session.install("pytest>=8.3", *PACKAGING_TEST_DEPS)
-    session.run("python", "-m", "pytest", "packaging_tests", "-p", "no:cacheprovider", *session.posargs)
+    session.install("pytest>=8.3", "pytest-xdist>=3.5", *PACKAGING_TEST_DEPS)
+    dist = ROOT / ".nox" / "packaging-dist"
+    session.run("python", "-m", "packaging_tests.conftest", str(dist))
+    # One worker per core: each fresh virtualenv's pip install waits on I/O as much as on CPU.
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "packaging_tests",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        *session.posargs,
+        env={"PE_PACKAGING_DIST": str(dist)},
+    )
 
 
 def _bench(session: nox.Session, *args: str) -> None:
