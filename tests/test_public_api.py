@@ -46,10 +46,15 @@ RECORDED = json.loads((Path(__file__).parent / "starlette_names.json").read_text
 
 
 def defined_names(module: types.ModuleType) -> dict[str, str]:
-    """The public classes and functions ``module`` itself defines (not those it imports)."""
+    """The public classes and functions ``module`` defines, or re-exports in its ``__all__``.
+
+    A re-export counts: ``from portable_endpoints.routing import NoMatchFound`` ports Starlette's
+    import although the class lives lower down, where the layers below routing can raise it.
+    """
     names = {}
+    exported = set(getattr(module, "__all__", ()))
     for name, value in vars(module).items():
-        if not name.startswith("_") and getattr(value, "__module__", None) == module.__name__:
+        if not name.startswith("_") and (getattr(value, "__module__", None) == module.__name__ or name in exported):
             if inspect.isclass(value):
                 names[name] = "class"
             elif inspect.isfunction(value):
