@@ -269,6 +269,7 @@ class AdapterPlugin:
         kit: NativeKit = getattr(importlib.import_module(module), attribute)
         return kit
 
+
 __all__ = [
     "Adapter",
     "AdapterInfo",
