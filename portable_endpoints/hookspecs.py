@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from portable_endpoints.hosting import Adapter, AdapterInfo
+    from portable_endpoints.hosting import Adapter, AdapterInfo, AppClaim
     from portable_endpoints.testing.native_kit import NativeKit
 
 hookspec = pluggy.HookspecMarker("portable_endpoints")
@@ -53,11 +53,16 @@ def pe_get_adapter(framework: str) -> Adapter | None:
     """
 
 
-@hookspec(firstresult=True)
-def pe_get_adapter_for_app(app: object) -> Adapter | None:
+@hookspec
+def pe_get_adapter_for_app(app: object) -> Adapter | AppClaim | None:
     """Return the adapter that owns ``app``, an application object created by its framework.
 
-    Called by ``mount(app, routes, prefix=...)``. The first plugin returning an adapter wins.
+    Called by ``mount(app, routes, prefix=...)``; every plugin is asked. Frameworks build on each
+    other (a FastAPI app is also a Starlette app), so several plugins may claim one app: answer
+    ``AppClaim(adapter, app_class)`` naming the class of yours that ``app`` is an instance of, and
+    the claim whose class is the most derived one in ``type(app).__mro__`` wins, whatever order the
+    plugins loaded in. A bare ``Adapter`` answer ranks below every ``AppClaim``; two different
+    adapters tied at the top are an error (restrict the plugins with ``PORTABLE_ENDPOINTS_PLUGINS``).
 
     :param app: the user's existing application object, of any type.
 

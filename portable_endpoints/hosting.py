@@ -44,7 +44,11 @@ if TYPE_CHECKING:
 
 #: Features a host may lack. An adapter lists those it supports in ``AdapterInfo.capabilities``;
 #: the conformance suite tests each declared one, and checks the clear error of each undeclared one.
-OPTIONAL_CAPABILITIES = frozenset({"websocket.denial_response", "native_routes.any_method"})
+#: ``http.streaming_request_body``: ``request.stream()`` yields the body as it arrives (a host that
+#: reads whole bodies before the endpoint runs yields it in one chunk).
+OPTIONAL_CAPABILITIES = frozenset(
+    {"websocket.denial_response", "native_routes.any_method", "http.streaming_request_body"}
+)
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,18 @@ class AdapterInfo:
     available: bool = True
     #: why the adapter cannot run here, naming what to install
     problem: str | None = None
+
+
+@dataclass(frozen=True)
+class AppClaim:
+    """A ``pe_get_adapter_for_app`` answer: ``adapter`` owns apps of ``app_class``.
+
+    When several plugins claim one app, the claim whose ``app_class`` is the most derived class of
+    the app wins (a FastAPI app goes to the FastAPI adapter, not to the Starlette one).
+    """
+
+    adapter: Adapter
+    app_class: type
 
 
 @runtime_checkable
@@ -180,9 +196,15 @@ def missing_framework_info(
 
 def app_is_instance(app: object, module: str, class_name: str) -> bool:
     """Whether ``app`` is a ``module.class_name`` instance, without importing ``module``."""
+    cls = loaded_class(module, class_name)
+    return cls is not None and isinstance(app, cls)
+
+
+def loaded_class(module: str, class_name: str) -> type | None:
+    """The class ``module.class_name`` if ``module`` is already imported, else None (never imports)."""
     loaded = sys.modules.get(module)
     cls = getattr(loaded, class_name, None) if loaded is not None else None
-    return isinstance(cls, type) and isinstance(app, cls)
+    return cls if isinstance(cls, type) else None
 
 
 class AdapterPlugin:
@@ -255,10 +277,12 @@ class AdapterPlugin:
         return self.load() if framework == self.name else None
 
     @hookimpl
-    def pe_get_adapter_for_app(self, app: object) -> Adapter | None:
-        if any(app_is_instance(app, module, cls) for module, cls in self.app_classes):
-            return self.load()
-        return None
+    def pe_get_adapter_for_app(self, app: object) -> AppClaim | None:
+        mro = type(app).__mro__
+        owned = [cls for cls in (loaded_class(module, name) for module, name in self.app_classes) if cls in mro]
+        if not owned:
+            return None
+        return AppClaim(self.load(), min(owned, key=mro.index))
 
     @hookimpl
     def pe_native_kit(self, framework: str) -> NativeKit | None:
@@ -274,6 +298,7 @@ __all__ = [
     "Adapter",
     "AdapterInfo",
     "AdapterPlugin",
+    "AppClaim",
     "Dispatcher",
     "HTTP_METHODS",
     "OPTIONAL_CAPABILITIES",
@@ -281,6 +306,7 @@ __all__ = [
     "class_verbs",
     "distribution_version",
     "function_verbs",
+    "loaded_class",
     "missing_framework_info",
     "plain_error",
     "run_endpoint",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from portable_endpoints.requests import HTTPConnection, NativeT
 from portable_endpoints.types import Message, Receive, Scope, Send, URLPathResolver
@@ -32,6 +32,16 @@ class WebSocketDisconnect(Exception):
         return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
 
 
+class _Forwarding(Protocol):
+    async def stop(self) -> None: ...
+
+
+class _Hub(Protocol):
+    """What ``WebSocket.subscribe`` needs of a hub (``portable_endpoints.broadcast.Broadcast``)."""
+
+    async def forward(self, websocket: WebSocket[Any], topic: str) -> _Forwarding: ...
+
+
 _CONNECTING_SENDS = {"websocket.accept", "websocket.close", "websocket.http.response.start"}
 
 
@@ -41,7 +51,7 @@ class WebSocket(HTTPConnection[NativeT]):
     ``native`` / ``native_factory`` give the host's own websocket object, as for ``Request``.
     """
 
-    __slots__ = ("_receive", "_send", "application_state", "client_state", "close_code", "close_reason")
+    __slots__ = ("_forwardings", "_receive", "_send", "application_state", "client_state", "close_code", "close_reason")
 
     def __init__(
         self,
@@ -204,6 +214,28 @@ class WebSocket(HTTPConnection[NativeT]):
                 await self.close(code, reason)
             except Exception:  # the transport is already gone; nothing more to tell the client
                 self.application_state = WebSocketState.DISCONNECTED
+
+    async def subscribe(self, hub: _Hub, topic: str) -> None:
+        """Forward every message ``hub`` carries on ``topic`` to this client, until unsubscribed or closed.
+
+        The session stops the forwarding before ``on_disconnect``. Subscribing twice is a no-op.
+        """
+        forwardings: dict[tuple[int, str], _Forwarding] = getattr(self, "_forwardings", None) or {}
+        self._forwardings = forwardings
+        if (id(hub), topic) not in forwardings:
+            forwardings[id(hub), topic] = await hub.forward(self, topic)
+
+    async def unsubscribe(self, hub: _Hub, topic: str) -> None:
+        """Stop forwarding ``topic`` from ``hub`` (a no-op when not subscribed)."""
+        forwarding = (getattr(self, "_forwardings", None) or {}).pop((id(hub), topic), None)
+        if forwarding is not None:
+            await forwarding.stop()
+
+    async def _stop_forwarding(self) -> None:
+        """Stop every ``subscribe``; the session calls this before ``on_disconnect``."""
+        forwardings = getattr(self, "_forwardings", None)
+        while forwardings:
+            await forwardings.popitem()[1].stop()
 
     async def send_denial_response(self, response: Response) -> None:
         """Reject the handshake with a full HTTP response (needs the denial-response extension)."""

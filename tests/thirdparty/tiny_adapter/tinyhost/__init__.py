@@ -135,7 +135,7 @@ def pe_adapter_info() -> pe.AdapterInfo:
         version="0.0.1",
         framework="tinyhost",
         framework_version="0.0.1",
-        capabilities=frozenset({"native_routes.any_method"}),
+        capabilities=frozenset({"native_routes.any_method", "http.streaming_request_body"}),
     )
 
 
