@@ -10,7 +10,7 @@ import copy
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portable_endpoints._concurrency import is_async_callable
 from portable_endpoints._dispatch import Dispatcher
@@ -29,10 +29,22 @@ if TYPE_CHECKING:
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
 
 
+class PathParam(NamedTuple):
+    """One ``{name:kind}`` of a route path, as ``CompiledPath.parts`` gives it."""
+
+    name: str
+    kind: str
+    convertor: Convertor[Any]
+
+
+#: A piece of a parsed route path: literal text, or a parameter.
+PathPart = str | PathParam
+
+
 class CompiledPath:
     """A Starlette path: ``/files/{name}.{ext}`` -> regex, format string and convertors."""
 
-    __slots__ = ("convertors", "format", "param_kinds", "path", "regex")
+    __slots__ = ("convertors", "format", "param_kinds", "parts", "path", "regex")
 
     def __init__(self, path: str) -> None:
         if not path.startswith("/"):
@@ -40,6 +52,7 @@ class CompiledPath:
         pattern, path_format, idx = "^", "", 0
         convertors: dict[str, Convertor[Any]] = {}
         kinds: list[tuple[str, str]] = []
+        parts: list[PathPart] = []
         for match in PARAM_REGEX.finditer(path):
             name, kind = match.group(1), (match.group(2) or ":str")[1:]
             if kind not in CONVERTOR_TYPES:
@@ -49,15 +62,41 @@ class CompiledPath:
                 raise ConfigurationError(f"Duplicated param name {name} at path {path}")
             convertors[name] = CONVERTOR_TYPES[kind]
             kinds.append((name, kind))
+            if match.start() > idx:
+                parts.append(path[idx : match.start()])
+            parts.append(PathParam(name, kind, convertors[name]))
             pattern += re.escape(path[idx : match.start()]) + f"(?P<{name}>{convertors[name].regex})"
             path_format += path[idx : match.start()] + "{" + name + "}"
             idx = match.end()
+        if idx < len(path):
+            parts.append(path[idx:])
         self.path = path
+        #: the path parsed once, for adapters that translate it: literal text and ``PathParam``s in order
+        self.parts: tuple[PathPart, ...] = tuple(parts)
         self.regex = re.compile(pattern + re.escape(path[idx:]) + "$")
         self.format = path_format + path[idx:]
         self.convertors = convertors
         #: (param name, convertor name) in path order, for adapters that translate the path
         self.param_kinds = tuple(kinds)
+
+    @property
+    def segments(self) -> list[tuple[PathPart, ...]]:
+        """``parts`` split at each ``/`` of the literal text: one tuple per path segment (the first is empty)."""
+        segments: list[list[PathPart]] = [[]]
+        for part in self.parts:
+            if isinstance(part, PathParam):
+                segments[-1].append(part)
+                continue
+            first, *rest = part.split("/")
+            if first:
+                segments[-1].append(first)
+            for piece in rest:
+                segments.append([piece] if piece else [])
+        return [tuple(segment) for segment in segments]
+
+    def template(self, param: Callable[[PathParam], str], literal: Callable[[str], str] = str) -> str:
+        """The path in another router's syntax: each parameter written by ``param``, text by ``literal``."""
+        return "".join(param(part) if isinstance(part, PathParam) else literal(part) for part in self.parts)
 
     def match(self, path: str) -> dict[str, Any] | None:
         """The converted path params when ``path`` matches exactly as on Starlette, else None."""
@@ -233,4 +272,14 @@ class RouteTable:
         return iter(self.routes)
 
 
-__all__ = ["BaseRoute", "CompiledPath", "Mount", "NoMatchFound", "Route", "RouteTable", "WebSocketRoute"]
+__all__ = [
+    "BaseRoute",
+    "CompiledPath",
+    "Mount",
+    "NoMatchFound",
+    "PathParam",
+    "PathPart",
+    "Route",
+    "RouteTable",
+    "WebSocketRoute",
+]

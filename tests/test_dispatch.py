@@ -177,3 +177,21 @@ async def test_native_is_built_on_first_access_only() -> None:
     assert req.native == "native"
     assert req.native == "native"
     assert built == [1]
+
+
+def test_a_route_path_is_parsed_once_for_every_adapter() -> None:
+    from portable_endpoints.routing import CompiledPath, PathParam
+
+    path = CompiledPath("/files/{name}.{ext:str}/{rest:path}")
+    assert [part if isinstance(part, str) else (part.name, part.kind) for part in path.parts] == [
+        "/files/",
+        ("name", "str"),
+        ".",
+        ("ext", "str"),
+        "/",
+        ("rest", "path"),
+    ]
+    assert [len(segment) for segment in path.segments] == [0, 1, 3, 1]
+    assert path.template(lambda param: f"<{param.kind}:{param.name}>") == "/files/<str:name>.<str:ext>/<path:rest>"
+    assert isinstance(path.parts[1], PathParam)
+    assert path.parts[1].convertor.regex == "[^/]+"

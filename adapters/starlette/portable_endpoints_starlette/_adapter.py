@@ -9,7 +9,6 @@ asks for ``request.native``.
 
 from __future__ import annotations
 
-import re
 from typing import Any, NoReturn
 
 import starlette.exceptions
@@ -102,12 +101,9 @@ def starlette_path(route: Route | WebSocketRoute) -> str:
     Starlette's convertors have changed across versions (uuid case, for one); the core's are the
     reference, so Starlette matches and converts with exactly those.
     """
-    path = route.path
     for kind in {kind for _, kind in route.compiled.param_kinds}:
         _compat.ensure_convertor(f"pe_{kind}", CONVERTOR_TYPES[kind])
-    for param, kind in route.compiled.param_kinds:
-        path = re.sub(r"\{" + param + r"(:[a-zA-Z_][a-zA-Z0-9_]*)?\}", "{" + param + ":pe_" + kind + "}", path)
-    return path
+    return route.compiled.template(lambda param: "{" + f"{param.name}:pe_{param.kind}" + "}")
 
 
 class StarletteAdapter:
@@ -140,6 +136,10 @@ class StarletteAdapter:
     def mount(self, app: Any, table: RouteTable) -> None:
         router = app.router if isinstance(app, Starlette) else app
         router.routes.extend(self.native_routes(table))
+
+    def host_paths(self, table: RouteTable) -> list[str]:
+        """Each route's path as Starlette matches it (``portable-endpoints routes`` shows these)."""
+        return [starlette_path(route) if isinstance(route, Route) else route.path for route in table]
 
 
 ADAPTER = StarletteAdapter()
