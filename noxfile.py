@@ -19,7 +19,17 @@ import tomllib
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "typecheck", "tests", "thirdparty", "e2e", "docs", "bench_smoke", "packaging", "broadcast"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "tests",
+    "thirdparty",
+    "e2e",
+    "docs",
+    "bench_smoke",
+    "packaging",
+    "broadcast",
+]
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 ROOT = Path(__file__).parent
@@ -111,8 +121,8 @@ def typecheck(session: nox.Session) -> None:
         *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")],
         *TEST_DEPS,
         *TYPING_DEPS,
-        "django-stubs>=4.2",
         "playwright>=1.45",
+        "django-stubs>=4.2",
     )
     session.install(*PACKAGING_TEST_DEPS)
     session.run(

@@ -293,6 +293,7 @@ class AdapterPlugin:
         kit: NativeKit = getattr(importlib.import_module(module), attribute)
         return kit
 
+
 __all__ = [
     "Adapter",
     "AdapterInfo",
