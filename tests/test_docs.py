@@ -19,7 +19,7 @@ def hook_names() -> list[str]:
 
 def test_every_hook_is_documented_with_its_signature() -> None:
     text = (DOCS / "plugins.md").read_text()
-    assert len(hook_names()) == 4
+    assert {"pe_adapter_info", "pe_get_adapter", "pe_get_adapter_for_app"} <= set(hook_names())
     for name in hook_names():
         assert f"### {name}\n" in text, f"docs/plugins.md lacks a section for hook {name}"
         parameters = inspect.signature(getattr(hookspecs, name)).parameters
