@@ -174,7 +174,11 @@ def docs(session: nox.Session) -> None:
         "mkdocstrings[python]>=0.26",
     )
     session.run("mkdocs", "build", "--strict", "--quiet", "--site-dir", ".nox/site", env={"NO_MKDOCS_2_WARNING": "1"})
-    session.run("python", "-m", "pytest", "tests/test_docs_examples.py", "tests/test_docs.py", *session.posargs)
+    # Each example runs in a fresh interpreter: two at a time, one per core.
+    session.install("pytest-xdist>=3.5")
+    session.run(
+        "python", "-m", "pytest", "-n", "2", "tests/test_docs_examples.py", "tests/test_docs.py", *session.posargs
+    )
 
 
 @nox.session(python=interpreter(LOWEST_PYTHON))
