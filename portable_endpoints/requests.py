@@ -140,14 +140,27 @@ class HTTPConnection(Mapping[str, Any]):
         return self._state
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
-        """The absolute URL of the route called ``name`` (``"mount:name"`` inside a named Mount)."""
+        """The absolute URL of the route called ``name`` (``"mount:name"`` inside a named Mount).
+
+        As Starlette: the first route of that name whose params fit; a WebSocket route's URL has
+        the ``ws``/``wss`` scheme, an HTTP route's ``http``/``https``, whatever this connection's is.
+        """
         from portable_endpoints.routing import NoMatchFound
 
         if self.route_table is None:
             raise NoMatchFound(name, path_params)
-        path = self.route_table.url_path_for(name, **path_params)
-        base = self.base_url
-        return base.replace(path=base.path.rstrip("/") + path)
+        route, path = self.route_table.route_for(name, **path_params)
+        return absolute_url(self.base_url, path, route.protocol)
+
+
+def absolute_url(base: URL, path: str, protocol: str) -> URL:
+    """``path`` below ``base``, with the scheme of ``protocol`` (Starlette's ``URLPath.make_absolute_url``)."""
+    secure = base.is_secure
+    if protocol == "websocket":
+        scheme = "wss" if secure else "ws"
+    else:
+        scheme = "https" if secure else "http"
+    return base.replace(scheme=scheme, path=base.path.rstrip("/") + path)
 
 
 class Request(HTTPConnection):
