@@ -316,6 +316,9 @@ class RouteTable:
             self.native_names[id(route)] = route.name if len(same) == 1 else f"{route.name}#{len(same)}"
         #: other tables served by the same app, consulted by ``route_for`` after this one
         self.neighbours: list[RouteTable] = []
+        #: set by an adapter that placed this table itself (``create_app``, ``mount``), so its paths
+        #: are below the app's root path; False for ``native_routes``, composed by the user
+        self.resolves_here = False
 
     @property
     def http_routes(self) -> list[Route]:
@@ -413,14 +416,19 @@ def slash_redirect(routes: Iterable[Route | WebSocketRoute], scope: Scope) -> st
     ``routes`` (path only: a partial match counts), the answer is that twin's absolute URL with the
     query string kept; the adapter answers ``307`` with it as ``Location``.
     """
-    from portable_endpoints.datastructures import URL
-
     path = path_below_root(scope)
     if scope["type"] != "http" or path == "/":
         return None
     twin = toggled_slash(path)
     if not any(route.compiled.match(twin) is not None for route in routes if isinstance(route, Route)):
         return None
+    return slash_twin_url(scope)
+
+
+def slash_twin_url(scope: Scope) -> str:
+    """The request's absolute URL with its path's trailing slash toggled, query string kept."""
+    from portable_endpoints.datastructures import URL
+
     redirect_scope = dict(scope)
     redirect_scope["path"] = toggled_slash(scope["path"])
     return str(URL.from_scope(redirect_scope))

@@ -32,9 +32,9 @@ from litestar.handlers import HTTPRouteHandler
 from portable_endpoints.endpoints import HTTPEndpoint
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.responses import Response
-from portable_endpoints.routing import Route, RouteTable
+from portable_endpoints.routing import Route, RouteTable, enter_mount, first_match
 from portable_endpoints_litestar._connection import LitestarRequest
-from portable_endpoints_litestar._paths import LitestarPath, first_match, original_paths
+from portable_endpoints_litestar._paths import LitestarPath, original_paths
 from portable_endpoints_litestar._responses import PortableResponse
 
 #: Litestar's own verbs (QUERY is not one of them). Built from the enum: it has varied by version.
@@ -103,18 +103,19 @@ def native_error(exc: HTTPException) -> litestar.exceptions.HTTPException:
 
 
 def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callable[..., Awaitable[Any]]:
-    """The handler function for one Litestar path: the first of ``routes`` matching the request."""
-    matchers = tuple((route.compiled.match, route) for route in routes)
+    """The handler function for one Litestar path: the route Starlette's router picks among ``routes``."""
+    candidates = tuple(routes)
 
     async def endpoint(request: litestar.Request[Any, Any, Any]) -> litestar.Response[Any]:
         # Litestar types the ASGI scope and channels more narrowly than the core's plain mappings.
         native: Any = request
         scope = native.scope
         full_path, path = original_paths(scope)
-        found = first_match(matchers, path)
+        found = first_match(candidates, path, scope["method"])
         if found is None:
             raise NotFoundException()
-        route, params = found
+        route, params = found.route, found.params
+        enter_mount(scope, route, path)
         scope["path_params"] = params
         portable = LitestarRequest(
             scope, native.receive, native.send, native=request, path_params=params, route_table=table

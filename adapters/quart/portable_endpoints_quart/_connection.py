@@ -46,30 +46,43 @@ class _QuartConnection(HTTPConnection):
         """Quart's ``g``: per request or websocket, shared with hooks and extensions."""
         return quart.g._get_current_object()
 
+    @property
+    def app(self) -> quart.Quart:
+        """The Quart app serving this connection."""
+        return quart.current_app._get_current_object()  # type: ignore[attr-defined, no-any-return]
+
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         """A route of this table by its Starlette name, else any endpoint Quart knows by that name.
 
         Quart builds the path (blueprint prefixes, root path); scheme and host come from this
-        connection's URL, as on Starlette.
+        connection's URL, with Starlette's ``ws``/``wss`` for a WebSocket route.
         """
-        route = self.route_table.by_name.get(name) if self.route_table is not None else None
-        if route is not None:
-            if path_params.keys() != route.compiled.convertors.keys():
-                raise NoMatchFound(name, path_params)
+        found = self.route_table.find(name, path_params) if self.route_table is not None else None
+        protocol = "http"
+        if found is not None:
+            route = found[0]
+            protocol = route.protocol
+            assert self.route_table is not None
+            native_name = endpoint_name(self.route_table.native_name(route))
             blueprint = self._native.blueprint  # None when the table was added to the app itself
-            endpoint = f"{blueprint}.{endpoint_name(name)}" if blueprint else endpoint_name(name)
+            endpoint = f"{blueprint}.{native_name}" if blueprint else native_name
+        elif self.route_table is not None and name in self.route_table.by_name:
+            raise NoMatchFound(name, path_params)  # named here, but no route of that name fits
         else:
             endpoint = name
         try:
             built = quart.url_for(endpoint, **path_params)
-        except (BuildError, ValueError) as exc:
+        except (BuildError, ValueError, AssertionError) as exc:
             raise NoMatchFound(name, path_params) from exc
         if not built.startswith("/") or built.startswith("//"):
             # Werkzeug always builds WebSocket routes with a scheme and host: keep the path.
             parts = urlsplit(built)
+            if parts.scheme in ("ws", "wss"):
+                protocol = "websocket"
             built = parts.path + (f"?{parts.query}" if parts.query else "")
-        url = self.url
-        return URL(f"{url.scheme}://{url.netloc}{built}")
+        secure = self.url.is_secure
+        scheme = ("wss" if secure else "ws") if protocol == "websocket" else ("https" if secure else "http")
+        return URL(f"{scheme}://{self.url.netloc}{built}")
 
 
 class QuartRequest(_QuartConnection, Request):

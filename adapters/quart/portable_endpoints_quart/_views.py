@@ -23,11 +23,11 @@ from werkzeug.sansio.response import Response as SansIOResponse
 
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.requests import ClientDisconnect
-from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
-from portable_endpoints_quart._asgi import PORTABLE_ROUTE
+from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, enter_mount
+from portable_endpoints_quart._asgi import PORTABLE_ROUTE, not_found
 from portable_endpoints_quart._channel import CHANNEL, Channel
 from portable_endpoints_quart._connection import CLIENT_GONE, QuartRequest, QuartWebSocket
-from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, first_match, leading_double_slash
+from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, leading_double_slash, table_match, table_path
 from portable_endpoints_quart._responses import quart_error, quart_response
 
 View = Callable[..., Awaitable[SansIOResponse]]
@@ -37,13 +37,13 @@ WebSocketView = Callable[..., Awaitable[None]]
 def http_view(
     route: Route,
     table: RouteTable,
-    shadowed_by: Sequence[Route],
+    overlapping: Sequence[Route],
     prefixes: Prefixes,
     trailing_slash: bool,
 ) -> View:
-    """The view for ``route``; ``shadowed_by`` are earlier routes of the table Starlette tries first."""
+    """The view for ``route``; ``overlapping`` are the routes of the table Starlette chooses among."""
     request_proxy = quart.request
-    earlier = list(shadowed_by)
+    group = list(overlapping)
 
     async def view(**params: Any) -> SansIOResponse:
         native: Any = request_proxy._get_current_object()
@@ -53,10 +53,15 @@ def http_view(
         if trailing_slash:
             del params[TRAILING_SLASH]
         target = route
-        if earlier:
-            found = first_match(earlier, native, prefixes)
-            if found is not None:
-                target, params = found
+        if group or route.mount_compiled is not None:
+            path = table_path(native, prefixes)
+            if path is not None:
+                if group:
+                    found = table_match(group, path, scope["method"])
+                    if found is None:
+                        raise not_found(native)
+                    target, params = found.route, found.params
+                enter_mount(scope, target, path)
         scope["path_params"] = params
         portable = QuartRequest(scope, native=native, path_params=params, route_table=table)
         try:
@@ -74,13 +79,13 @@ def http_view(
 def websocket_view(
     route: WebSocketRoute,
     table: RouteTable,
-    shadowed_by: Sequence[WebSocketRoute],
+    overlapping: Sequence[WebSocketRoute],
     prefixes: Prefixes,
     trailing_slash: bool,
 ) -> WebSocketView:
-    """The view for ``route``; ``shadowed_by`` are earlier routes of the table Starlette tries first."""
+    """The view for ``route``; ``overlapping`` are the routes of the table Starlette chooses among."""
     websocket_proxy = quart.websocket
-    earlier = list(shadowed_by)
+    group = list(overlapping)
 
     async def view(**params: Any) -> None:
         native: Any = websocket_proxy._get_current_object()
@@ -97,10 +102,15 @@ def websocket_view(
         if trailing_slash:
             del params[TRAILING_SLASH]
         target = route
-        if earlier:
-            found = first_match(earlier, native, prefixes)
-            if found is not None:
-                target, params = found
+        if group or route.mount_compiled is not None:
+            path = table_path(native, prefixes)
+            if path is not None:
+                if group:
+                    found = table_match(group, path, None)
+                    if found is None:
+                        raise NotFound()
+                    target, params = found.route, found.params
+                enter_mount(scope, target, path)
         scope["path_params"] = params
         receive, send = channel.endpoint_io()
         websocket = QuartWebSocket(scope, receive, send, native=native, path_params=params, route_table=table)

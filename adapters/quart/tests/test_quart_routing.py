@@ -125,7 +125,7 @@ def starlette_answer(path: str) -> tuple[int, dict[str, Any] | None]:
 
 @pytest.fixture(scope="module")
 def app() -> quart.Quart:
-    created: quart.Quart = pe.create_app(ROUTES, framework="quart")
+    created: quart.Quart = pe.create_app(ROUTES, framework="quart", redirect_slashes=False)
     return created
 
 
