@@ -351,6 +351,10 @@ class RouteTable:
     def url_path_for(self, name: str, /, **path_params: Any) -> str:
         return self.route_for(name, **path_params)[1]
 
+    def knows(self, name: str) -> bool:
+        """Whether a route of this table or of the app's other tables is named ``name``."""
+        return any(name in table.by_name for table in (self, *self.neighbours))
+
     def __iter__(self) -> Iterator[Route | WebSocketRoute]:
         return iter(self.routes)
 

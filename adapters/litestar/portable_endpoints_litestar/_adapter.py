@@ -66,6 +66,21 @@ def build_handlers(
     return handlers
 
 
+#: Key, in the app's state, of the portable tables it serves.
+_TABLES = "portable_endpoints.tables"
+
+
+def _link(app: Litestar, table: RouteTable) -> None:
+    """Link ``table`` with the app's other portable tables: ``url_for`` in one finds the others'."""
+    if _TABLES not in app.state:
+        app.state[_TABLES] = []
+    tables: list[RouteTable] = app.state[_TABLES]
+    for other in tables:
+        other.neighbours.append(table)
+    table.neighbours.extend(tables)
+    tables.append(table)
+
+
 class LitestarAdapter:
     name = "litestar"
 
@@ -82,6 +97,7 @@ class LitestarAdapter:
         if table.redirect_slashes:
             options["exception_handlers"] = with_slash_redirects(table, options.get("exception_handlers"))
         app = Litestar(route_handlers=[*self.native_routes(table), *own], **options)
+        _link(app, table)
         finish_registration(app)
         return app
 
@@ -96,6 +112,7 @@ class LitestarAdapter:
         }
         for handler in build_handlers(table, taken_names=names, occupied=occupied):
             app.register(handler)
+        _link(app, table)
         finish_registration(app)
 
 

@@ -53,12 +53,14 @@ class _LitestarConnection(HTTPConnection):
         return self._native.state
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
-        """A portable route of this table by its Starlette name, else any route Litestar knows."""
-        if self.route_table is not None and name in self.route_table.by_name:
+        """A portable route by its Starlette name (this table, then the app's other portable tables),
+        else any route Litestar knows by that handler name."""
+        if self.route_table is not None and self.route_table.knows(name):
+            # Starlette's rule, not Litestar's (which would ignore parameters that do not fit).
             return super().url_for(name, **path_params)
         try:
             return URL(str(self._native.url_for(name, **path_params)))
-        except NoRouteMatchFoundException:
+        except (NoRouteMatchFoundException, ValueError, TypeError):
             raise NoMatchFound(name, path_params) from None
 
 

@@ -31,6 +31,7 @@ from litestar.handlers import HTTPRouteHandler
 
 from portable_endpoints.endpoints import HTTPEndpoint
 from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.requests import ClientDisconnect
 from portable_endpoints.responses import Response
 from portable_endpoints.routing import Route, RouteTable, enter_mount, first_match
 from portable_endpoints_litestar._connection import LitestarRequest
@@ -53,6 +54,17 @@ _NATIVE_ERRORS: dict[int, type[litestar.exceptions.HTTPException]] = {
     )
 }
 _ids = itertools.count()
+_BODYLESS = (204, 304)
+
+
+class _SendNothing(Response):
+    """The answer to a client that has gone: no message at all."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+
+_NOTHING = _SendNothing()
 
 
 class PortableHTTPHandler(HTTPRouteHandler):
@@ -124,7 +136,12 @@ def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callabl
         try:
             response = await route.handle(portable)
         except HTTPException as exc:
+            if exc.status_code in _BODYLESS:
+                # Litestar would render a body for it and fail: its headers and nothing else, as Starlette.
+                return PortableResponse(Response(status_code=exc.status_code, headers=exc.headers))
             raise native_error(exc) from exc
+        except ClientDisconnect:
+            return PortableResponse(_NOTHING)  # the client left mid-body: nobody to answer, nothing logged
         if isinstance(response, Response):
             return PortableResponse(response)
         if isinstance(response, litestar.Response):

@@ -113,21 +113,21 @@ class _Installed:
         self.blueprints = 0
         #: set by ``create_app``: redirect unmatched paths whose slash-toggled twin matches
         self.redirect_slashes = False
-        #: (table, text prefix of its registration) for each registration of a portable table
-        self.tables: list[tuple[RouteTable, str]] = []
+        #: (table, blueprint, text prefix) for each registration of a portable table; the prefix is
+        #: None when it holds werkzeug variables, which cannot be matched as text
+        self.tables: list[tuple[RouteTable, str | None, str | None]] = []
 
     def add(self, table: RouteTable, blueprint: str | None, url_prefix: str | None) -> None:
         prefix = (url_prefix or "").rstrip("/")
-        if "<" not in prefix:  # a prefix with werkzeug variables cannot be matched as text
-            self.tables.append((table, prefix))
+        self.tables.append((table, blueprint, None if "<" in prefix else prefix))
 
     def twin_matches(self, scope: Scope) -> bool:
         path = path_below_root(scope)
         if path == "/":
             return False
         twin = toggled_slash(path)
-        for table, prefix in self.tables:
-            if prefix and not twin.startswith(prefix):
+        for table, _, prefix in self.tables:
+            if prefix is None or (prefix and not twin.startswith(prefix)):
                 continue
             below = twin[len(prefix) :]
             if any(route.compiled.match(below) is not None for route in table if isinstance(route, Route)):

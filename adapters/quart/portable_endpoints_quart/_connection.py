@@ -18,8 +18,9 @@ from werkzeug.routing import BuildError
 
 from portable_endpoints.datastructures import URL
 from portable_endpoints.requests import ClientDisconnect, HTTPConnection, Request
-from portable_endpoints.routing import NoMatchFound
+from portable_endpoints.routing import NoMatchFound, RouteTable
 from portable_endpoints.websockets import WebSocket
+from portable_endpoints_quart._asgi import installed
 
 try:  # Quart >= 0.23 raises it when the client has gone; earlier versions cancel the request
     from quart.wrappers.base import ClientDisconnectedError
@@ -51,24 +52,30 @@ class _QuartConnection(HTTPConnection):
         """The Quart app serving this connection."""
         return quart.current_app._get_current_object()  # type: ignore[attr-defined, no-any-return]
 
+    def _tables(self) -> list[tuple[RouteTable, str | None]]:
+        """This connection's table under its blueprint, then the app's other portable tables."""
+        own = [] if self.route_table is None else [(self.route_table, self._native.blueprint)]
+        others = [(table, bp) for table, bp, _ in installed(quart.current_app).tables if table is not self.route_table]
+        return own + others
+
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         """A route of this table by its Starlette name, else any endpoint Quart knows by that name.
 
         Quart builds the path (blueprint prefixes, root path); scheme and host come from this
         connection's URL, with Starlette's ``ws``/``wss`` for a WebSocket route.
         """
-        found = self.route_table.find(name, path_params) if self.route_table is not None else None
-        protocol = "http"
-        if found is not None:
-            route = found[0]
-            protocol = route.protocol
-            assert self.route_table is not None
-            native_name = endpoint_name(self.route_table.native_name(route))
-            blueprint = self._native.blueprint  # None when the table was added to the app itself
-            endpoint = f"{blueprint}.{native_name}" if blueprint else native_name
-        elif self.route_table is not None and name in self.route_table.by_name:
-            raise NoMatchFound(name, path_params)  # named here, but no route of that name fits
-        else:
+        protocol, endpoint, named = "http", None, False
+        for table, blueprint in self._tables():
+            named = named or name in table.by_name
+            found = table.find(name, path_params)
+            if found is not None:
+                protocol = found[0].protocol
+                native_name = endpoint_name(table.native_name(found[0]))
+                endpoint = f"{blueprint}.{native_name}" if blueprint else native_name
+                break
+        if endpoint is None:
+            if named:  # a portable route of that name, but none whose params fit: no query-string build
+                raise NoMatchFound(name, path_params)
             endpoint = name
         try:
             built = quart.url_for(endpoint, **path_params)
