@@ -74,10 +74,12 @@ def _value(raw: bytes) -> str:
 async def quart_response(result: Any, scope: Scope, route_name: str) -> SansIOResponse:
     """The Quart response for what an endpoint returned."""
     if isinstance(result, Response):
+        if isinstance(result, ChunkedResponse):
+            # What this request gets: the response, or its 206/304/416 variant (a file's).
+            result = await result.for_request(scope)
         if result.background is not None:
             scope[BACKGROUND] = result.background
         if isinstance(result, ChunkedResponse):
-            await result.prepare()
             body = b"" if scope["method"] == "HEAD" else result.chunks()
             return PortableResponse(body, result.status_code, result.raw_headers)
         return PortableResponse(
