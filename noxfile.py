@@ -26,6 +26,8 @@ ROOT = Path(__file__).parent
 FRAMEWORKS = ("starlette", "quart", "litestar")
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
+#: What a host's own tests add (its usual extensions, e.g. CORS for Quart).
+HOST_TEST_DEPS = {"quart": ["quart-cors>=0.7"]}
 
 
 def interpreter(version: str) -> str:
@@ -69,7 +71,7 @@ def tests(session: nox.Session, framework: str, which: str) -> None:
     paths = ["tests", "portable_endpoints/testing/suite"]
     if framework != "asgi":
         pin = f"{framework}=={lowest_version(framework)}" if which == "lowest" else framework
-        session.install("-e", f"adapters/{framework}", pin)
+        session.install("-e", f"adapters/{framework}", pin, *HOST_TEST_DEPS.get(framework, []))
         paths.append(f"adapters/{framework}/tests")
     session.run("python", "-m", "pytest", *paths, *session.posargs)
 
@@ -85,7 +87,12 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core, every adapter and the tests, with every framework installed."""
     session.install(
-        "-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, "mypy>=1.13"
+        "-e",
+        ".",
+        *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")],
+        *TEST_DEPS,
+        *[dep for deps in HOST_TEST_DEPS.values() for dep in deps],
+        "mypy>=1.13",
     )
     session.run("mypy", "portable_endpoints", *[f"adapters/{fw}" for fw in FRAMEWORKS], "tests", "examples", "bench")
 

@@ -132,6 +132,20 @@ class HTTPConnection(Mapping[str, Any]):
         client = self.scope.get("client")
         return None if client is None else Address(*client)
 
+    #: what to install for ``session`` to work, named in the error when there is no session
+    session_hint = (
+        'wrap the app in a session middleware that sets scope["session"], '
+        "such as starlette.middleware.sessions.SessionMiddleware"
+    )
+
+    @property
+    def session(self) -> Any:
+        """The host's session (a mutable mapping); a clear error naming what to install when none is."""
+        try:
+            return self.scope["session"]
+        except KeyError:
+            raise RuntimeError(f"request.session needs a session on this host: {self.session_hint}") from None
+
     @property
     def state(self) -> Any:
         """The host's per-request state; here an attribute view over ``scope["state"]``."""

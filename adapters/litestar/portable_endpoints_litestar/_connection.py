@@ -23,6 +23,10 @@ from portable_endpoints.websockets import WebSocket
 
 class _LitestarConnection(HTTPConnection):
     __slots__ = ()
+    session_hint = (
+        "install Litestar's session middleware: create_app(..., middleware=[CookieBackendConfig(secret=...)"
+        ".middleware]) or ServerSideSessionConfig (litestar.middleware.session)"
+    )
     # Set right after construction by the handler: the request's original path.
     _full_path: str
 

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import quart
+from quart.sessions import NullSession
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BuildError
 
@@ -46,6 +47,16 @@ class _QuartConnection(HTTPConnection):
     def state(self) -> Any:
         """Quart's ``g``: per request or websocket, shared with hooks and extensions."""
         return quart.g._get_current_object()
+
+    session_hint = "set the app's secret_key (app.secret_key = ...), which Quart's cookie session needs"
+
+    @property
+    def session(self) -> Any:
+        """Quart's ``session``: saved by Quart into its cookie after the response, as for any view."""
+        session = quart.session._get_current_object()  # type: ignore[attr-defined]
+        if isinstance(session, NullSession):
+            raise RuntimeError(f"request.session needs a session on this host: {self.session_hint}")
+        return session
 
     @property
     def app(self) -> quart.Quart:

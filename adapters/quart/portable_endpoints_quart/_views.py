@@ -5,7 +5,9 @@ own ``Request`` / ``Websocket`` and ``g``, runs ``before_request`` / ``before_we
 then calls the view with the converted path params.
 
 HTTP: the rule accepts every method, so Quart never answers 405 or OPTIONS itself: the core does,
-with Starlette's ``Allow``, and its ``HTTPException`` is raised as Quart's own HTTP error.
+with Starlette's ``Allow``, and its ``HTTPException`` is raised as Quart's own HTTP error. A CORS
+preflight to an endpoint without ``options`` gets Quart's automatic OPTIONS answer (200, ``Allow``),
+which CORS extensions such as quart-cors complete in their ``after_request`` hook.
 
 WebSocket: the view claims the connection's channel (``_channel``) and runs the endpoint's session
 on it. The endpoint's exceptions propagate to Quart, which logs them and signals
@@ -28,7 +30,7 @@ from portable_endpoints_quart._asgi import PORTABLE_ROUTE, not_found
 from portable_endpoints_quart._channel import CHANNEL, Channel
 from portable_endpoints_quart._connection import CLIENT_GONE, QuartRequest, QuartWebSocket
 from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, leading_double_slash, table_match, table_path
-from portable_endpoints_quart._responses import quart_error, quart_response
+from portable_endpoints_quart._responses import PortableResponse, quart_error, quart_response
 
 View = Callable[..., Awaitable[SansIOResponse]]
 WebSocketView = Callable[..., Awaitable[None]]
@@ -63,6 +65,9 @@ def http_view(
                     target, params = found.route, found.params
                 enter_mount(scope, target, path)
         scope["path_params"] = params
+        if scope["method"] == "OPTIONS" and "OPTIONS" not in target.method_set and _is_preflight(native):
+            # Quart's automatic OPTIONS, which CORS extensions (quart-cors) decorate in after_request.
+            return PortableResponse(b"", 200, [(b"allow", target.allow.encode("latin-1")), (b"content-length", b"0")])
         portable = QuartRequest(scope, native=native, path_params=params, route_table=table)
         try:
             result = await target.handle(portable)
@@ -74,6 +79,12 @@ def http_view(
 
     setattr(view, PORTABLE_ROUTE, route)
     return view
+
+
+def _is_preflight(native: Any) -> bool:
+    """A CORS preflight: OPTIONS with an Origin and the method the real request will use."""
+    headers = native.headers
+    return "origin" in headers and "access-control-request-method" in headers
 
 
 def websocket_view(

@@ -39,8 +39,15 @@ from portable_endpoints.routing import (
 from portable_endpoints.websockets import WebSocket
 
 
+SESSION_HINT = (
+    "install Starlette's SessionMiddleware: create_app(..., middleware=[Middleware(SessionMiddleware, "
+    "secret_key=...)]) (starlette.middleware.Middleware, starlette.middleware.sessions.SessionMiddleware)"
+)
+
+
 class StarletteRequest(Request):
     __slots__ = ()
+    session_hint = SESSION_HINT
 
     @property
     def native(self) -> starlette.requests.Request:
@@ -71,6 +78,7 @@ def _url_for(connection: StarletteRequest | StarletteWebSocket, name: str, path_
 
 class StarletteWebSocket(WebSocket):
     __slots__ = ()
+    session_hint = SESSION_HINT
 
     @property
     def native(self) -> starlette.websockets.WebSocket:
