@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
 from portable_endpoints.endpoints import HTTP_METHODS, HTTPEndpoint, WebSocketEndpoint
-from portable_endpoints.exceptions import ConfigurationError, HTTPException
+from portable_endpoints.exceptions import ConfigurationError, HTTPException, WebSocketException
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -248,7 +248,16 @@ class WebSocketRoute(BaseRoute):
         elif isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
             raise ConfigurationError(f"WebSocketRoute({path!r}): {endpoint.__name__} is an HTTPEndpoint; use Route")
         elif is_async_callable(endpoint) and not isinstance(endpoint, type):
-            self.session = endpoint
+            func = endpoint
+
+            async def function_session(websocket: WebSocket) -> None:
+                try:
+                    await func(websocket)
+                except WebSocketException as exc:
+                    # As a Starlette app's exception middleware: close with the exception's code.
+                    await websocket.abort(exc.code, exc.reason)
+
+            self.session = function_session
         else:
             raise ConfigurationError(
                 f"WebSocketRoute({path!r}): endpoint must be a WebSocketEndpoint subclass or an async "
