@@ -170,10 +170,8 @@ class HTTPConnection(Mapping[str, Any]):
 def absolute_url(base: URL, path: str, protocol: str) -> URL:
     """``path`` below ``base``, with the scheme of ``protocol`` (Starlette's ``URLPath.make_absolute_url``)."""
     secure = base.is_secure
-    if protocol == "websocket":
-        scheme = "wss" if secure else "ws"
-    else:
-        scheme = "https" if secure else "http"
+    schemes = ("wss", "ws") if protocol == "websocket" else ("https", "http")
+    scheme = schemes[0] if secure else schemes[1]
     return base.replace(scheme=scheme, path=base.path.rstrip("/") + path)
 
 

@@ -114,7 +114,7 @@ class Response:
                 morsel["expires"] = format_datetime(expires, usegmt=True)
             else:
                 # An int is given to http.cookies as is: it renders "now + seconds" as an HTTP date.
-                morsel["expires"] = expires  # type: ignore[assignment]
+                morsel["expires"] = expires
         if path is not None:
             morsel["path"] = path
         if domain is not None:

@@ -53,7 +53,7 @@ class _QuartConnection(HTTPConnection):
     @property
     def session(self) -> Any:
         """Quart's ``session``: saved by Quart into its cookie after the response, as for any view."""
-        session = quart.session._get_current_object()  # type: ignore[attr-defined]
+        session = quart.session._get_current_object()
         if isinstance(session, NullSession):
             raise RuntimeError(f"request.session needs a session on this host: {self.session_hint}")
         return session
@@ -61,7 +61,7 @@ class _QuartConnection(HTTPConnection):
     @property
     def app(self) -> quart.Quart:
         """The Quart app serving this connection."""
-        return quart.current_app._get_current_object()  # type: ignore[attr-defined, no-any-return]
+        return quart.current_app._get_current_object()
 
     def _tables(self) -> list[tuple[RouteTable, str | None]]:
         """This connection's table under its blueprint, then the app's other portable tables."""

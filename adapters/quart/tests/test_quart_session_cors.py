@@ -16,7 +16,9 @@ pytestmark = pytest.mark.anyio
 class Counter(HTTPEndpoint):
     async def get(self, request: Request) -> JSONResponse:
         request.session["count"] = request.session.get("count", 0) + 1
-        return JSONResponse({"count": request.session["count"], "same": request.session is quart.session._get_current_object()})
+        return JSONResponse(
+            {"count": request.session["count"], "same": request.session is quart.session._get_current_object()}
+        )
 
 
 class Page(HTTPEndpoint):

@@ -13,15 +13,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import starlette.routing
-from starlette.routing import Match
-
 import starlette.convertors
 import starlette.exceptions
 import starlette.requests
 import starlette.routing
 import starlette.websockets
 from starlette.applications import Starlette
+from starlette.routing import Match
 
 from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.convertors import CONVERTOR_TYPES
@@ -37,7 +35,6 @@ from portable_endpoints.routing import (
     path_below_root,
 )
 from portable_endpoints.websockets import WebSocket
-
 
 SESSION_HINT = (
     "install Starlette's SessionMiddleware: create_app(..., middleware=[Middleware(SessionMiddleware, "

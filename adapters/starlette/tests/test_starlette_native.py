@@ -139,7 +139,9 @@ async def test_native_routes_compose_into_a_users_app() -> None:
     routes = pe.native_routes(
         [Route("/items/{item_id:int}", Item, name="item"), WebSocketRoute("/ws", Echo)], framework="starlette"
     )
-    assert [isinstance(route, kind) for route, kind in zip(routes, [StarletteRoute, StarletteWebSocketRoute], strict=True)] == [True, True]
+    assert [
+        isinstance(route, kind) for route, kind in zip(routes, [StarletteRoute, StarletteWebSocketRoute], strict=True)
+    ] == [True, True]
     app = Starlette(routes=[StarletteRoute("/", home, name="native-home"), *routes])
     async with TestClient(app) as client:
         assert (await client.get("/items/1")).json() == {"id": 1, "url": "http://testserver/"}

@@ -108,9 +108,13 @@ async def test_several_ranges_are_multipart_byteranges_merged_and_sorted(pe_host
         expected = b""
         for start, end in [(0, 15), (500, 510), (1020, 1024)]:
             expected += (
-                f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-                f"Content-Range: bytes {start}-{end - 1}/1024\r\n\r\n"
-            ).encode() + CONTENT[start:end] + b"\r\n"
+                (
+                    f"--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                    f"Content-Range: bytes {start}-{end - 1}/1024\r\n\r\n"
+                ).encode()
+                + CONTENT[start:end]
+                + b"\r\n"
+            )
         expected += f"--{boundary}--".encode()
         assert response.content == expected
         assert response.headers["content-length"] == str(len(expected))
@@ -286,7 +290,7 @@ async def test_a_client_that_leaves_mid_body_gets_nothing_sent(pe_host: Host) ->
 
     app = pe_host.app([Route("/upload", upload, methods=["POST"])])
     sent: list[dict[str, Any]] = []
-    incoming = [
+    incoming: list[dict[str, Any]] = [
         {"type": "http.request", "body": b"part one", "more_body": True},
         {"type": "http.disconnect"},
     ]
