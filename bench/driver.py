@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from bench.apps import JSON_BODY, USER_ID, WS_MESSAGE, Comparison
-from portable_endpoints._types import ASGIApp, Message, Scope
+from portable_endpoints.types import ASGIApp, Message, Scope
 
 if TYPE_CHECKING:
     from bench.report import Results

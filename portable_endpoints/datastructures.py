@@ -9,7 +9,7 @@ from typing import Any, BinaryIO, NamedTuple, TypeVar
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
 
 from portable_endpoints._concurrency import run_in_threadpool
-from portable_endpoints._types import Scope
+from portable_endpoints.types import Scope
 
 _T = TypeVar("_T")
 
@@ -110,6 +110,17 @@ class URL:
         params = MultiDict(parse_qsl(self.query, keep_blank_values=True))
         params.update({str(key): str(value) for key, value in kwargs.items()})
         return self.replace(query=urlencode(params.multi_items()))
+
+
+class URLPath(str):
+    """A path ``url_path_for`` built, and whether it is an ``http`` or a ``websocket`` route's, as Starlette's."""
+
+    protocol: str
+
+    def __new__(cls, path: str, protocol: str = "") -> URLPath:
+        instance = str.__new__(cls, path)
+        instance.protocol = protocol
+        return instance
 
 
 class ImmutableMultiDict(Mapping[str, _T]):

@@ -13,12 +13,12 @@ from typing import Any, ClassVar, Literal, NoReturn
 import anyio
 
 from portable_endpoints import status
-from portable_endpoints._types import Message, Receive, Scope, Send
+from portable_endpoints._dispatch import dispatcher_for_class, serve_asgi
 from portable_endpoints.exceptions import ConfigurationError, HTTPException, WebSocketException
 from portable_endpoints.requests import Request
+from portable_endpoints.types import Message, Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket, WebSocketState
 
-HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
 ENCODINGS = ("text", "bytes", "json", None)
 
 
@@ -26,7 +26,7 @@ class _UnsupportedData(Exception):
     """A frame the endpoint's encoding does not accept."""
 
 
-async def _reject_frame(websocket: WebSocket, exc: _UnsupportedData) -> NoReturn:
+async def _reject_frame(websocket: WebSocket[Any], exc: _UnsupportedData) -> NoReturn:
     await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
     raise RuntimeError(str(exc)) from None
 
@@ -58,31 +58,11 @@ class HTTPEndpoint(_ASGIEndpoint):
     """
 
     scope_type = "http"
-    # (METHOD, attribute) pairs in Starlette's order, computed once per class.
-    _pe_verbs: ClassVar[tuple[tuple[str, str], ...]] = ()
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        verbs = []
-        for method in HTTP_METHODS:
-            attr = method.lower()
-            if getattr(cls, attr, None) is not None:
-                verbs.append((method, attr))
-            elif method == "HEAD" and getattr(cls, "get", None) is not None:
-                verbs.append((method, "get"))
-        cls._pe_verbs = tuple(verbs)
 
     async def dispatch(self) -> None:
         """Serve one request as a bare ASGI application."""
-        from portable_endpoints._asgi.app import run_http
-        from portable_endpoints.routing import Route
-
-        route = type(self).__dict__.get("_pe_route")
-        if route is None:
-            route = Route("/", type(self))
-            type(self)._pe_route = route  # type: ignore[attr-defined]
-        request = Request(self.scope, self.receive, self.send)
-        await run_http(route, request, self.scope, self.receive, self.send)
+        request: Request[None] = Request(self.scope, self.receive, self.send)
+        await serve_asgi(dispatcher_for_class(type(self)), request, self.scope, self.receive, self.send)
 
 
 class WebSocketEndpoint(_ASGIEndpoint):
@@ -113,9 +93,10 @@ class WebSocketEndpoint(_ASGIEndpoint):
 
     async def dispatch(self) -> None:
         """Serve one connection as a bare ASGI application."""
-        await self.session(WebSocket(self.scope, self.receive, self.send))
+        websocket: WebSocket[None] = WebSocket(self.scope, self.receive, self.send)
+        await self.session(websocket)
 
-    async def session(self, websocket: WebSocket) -> None:
+    async def session(self, websocket: WebSocket[Any]) -> None:
         """The endpoint's whole life on one connection; every adapter calls this."""
         if self.allowed_origins is not None and websocket.headers.get("origin") not in self.allowed_origins:
             await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="Origin not allowed")
@@ -157,6 +138,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
             raise
         finally:
             with anyio.CancelScope(shield=True):
+                await websocket._stop_forwarding()
                 await self.on_disconnect(websocket, close_code)
 
     def _too_big(self, message: Message) -> bool:
@@ -165,7 +147,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
         size = len(text.encode()) if text is not None else len(message.get("bytes") or b"")
         return size > self.max_message_size
 
-    async def decode(self, websocket: WebSocket, message: Message) -> Any:
+    async def decode(self, websocket: WebSocket[Any], message: Message) -> Any:
         """The message's data for ``on_receive``; a frame ``encoding`` does not allow closes 1003."""
         try:
             return self._decode(message)
@@ -192,14 +174,14 @@ class WebSocketEndpoint(_ASGIEndpoint):
                 raise _UnsupportedData("Malformed JSON data received.") from None
         return message["text"] if message.get("text") is not None else message["bytes"]
 
-    async def on_connect(self, websocket: WebSocket) -> None:
+    async def on_connect(self, websocket: WebSocket[Any]) -> None:
         """Override to handle an incoming connection; the default accepts it."""
         await websocket.accept()
 
-    async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+    async def on_receive(self, websocket: WebSocket[Any], data: Any) -> None:
         """Override to handle one decoded message."""
 
-    async def on_disconnect(self, websocket: WebSocket, close_code: int) -> None:
+    async def on_disconnect(self, websocket: WebSocket[Any], close_code: int) -> None:
         """Override to clean up; runs exactly once per connection."""
 
 

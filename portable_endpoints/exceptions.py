@@ -27,6 +27,14 @@ class HTTPException(Exception):
         return f"{type(self).__name__}(status_code={self.status_code!r}, detail={self.detail!r})"
 
 
+class NoMatchFound(Exception):
+    """``url_for`` / ``url_path_for`` found no route with that name and those parameters."""
+
+    def __init__(self, name: str, path_params: Mapping[str, object]) -> None:
+        params = ", ".join(sorted(path_params))
+        super().__init__(f'No route exists for name "{name}" and params "{params}".')
+
+
 class WebSocketException(Exception):
     """Raised in a WebSocket endpoint to close the connection with ``code`` and ``reason``."""
 

@@ -1,16 +1,19 @@
 """The neutral request: what an endpoint sees of an HTTP request on any host.
 
-The base class reads everything it can from the ASGI scope, lazily, on first access. An adapter
-subclasses it only for what its host owns: the body stream, the per-request state, URL lookup.
+The base class reads everything it can from the ASGI scope, lazily, on first access. It is generic in
+``native``, the host's own request object, which an adapter passes (or a factory, to build it only on
+access). What the host owns comes in as constructor arguments (the body, as ``body_chunks``, with
+the host's byte limit as ``max_body_size``); an adapter subclasses only to take the per-request
+state or URL building from its host.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NoReturn
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from typing import Any, Generic, NoReturn, cast
 
-from portable_endpoints._types import Message, Receive, Scope, Send
 from portable_endpoints.datastructures import (
     URL,
     Address,
@@ -20,14 +23,60 @@ from portable_endpoints.datastructures import (
     State,
     parse_cookie_header,
 )
-from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.exceptions import HTTPException, NoMatchFound
+from portable_endpoints.types import BodyChunks, Message, Receive, Scope, Send, URLPathResolver
 
-if TYPE_CHECKING:
-    from portable_endpoints.routing import RouteTable
+if sys.version_info >= (3, 13):
+    from typing import TypeVar
+else:
+    from typing_extensions import TypeVar
+
+#: The host's own request or websocket type (``None`` on the bare ASGI host).
+NativeT = TypeVar("NativeT", default=Any)
 
 
 class ClientDisconnect(Exception):
     """The client went away before the whole request body arrived."""
+
+
+def _too_large(limit: int) -> HTTPException:
+    return HTTPException(413, f"Request body larger than {limit} bytes")
+
+
+async def read_asgi_body(receive: Receive, limit: int | None = None) -> bytes:
+    """The whole body from an ASGI ``receive`` channel: the body-reading primitive of every host.
+
+    Raises ``HTTPException(413)`` as soon as more than ``limit`` bytes have arrived (``None``: no
+    limit), and ``ClientDisconnect`` when the client leaves first. Reads the channel directly, with
+    no generator in between: this is every request's hot path.
+    """
+    chunks = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.request":
+            chunk = message.get("body", b"")
+            if limit is not None:
+                size += len(chunk)
+                if size > limit:
+                    raise _too_large(limit)
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return b"".join(chunks)
+        elif message["type"] == "http.disconnect":
+            raise ClientDisconnect
+
+
+async def read_chunks(chunks: AsyncIterator[bytes], limit: int | None = None) -> bytes:
+    """``chunks`` joined, with ``read_asgi_body``'s ``limit`` rule."""
+    parts = []
+    size = 0
+    async for chunk in chunks:
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise _too_large(limit)
+        parts.append(chunk)
+    return b"".join(parts)
 
 
 async def _no_receive() -> NoReturn:
@@ -38,13 +87,19 @@ async def _no_send(message: Message) -> NoReturn:
     raise RuntimeError("This host owns the ASGI send channel; return a response instead")
 
 
-class HTTPConnection(Mapping[str, Any]):
-    """What requests and websockets share: URL, headers, query, cookies, client, params, state."""
+class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
+    """What requests and websockets share: URL, headers, query, cookies, client, params, state.
+
+    :param native: the host's own request object, or ``native_factory`` to build it on first access.
+    :param path_params: the converted path params (default: ``scope["path_params"]``).
+    :param route_table: what ``url_for`` resolves names with (a ``RouteTable``).
+    """
 
     __slots__ = (
         "_cookies",
         "_headers",
         "_native",
+        "_native_factory",
         "_query_params",
         "_state",
         "_url",
@@ -62,12 +117,14 @@ class HTTPConnection(Mapping[str, Any]):
         self,
         scope: Scope,
         *,
-        native: Any = None,
+        native: NativeT | None = None,
+        native_factory: Callable[[], NativeT] | None = None,
         path_params: dict[str, Any] | None = None,
-        route_table: RouteTable | None = None,
+        route_table: URLPathResolver | None = None,
     ) -> None:
         self.scope = scope
         self._native = native
+        self._native_factory = native_factory
         self.path_params: dict[str, Any] = scope.get("path_params", {}) if path_params is None else path_params
         self.route_table = route_table
 
@@ -84,9 +141,12 @@ class HTTPConnection(Mapping[str, Any]):
     __hash__ = object.__hash__
 
     @property
-    def native(self) -> Any:
+    def native(self) -> NativeT:
         """The host framework's own request or websocket object (None on the bare ASGI host)."""
-        return self._native
+        native = self._native
+        if native is None and self._native_factory is not None:
+            native = self._native = self._native_factory()
+        return cast("NativeT", native)
 
     @property
     def app(self) -> Any:
@@ -159,12 +219,10 @@ class HTTPConnection(Mapping[str, Any]):
         As Starlette: the first route of that name whose params fit; a WebSocket route's URL has
         the ``ws``/``wss`` scheme, an HTTP route's ``http``/``https``, whatever this connection's is.
         """
-        from portable_endpoints.routing import NoMatchFound
-
         if self.route_table is None:
             raise NoMatchFound(name, path_params)
-        route, path = self.route_table.route_for(name, **path_params)
-        return absolute_url(self.base_url, path, route.protocol)
+        path = self.route_table.url_path_for(name, **path_params)
+        return absolute_url(self.base_url, path, getattr(path, "protocol", "http"))
 
 
 def absolute_url(base: URL, path: str, protocol: str) -> URL:
@@ -175,10 +233,32 @@ def absolute_url(base: URL, path: str, protocol: str) -> URL:
     return base.replace(scheme=scheme, path=base.path.rstrip("/") + path)
 
 
-class Request(HTTPConnection):
-    """An HTTP request. ``await body()``, ``json()``, ``form()`` and ``stream()`` read the body."""
+class Request(HTTPConnection[NativeT]):
+    """An HTTP request. ``await body()``, ``json()``, ``form()`` and ``stream()`` read the body.
 
-    __slots__ = ("_body", "_form", "_json", "_stream_consumed", "receive", "send")
+    :param receive: the ASGI receive channel, which the body is read from by default.
+    :param body_chunks: for a host that reads the ASGI channel itself, a callable returning the
+        body in chunks as the host delivers them (raise ``ClientDisconnect`` when the client
+        leaves mid-body). The core keeps the rules around it: the cache, "Stream consumed", the limit.
+    :param read_body: for a host that reads and caches the whole body itself (so its hooks and
+        error handlers can read it too), how to get it: ``body()`` then awaits this instead of
+        joining ``body_chunks``.
+    :param max_body_size: the most bytes ``body()``, ``json()``, ``form()`` and ``stream()`` read;
+        a larger declared ``Content-Length`` is refused before reading, a larger body as soon as it
+        passes the limit, both with ``HTTPException(413)``. ``None``: no limit.
+    """
+
+    __slots__ = (
+        "_body",
+        "_body_chunks",
+        "_form",
+        "_json",
+        "_read_body",
+        "_stream_consumed",
+        "max_body_size",
+        "receive",
+        "send",
+    )
     _body: bytes
     _form: FormData
     _json: Any
@@ -189,13 +269,22 @@ class Request(HTTPConnection):
         receive: Receive = _no_receive,
         send: Send = _no_send,
         *,
-        native: Any = None,
+        native: NativeT | None = None,
+        native_factory: Callable[[], NativeT] | None = None,
         path_params: dict[str, Any] | None = None,
-        route_table: RouteTable | None = None,
+        route_table: URLPathResolver | None = None,
+        body_chunks: BodyChunks | None = None,
+        read_body: Callable[[], Awaitable[bytes]] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
-        super().__init__(scope, native=native, path_params=path_params, route_table=route_table)
+        super().__init__(
+            scope, native=native, native_factory=native_factory, path_params=path_params, route_table=route_table
+        )
         self.receive = receive
         self.send = send
+        self._body_chunks = body_chunks
+        self._read_body = read_body
+        self.max_body_size = max_body_size
         self._stream_consumed = False
 
     @property
@@ -208,15 +297,31 @@ class Request(HTTPConnection):
             yield self._body
             yield b""
             return
-        if self._stream_consumed:
-            raise RuntimeError("Stream consumed")
-        self._stream_consumed = True
+        self._start_reading()
+        limit = self.max_body_size
+        received = 0
         async for chunk in self._chunks():
+            if limit is not None:
+                received += len(chunk)
+                if received > limit:
+                    raise _too_large(limit)
             yield chunk
         yield b""
 
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        """The body as the host delivers it; an adapter overrides this, and stream() keeps its rules."""
+    def _start_reading(self) -> None:
+        if self._stream_consumed:
+            raise RuntimeError("Stream consumed")
+        self._stream_consumed = True
+        limit = self.max_body_size
+        if limit is not None:
+            declared = self.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > limit:
+                raise _too_large(limit)
+
+    def _chunks(self) -> AsyncIterator[bytes]:
+        return self._body_chunks() if self._body_chunks is not None else self._receive_chunks()
+
+    async def _receive_chunks(self) -> AsyncIterator[bytes]:
         while True:
             message = await self.receive()
             if message["type"] == "http.request":
@@ -230,20 +335,17 @@ class Request(HTTPConnection):
 
     async def body(self) -> bytes:
         if not hasattr(self, "_body"):
-            # Read the channel directly rather than through stream(): no async generator per request.
-            if self._stream_consumed:
-                raise RuntimeError("Stream consumed")
-            self._stream_consumed = True
-            chunks = []
-            while True:
-                message = await self.receive()
-                if message["type"] == "http.request":
-                    chunks.append(message.get("body", b""))
-                    if not message.get("more_body", False):
-                        break
-                elif message["type"] == "http.disconnect":
-                    raise ClientDisconnect
-            self._body = b"".join(chunks)
+            self._start_reading()
+            limit = self.max_body_size
+            if self._read_body is not None:
+                body = await self._read_body()
+                if limit is not None and len(body) > limit:
+                    raise _too_large(limit)
+            elif self._body_chunks is not None:
+                body = await read_chunks(self._body_chunks(), limit)
+            else:
+                body = await read_asgi_body(self.receive, limit)
+            self._body = body
         return self._body
 
     async def json(self) -> Any:
@@ -261,6 +363,7 @@ class Request(HTTPConnection):
     ) -> FormData:
         """URL-encoded or multipart form data; a malformed form is a 400."""
         if not hasattr(self, "_form"):
+            # Imported on first use: python-multipart is needed only by apps that read forms.
             from portable_endpoints.formparsers import parse_form
 
             self._form = await parse_form(

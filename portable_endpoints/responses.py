@@ -23,9 +23,9 @@ from urllib.parse import quote
 import anyio
 
 from portable_endpoints._concurrency import iterate_in_threadpool
-from portable_endpoints._types import Message, Receive, Scope, Send
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.datastructures import URL, Headers, MutableHeaders, _encode_header
+from portable_endpoints.types import Message, Receive, Scope, Send
 
 
 @functools.cache

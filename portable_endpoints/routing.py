@@ -1,7 +1,7 @@
 """Route declarations (``Route``, ``WebSocketRoute``, ``Mount``) and Starlette's path syntax.
 
 Everything per route is computed here, once, when the route is declared: the path regex and
-convertors, the verb table and the ``Allow`` value. Adapters only translate these.
+convertors, and the route's ``Dispatcher`` (verb table, ``Allow`` value). Adapters only translate these.
 
 Matching is Starlette's router, written once for every adapter:
 
@@ -23,12 +23,14 @@ import copy
 import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
-from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
+from portable_endpoints._concurrency import is_async_callable
+from portable_endpoints._dispatch import Dispatcher
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
-from portable_endpoints.endpoints import HTTP_METHODS, HTTPEndpoint, WebSocketEndpoint
-from portable_endpoints.exceptions import ConfigurationError, HTTPException, WebSocketException
+from portable_endpoints.datastructures import URLPath
+from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
+from portable_endpoints.exceptions import ConfigurationError, NoMatchFound, WebSocketException
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -36,21 +38,22 @@ else:
     from typing_extensions import Self
 
 if TYPE_CHECKING:
-    from portable_endpoints._types import Scope
-    from portable_endpoints.requests import Request
+    from portable_endpoints.types import Scope
     from portable_endpoints.websockets import WebSocket
 
-# (endpoint class, method name) for class endpoints, (None, function) for function endpoints; is_async.
-_Dispatch = tuple[type[HTTPEndpoint], str, bool] | tuple[None, Callable[..., Any], bool]
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
 
 
-class NoMatchFound(Exception):
-    """``url_for`` / ``url_path_for`` found no route with that name and those parameters."""
+class PathParam(NamedTuple):
+    """One ``{name:kind}`` of a route path, as ``CompiledPath.parts`` gives it."""
 
-    def __init__(self, name: str, path_params: dict[str, Any]) -> None:
-        params = ", ".join(sorted(path_params))
-        super().__init__(f'No route exists for name "{name}" and params "{params}".')
+    name: str
+    kind: str
+    convertor: Convertor[Any]
+
+
+#: A piece of a parsed route path: literal text, or a parameter.
+PathPart = str | PathParam
 
 
 class CompiledPath:
@@ -59,7 +62,7 @@ class CompiledPath:
     With ``prefix=True`` the regex matches the path's beginning only (a ``Mount`` prefix).
     """
 
-    __slots__ = ("convertors", "format", "param_kinds", "path", "regex")
+    __slots__ = ("convertors", "format", "param_kinds", "parts", "path", "regex")
 
     def __init__(self, path: str, *, prefix: bool = False) -> None:
         if not path.startswith("/"):
@@ -67,6 +70,7 @@ class CompiledPath:
         pattern, path_format, idx = "^", "", 0
         convertors: dict[str, Convertor[Any]] = {}
         kinds: list[tuple[str, str]] = []
+        parts: list[PathPart] = []
         duplicated: set[str] = set()
         for match in PARAM_REGEX.finditer(path):
             name, kind = match.group(1), (match.group(2) or ":str")[1:]
@@ -78,6 +82,9 @@ class CompiledPath:
                 continue
             convertors[name] = CONVERTOR_TYPES[kind]
             kinds.append((name, kind))
+            if match.start() > idx:
+                parts.append(path[idx : match.start()])
+            parts.append(PathParam(name, kind, convertors[name]))
             pattern += re.escape(path[idx : match.start()]) + f"(?P<{name}>{convertors[name].regex})"
             path_format += path[idx : match.start()] + "{" + name + "}"
             idx = match.end()
@@ -85,13 +92,36 @@ class CompiledPath:
             # As Starlette: every duplicated name, sorted, in one message.
             ending = "s" if len(duplicated) > 1 else ""
             raise ConfigurationError(f"Duplicated param name{ending} {', '.join(sorted(duplicated))} at path {path}")
+        if idx < len(path):
+            parts.append(path[idx:])
         self.path = path
+        #: the path parsed once, for adapters that translate it: literal text and ``PathParam``s in order
+        self.parts: tuple[PathPart, ...] = tuple(parts)
         # \Z, not $: "$" would also match before a trailing newline (see the module docstring).
         self.regex = re.compile(pattern + re.escape(path[idx:]) + ("" if prefix else r"\Z"))
         self.format = path_format + path[idx:]
         self.convertors = convertors
         #: (param name, convertor name) in path order, for adapters that translate the path
         self.param_kinds = tuple(kinds)
+
+    @property
+    def segments(self) -> list[tuple[PathPart, ...]]:
+        """``parts`` split at each ``/`` of the literal text: one tuple per path segment (the first is empty)."""
+        segments: list[list[PathPart]] = [[]]
+        for part in self.parts:
+            if isinstance(part, PathParam):
+                segments[-1].append(part)
+                continue
+            first, *rest = part.split("/")
+            if first:
+                segments[-1].append(first)
+            for piece in rest:
+                segments.append([piece] if piece else [])
+        return [tuple(segment) for segment in segments]
+
+    def template(self, param: Callable[[PathParam], str], literal: Callable[[str], str] = str) -> str:
+        """The path in another router's syntax: each parameter written by ``param``, text by ``literal``."""
+        return "".join(param(part) if isinstance(part, PathParam) else literal(part) for part in self.parts)
 
     def match(self, path: str) -> dict[str, Any] | None:
         """The converted path params when ``path`` matches exactly as on Starlette, else None."""
@@ -166,21 +196,21 @@ class Route(BaseRoute):
                     f"Route({path!r}): methods= applies to function endpoints; "
                     f"{endpoint.__name__} serves the verbs it defines"
                 )
-            self._dispatch = _class_dispatch(endpoint)
+            self.dispatcher = Dispatcher(endpoint, name=self.name)
         elif isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             raise ConfigurationError(f"Route({path!r}): {endpoint.__name__} is a WebSocketEndpoint; use WebSocketRoute")
         elif callable(endpoint) and not isinstance(endpoint, type):
-            self._dispatch = _function_dispatch(endpoint, methods or ("GET",))
+            self.dispatcher = Dispatcher(endpoint, methods=methods, name=self.name)
         else:
             raise ConfigurationError(
                 f"Route({path!r}): endpoint must be an HTTPEndpoint subclass or a callable "
                 f"taking a request, got {endpoint!r}"
             )
-        self.methods: tuple[str, ...] = tuple(self._dispatch)
+        #: the verbs served, in Starlette's order, and the ``Allow`` value of a 405
+        self.methods: tuple[str, ...] = self.dispatcher.methods
         #: the methods this route matches fully; any other method is a partial match (405)
         self.method_set = frozenset(self.methods)
-        self.allow = ", ".join(self.methods)
-        self._allow_headers = {"Allow": self.allow}
+        self.allow = self.dispatcher.allow
 
     @property
     def description(self) -> str | None:
@@ -188,43 +218,8 @@ class Route(BaseRoute):
         doc = getattr(self.endpoint, "__doc__", None)
         return doc.strip() if doc else None
 
-    async def handle(self, request: Request) -> Any:
-        """Run the endpoint for ``request``; returns a neutral or a native response.
-
-        A verb with no handler raises ``HTTPException(405)`` with Starlette's ``Allow`` value,
-        which each adapter turns into its host's own error response.
-        """
-        entry = self._dispatch.get(request.method)
-        if entry is None:
-            raise HTTPException(405, headers=self._allow_headers)
-        endpoint, target, is_async = entry
-        handler: Callable[[Request], Any]
-        if endpoint is None:
-            handler = target  # type: ignore[assignment]
-        else:
-            # Starlette instantiates the endpoint per request; so do we, so `self.scope` works alike.
-            handler = getattr(endpoint(request.scope, request.receive, request.send), target)  # type: ignore[arg-type]
-        if is_async:
-            return await handler(request)
-        return await run_in_threadpool(handler, request)
-
     def __repr__(self) -> str:
         return f"Route(path={self.path!r}, name={self.name!r}, methods={list(self.methods)!r})"
-
-
-def _class_dispatch(endpoint: type[HTTPEndpoint]) -> dict[str, _Dispatch]:
-    return {method: (endpoint, attr, is_async_callable(getattr(endpoint, attr))) for method, attr in endpoint._pe_verbs}
-
-
-def _function_dispatch(func: Callable[..., Any], methods: Sequence[str]) -> dict[str, _Dispatch]:
-    wanted = {method.upper() for method in methods}
-    if "GET" in wanted:
-        wanted.add("HEAD")
-    unknown = wanted - set(HTTP_METHODS)
-    if unknown:
-        raise ConfigurationError(f"Unsupported HTTP methods {sorted(unknown)}; use {', '.join(HTTP_METHODS)}")
-    entry = (None, func, is_async_callable(func))
-    return {method: entry for method in HTTP_METHODS if method in wanted}
 
 
 class WebSocketRoute(BaseRoute):
@@ -241,7 +236,7 @@ class WebSocketRoute(BaseRoute):
         if isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             cls = endpoint
 
-            async def session(websocket: WebSocket) -> None:
+            async def session(websocket: WebSocket[Any]) -> None:
                 await cls(websocket.scope, websocket.receive, websocket.send).session(websocket)
 
             self.session = session
@@ -250,7 +245,7 @@ class WebSocketRoute(BaseRoute):
         elif is_async_callable(endpoint) and not isinstance(endpoint, type):
             func = endpoint
 
-            async def function_session(websocket: WebSocket) -> None:
+            async def function_session(websocket: WebSocket[Any]) -> None:
                 try:
                     await func(websocket)
                 except WebSocketException as exc:
@@ -357,8 +352,10 @@ class RouteTable:
                 return found
         raise NoMatchFound(name, path_params)
 
-    def url_path_for(self, name: str, /, **path_params: Any) -> str:
-        return self.route_for(name, **path_params)[1]
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of ``route_for``'s route, carrying its ``protocol`` (``http`` or ``websocket``)."""
+        route, path = self.route_for(name, **path_params)
+        return URLPath(path, route.protocol)
 
     def knows(self, name: str) -> bool:
         """Whether a route of this table or of the app's other tables is named ``name``."""
@@ -459,3 +456,23 @@ def enter_mount(scope: Scope, route: Route | WebSocketRoute, path: str) -> None:
     root_path = scope.get("root_path", "")
     scope.setdefault("app_root_path", root_path)
     scope["root_path"] = root_path + found.group(0)
+
+
+__all__ = [
+    "BaseRoute",
+    "CompiledPath",
+    "Mount",
+    "NoMatchFound",
+    "PathParam",
+    "PathPart",
+    "Route",
+    "RouteMatch",
+    "RouteTable",
+    "WebSocketRoute",
+    "enter_mount",
+    "first_match",
+    "path_below_root",
+    "slash_redirect",
+    "slash_twin_url",
+    "toggled_slash",
+]

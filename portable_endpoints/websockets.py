@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import enum
 import json
-from collections.abc import AsyncIterator, Iterable
-from typing import TYPE_CHECKING, Any
+from collections.abc import AsyncIterator, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Protocol
 
-from portable_endpoints._types import Message, Receive, Scope, Send
-from portable_endpoints.requests import HTTPConnection
+from portable_endpoints.requests import HTTPConnection, NativeT
+from portable_endpoints.types import Message, Receive, Scope, Send, URLPathResolver
 
 if TYPE_CHECKING:
     from portable_endpoints.responses import Response
-    from portable_endpoints.routing import RouteTable
 
 
 class WebSocketState(enum.Enum):
@@ -33,11 +32,26 @@ class WebSocketDisconnect(Exception):
         return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
 
 
+class _Forwarding(Protocol):
+    async def stop(self) -> None: ...
+
+
+class _Hub(Protocol):
+    """What ``WebSocket.subscribe`` needs of a hub (``portable_endpoints.broadcast.Broadcast``)."""
+
+    async def forward(self, websocket: WebSocket[Any], topic: str) -> _Forwarding: ...
+
+
 _CONNECTING_SENDS = {"websocket.accept", "websocket.close", "websocket.http.response.start"}
 
 
-class WebSocket(HTTPConnection):
-    __slots__ = ("_receive", "_send", "application_state", "client_state", "close_code", "close_reason")
+class WebSocket(HTTPConnection[NativeT]):
+    """A WebSocket connection over ASGI ``websocket.*`` messages; the adapter supplies receive and send.
+
+    ``native`` / ``native_factory`` give the host's own websocket object, as for ``Request``.
+    """
+
+    __slots__ = ("_forwardings", "_receive", "_send", "application_state", "client_state", "close_code", "close_reason")
 
     def __init__(
         self,
@@ -45,11 +59,14 @@ class WebSocket(HTTPConnection):
         receive: Receive,
         send: Send,
         *,
-        native: Any = None,
+        native: NativeT | None = None,
+        native_factory: Callable[[], NativeT] | None = None,
         path_params: dict[str, Any] | None = None,
-        route_table: RouteTable | None = None,
+        route_table: URLPathResolver | None = None,
     ) -> None:
-        super().__init__(scope, native=native, path_params=path_params, route_table=route_table)
+        super().__init__(
+            scope, native=native, native_factory=native_factory, path_params=path_params, route_table=route_table
+        )
         self._receive = receive
         self._send = send
         self.client_state = WebSocketState.CONNECTING
@@ -197,6 +214,28 @@ class WebSocket(HTTPConnection):
                 await self.close(code, reason)
             except Exception:  # the transport is already gone; nothing more to tell the client
                 self.application_state = WebSocketState.DISCONNECTED
+
+    async def subscribe(self, hub: _Hub, topic: str) -> None:
+        """Forward every message ``hub`` carries on ``topic`` to this client, until unsubscribed or closed.
+
+        The session stops the forwarding before ``on_disconnect``. Subscribing twice is a no-op.
+        """
+        forwardings: dict[tuple[int, str], _Forwarding] = getattr(self, "_forwardings", None) or {}
+        self._forwardings = forwardings
+        if (id(hub), topic) not in forwardings:
+            forwardings[id(hub), topic] = await hub.forward(self, topic)
+
+    async def unsubscribe(self, hub: _Hub, topic: str) -> None:
+        """Stop forwarding ``topic`` from ``hub`` (a no-op when not subscribed)."""
+        forwarding = (getattr(self, "_forwardings", None) or {}).pop((id(hub), topic), None)
+        if forwarding is not None:
+            await forwarding.stop()
+
+    async def _stop_forwarding(self) -> None:
+        """Stop every ``subscribe``; the session calls this before ``on_disconnect``."""
+        forwardings = getattr(self, "_forwardings", None)
+        while forwardings:
+            await forwardings.popitem()[1].stop()
 
     async def send_denial_response(self, response: Response) -> None:
         """Reject the handshake with a full HTTP response (needs the denial-response extension)."""

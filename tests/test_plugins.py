@@ -78,7 +78,7 @@ def test_adapters_report_versions_and_capabilities() -> None:
     asgi = next(info for info in pe.adapters() if info.name == "asgi")
     assert asgi.distribution == "portable-endpoints"
     assert asgi.version == pe.__version__
-    assert asgi.capabilities == {"websocket.denial_response"}
+    assert asgi.capabilities == {"websocket.denial_response", "native_routes.any_method", "http.streaming_request_body"}
 
 
 def test_adapter_plugin_reports_a_missing_framework_with_its_extra() -> None:
@@ -114,3 +114,17 @@ def test_adapter_plugin_rejects_unknown_capabilities() -> None:
             app_classes=[],
             capabilities=frozenset({"telepathy"}),
         )
+
+
+def test_a_plugin_returning_no_adapter_gets_an_error_naming_it(plugin_dir: Path) -> None:
+    install_plugin(
+        plugin_dir,
+        "sloppy_plugin",
+        "import portable_endpoints as pe\n\n"
+        "@pe.hookimpl\ndef pe_get_adapter(framework):\n    return 'an adapter' if framework == 'sloppy' else None\n\n"
+        "@pe.hookimpl\ndef pe_get_adapter_for_app(app):\n    return 42 if app == 'sloppy app' else None\n",
+    )
+    with pytest.raises(TypeError, match=r"pe_get_adapter of plugin 'sloppy_plugin' returned 'an adapter'.*not a"):
+        pe.create_app([], framework="sloppy")
+    with pytest.raises(TypeError, match=r"pe_get_adapter_for_app of plugin 'sloppy_plugin' returned 42"):
+        pe.mount("sloppy app", [])

@@ -4,10 +4,9 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from portable_endpoints._types import Receive, Scope, Send
-from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.requests import ClientDisconnect, Request
-from portable_endpoints.responses import PlainTextResponse, RedirectResponse, Response
+from portable_endpoints._dispatch import serve_asgi
+from portable_endpoints.requests import Request
+from portable_endpoints.responses import PlainTextResponse, RedirectResponse
 from portable_endpoints.routing import (
     Route,
     RouteTable,
@@ -17,28 +16,10 @@ from portable_endpoints.routing import (
     path_below_root,
     slash_redirect,
 )
+from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
-
-
-def error_response(exc: HTTPException) -> Response:
-    """The bare host's error format: the detail as plain text, as Starlette's default handler does."""
-    if exc.status_code in (204, 304):
-        return Response(status_code=exc.status_code, headers=exc.headers)
-    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
-
-
-async def run_http(route: Route, request: Request, scope: Scope, receive: Receive, send: Send) -> None:
-    try:
-        response = await route.handle(request)
-    except HTTPException as exc:
-        response = error_response(exc)
-    except ClientDisconnect:
-        return  # the client left mid-body: nobody to answer
-    if not callable(response):
-        raise TypeError(f"Endpoint {route.name!r} returned {response!r}; return a Response")
-    await response(scope, receive, send)
 
 
 class PortableASGIApp:
@@ -75,8 +56,9 @@ class PortableASGIApp:
             if found is not None:
                 route = found.route
                 enter_mount(scope, route, path)
-                request = Request(scope, receive, send, path_params=found.params, route_table=self._table_of[id(route)])
-                await run_http(route, request, scope, receive, send)
+                table = self._table_of[id(route)]
+                request: Request[None] = Request(scope, receive, send, path_params=found.params, route_table=table)
+                await serve_asgi(route.dispatcher, request, scope, receive, send)
                 return
             location = slash_redirect(self._http, scope) if self.redirect_slashes else None
             if location is not None:
@@ -89,8 +71,10 @@ class PortableASGIApp:
             if ws_found is not None:
                 ws_route = ws_found.route
                 enter_mount(scope, ws_route, path)
-                table = self._table_of[id(ws_route)]
-                websocket = WebSocket(scope, receive, send, path_params=ws_found.params, route_table=table)
+                ws_table = self._table_of[id(ws_route)]
+                websocket: WebSocket[None] = WebSocket(
+                    scope, receive, send, path_params=ws_found.params, route_table=ws_table
+                )
                 await ws_route.session(websocket)
                 return
             await send({"type": "websocket.close", "code": 1000, "reason": ""})

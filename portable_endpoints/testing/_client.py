@@ -20,8 +20,8 @@ if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from portable_endpoints._types import ASGIApp, Message
 from portable_endpoints.datastructures import Headers
+from portable_endpoints.types import ASGIApp, Message
 from portable_endpoints.websockets import WebSocketDisconnect
 
 FileField = tuple[str, bytes, str]
@@ -234,7 +234,8 @@ class TestClient:
                 if status:
                     raise RuntimeError("The app sent http.response.start twice")
                 status.append(message["status"])
-                raw_headers.extend((bytes(k), bytes(v)) for k, v in message.get("headers", []))
+                # Header names are case-insensitive; some hosts (Django) send them capitalised.
+                raw_headers.extend((bytes(k).lower(), bytes(v)) for k, v in message.get("headers", []))
             elif message["type"] == "http.response.body":
                 if not status or complete.is_set():
                     raise RuntimeError("The app sent a body outside a response")
@@ -367,14 +368,14 @@ class WebSocketTestSession:
             raise WebSocketRejected(500, Headers(), b"")
         if message["type"] == "websocket.accept":
             self.accepted_subprotocol = message.get("subprotocol")
-            self.accepted_headers = Headers(raw=[(bytes(k), bytes(v)) for k, v in message.get("headers") or []])
+            self.accepted_headers = Headers(raw=[(bytes(k).lower(), bytes(v)) for k, v in message.get("headers") or []])
             return
         self._closed = True
         if message["type"] == "websocket.close":
             await self._refused()
             raise WebSocketRejected(403, Headers(), b"")
         if message["type"] == "websocket.http.response.start":
-            raw = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
+            raw = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", [])]
             body = bytearray()
             while True:
                 part = await self._next()

@@ -9,19 +9,22 @@ its normalised route path, so the original (from ``raw_path``) is what ``path`` 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar, cast
 
 import litestar
-from litestar.exceptions import ClientException, InternalServerException, NoRouteMatchFoundException
-from litestar.utils.scope.state import ScopeState
+from litestar.exceptions import InternalServerException, NoRouteMatchFoundException
 
 from portable_endpoints.datastructures import URL
-from portable_endpoints.requests import ClientDisconnect, HTTPConnection, Request
-from portable_endpoints.routing import NoMatchFound
+from portable_endpoints.exceptions import NoMatchFound
+from portable_endpoints.requests import ClientDisconnect, HTTPConnection, Request, read_asgi_body
+from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
+from portable_endpoints_litestar import _compat
+
+N = TypeVar("N", litestar.Request[Any, Any, Any], litestar.WebSocket[Any, Any, Any])
 
 
-class _LitestarConnection(HTTPConnection):
+class _LitestarConnection(HTTPConnection[N]):
     __slots__ = ()
     session_hint = (
         "install Litestar's session middleware: create_app(..., middleware=[CookieBackendConfig(secret=...)"
@@ -54,55 +57,54 @@ class _LitestarConnection(HTTPConnection):
     @property
     def state(self) -> Any:
         """Litestar's own per-request ``State``, shared with its middleware and dependencies."""
-        return self._native.state
+        return self.native.state
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         """A portable route by its Starlette name (this table, then the app's other portable tables),
         else any route Litestar knows by that handler name."""
-        if self.route_table is not None and self.route_table.knows(name):
+        table = cast("RouteTable | None", self.route_table)  # this adapter passes its RouteTable
+        if table is not None and table.knows(name):
             # Starlette's rule, not Litestar's (which would ignore parameters that do not fit).
             return super().url_for(name, **path_params)
         try:
-            return URL(str(self._native.url_for(name, **path_params)))
+            return URL(str(self.native.url_for(name, **path_params)))
         except (NoRouteMatchFoundException, ValueError, TypeError):
             raise NoMatchFound(name, path_params) from None
 
 
-def _body_limit(native: Any) -> int | None:
-    # request_max_body_size exists from Litestar 2.10; before, a body has no limit.
-    resolve = getattr(native.route_handler, "resolve_request_max_body_size", None)
-    return resolve() if resolve is not None else None
-
-
-def _too_large() -> Exception:
-    # Litestar >= 2.10, the versions with a limit to enforce.
-    from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-
-    return RequestEntityTooLarge()
-
-
-def _announced_length(header: str | None) -> int:
-    try:
-        return int(header) if header is not None else 0
-    except ValueError:
-        raise ClientException(f"Invalid content-length: {header!r}") from None
-
-
-class LitestarRequest(_LitestarConnection, Request):
+class LitestarRequest(_LitestarConnection[litestar.Request[Any, Any, Any]], Request[litestar.Request[Any, Any, Any]]):
     __slots__ = ("_full_path",)
 
-    @property
-    def native(self) -> litestar.Request[Any, Any, Any]:
-        return self._native  # type: ignore[no-any-return]
 
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        # Litestar's stream enforces its request_max_body_size; a body its middleware has already
-        # read is reused, since the receive channel is drained by then.
-        cached = ScopeState.from_scope(self.scope).body  # type: ignore[arg-type]
-        if isinstance(cached, bytes):
+def litestar_request(
+    native: litestar.Request[Any, Any, Any], params: dict[str, Any], table: Any, full_path: str
+) -> LitestarRequest:
+    """The neutral request over Litestar's: Litestar's limit, and its body cache shared both ways."""
+    # Litestar types the ASGI scope and channels more narrowly than the core's plain mappings.
+    scope: Any = native.scope
+    receive: Any = native.receive
+    limit = _compat.request_body_limit(native)
+
+    async def read_all() -> bytes:
+        cached = _compat.cached_body(scope)
+        if cached is not None:  # read earlier, by a middleware or a hook
+            return cached
+        if not native.is_connected:
+            raise RuntimeError("Stream consumed")
+        try:
+            # The core's reader, without Litestar's generator layers (a third of a small JSON
+            # request's time); the core applies the limit.
+            body = await read_asgi_body(receive, limit)
+        finally:
+            native.is_connected = False
+        _compat.cache_body(scope, body)
+        return body
+
+    async def chunks() -> AsyncIterator[bytes]:
+        cached = _compat.cached_body(scope)
+        if cached is not None:
             yield cached
             return
-        native = self._native
         if not native.is_connected:
             raise RuntimeError("Stream consumed")
         try:
@@ -112,47 +114,23 @@ class LitestarRequest(_LitestarConnection, Request):
             native.is_connected = False
             raise ClientDisconnect("The client disconnected before the whole body arrived") from exc
 
-    async def body(self) -> bytes:
-        try:
-            return self._body
-        except AttributeError:
-            pass
-        state = ScopeState.from_scope(self.scope)  # type: ignore[arg-type]
-        if isinstance(state.body, bytes):  # read earlier, by a middleware or a hook
-            self._body = state.body
-            return self._body
-        native = self._native
-        if not native.is_connected:
-            raise RuntimeError("Stream consumed")
-        # Read the channel directly, the way Litestar's body() does, without its generator layers
-        # (a third of a small JSON request's time); its limit and its cache are kept.
-        limit = _body_limit(native)
-        if limit is not None and _announced_length(self.headers.get("content-length")) > limit:
-            raise _too_large()
-        chunks = []
-        size = 0
-        while True:
-            message = await self.receive()
-            if message["type"] == "http.request":
-                chunk = message.get("body", b"")
-                if chunk:
-                    size += len(chunk)
-                    if limit is not None and size > limit:
-                        raise _too_large()
-                    chunks.append(chunk)
-                if not message.get("more_body", False):
-                    break
-            elif message["type"] == "http.disconnect":
-                native.is_connected = False
-                raise ClientDisconnect("The client disconnected before the whole body arrived")
-        native.is_connected = False
-        self._body = state.body = b"".join(chunks)
-        return self._body
+    send: Any = native.send
+    request = LitestarRequest(
+        scope,
+        receive,
+        send,
+        native=native,
+        path_params=params,
+        route_table=table,
+        body_chunks=chunks,
+        read_body=read_all,
+        max_body_size=limit,
+    )
+    request._full_path = full_path
+    return request
 
 
-class LitestarWebSocket(_LitestarConnection, WebSocket):
+class LitestarWebSocket(
+    _LitestarConnection[litestar.WebSocket[Any, Any, Any]], WebSocket[litestar.WebSocket[Any, Any, Any]]
+):
     __slots__ = ("_full_path",)
-
-    @property
-    def native(self) -> litestar.WebSocket[Any, Any, Any]:
-        return self._native  # type: ignore[no-any-return]

@@ -31,12 +31,12 @@ from litestar.handlers import HTTPRouteHandler
 
 from portable_endpoints.endpoints import HTTPEndpoint
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.requests import ClientDisconnect
+from portable_endpoints.hosting import class_verbs, run_endpoint
 from portable_endpoints.responses import Response
 from portable_endpoints.routing import Route, RouteTable, enter_mount, first_match
-from portable_endpoints_litestar._connection import LitestarRequest
+from portable_endpoints_litestar._connection import litestar_request
 from portable_endpoints_litestar._paths import LitestarPath, original_paths
-from portable_endpoints_litestar._responses import PortableResponse
+from portable_endpoints_litestar._responses import PortableResponse, no_answer
 
 #: Litestar's own verbs (QUERY is not one of them). Built from the enum: it has varied by version.
 LITESTAR_VERBS = tuple(method.value for method in HttpMethod)
@@ -55,16 +55,6 @@ _NATIVE_ERRORS: dict[int, type[litestar.exceptions.HTTPException]] = {
 }
 _ids = itertools.count()
 _BODYLESS = (204, 304)
-
-
-class _SendNothing(Response):
-    """The answer to a client that has gone: no message at all."""
-
-    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        return None
-
-
-_NOTHING = _SendNothing()
 
 
 class PortableHTTPHandler(HTTPRouteHandler):
@@ -114,14 +104,26 @@ def native_error(exc: HTTPException) -> litestar.exceptions.HTTPException:
     return cls(detail=exc.detail, status_code=exc.status_code, headers=headers)
 
 
+def litestar_error(exc: HTTPException) -> Response:
+    """The host's outcome of ``exc``: Litestar's own exception, so its exception handlers apply; a
+    204 or 304 is its headers and no body instead, as on Starlette (Litestar would render a body
+    for it and fail)."""
+    if exc.status_code in _BODYLESS:
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    raise native_error(exc) from exc
+
+
+def is_litestar_response(value: object) -> bool:
+    return isinstance(value, litestar.Response)
+
+
 def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callable[..., Awaitable[Any]]:
     """The handler function for one Litestar path: the route Starlette's router picks among ``routes``."""
     candidates = tuple(routes)
 
     async def endpoint(request: litestar.Request[Any, Any, Any]) -> litestar.Response[Any]:
-        # Litestar types the ASGI scope and channels more narrowly than the core's plain mappings.
-        native: Any = request
-        scope = native.scope
+        # Litestar types the ASGI scope more narrowly than the core's plain mapping.
+        scope: Any = request.scope
         full_path, path = original_paths(scope)
         found = first_match(candidates, path, scope["method"])
         if found is None:
@@ -129,24 +131,15 @@ def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callabl
         route, params = found.route, found.params
         enter_mount(scope, route, path)
         scope["path_params"] = params
-        portable = LitestarRequest(
-            scope, native.receive, native.send, native=request, path_params=params, route_table=table
+        portable = litestar_request(request, params, table, full_path)
+        response = await run_endpoint(
+            route.dispatcher, portable, http_error=litestar_error, is_native_response=is_litestar_response
         )
-        portable._full_path = full_path
-        try:
-            response = await route.handle(portable)
-        except HTTPException as exc:
-            if exc.status_code in _BODYLESS:
-                # Litestar would render a body for it and fail: its headers and nothing else, as Starlette.
-                return PortableResponse(Response(status_code=exc.status_code, headers=exc.headers))
-            raise native_error(exc) from exc
-        except ClientDisconnect:
-            return PortableResponse(_NOTHING)  # the client left mid-body: nobody to answer, nothing logged
+        if response is None:
+            return no_answer()  # the client left mid-body: nobody to answer
         if isinstance(response, Response):
             return PortableResponse(response)
-        if isinstance(response, litestar.Response):
-            return response  # a native response passes through untouched
-        raise TypeError(f"Endpoint {route.name!r} returned {response!r}; return a Response")
+        return response  # type: ignore[no-any-return]  # a native response passes through untouched
 
     # Real classes, not strings: Litestar models the signature from these annotations.
     endpoint.__annotations__ = {"request": litestar.Request, "return": litestar.Response}
@@ -160,7 +153,7 @@ def _documented_verbs(route: Route) -> list[tuple[str, str | None]]:
     """(verb, summary) for each verb the endpoint defines, as OpenAPI shows them."""
     endpoint = route.endpoint
     if isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
-        verbs = endpoint._pe_verbs
+        verbs = class_verbs(endpoint)
     else:
         # A function serves every listed verb; HEAD is implicit with GET, as Starlette's schema has it.
         verbs = tuple((method, "") for method in route.methods if method != "HEAD" or "GET" not in route.methods)

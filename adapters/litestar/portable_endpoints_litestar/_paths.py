@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import NamedTuple, TypeVar
 from urllib.parse import unquote
 
-from portable_endpoints._types import Scope
-from portable_endpoints.routing import PARAM_REGEX, Route, RouteTable, WebSocketRoute
+from portable_endpoints.routing import CompiledPath, PathParam, Route, RouteTable, WebSocketRoute
+from portable_endpoints.types import Scope
 
 RouteT = TypeVar("RouteT", Route, WebSocketRoute)
 
@@ -63,25 +63,24 @@ class LitestarPath:
         return fmt == route.compiled.format and params == list(route.compiled.param_kinds)
 
 
-def translate(path: str) -> tuple[list[Segment], list[list[Segment]]]:
+def translate(path: CompiledPath) -> tuple[list[Segment], list[list[Segment]]]:
     """The Litestar segments routing a superset of ``path``'s URLs, and extra plain paths needed too."""
     names = itertools.count()
     out: list[Segment] = []
-    for part in path.split("/"):
-        if not part:
+    for segment in path.segments:
+        if not segment:
             continue  # Litestar drops empty segments before routing
-        found = list(PARAM_REGEX.finditer(part))
-        if not found:
-            out.append(part)
+        params = [part for part in segment if isinstance(part, PathParam)]
+        if not params:
+            out.append("".join(str(part) for part in segment))
             continue
-        whole = len(found) == 1 and found[0].group(0) == part
-        kinds = [(match.group(2) or ":str")[1:] for match in found]
-        if all(kind in SAME_KIND for kind in kinds):
-            out.append(Param(found[0].group(1), kinds[0]) if whole else Param(f"_pe{next(names)}", "str"))
+        whole = len(segment) == 1
+        if all(param.kind in SAME_KIND for param in params):
+            out.append(Param(params[0].name, params[0].kind) if whole else Param(f"_pe{next(names)}", "str"))
             continue
         # A `path` (or a custom convertor, whose regex may span "/"): Litestar's `path` takes the rest,
         # but never an empty rest, so the bare prefix must route here as well.
-        name = found[0].group(1) if whole else f"_pe{next(names)}"
+        name = params[0].name if whole else f"_pe{next(names)}"
         return [*out, Param(name, "path")], [list(out)]
     return out, []
 
@@ -161,7 +160,7 @@ def plan(table: RouteTable) -> list[LitestarPath]:
     shapes: list[list[Segment]] = []
     owners: list[Route | WebSocketRoute | None] = []
     for route in table:
-        segments, extras = translate(route.path)
+        segments, extras = translate(route.compiled)
         shapes.append(segments)
         owners.append(route)
         shapes.extend(extras)

@@ -18,11 +18,11 @@ from litestar import Litestar
 from litestar.exceptions import NotFoundException
 from litestar.exceptions.responses import create_exception_response
 from litestar.routes import HTTPRoute
-from litestar.types.internal_types import PathParameterDefinition
 
 from portable_endpoints.convertors import CONVERTOR_TYPES
 from portable_endpoints.responses import RedirectResponse
 from portable_endpoints.routing import Route, RouteTable, slash_redirect
+from portable_endpoints_litestar import _compat
 from portable_endpoints_litestar._http import PortableHTTPHandler
 from portable_endpoints_litestar._paths import original_paths
 from portable_endpoints_litestar._responses import PortableResponse
@@ -65,41 +65,28 @@ def _publish_starlette_path(route: HTTPRoute, portable: Route) -> None:
     parameters = {}
     for name, kind in portable.compiled.param_kinds:
         schema = tuple(sorted(CONVERTOR_TYPES[kind].schema_type.items()))
-        parameters[name] = PathParameterDefinition(
-            name=name, full=f"{name}:{kind}", type=_SCHEMA_TYPES.get(schema, str), parser=None
-        )
-    route.path_format = portable.compiled.format
-    route.path_parameters = parameters
+        parameters[name] = _compat.path_parameter(name, kind, _SCHEMA_TYPES.get(schema, str))
+    _compat.publish_path(route, portable.compiled.format, parameters)
 
 
 def finish_registration(app: Litestar) -> None:
     """Apply the fallbacks and OpenAPI paths to every portable route of ``app`` not yet done."""
-    for route in app.routes:
-        if not isinstance(route, HTTPRoute) or isinstance(route.route_handler_map, _AnyMethod):
+    for owner, attribute, handler_of in _compat.method_tables(app):
+        table = getattr(owner, attribute)
+        if isinstance(table, _AnyMethod):
             continue
-        method = _portable_method(route.route_handler_map, lambda value: value[0])
+        method = _portable_method(table, handler_of)
         if method is None:
             continue
-        route.route_handler_map = _AnyMethod(route.route_handler_map, method)
-        documented = _documented_route(route)
-        if documented is not None:
-            _publish_starlette_path(route, documented)
-    pending = [app.asgi_router.root_route_map_node]
-    seen = set()
-    while pending:
-        node = pending.pop()
-        if id(node) in seen:
-            continue
-        seen.add(id(node))
-        pending.extend(node.children.values())
-        if isinstance(node.asgi_handlers, _AnyMethod):
-            continue
-        method = _portable_method(node.asgi_handlers, lambda value: value.handler)
-        if method is not None:
-            node.asgi_handlers = _AnyMethod(node.asgi_handlers, method)
-            node.path_parameters = _AnyMethod(node.path_parameters, method)
+        setattr(owner, attribute, _AnyMethod(table, method))
+        if isinstance(owner, HTTPRoute):
+            documented = _documented_route(owner)
+            if documented is not None:
+                _publish_starlette_path(owner, documented)
+        else:  # a trie node: its per-method path parameters follow its handlers
+            owner.path_parameters = _AnyMethod(owner.path_parameters, method)
     # Routing results are cached per (path, method): drop those computed before the fallbacks.
-    app.asgi_router.handle_routing.cache_clear()
+    _compat.clear_routing_cache(app)
 
 
 ExceptionHandler = Callable[[Any, Exception], Any]

@@ -94,3 +94,15 @@ class PortableResponse(litestar.Response[Any]):
         sent = copy(portable)
         sent.raw_headers = raw
         return sent
+
+
+class _Silence(Response):
+    """Sends nothing: for a client that has already gone."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        return None
+
+
+def no_answer() -> PortableResponse:
+    """What a handler returns when the client left mid-body: Litestar sends it, and it sends nothing."""
+    return PortableResponse(_Silence())

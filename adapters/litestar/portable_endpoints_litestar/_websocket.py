@@ -17,12 +17,11 @@ from typing import Any
 import litestar
 from litestar.exceptions import WebSocketException as LitestarWebSocketException
 from litestar.handlers import WebsocketRouteHandler
-from litestar.utils.scope.state import ScopeState
 
 from portable_endpoints import status
-from portable_endpoints._types import Send
 from portable_endpoints.routing import RouteTable, WebSocketRoute, enter_mount, first_match
 from portable_endpoints.websockets import WebSocketState
+from portable_endpoints_litestar import _compat
 from portable_endpoints_litestar._connection import LitestarWebSocket
 from portable_endpoints_litestar._paths import LitestarPath, original_paths
 
@@ -57,10 +56,7 @@ def _with_server_send(cls: type[litestar.WebSocket[Any, Any, Any]]) -> type[lite
     wrapper stays: it keeps the native socket's own state right for code that uses it.
     """
 
-    def send_wrapper(self: Any, send: Send) -> Send:
-        return send
-
-    return type(f"Portable{cls.__name__}", (cls,), {"__slots__": (), "send_wrapper": send_wrapper})
+    return _compat.without_send_wrapper(cls)
 
 
 def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Callable[..., Awaitable[None]]:
@@ -92,7 +88,7 @@ def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Calla
                 raise LitestarWebSocketException(detail="", code=status.WS_1011_INTERNAL_ERROR) from exc
             # Already closed, or never accepted: a second close from Litestar would be a protocol
             # error, so the exception goes on to the server, as on any other host.
-            ScopeState.from_scope(scope).response_started = True
+            _compat.mark_response_started(scope)
             raise
 
     endpoint.__annotations__ = {"socket": litestar.WebSocket, "return": None}

@@ -18,15 +18,17 @@ slash-toggled twin matches a portable route is redirected there (307), as Starle
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import quart
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect, WebsocketMismatch
 
-from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.responses import RedirectResponse
 from portable_endpoints.routing import Route, path_below_root, slash_twin_url, toggled_slash
+from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints_quart import _compat
 from portable_endpoints_quart._channel import CHANNEL, Channel
 from portable_endpoints_quart._responses import BACKGROUND, PortableResponse
 
@@ -60,16 +62,17 @@ def install(app: quart.Quart) -> None:
             await inner(scope, receive, send)
 
     app.asgi_app = portable_asgi_app  # type: ignore[method-assign, assignment]
-    raise_routing_exception = app.raise_routing_exception
 
-    def portable_routing_exception(request: Any) -> NoReturn:
-        if isinstance(request.routing_exception, WebsocketMismatch) and _portable_other_kind(app, request):
+    def portable_routing_exception(raise_routing_exception: Callable[[Any], NoReturn], request: Any) -> NoReturn:
+        # An HTTP request other than GET to a WebSocket-only path is werkzeug's 405, not a mismatch.
+        mismatch = (WebsocketMismatch, MethodNotAllowed) if request.scope["type"] == "http" else WebsocketMismatch
+        if isinstance(request.routing_exception, mismatch) and _portable_other_kind(app, request):
             raise NotFound()
         if isinstance(request.routing_exception, NotFound):
             raise not_found(request)
         raise_routing_exception(request)
 
-    app.raise_routing_exception = portable_routing_exception  # type: ignore[method-assign]
+    _compat.wrap_routing_exception(app, portable_routing_exception)
     app.extensions[EXTENSION] = _Installed()
 
 
@@ -79,7 +82,17 @@ def _portable_other_kind(app: quart.Quart, request: Any) -> bool:
     if adapter is None:
         return False
     try:
-        rule, _ = adapter.match(return_rule=True, websocket=request.scope["type"] != "websocket")
+        websocket = request.scope["type"] != "websocket"
+        if websocket:  # a path with an HTTP rule, for some method, is not WebSocket-only
+            try:
+                adapter.match(method="GET", return_rule=True, websocket=False)
+            except WebsocketMismatch:
+                pass
+            except HTTPException:
+                return isinstance(request.routing_exception, WebsocketMismatch)
+            else:
+                return False
+        rule, _ = adapter.match(method="GET", return_rule=True, websocket=websocket)
     except HTTPException:
         return False
     return hasattr(app.view_functions.get(rule.endpoint), PORTABLE_ROUTE)

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from quart.signals import websocket_received, websocket_sent
 
-from portable_endpoints._types import Message, Receive, Send
+from portable_endpoints.types import Message, Receive, Send
 from portable_endpoints.websockets import WebSocketState
 
 if TYPE_CHECKING:

@@ -9,30 +9,22 @@ prefixes and the app's native routes too).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import quart
 from quart.sessions import NullSession
-from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.routing import BuildError
 
 from portable_endpoints.datastructures import URL
+from portable_endpoints.exceptions import NoMatchFound
 from portable_endpoints.requests import ClientDisconnect, HTTPConnection, Request
-from portable_endpoints.routing import NoMatchFound, RouteTable
+from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_quart._asgi import installed
+from portable_endpoints_quart._compat import CLIENT_GONE, body_complete, current_g
 
-try:  # Quart >= 0.23 raises it when the client has gone; earlier versions cancel the request
-    from quart.wrappers.base import ClientDisconnectedError
-except ImportError:  # pragma: no cover - depends on the installed Quart
-
-    class ClientDisconnectedError(Exception):  # type: ignore[no-redef]
-        """Never raised by this Quart."""
-
-
-#: Quart's "the client has gone, nobody to answer" (a stand-in before Quart 0.23).
-CLIENT_GONE: type[Exception] = ClientDisconnectedError
+N = TypeVar("N", quart.Request, quart.Websocket)
 
 
 def endpoint_name(route_name: str) -> str:
@@ -40,13 +32,13 @@ def endpoint_name(route_name: str) -> str:
     return route_name.replace("%", "%25").replace(".", "%2E")
 
 
-class _QuartConnection(HTTPConnection):
+class _QuartConnection(HTTPConnection[N]):
     __slots__ = ()
 
     @property
     def state(self) -> Any:
         """Quart's ``g``: per request or websocket, shared with hooks and extensions."""
-        return quart.g._get_current_object()
+        return current_g()
 
     session_hint = "set the app's secret_key (app.secret_key = ...), which Quart's cookie session needs"
 
@@ -65,7 +57,7 @@ class _QuartConnection(HTTPConnection):
 
     def _tables(self) -> list[tuple[RouteTable, str | None]]:
         """This connection's table under its blueprint, then the app's other portable tables."""
-        own = [] if self.route_table is None else [(self.route_table, self._native.blueprint)]
+        own = [] if self.route_table is None else [(cast("RouteTable", self.route_table), self.native.blueprint)]
         others = [(table, bp) for table, bp, _ in installed(quart.current_app).tables if table is not self.route_table]
         return own + others
 
@@ -103,55 +95,47 @@ class _QuartConnection(HTTPConnection):
         return URL(f"{scheme}://{self.url.netloc}{built}")
 
 
-class QuartRequest(_QuartConnection, Request):
+class QuartRequest(_QuartConnection[quart.Request], Request[quart.Request]):
     __slots__ = ()
 
-    @property
-    def native(self) -> quart.Request:
-        return self._native  # type: ignore[no-any-return]
 
-    async def _chunks(self) -> AsyncIterator[bytes]:
-        body = self._native.body
-        complete = getattr(body, "_complete", None)
-        if complete is not None and complete.is_set():
+def quart_request(scope: Any, native: quart.Request, params: dict[str, Any], table: Any) -> QuartRequest:
+    """The neutral request over Quart's: Quart's receiver task owns the body, with its limit."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        body = native.body
+        if body_complete(body):
             # All of it has arrived, maybe read already by a hook (iterating Quart 0.23's Body
             # after that yields nothing): Quart's reader has it, with its limits applied.
-            if data := await self._read_all():
+            if data := await read_all():
                 yield data
             return
-        # Quart 0.23 checks MAX_CONTENT_LENGTH against the body only when it is awaited.
-        limit = quart.current_app.config["MAX_CONTENT_LENGTH"]
-        received = 0
         try:
             async for chunk in body:
                 if chunk:
-                    received += len(chunk)
-                    if limit is not None and received > limit:
-                        raise RequestEntityTooLarge()
                     yield chunk
-        except ClientDisconnectedError as exc:
+        except CLIENT_GONE as exc:
             raise ClientDisconnect("The client disconnected before the whole body arrived") from exc
 
-    async def body(self) -> bytes:
-        if not hasattr(self, "_body"):
-            if self._stream_consumed:
-                raise RuntimeError("Stream consumed")
-            self._body = await self._read_all()
-        return self._body
-
-    async def _read_all(self) -> bytes:
+    async def read_all() -> bytes:
         try:
             # Quart's reader: its BODY_TIMEOUT and MAX_CONTENT_LENGTH apply, and its cache serves
             # hooks and error handlers that read the body too.
-            data: bytes = await self._native.get_data(cache=True, as_text=False, parse_form_data=False)
-        except ClientDisconnectedError as exc:
+            data: bytes = await native.get_data(cache=True, as_text=False, parse_form_data=False)
+        except CLIENT_GONE as exc:
             raise ClientDisconnect("The client disconnected before the whole body arrived") from exc
         return data
 
+    return QuartRequest(
+        scope,
+        native=native,
+        path_params=params,
+        route_table=table,
+        body_chunks=chunks,
+        read_body=read_all,
+        max_body_size=quart.current_app.config["MAX_CONTENT_LENGTH"],
+    )
 
-class QuartWebSocket(_QuartConnection, WebSocket):
+
+class QuartWebSocket(_QuartConnection[quart.Websocket], WebSocket[quart.Websocket]):
     __slots__ = ()
-
-    @property
-    def native(self) -> quart.Websocket:
-        return self._native  # type: ignore[no-any-return]

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 from werkzeug.routing import BaseConverter, Map
 
-from portable_endpoints._types import Scope
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
 from portable_endpoints.exceptions import ConfigurationError
-from portable_endpoints.routing import PARAM_REGEX, Route, RouteMatch, WebSocketRoute, first_match
+from portable_endpoints.routing import PathPart, Route, RouteMatch, WebSocketRoute, first_match
+from portable_endpoints.types import Scope
 
 #: The view argument of the invisible parameter after a trailing slash; the view drops it.
 TRAILING_SLASH = "pe_trailing_slash"
@@ -68,15 +68,9 @@ def install_converters(url_map: Map, kinds: Sequence[str]) -> None:
 
 def werkzeug_rule(route: Route | WebSocketRoute) -> tuple[str, bool]:
     """The werkzeug rule string for ``route``, and whether it carries the trailing-slash parameter."""
-    path, kinds = route.path, dict(route.compiled.param_kinds)
-    parts, index = [], 0
-    for match in PARAM_REGEX.finditer(path):
-        parts.append(_static(path[index : match.start()], route.path))
-        name = match.group(1)
-        parts.append(f"<{converter_name(kinds[name])}:{name}>")
-        index = match.end()
-    parts.append(_static(path[index:], route.path))
-    rule = "".join(parts)
+    rule = route.compiled.template(
+        lambda param: f"<{converter_name(param.kind)}:{param.name}>", lambda text: _static(text, route.path)
+    )
     if rule.endswith("/") and rule != "/":
         return f"{rule}<pe_empty:{TRAILING_SLASH}>", True
     return rule, False
@@ -88,13 +82,17 @@ def _static(text: str, path: str) -> str:
     return text
 
 
-def _segment_pattern(segment: str, kinds: dict[str, str]) -> re.Pattern[str] | None:
+def _segment_text(segment: tuple[PathPart, ...]) -> str:
+    return "".join(part if isinstance(part, str) else "{" + part.name + "}" for part in segment)
+
+
+def _segment_pattern(segment: tuple[PathPart, ...]) -> re.Pattern[str] | None:
     """The regex of one path segment, or None when it is plain text."""
-    pattern, index = "", 0
-    for match in PARAM_REGEX.finditer(segment):
-        pattern += re.escape(segment[index : match.start()]) + f"(?:{CONVERTOR_TYPES[kinds[match.group(1)]].regex})"
-        index = match.end()
-    return None if index == 0 else re.compile(pattern + re.escape(segment[index:]))
+    if all(isinstance(part, str) for part in segment):
+        return None
+    return re.compile(
+        "".join(re.escape(part) if isinstance(part, str) else f"(?:{part.convertor.regex})" for part in segment)
+    )
 
 
 def _may_overlap(first: Route | WebSocketRoute, second: Route | WebSocketRoute) -> bool:
@@ -102,16 +100,17 @@ def _may_overlap(first: Route | WebSocketRoute, second: Route | WebSocketRoute) 
     kinds = {**dict(first.compiled.param_kinds), **dict(second.compiled.param_kinds)}
     if any(kind not in _SEGMENT_KINDS for kind in kinds.values()):
         return True  # a parameter spanning segments: compare no further
-    ours, theirs = first.path.split("/"), second.path.split("/")
+    ours, theirs = first.compiled.segments, second.compiled.segments
     if len(ours) != len(theirs):
         return False
     for mine, other in zip(ours, theirs, strict=True):
-        mine_pattern, other_pattern = _segment_pattern(mine, kinds), _segment_pattern(other, kinds)
-        if mine_pattern is None and other_pattern is None and mine != other:
+        mine_pattern, other_pattern = _segment_pattern(mine), _segment_pattern(other)
+        mine_text, other_text = _segment_text(mine), _segment_text(other)
+        if mine_pattern is None and other_pattern is None and mine_text != other_text:
             return False
-        if mine_pattern is None and other_pattern is not None and not other_pattern.fullmatch(mine):
+        if mine_pattern is None and other_pattern is not None and not other_pattern.fullmatch(mine_text):
             return False
-        if other_pattern is None and mine_pattern is not None and not mine_pattern.fullmatch(other):
+        if other_pattern is None and mine_pattern is not None and not mine_pattern.fullmatch(other_text):
             return False
     return True
 

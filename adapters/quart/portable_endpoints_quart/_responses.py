@@ -25,9 +25,10 @@ from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 from werkzeug.exceptions import MethodNotAllowed, default_exceptions
 from werkzeug.sansio.response import Response as SansIOResponse
 
-from portable_endpoints._types import Scope
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.responses import ChunkedResponse, Response
+from portable_endpoints.types import Scope
+from portable_endpoints_quart import _compat
 
 #: Scope key of the neutral response's background task, run after the response by the app wrapper.
 BACKGROUND = "portable_endpoints.background"
@@ -45,7 +46,7 @@ class PortableResponse(quart.Response):
         # measuring, which a neutral response must not get (and every request would pay for).
         headers = Headers()
         # The neutral response has already refused CR and LF in values, which Headers() re-checks.
-        headers._list = [(key.decode("latin-1"), _value(value)) for key, value in raw_headers]
+        _compat.set_header_list(headers, [(key.decode("latin-1"), _value(value)) for key, value in raw_headers])
         self.headers = headers
         self.status = status
         # Quart stops sending after RESPONSE_TIMEOUT and leaves the response unfinished; on
@@ -71,8 +72,13 @@ def _value(raw: bytes) -> str:
     return value if raw.isascii() else _Latin1(value)
 
 
-async def quart_response(result: Any, scope: Scope, route_name: str) -> SansIOResponse:
-    """The Quart response for what an endpoint returned."""
+def is_quart_response(value: object) -> bool:
+    """Quart's or werkzeug's own response objects, which pass through untouched."""
+    return isinstance(value, SansIOResponse)
+
+
+async def quart_response(result: Response | SansIOResponse, scope: Scope) -> SansIOResponse:
+    """The Quart response for what an endpoint returned (``run_endpoint`` checked it is one)."""
     if isinstance(result, Response):
         if isinstance(result, ChunkedResponse):
             # What this request gets: the response, or its 206/304/416 variant (a file's).
@@ -85,9 +91,7 @@ async def quart_response(result: Any, scope: Scope, route_name: str) -> SansIORe
         return PortableResponse(
             b"" if scope["method"] == "HEAD" else result.body, result.status_code, result.raw_headers
         )
-    if isinstance(result, SansIOResponse):
-        return result  # Quart's or werkzeug's own response passes through untouched
-    raise TypeError(f"Endpoint {route_name!r} returned {result!r}; return a Response")
+    return result  # Quart's or werkzeug's own response passes through untouched
 
 
 class _WithHeaders(WerkzeugHTTPException):

@@ -17,23 +17,28 @@ on it. The endpoint's exceptions propagate to Quart, which logs them and signals
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
-import quart
 from werkzeug.exceptions import NotFound
 from werkzeug.sansio.response import Response as SansIOResponse
 
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.requests import ClientDisconnect
+from portable_endpoints.hosting import run_endpoint
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, enter_mount
 from portable_endpoints_quart._asgi import PORTABLE_ROUTE, not_found
 from portable_endpoints_quart._channel import CHANNEL, Channel
-from portable_endpoints_quart._connection import CLIENT_GONE, QuartRequest, QuartWebSocket
+from portable_endpoints_quart._compat import CLIENT_GONE, current_request, current_websocket
+from portable_endpoints_quart._connection import QuartWebSocket, quart_request
 from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, leading_double_slash, table_match, table_path
-from portable_endpoints_quart._responses import PortableResponse, quart_error, quart_response
+from portable_endpoints_quart._responses import PortableResponse, is_quart_response, quart_error, quart_response
 
 View = Callable[..., Awaitable[SansIOResponse]]
 WebSocketView = Callable[..., Awaitable[None]]
+
+
+def raise_quart_error(exc: HTTPException) -> NoReturn:
+    """Werkzeug's exception for ``exc``, which Quart handles, so ``app.errorhandler`` applies."""
+    raise quart_error(exc) from None
 
 
 def http_view(
@@ -44,11 +49,10 @@ def http_view(
     trailing_slash: bool,
 ) -> View:
     """The view for ``route``; ``overlapping`` are the routes of the table Starlette chooses among."""
-    request_proxy = quart.request
     group = list(overlapping)
 
     async def view(**params: Any) -> SansIOResponse:
-        native: Any = request_proxy._get_current_object()
+        native: Any = current_request()
         scope = native.scope
         if scope["path"].startswith("//") or (scope.get("root_path") and leading_double_slash(scope)):
             raise NotFound()  # werkzeug matched it with the leading slashes stripped; Starlette does not
@@ -68,14 +72,13 @@ def http_view(
         if scope["method"] == "OPTIONS" and "OPTIONS" not in target.method_set and _is_preflight(native):
             # Quart's automatic OPTIONS, which CORS extensions (quart-cors) decorate in after_request.
             return PortableResponse(b"", 200, [(b"allow", target.allow.encode("latin-1")), (b"content-length", b"0")])
-        portable = QuartRequest(scope, native=native, path_params=params, route_table=table)
-        try:
-            result = await target.handle(portable)
-        except HTTPException as exc:
-            raise quart_error(exc) from None
-        except ClientDisconnect:
-            raise CLIENT_GONE() from None  # the client left mid-body: nobody to answer
-        return await quart_response(result, scope, target.name)
+        portable = quart_request(scope, native, params, table)
+        result = await run_endpoint(
+            target.dispatcher, portable, http_error=raise_quart_error, is_native_response=is_quart_response
+        )
+        if result is None:
+            raise CLIENT_GONE()  # the client left mid-body: Quart's way of answering nobody
+        return await quart_response(result, scope)
 
     setattr(view, PORTABLE_ROUTE, route)
     return view
@@ -95,11 +98,10 @@ def websocket_view(
     trailing_slash: bool,
 ) -> WebSocketView:
     """The view for ``route``; ``overlapping`` are the routes of the table Starlette chooses among."""
-    websocket_proxy = quart.websocket
     group = list(overlapping)
 
     async def view(**params: Any) -> None:
-        native: Any = websocket_proxy._get_current_object()
+        native: Any = current_websocket()
         scope = native.scope
         channel: Channel | None = scope.get(CHANNEL)
         if channel is None:

@@ -17,7 +17,7 @@ from quart.signals import got_websocket_exception, websocket_received, websocket
 
 import portable_endpoints as pe
 from portable_endpoints import WebSocket, WebSocketEndpoint, WebSocketRoute
-from portable_endpoints._types import Message
+from portable_endpoints.types import Message
 
 pytestmark = pytest.mark.anyio
 

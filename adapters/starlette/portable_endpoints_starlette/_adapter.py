@@ -10,31 +10,25 @@ and Starlette's own ``Request`` is built only if the endpoint asks for ``request
 
 from __future__ import annotations
 
-import re
-from typing import Any
+from typing import Any, NoReturn, cast
 
-import starlette.convertors
 import starlette.exceptions
 import starlette.requests
+import starlette.responses
 import starlette.routing
 import starlette.websockets
 from starlette.applications import Starlette
 from starlette.routing import Match
 
-from portable_endpoints._types import Receive, Scope, Send
 from portable_endpoints.convertors import CONVERTOR_TYPES
 from portable_endpoints.datastructures import URL
-from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.requests import ClientDisconnect, HTTPConnection, Request
-from portable_endpoints.routing import (
-    NoMatchFound,
-    Route,
-    RouteTable,
-    WebSocketRoute,
-    enter_mount,
-    path_below_root,
-)
+from portable_endpoints.exceptions import HTTPException, NoMatchFound
+from portable_endpoints.hosting import run_endpoint
+from portable_endpoints.requests import HTTPConnection, Request
+from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, enter_mount, path_below_root
+from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
+from portable_endpoints_starlette import _compat
 
 SESSION_HINT = (
     "install Starlette's SessionMiddleware: create_app(..., middleware=[Middleware(SessionMiddleware, "
@@ -42,15 +36,17 @@ SESSION_HINT = (
 )
 
 
-class StarletteRequest(Request):
+class StarletteRequest(Request[starlette.requests.Request]):
     __slots__ = ()
     session_hint = SESSION_HINT
 
-    @property
-    def native(self) -> starlette.requests.Request:
-        if self._native is None:
-            self._native = starlette.requests.Request(self.scope, self.receive, self.send)
-        return self._native  # type: ignore[no-any-return]
+    def url_for(self, name: str, /, **path_params: Any) -> URL:
+        return _url_for(self, name, path_params)
+
+
+class StarletteWebSocket(WebSocket[starlette.websockets.WebSocket]):
+    __slots__ = ()
+    session_hint = SESSION_HINT
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         return _url_for(self, name, path_params)
@@ -60,10 +56,10 @@ def _url_for(connection: StarletteRequest | StarletteWebSocket, name: str, path_
     """This table's route first when the adapter placed the table itself (``create_app``, ``mount``),
     then whatever Starlette's router knows, portable or not (it alone knows how routes from
     ``native_routes`` were composed)."""
-    table = connection.route_table
+    table = cast("RouteTable | None", connection.route_table)  # this adapter passes its RouteTable
     if table is not None and table.resolves_here:
         try:
-            return HTTPConnection.url_for(connection, name, **path_params)
+            return HTTPConnection[Any].url_for(connection, name, **path_params)
         except NoMatchFound:
             pass
     try:
@@ -73,18 +69,13 @@ def _url_for(connection: StarletteRequest | StarletteWebSocket, name: str, path_
         raise NoMatchFound(name, path_params) from None
 
 
-class StarletteWebSocket(WebSocket):
-    __slots__ = ()
-    session_hint = SESSION_HINT
+def starlette_error(exc: HTTPException) -> NoReturn:
+    """Starlette's own exception, so the app's ``exception_handlers`` apply to it."""
+    raise starlette.exceptions.HTTPException(exc.status_code, exc.detail, exc.headers) from exc
 
-    @property
-    def native(self) -> starlette.websockets.WebSocket:
-        if self._native is None:
-            self._native = starlette.websockets.WebSocket(self.scope, self._receive, self._send)
-        return self._native  # type: ignore[no-any-return]
 
-    def url_for(self, name: str, /, **path_params: Any) -> URL:
-        return _url_for(self, name, path_params)
+def is_starlette_response(value: object) -> bool:
+    return isinstance(value, starlette.responses.Response)
 
 
 class HTTPApp:
@@ -99,15 +90,18 @@ class HTTPApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.route.mount_compiled is not None:
             enter_mount(scope, self.route, path_below_root(scope))
-        request = StarletteRequest(scope, receive, send, route_table=self.table)
-        try:
-            response = await self.route.handle(request)
-        except HTTPException as exc:
-            # Starlette's own exception, so the app's exception_handlers apply to it.
-            raise starlette.exceptions.HTTPException(exc.status_code, exc.detail, exc.headers) from exc
-        except ClientDisconnect:
-            return  # the client left mid-body: nobody to answer
-        await response(scope, receive, send)
+        request = StarletteRequest(
+            scope,
+            receive,
+            send,
+            native_factory=lambda: starlette.requests.Request(scope, receive, send),
+            route_table=self.table,
+        )
+        response = await run_endpoint(
+            self.route.dispatcher, request, http_error=starlette_error, is_native_response=is_starlette_response
+        )
+        if response is not None:
+            await response(scope, receive, send)
 
 
 class WebSocketApp:
@@ -120,7 +114,14 @@ class WebSocketApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.route.mount_compiled is not None:
             enter_mount(scope, self.route, path_below_root(scope))
-        await self.route.session(StarletteWebSocket(scope, receive, send, route_table=self.table))
+        websocket = StarletteWebSocket(
+            scope,
+            receive,
+            send,
+            native_factory=lambda: starlette.websockets.WebSocket(scope, receive, send),
+            route_table=self.table,
+        )
+        await self.route.session(websocket)
 
 
 class PortableRoute(starlette.routing.Route):
@@ -165,14 +166,9 @@ def starlette_path(route: Route | WebSocketRoute) -> str:
     Starlette's convertors have changed across versions (uuid case, for one); the core's are the
     reference, so Starlette matches and converts with exactly those.
     """
-    path = route.path
     for kind in {kind for _, kind in route.compiled.param_kinds}:
-        name = f"pe_{kind}"
-        if name not in starlette.convertors.CONVERTOR_TYPES:
-            starlette.convertors.register_url_convertor(name, CONVERTOR_TYPES[kind])  # type: ignore[arg-type]
-    for param, kind in route.compiled.param_kinds:
-        path = re.sub(r"\{" + param + r"(:[a-zA-Z_][a-zA-Z0-9_]*)?\}", "{" + param + ":pe_" + kind + "}", path)
-    return path
+        _compat.ensure_convertor(f"pe_{kind}", CONVERTOR_TYPES[kind])
+    return route.compiled.template(lambda param: "{" + f"{param.name}:pe_{param.kind}" + "}")
 
 
 class StarletteAdapter:
@@ -189,7 +185,7 @@ class StarletteAdapter:
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> Starlette:
         table.resolves_here = True
         app = Starlette(routes=self.native_routes(table), **options)
-        app.router.redirect_slashes = table.redirect_slashes
+        _compat.set_redirect_slashes(app, table.redirect_slashes)
         return app
 
     def mount(self, app: Any, table: RouteTable) -> None:
@@ -197,6 +193,10 @@ class StarletteAdapter:
         table.resolves_here = True
         router = app.router if isinstance(app, Starlette) else app
         router.routes.extend(self.native_routes(table))
+
+    def host_paths(self, table: RouteTable) -> list[str]:
+        """Each route's path as Starlette matches it (``portable-endpoints routes`` shows these)."""
+        return [starlette_path(route) if isinstance(route, Route) else route.path for route in table]
 
 
 ADAPTER = StarletteAdapter()

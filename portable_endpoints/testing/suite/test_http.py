@@ -289,6 +289,19 @@ async def test_endpoint_error_is_a_500_and_the_host_keeps_serving(pe_host: Host)
         assert (await client.get("/")).text == "Hello, world!"
 
 
+async def test_an_endpoint_returning_no_response_is_a_500_and_the_host_keeps_serving(pe_host: Host) -> None:
+    # The error itself ("Endpoint 'Sloppy' returned 'text'; return a Response") is the core's,
+    # raised by the one dispatch path every adapter calls; each host reports it as a 500.
+    class Sloppy(HTTPEndpoint):
+        async def get(self, request: Request) -> Any:
+            return "text"
+
+    async with pe_host.client([Route("/sloppy", Sloppy), Route("/", Homepage)], raise_app_exceptions=False) as client:
+        response = await client.get("/sloppy")
+        assert response.status_code == 500
+        assert (await client.get("/")).text == "Hello, world!"
+
+
 async def test_endpoint_instance_sees_the_scope(pe_host: Host) -> None:
     class Scoped(HTTPEndpoint):
         async def get(self, request: Request) -> PlainTextResponse:

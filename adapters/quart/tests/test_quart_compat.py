@@ -1,0 +1,84 @@
+"""One test per Quart / werkzeug internal the adapter touches (``_compat``)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import pytest
+import quart
+from portable_endpoints_quart import _compat
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import NotFound
+
+from portable_endpoints.testing import TestClient
+from portable_endpoints.types import ASGIApp
+from portable_endpoints.websockets import WebSocketDisconnect
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_current_objects_are_quarts_own() -> None:
+    app = quart.Quart(__name__)
+    seen: dict[str, Any] = {}
+
+    @app.get("/")
+    async def view() -> str:
+        seen["request"] = _compat.current_request()
+        seen["g"] = _compat.current_g()
+        return "ok"
+
+    @app.websocket("/ws")
+    async def socket() -> None:
+        seen["websocket"] = _compat.current_websocket()
+        await quart.websocket.accept()
+        await quart.websocket.close(1000)
+
+    async with TestClient(cast(ASGIApp, app)) as client:
+        assert (await client.get("/")).text == "ok"
+        async with client.websocket_connect("/ws") as ws:
+            with pytest.raises(WebSocketDisconnect):
+                await ws.receive()
+    assert type(seen["request"]) is quart.Request
+    assert type(seen["g"]).__name__ == "_AppCtxGlobals"
+    assert isinstance(seen["websocket"], quart.Websocket)
+
+
+def test_header_list_is_set_as_given() -> None:
+    headers = Headers()
+    _compat.set_header_list(headers, [("set-cookie", "a=1"), ("set-cookie", "b=2")])
+    assert headers.getlist("set-cookie") == ["a=1", "b=2"]
+
+
+async def test_body_completeness_is_visible() -> None:
+    app = quart.Quart(__name__)
+    seen = []
+
+    @app.post("/")
+    async def view() -> str:
+        body = quart.request.body
+        seen.append(_compat.body_complete(body))
+        await quart.request.get_data()
+        seen.append(_compat.body_complete(body))
+        return "ok"
+
+    async with TestClient(cast(ASGIApp, app)) as client:
+        await client.post("/", content=b"x")
+    assert seen[-1] is True
+
+
+def test_client_gone_is_an_exception_class() -> None:
+    assert issubclass(_compat.CLIENT_GONE, Exception)
+
+
+async def test_routing_exceptions_can_be_wrapped() -> None:
+    app = quart.Quart(__name__)
+    calls = []
+
+    def wrapper(original: Any, request: Any) -> Any:
+        calls.append(type(request.routing_exception))
+        original(request)
+
+    _compat.wrap_routing_exception(app, wrapper)
+    async with TestClient(cast(ASGIApp, app)) as client:
+        assert (await client.get("/nowhere")).status_code == 404
+    assert calls == [NotFound]

@@ -1,0 +1,168 @@
+"""One dispatch path, from a request to its outcome, shared by every host.
+
+``Dispatcher`` is built once per route, when the route is declared: the verb table (Starlette's
+order, HEAD falling back to ``get``, standard verbs only), the ``Allow`` value and, per verb,
+whether the handler runs on the event loop or in a worker thread. ``run_endpoint`` is what every
+adapter calls per request: it runs the endpoint and translates the outcome through the adapter's
+callables, so each outcome rule (405, client gone, a value that is no response) is written once.
+
+This module sits below ``endpoints`` and ``routing``: it knows endpoint classes only as classes
+with one method per verb, and imports neither.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
+from portable_endpoints.exceptions import ConfigurationError, HTTPException
+from portable_endpoints.requests import ClientDisconnect, Request
+from portable_endpoints.responses import PlainTextResponse, Response
+from portable_endpoints.types import Receive, Scope, Send
+
+#: The verbs that dispatch, in the order Starlette lists them in ``Allow``.
+HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
+
+T = TypeVar("T")
+# Per verb: (endpoint class or None for a function endpoint, method name or the function, is_async).
+_Entry = tuple[type | None, Any, bool]
+
+
+def class_verbs(endpoint: type) -> tuple[tuple[str, str], ...]:
+    """``(METHOD, attribute)`` for each verb ``endpoint`` serves, in Starlette's order.
+
+    A verb is served when the class has a method of that lower-case name; HEAD is served by
+    ``get`` when the class has no ``head``. Any other attribute, however named, is never a verb.
+    """
+    verbs = []
+    for method in HTTP_METHODS:
+        attr = method.lower()
+        if getattr(endpoint, attr, None) is not None:
+            verbs.append((method, attr))
+        elif method == "HEAD" and getattr(endpoint, "get", None) is not None:
+            verbs.append((method, "get"))
+    return tuple(verbs)
+
+
+def function_verbs(methods: Iterable[str] | None) -> tuple[str, ...]:
+    """The verbs a function endpoint serves for ``methods`` (default GET); GET brings HEAD, as in Starlette."""
+    wanted = {method.upper() for method in (methods or ("GET",))}
+    if "GET" in wanted:
+        wanted.add("HEAD")
+    unknown = wanted - set(HTTP_METHODS)
+    if unknown:
+        raise ConfigurationError(f"Unsupported HTTP methods {sorted(unknown)}; use {', '.join(HTTP_METHODS)}")
+    return tuple(method for method in HTTP_METHODS if method in wanted)
+
+
+class Dispatcher:
+    """How one endpoint is called: per verb, its handler and whether it is async; the ``Allow`` value.
+
+    :param endpoint: a class with one method per verb (an ``HTTPEndpoint``), instantiated per
+        request with the ASGI triple as Starlette does; or a ``request -> response`` callable.
+    :param methods: for a function endpoint, the verbs it serves (default GET, with HEAD).
+    :param name: the route's name, for error messages.
+    """
+
+    __slots__ = ("_allow_headers", "_entries", "allow", "methods", "name")
+
+    def __init__(self, endpoint: Any, *, methods: Iterable[str] | None = None, name: str = "") -> None:
+        entries: dict[str, _Entry]
+        if isinstance(endpoint, type):
+            entries = {
+                method: (endpoint, attr, is_async_callable(getattr(endpoint, attr)))
+                for method, attr in class_verbs(endpoint)
+            }
+        else:
+            entry = (None, endpoint, is_async_callable(endpoint))
+            entries = dict.fromkeys(function_verbs(methods), entry)
+        self._entries = entries
+        self.name = name
+        #: the verbs served, in Starlette's order
+        self.methods: tuple[str, ...] = tuple(entries)
+        #: the ``Allow`` header value of a 405, the same on every host
+        self.allow = ", ".join(self.methods)
+        self._allow_headers = {"Allow": self.allow}
+
+    async def __call__(self, request: Request[Any]) -> Any:
+        """The endpoint's return value for ``request``; a verb it does not serve raises a 405.
+
+        Sync handlers run in a worker thread, never on the event loop.
+        """
+        entry = self._entries.get(request.method)
+        if entry is None:
+            raise HTTPException(405, headers=self._allow_headers)
+        endpoint, target, is_async = entry
+        # Starlette instantiates the endpoint per request, so `self.scope` works alike.
+        handler = (
+            target if endpoint is None else getattr(endpoint(request.scope, request.receive, request.send), target)
+        )
+        if is_async:
+            return await handler(request)
+        return await run_in_threadpool(handler, request)
+
+
+def _never(response: object) -> bool:
+    return False
+
+
+async def run_endpoint(
+    dispatcher: Dispatcher,
+    request: Request[Any],
+    *,
+    http_error: Callable[[HTTPException], T],
+    is_native_response: Callable[[object], bool] = _never,
+) -> Response | T | Any | None:
+    """Run the endpoint for ``request`` and translate its outcome for the host. Every adapter calls this.
+
+    :param dispatcher: the route's ``Dispatcher`` (``route.dispatcher``).
+    :param request: the neutral request, built by the adapter over its host's request.
+    :param http_error: turns a ``HTTPException`` (raised by the endpoint, or the 405 for a verb it
+        does not serve) into the host's own error: return a native response, or raise the host's
+        exception so the host app's exception handlers apply.
+    :param is_native_response: whether a value the endpoint returned is one of the host's own
+        response objects, passed through untouched.
+
+    Returns the neutral ``Response`` to send, the native response, or what ``http_error``
+    returned; ``None`` when the client left before its body arrived (nobody to answer: send
+    nothing). Any other return value is the endpoint's bug and raises ``TypeError`` naming it.
+    """
+    try:
+        response = await dispatcher(request)
+    except HTTPException as exc:
+        return http_error(exc)
+    except ClientDisconnect:
+        return None
+    if isinstance(response, Response) or is_native_response(response):
+        return response
+    raise TypeError(f"Endpoint {dispatcher.name!r} returned {response!r}; return a Response")
+
+
+def plain_error(exc: HTTPException) -> Response:
+    """The bare ASGI host's error format: the detail as plain text, as Starlette's default handler sends it.
+
+    204 and 304 carry no body.
+    """
+    if exc.status_code in (204, 304):
+        return Response(status_code=exc.status_code, headers=exc.headers)
+    return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
+
+
+async def serve_asgi(dispatcher: Dispatcher, request: Request[Any], scope: Scope, receive: Receive, send: Send) -> None:
+    """Serve ``request`` over raw ASGI: the outcome in the bare host's format (any ASGI app passes)."""
+    response = await run_endpoint(dispatcher, request, http_error=plain_error, is_native_response=callable)
+    if response is not None:
+        await response(scope, receive, send)
+
+
+_class_dispatchers: weakref.WeakKeyDictionary[type, Dispatcher] = weakref.WeakKeyDictionary()
+
+
+def dispatcher_for_class(endpoint: type) -> Dispatcher:
+    """The ``Dispatcher`` of an endpoint class served on its own (``uvicorn module:MyEndpoint``), cached."""
+    found = _class_dispatchers.get(endpoint)
+    if found is None:
+        found = _class_dispatchers[endpoint] = Dispatcher(endpoint, name=endpoint.__name__)
+    return found
