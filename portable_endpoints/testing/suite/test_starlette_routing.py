@@ -119,7 +119,7 @@ async def test_no_match_found_is_the_same_exception_everywhere(pe_host: Host) ->
 
     async with pe_host.client([Route("/", check)]) as client:
         assert (await client.get("/")).json() == {
-            "type": "portable_endpoints.routing.NoMatchFound",
+            "type": "portable_endpoints.exceptions.NoMatchFound",
             "message": 'No route exists for name "missing" and params "x".',
         }
 
