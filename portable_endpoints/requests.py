@@ -202,7 +202,7 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
 
     #: what to install for ``session`` to work, named in the error when there is no session
     session_hint = (
-        'wrap the app in a session middleware that sets scope["session"], '
+        'install a session middleware around the app that sets scope["session"], '
         "such as starlette.middleware.sessions.SessionMiddleware"
     )
 

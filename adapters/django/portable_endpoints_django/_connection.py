@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 from portable_endpoints.datastructures import URL
 from portable_endpoints.exceptions import NoMatchFound
-from portable_endpoints.requests import HTTPConnection, Request
+from portable_endpoints.requests import HTTPConnection, Request, absolute_url
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_django._compat import (
@@ -45,7 +45,7 @@ class _DjangoConnection(HTTPConnection[N]):
         base = self.base_url
         if table is not None and name in table.by_name:
             path = table.url_path_for(name, **path_params)
-            return base.replace(path=base.path.rstrip("/") + self._prefix + path)
+            return absolute_url(base, self._prefix + path, getattr(path, "protocol", "http"))
         try:
             # Django's reverse() already puts the script prefix (root_path) in front.
             path = reverse(name, kwargs=path_params)

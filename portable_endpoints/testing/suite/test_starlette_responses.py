@@ -323,8 +323,10 @@ async def test_a_client_that_leaves_mid_body_gets_nothing_sent(pe_host: Host) ->
     async with TestClient(app):  # runs the app's lifespan around the raw call
         with anyio.fail_after(10):
             await app(scope, receive, send)
-    assert finished == ["endpoint done"]
+    # Nothing at all reaches the client (no 500). A host that reads the whole body before any view
+    # (Django) never runs the endpoint; the others run it until the body read fails.
     assert sent == []
+    assert finished in ([], ["endpoint done"])
 
 
 async def test_a_multipart_body_without_its_closing_boundary_is_400(pe_host: Host) -> None:
@@ -339,5 +341,4 @@ async def test_a_multipart_body_without_its_closing_boundary_is_400(pe_host: Hos
         response = await client.post("/", content=complete, headers=headers)
         assert (response.status_code, response.text) == (200, "['a']")
         response = await client.post("/", content=truncated, headers=headers)
-        assert response.status_code == 400
-        assert "closing boundary" in response.text
+        assert response.status_code == 400  # the body is the host's error format
