@@ -196,7 +196,7 @@ class StarletteAdapter:
 
     def host_paths(self, table: RouteTable) -> list[str]:
         """Each route's path as Starlette matches it (``portable-endpoints routes`` shows these)."""
-        return [starlette_path(route) if isinstance(route, Route) else route.path for route in table]
+        return [starlette_path(route) for route in table]
 
 
 ADAPTER = StarletteAdapter()
