@@ -44,8 +44,8 @@ class _DjangoConnection(HTTPConnection[N]):
         table = cast("RouteTable | None", self.route_table)  # this adapter passes its RouteTable
         base = self.base_url
         if table is not None and name in table.by_name:
-            path = table.url_path_for(name, **path_params)
-            return absolute_url(base, self._prefix + path, getattr(path, "protocol", "http"))
+            found = table.url_path_for(name, **path_params)
+            return absolute_url(base, self._prefix + found, getattr(found, "protocol", "http"))
         try:
             # Django's reverse() already puts the script prefix (root_path) in front.
             path = reverse(name, kwargs=path_params)

@@ -93,7 +93,7 @@ class PortableAPIRoute(APIRoute):
         # The core's path rule (the whole path, to its last character) and verb table: a method
         # the endpoint does not serve is a partial match, so a later route may still match it; the
         # first partial match reaches the core, which answers 405 with Starlette's Allow.
-        portable = self.app.route
+        portable = self.operation.app.route
         if portable.compiled.match(path_below_root(scope)) is None:
             return Match.NONE, {}
         return (Match.FULL if scope["method"] in portable.method_set else Match.PARTIAL), child_scope
