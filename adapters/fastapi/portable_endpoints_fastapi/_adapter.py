@@ -94,12 +94,18 @@ class PortableAPIRoute(APIRoute):
         # the endpoint does not serve is a partial match, so a later route may still match it; the
         # first partial match reaches the core, which answers 405 with Starlette's Allow.
         portable = self.operation.app.route
-        if portable.compiled.match(path_below_root(scope)) is None:
-            return Match.NONE, {}
+        if path_below_root(scope).endswith("\n") and not _newline_consumed(child_scope):
+            return Match.NONE, {}  # Starlette's "$" matched before the final newline: not the whole path
         return (Match.FULL if scope["method"] in portable.method_set else Match.PARTIAL), child_scope
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.operation.app(scope, receive, send)
+
+
+def _newline_consumed(child_scope: Scope) -> bool:
+    """Whether a parameter took the path's final newline (only ``str``/``path`` values can)."""
+    values = child_scope.get("path_params", {}).values()
+    return any(isinstance(value, str) and value.endswith("\n") for value in values)
 
 
 def _documented_verbs(route: Route) -> list[tuple[str, str | None]]:
