@@ -188,5 +188,9 @@ class FastAPIAdapter:
         if isinstance(app, fastapi.FastAPI):
             app.openapi_schema = None  # FastAPI caches its schema: the next /openapi.json lists these routes
 
+    def host_paths(self, table: RouteTable) -> list[str]:
+        """Each route's path as FastAPI's router matches it (``portable-endpoints routes`` shows these)."""
+        return [starlette_path(route) for route in table]
+
 
 ADAPTER = FastAPIAdapter()
