@@ -243,14 +243,17 @@ class WebSocketRoute(BaseRoute):
         elif isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
             raise ConfigurationError(f"WebSocketRoute({path!r}): {endpoint.__name__} is an HTTPEndpoint; use Route")
         elif is_async_callable(endpoint) and not isinstance(endpoint, type):
-            func = endpoint
+            function = endpoint
 
             async def function_session(websocket: WebSocket[Any]) -> None:
                 try:
-                    await func(websocket)
+                    await function(websocket)
                 except WebSocketException as exc:
                     # As a Starlette app's exception middleware: close with the exception's code.
                     await websocket.abort(exc.code, exc.reason)
+                finally:
+                    # What websocket.subscribe() started ends with the session, as in WebSocketEndpoint.
+                    await websocket._stop_forwarding()
 
             self.session = function_session
         else:
