@@ -4,11 +4,12 @@ One publisher (this process) publishes to one topic; two worker processes hold 2
 each (500 in all). Two phases per library, on the same Redis:
 
 - throughput: ``--messages`` published back to back; deliveries per second, counted from the
-  first publish to the last delivery in either worker;
+  first publish to the last delivery in either worker (and how many arrived, how many dropped);
 - latency: ``--paced`` messages at ``--rate`` per second; p50/p99 publish-to-receive latency
   over every delivery (``time.monotonic()``, one clock for every process on the machine).
 
-Each worker reports its peak RSS. Needs ``redis-server`` on PATH and ``broadcaster[redis]``.
+Each worker reports its peak RSS. Every figure is the median of ``--rounds`` interleaved rounds.
+Needs ``redis-server`` on PATH and ``broadcaster[redis]``.
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 LIBRARIES = ("portable", "broadcaster")
 TOPIC = "bench"
-IDLE = 3.0  # a worker stops after this long without a message
+IDLE = 3.0  # a worker stops this long after its last message (when "stop" was lost)
 
 
 def free_port() -> int:
@@ -94,8 +95,8 @@ async def worker(library: str, url: str, subscribers: int) -> None:
         total = sum(counts)
         if total != last_total:
             last_total, last_change = total, time.monotonic()
-        elif time.monotonic() - last_change > IDLE:
-            break
+        elif total and time.monotonic() - last_change > IDLE:
+            break  # idle only counts once messages flow: the other worker may still be starting
     finished = time.monotonic()
     for task in tasks:
         task.cancel()
@@ -148,6 +149,7 @@ async def _publisher(library: str, url: str) -> tuple[Any, Any]:
         from portable_endpoints.broadcast import Broadcast
 
         hub: Any = Broadcast(url)
+        await hub.publish("bench-warm-up", "connect")  # both libraries are connected before timing starts
         return hub, hub.close
     from broadcaster import Broadcast as EncodeBroadcast
 
@@ -188,14 +190,8 @@ async def phase(
     return delivered / elapsed, merged
 
 
-async def measure(library: str, url: str, subscribers: int, messages: int, paced: int, rate: float) -> Run:
+async def one_round(library: str, url: str, subscribers: int, messages: int, paced: int, rate: float) -> Run:
     throughput, burst = await phase(library, url, subscribers, messages, None)
-    return await _finish(library, url, subscribers, messages, paced, rate, throughput, burst)
-
-
-async def _finish(
-    library: str, url: str, subscribers: int, messages: int, paced: int, rate: float, throughput: float, burst: Any
-) -> Run:
     _, paced_run = await phase(library, url, subscribers, paced, rate)
     latencies = sorted(paced_run["latencies"])
     quantiles = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 99
@@ -211,13 +207,31 @@ async def _finish(
     )
 
 
+def median_run(rounds: list[Run]) -> Run:
+    """Each figure's median over the rounds (peak RSS: the largest)."""
+
+    def middle(values: list[float]) -> float:
+        return float(statistics.median(values))
+
+    return Run(
+        library=rounds[0].library,
+        deliveries_per_second=middle([run.deliveries_per_second for run in rounds]),
+        delivered=min(run.delivered for run in rounds),
+        expected=rounds[0].expected,
+        dropped=max(run.dropped for run in rounds),
+        p50_ms=middle([run.p50_ms for run in rounds]),
+        p99_ms=middle([run.p99_ms for run in rounds]),
+        peak_rss_mib=max(run.peak_rss_mib for run in rounds),
+    )
+
+
 def table(runs: list[Run], subscribers: int, messages: int, paced: int, rate: float, rounds: int) -> str:
     versions = ", ".join(f"{name} {metadata.version(name)}" for name in ("portable-endpoints", "broadcaster", "redis"))
     redis_version = subprocess.run(["redis-server", "--version"], capture_output=True, text=True).stdout.split()[2]
     lines = [
         f"Fan-out on Redis ({redis_version}): 1 publisher, 2 processes x {subscribers} subscribers; "
-        f"burst of {messages} messages (median of {rounds} rounds); "
-        f"latency at {rate:g} msg/s over {paced} messages. {versions}.",
+        f"burst of {messages} messages; latency at {rate:g} msg/s over {paced} messages; "
+        f"medians of {rounds} interleaved rounds. {versions}.",
         "",
         "| library | deliveries/s (burst) | delivered | dropped | p50 latency | p99 latency | peak RSS per worker |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -267,19 +281,12 @@ def main(argv: list[str] | None = None) -> int:
             time.sleep(0.05)
     try:
         libraries = args.library or list(LIBRARIES)
-        bursts: dict[str, list[tuple[float, dict[str, Any]]]] = {library: [] for library in libraries}
+        rounds: dict[str, list[Run]] = {library: [] for library in libraries}
         for _ in range(args.rounds):  # interleaved, so load from elsewhere hits both alike
             for library in libraries:
-                bursts[library].append(asyncio.run(phase(library, url, args.subscribers, args.messages, None)))
-        runs = []
-        for library in libraries:
-            ordered = sorted(bursts[library], key=lambda burst: burst[0])
-            throughput, burst = ordered[len(ordered) // 2]
-            runs.append(
-                asyncio.run(
-                    _finish(library, url, args.subscribers, args.messages, args.paced, args.rate, throughput, burst)
-                )
-            )
+                run = asyncio.run(one_round(library, url, args.subscribers, args.messages, args.paced, args.rate))
+                rounds[library].append(run)
+        runs = [median_run(rounds[library]) for library in libraries]
     finally:
         if server is not None:
             server.kill()

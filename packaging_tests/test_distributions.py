@@ -169,7 +169,17 @@ def test_pip_installs_the_extra_and_serves_a_route_on_each_host(
     python = fresh_venv(tmp_path / f"venv-{extra}", pip_cache)
     # Ours come only from the built files; the frameworks come from the package index.
     install = subprocess.run(
-        [python, "-m", "pip", "install", "--quiet", "--find-links", str(dist_dir), f"portable-endpoints[{extra}]"],
+        [
+            python,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-compile",
+            "--find-links",
+            str(dist_dir),
+            f"portable-endpoints[{extra}]",
+        ],
         env=pip_cache,
         capture_output=True,
         text=True,

@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 
 class WebSocketState(enum.Enum):
+    """Where one side of a WebSocket is: connecting, connected, disconnected, or sending a denial response."""
+
     CONNECTING = 0
     CONNECTED = 1
     DISCONNECTED = 2
@@ -152,12 +154,15 @@ class WebSocket(HTTPConnection[NativeT]):
         return data
 
     async def receive_text(self) -> str:
+        """The next text message; a binary one closes with 1003 and raises ``RuntimeError``."""
         return str(await self._receive_data("text"))
 
     async def receive_bytes(self) -> bytes:
+        """The next binary message; a text one closes with 1003 and raises ``RuntimeError``."""
         return bytes(await self._receive_data("bytes"))
 
     async def receive_json(self, mode: str = "text") -> Any:
+        """The next message parsed as JSON, from a text frame (``mode="text"``) or a binary one (``"binary"``)."""
         if mode not in ("text", "binary"):
             raise RuntimeError('The "mode" argument should be "text" or "binary".')
         data = await self._receive_data("text" if mode == "text" else "bytes")
@@ -168,6 +173,7 @@ class WebSocket(HTTPConnection[NativeT]):
             raise RuntimeError("Malformed JSON data received.") from None
 
     async def iter_text(self) -> AsyncIterator[str]:
+        """Text messages until the client disconnects."""
         try:
             while True:
                 yield await self.receive_text()
@@ -175,6 +181,7 @@ class WebSocket(HTTPConnection[NativeT]):
             pass
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """Binary messages until the client disconnects."""
         try:
             while True:
                 yield await self.receive_bytes()
@@ -182,6 +189,7 @@ class WebSocket(HTTPConnection[NativeT]):
             pass
 
     async def iter_json(self) -> AsyncIterator[Any]:
+        """JSON messages until the client disconnects."""
         try:
             while True:
                 yield await self.receive_json()
@@ -189,12 +197,15 @@ class WebSocket(HTTPConnection[NativeT]):
             pass
 
     async def send_text(self, data: str) -> None:
+        """Send a text message."""
         await self.send({"type": "websocket.send", "text": data})
 
     async def send_bytes(self, data: bytes) -> None:
+        """Send a binary message."""
         await self.send({"type": "websocket.send", "bytes": data})
 
     async def send_json(self, data: Any, mode: str = "text") -> None:
+        """Send ``data`` as compact JSON, in a text frame (``mode="text"``) or a binary one (``"binary"``)."""
         if mode not in ("text", "binary"):
             raise RuntimeError('The "mode" argument should be "text" or "binary".')
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import quart
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
 from portable_endpoints import create_app
@@ -32,7 +33,8 @@ class QuartKit:
     def app_with_error_handlers(self, routes: Sequence[BaseRoute], status_codes: Sequence[int]) -> quart.Quart:
         async def handler(error: WerkzeugHTTPException) -> quart.Response:
             headers = [(key, value) for key, value in error.get_headers() if key.lower() != "content-type"]
-            return quart.Response(f"handled {error.code}: {error.description}", 299, headers, content_type=TEXT)
+            body = f"handled {error.code}: {error.description}"
+            return quart.Response(body, 299, Headers(headers), content_type=TEXT)
 
         app: quart.Quart = create_app(routes, framework="quart")
         for status_code in status_codes:

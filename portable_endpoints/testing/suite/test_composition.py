@@ -21,6 +21,7 @@ from portable_endpoints import (
     WebSocket,
     WebSocketRoute,
 )
+from portable_endpoints.testing import TestClient
 from portable_endpoints.testing.native_kit import NoNativeKit
 from portable_endpoints.testing.plugin import COMPOSITIONS, NATIVE_PATH, NATIVE_TEXT, Host
 
@@ -113,7 +114,7 @@ async def test_portable_and_native_routes_work_side_by_side(
 async def test_mount_twice_into_one_app(pe_host: Host) -> None:
     app = pe_host.mounted_app(ROUTES, prefix="/v1")
     pe.mount(app, ROUTES, prefix="/v2")
-    async with pe.testing.TestClient(app) as client:
+    async with TestClient(app) as client:
         for version in ("v1", "v2"):
             response = await client.get(f"/{version}/items/2")
             assert (response.json()["id"], response.json()["path"]) == (2, f"/{version}/items/2")

@@ -153,6 +153,6 @@ def pe_get_adapter_for_app(app: object) -> TinyAdapter | None:
 def pe_native_kit(framework: str) -> Any:
     if framework != "tiny":
         return None
-    from tinyhost.testing import NATIVE_KIT  # only tests need it
+    from .testing import NATIVE_KIT  # only tests need it
 
     return NATIVE_KIT

@@ -7,7 +7,8 @@ from typing import Any
 
 import portable_endpoints as pe
 from portable_endpoints.routing import BaseRoute, RouteTable
-from tinyhost import TinyApp, TinyResponse
+
+from . import TinyApp, TinyResponse
 
 TEXT = ("content-type", "text/plain; charset=utf-8")
 
