@@ -60,7 +60,7 @@ def interpreter(version: str) -> str:
 
 
 #: Distributions pinned to their lower bound too in a framework's lowest session.
-COMPANIONS = {"django": ("channels",)}
+COMPANIONS = {"django": ("channels",), "fastapi": ("starlette",)}
 
 
 def lowest_version(framework: str, distribution: str | None = None) -> str:
