@@ -42,6 +42,8 @@ def interpreter(version: str) -> str:
 
 #: Distributions pinned to their lower bound too in a framework's lowest session.
 COMPANIONS = {"django": ("channels",)}
+#: What a framework's own tests need besides TEST_DEPS (daphne: Channels' server).
+FRAMEWORK_TEST_DEPS = {"django": ("daphne>=4.0",)}
 
 
 def lowest_version(framework: str, distribution: str | None = None) -> str:
@@ -79,7 +81,7 @@ def tests(session: nox.Session, framework: str, which: str) -> None:
     paths = ["tests", "portable_endpoints/testing/suite"]
     if framework != "asgi":
         pins = lowest_pins(framework) if which == "lowest" else [framework, *COMPANIONS.get(framework, ())]
-        session.install("-e", f"adapters/{framework}", *pins)
+        session.install("-e", f"adapters/{framework}", *pins, *FRAMEWORK_TEST_DEPS.get(framework, ()))
         paths.append(f"adapters/{framework}/tests")
     session.run("python", "-m", "pytest", *paths, *session.posargs)
 
