@@ -49,10 +49,10 @@ def daphne() -> Iterator[str]:
         process.communicate(timeout=10)
 
 
-def _seen(server: str, count: int) -> list[list[object]]:
+def _seen(server: str, count: int) -> list[object]:
     deadline = time.monotonic() + 5
     while True:
-        events: list[list[object]] = httpx.get(f"http://{server}/seen").json()
+        events: list[object] = httpx.get(f"http://{server}/seen").json()
         if len(events) >= count or time.monotonic() > deadline:
             return events
         time.sleep(0.02)
