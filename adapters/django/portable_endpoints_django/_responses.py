@@ -15,7 +15,7 @@ plain-text responses of the detail. The exception's headers are added to each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from portable_endpoints.background import BackgroundTask
@@ -44,11 +44,11 @@ class _Portable:
     _pe_background: BackgroundTask | None
     headers: Any
 
-    def items(self) -> Iterator[tuple[str, str]]:
+    def items(self) -> Iterable[tuple[str, str]]:
         # Django's ASGI handler sends items(), then response.cookies.
-        yield from self.headers.items()
-        for cookie in self._pe_cookies:
-            yield ("Set-Cookie", cookie)
+        if not self._pe_cookies:
+            return self.headers.items()  # type: ignore[no-any-return]
+        return [*self.headers.items(), *(("Set-Cookie", cookie) for cookie in self._pe_cookies)]
 
     def close(self) -> None:
         # Django calls close() in a worker thread once the last body message is out.
