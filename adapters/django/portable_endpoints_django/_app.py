@@ -19,7 +19,14 @@ from typing import Any
 from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.types import Receive, Scope, Send
-from portable_endpoints_django._compat import ASGIHandler, Resolver404, URLPattern, URLRouter, load_middleware
+from portable_endpoints_django._compat import (
+    ASGIHandler,
+    Resolver404,
+    URLPattern,
+    URLRouter,
+    load_middleware,
+    read_body,
+)
 from portable_endpoints_django._routes import _below_root, build_routes
 from portable_endpoints_django._settings import ensure_configured, split_options
 
@@ -50,6 +57,9 @@ class PortableASGIHandler(ASGIHandler):
     async def get_response_async(self, request: Any) -> Any:
         request.urlconf = self.urlconf
         return await super().get_response_async(request)
+
+    async def read_body(self, receive: Any) -> Any:
+        return await read_body(self, receive)
 
 
 class PortableDjangoApp:
