@@ -95,14 +95,20 @@ async def django_response(result: Any, request: HttpRequest) -> Any:
 _DJANGO_ERRORS: dict[int, type[Exception]] = {404: Http404, 403: PermissionDenied, 400: BadRequest}
 
 
+def _handled(request: HttpRequest, exc: Exception) -> Any:
+    """Django's response for ``exc``, raised and caught here so its debug pages see ``sys.exc_info()``."""
+    try:
+        raise exc
+    except Exception as raised:
+        return response_for_exception(request, raised)
+
+
 async def django_error(exc: HTTPException, request: HttpRequest) -> Any:
     """Django's own response for the portable ``exc``, with its headers."""
     headers = dict(exc.headers or {})
     django_exception = _DJANGO_ERRORS.get(exc.status_code)
     if django_exception is not None:
-        response = await sync_to_async(response_for_exception, thread_sensitive=False)(
-            request, django_exception(exc.detail)
-        )
+        response = await sync_to_async(_handled, thread_sensitive=False)(request, django_exception(exc.detail))
     elif exc.status_code == 405:
         allow = headers.pop("Allow", None) or headers.pop("allow", "")
         response = HttpResponseNotAllowed([method.strip() for method in allow.split(",") if method.strip()])

@@ -109,7 +109,10 @@ def test_unconfigured_settings_come_from_create_app_options() -> None:
         async def hello(request):
             return pe.PlainTextResponse("hello")
 
-        routes = [pe.Route("/hello", hello)]
+        async def parse(request):
+            return pe.JSONResponse(await request.json())
+
+        routes = [pe.Route("/hello", hello), pe.Route("/json", parse, methods=["POST"])]
         app = pe.create_app(routes, framework="django", DEBUG=True, SECRET_KEY="given", LANGUAGE_CODE="fr")
         print(settings.DEBUG, settings.SECRET_KEY, settings.LANGUAGE_CODE, settings.ALLOWED_HOSTS)
         print(settings.MIDDLEWARE, settings.SESSION_ENGINE, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
@@ -118,6 +121,8 @@ def test_unconfigured_settings_come_from_create_app_options() -> None:
             async with TestClient(app) as client:
                 response = await client.get("/nowhere")
                 print(response.status_code, "DEBUG = True" in response.text)
+                response = await client.post("/json", content=b"{not json")
+                print(response.status_code, "Malformed JSON body" in response.text)
 
         anyio.run(main)
         """
@@ -126,6 +131,7 @@ def test_unconfigured_settings_come_from_create_app_options() -> None:
         "True given fr ['*']",
         "[] django.contrib.sessions.backends.signed_cookies None",
         "404 True",  # DEBUG's technical 404 page
+        "400 True",  # HTTPException(400) on DEBUG's technical page, with its detail
     ]
 
 
