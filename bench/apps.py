@@ -227,6 +227,40 @@ def litestar_app() -> ASGIApp:
     return cast(ASGIApp, Litestar(route_handlers=[plain, user, echo, ws]))
 
 
+def fastapi_app() -> ASGIApp:
+    """FastAPI's idiom: path operations with a typed path param and a JSON body, a WebSocket route."""
+    from fastapi import Body, FastAPI, WebSocketDisconnect
+    from fastapi import WebSocket as FWebSocket
+    from fastapi.responses import PlainTextResponse as FPlainTextResponse
+
+    app = FastAPI()
+
+    @app.get("/plain", response_class=FPlainTextResponse)
+    async def plain() -> str:
+        return "Hello, world!"
+
+    @app.get("/users/{user_id}", response_class=FPlainTextResponse)
+    async def user(user_id: int) -> str:
+        return f"Hello, user {user_id}"
+
+    @app.post("/echo")
+    async def echo(data: dict[str, Any] = Body()) -> dict[str, Any]:  # noqa: B008 (FastAPI's idiom)
+        return data
+
+    async def ws(websocket: FWebSocket) -> None:
+        await websocket.accept()
+        try:
+            while True:
+                await websocket.send_text(await websocket.receive_text())
+        except WebSocketDisconnect:
+            pass
+
+    # FastAPI resolves string annotations in the module's globals, where WebSocket is the portable one.
+    ws.__annotations__["websocket"] = FWebSocket
+    app.add_api_websocket_route("/ws", ws)
+    return cast(ASGIApp, app)
+
+
 _USER_PATH = re.compile(r"/users/([0-9]+)")
 _TEXT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
 _JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -322,6 +356,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("starlette", "starlette", "starlette", "Starlette function endpoints", starlette_functions_app),
     Comparison("quart", "quart", "quart", "Quart @app.get/@app.post/@app.websocket", quart_app),
     Comparison("litestar", "litestar", "litestar", "Litestar @get/@post/@websocket handlers", litestar_app),
+    Comparison("fastapi", "fastapi", "fastapi", "FastAPI @app.get/@app.post/@app.websocket", fastapi_app),
     Comparison("django", "django", "django", "Django async views + Channels AsyncWebsocketConsumer", django_app),
     Comparison(
         "asgi-vs-starlette-endpoint",
@@ -332,7 +367,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison("asgi-vs-raw", "asgi", "asgi", "hand-written raw ASGI app (floor)", raw_app),
 )
-HOSTS = ("starlette", "quart", "litestar", "django", "asgi")
+HOSTS = ("starlette", "quart", "litestar", "fastapi", "django", "asgi")
 
 
 def comparison(key: str) -> Comparison:

@@ -138,6 +138,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
             raise
         finally:
             with anyio.CancelScope(shield=True):
+                await websocket._stop_forwarding()
                 await self.on_disconnect(websocket, close_code)
 
     def _too_big(self, message: Message) -> bool:
