@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction, sync_to_async
-from channels.routing import URLRouter
+from channels.routing import ProtocolTypeRouter, URLRouter
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import response_for_exception
@@ -35,6 +35,7 @@ __all__ = [
     "HttpResponseNotAllowed",
     "NoReverseMatch",
     "PermissionDenied",
+    "ProtocolTypeRouter",
     "RegexPattern",
     "Resolver404",
     "ResponseHeaders",
@@ -46,6 +47,7 @@ __all__ = [
     "body_is_on_disk",
     "cached_body",
     "fill_headers",
+    "has_exception_middleware",
     "init_response",
     "iscoroutinefunction",
     "load_middleware",
@@ -139,6 +141,11 @@ async def read_body(handler: ASGIHandler, receive: Any) -> Any:
         return await receive()
 
     return await ASGIHandler.read_body(handler, replay)
+
+
+def has_exception_middleware(handler: ASGIHandler) -> bool:
+    """Whether ``handler``'s middleware chain has ``process_exception`` hooks (``_exception_middleware``)."""
+    return bool(getattr(handler, "_exception_middleware", None))
 
 
 def load_middleware(handler: ASGIHandler, middleware: list[str] | None) -> None:

@@ -103,8 +103,21 @@ def _handled(request: HttpRequest, exc: Exception) -> Any:
         return response_for_exception(request, raised)
 
 
+#: Request attribute of the handler's ``process_exception_by_middleware`` (set by the app's handler).
+PROCESS_EXCEPTION = "_portable_process_exception"
+
+
 async def django_error(exc: HTTPException, request: HttpRequest) -> Any:
-    """Django's own response for the portable ``exc``, with its headers."""
+    """Django's own response for the portable ``exc``, with its headers.
+
+    In an app ``create_app`` built, middleware ``process_exception`` hooks see ``exc`` first, as
+    they see any exception a view raises; the first response one returns is the answer.
+    """
+    process_exception = getattr(request, PROCESS_EXCEPTION, None)
+    if process_exception is not None:
+        handled = await sync_to_async(process_exception, thread_sensitive=True)(exc, request)
+        if handled is not None:
+            return handled
     headers = dict(exc.headers or {})
     django_exception = _DJANGO_ERRORS.get(exc.status_code)
     if django_exception is not None:

@@ -45,6 +45,11 @@ plugin = DjangoPlugin(
     framework="django",
     companions=("channels",),
     adapter="portable_endpoints_django._adapter:ADAPTER",
-    app_classes=["portable_endpoints_django._app:PortableDjangoApp", "channels.routing:URLRouter"],
-    capabilities=frozenset({"websocket.denial_response"}),
+    app_classes=[
+        "portable_endpoints_django._app:PortableDjangoApp",
+        "channels.routing:ProtocolTypeRouter",
+        "channels.routing:URLRouter",
+    ],
+    capabilities=frozenset({"websocket.denial_response", "native_routes.any_method"}),
+    native_kit="portable_endpoints_django.testing:NATIVE_KIT",
 )

@@ -70,6 +70,8 @@ async def test_load_middleware_builds_a_chain_from_the_given_list() -> None:
     handler = Handler(["pe_django_middleware.Stamp"])
     assert before == settings.MIDDLEWARE  # swapped in only while the chain is built
     assert len(getattr(handler, "_view_middleware")) == 1  # noqa: B009  # Stamp.process_view
+    assert _compat.has_exception_middleware(handler) is False
+    assert _compat.has_exception_middleware(Handler(["portable_endpoints_django.testing.HandleStatuses"])) is True
 
 
 async def test_urlrouter_hands_patterns_the_path_and_keeps_their_positional_args() -> None:
@@ -115,3 +117,15 @@ async def test_read_body_keeps_djangos_reading_for_large_or_chunked_bodies() -> 
     spooled.close()
     with pytest.raises(RequestAborted):
         await _compat.read_body(handler, channel({"type": "http.disconnect"}))
+
+
+def test_channels_middleware_keep_what_they_wrap_as_inner() -> None:
+    from channels.routing import ProtocolTypeRouter
+    from channels.sessions import SessionMiddlewareStack
+
+    router = URLRouter([])
+    app = ProtocolTypeRouter({"websocket": SessionMiddlewareStack(router)})
+    inner = app.application_mapping["websocket"]
+    while not isinstance(inner, URLRouter):
+        inner = inner.inner
+    assert inner is router

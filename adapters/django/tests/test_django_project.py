@@ -90,6 +90,12 @@ def test_websocket_routes_in_a_nested_channels_router_with_session_middleware(pr
         assert ws.recv(timeout=5) == "4:hi:ws://" + project + "/ws/echo/3"
 
 
+def test_routes_mounted_on_the_projects_application(project: str) -> None:
+    assert httpx.get(f"http://{project}/mounted/page").text == f"mounted http://{project}/mounted/page"
+    with connect(f"ws://{project}/mounted/socket") as ws:
+        assert ws.recv(timeout=5) == f"mounted ws://{project}/mounted/socket"
+
+
 def _run(script: str, **env: str) -> str:
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script)], cwd=HERE, env=_env(**env), capture_output=True, text=True
