@@ -7,7 +7,7 @@ from typing import Any
 from portable_endpoints.routing import RouteTable
 from portable_endpoints_django._app import PortableDjangoApp, mount_on_protocol_router, mount_on_router
 from portable_endpoints_django._compat import ProtocolTypeRouter, URLRouter
-from portable_endpoints_django._routes import DjangoRoutes, PortablePattern, build_routes
+from portable_endpoints_django._routes import DjangoRoutes, build_routes
 
 
 class DjangoAdapter:
@@ -30,10 +30,6 @@ class DjangoAdapter:
             mount_on_protocol_router(app, table)
         else:
             app.include(table)
-
-    def host_paths(self, table: RouteTable) -> list[str]:
-        """Each route's Django pattern: the core's regex, as Django matches it below the leading slash."""
-        return [PortablePattern(route).regex.pattern for route in table]
 
 
 ADAPTER = DjangoAdapter()

@@ -30,7 +30,7 @@ from portable_endpoints_django._compat import (
     read_body,
 )
 from portable_endpoints_django._responses import PROCESS_EXCEPTION
-from portable_endpoints_django._routes import _below_root, build_routes
+from portable_endpoints_django._routes import below_root_path, build_routes
 from portable_endpoints_django._settings import ensure_configured, split_options
 
 ERROR_HANDLERS = ("handler400", "handler403", "handler404", "handler500")
@@ -117,7 +117,7 @@ class PortableDjangoApp:
         # As a nested router: Channels then routes on the path below root_path in every version,
         # and raises Resolver404 (not ValueError) when nothing matches.
         try:
-            await self.websocket(dict(scope, path_remaining=_below_root(scope)), receive, send)
+            await self.websocket(dict(scope, path_remaining=below_root_path(scope)), receive, send)
         except Resolver404:
             await send({"type": "websocket.close", "code": 1000, "reason": ""})
 

@@ -24,7 +24,7 @@ from portable_endpoints_django._compat import (
     Resolver404,
     URLRouter,
 )
-from portable_endpoints_django._routes import _below_root
+from portable_endpoints_django._routes import below_root_path
 from portable_endpoints_django._settings import ensure_configured
 
 _ids = itertools.count()
@@ -54,7 +54,7 @@ class RejectUnmatched:
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         try:
-            await self.inner(dict(scope, path_remaining=_below_root(scope)), receive, send)
+            await self.inner(dict(scope, path_remaining=below_root_path(scope)), receive, send)
         except Resolver404:
             await send({"type": "websocket.close", "code": 1000, "reason": ""})
 
