@@ -35,8 +35,8 @@ STAMP = "pe_django_middleware.Stamp"
 
 class Counter(HTTPEndpoint):
     async def get(self, request: Request) -> JSONResponse:
-        request.session["count"] = request.session.get("count", 0) + 1  # type: ignore[attr-defined]
-        return JSONResponse({"count": request.session["count"]})  # type: ignore[attr-defined]
+        request.session["count"] = request.session.get("count", 0) + 1
+        return JSONResponse({"count": request.session["count"]})
 
 
 class Form(HTTPEndpoint):

@@ -19,12 +19,12 @@ from portable_endpoints import (
 
 class User(HTTPEndpoint):
     async def get(self, request: Request) -> JSONResponse:
-        request.session["visits"] = request.session.get("visits", 0) + 1  # type: ignore[attr-defined]
+        request.session["visits"] = request.session.get("visits", 0) + 1
         return JSONResponse(
             {
                 "name": request.path_params["name"],
                 "url": str(request.url_for("user", name="grace")),
-                "visits": request.session["visits"],  # type: ignore[attr-defined]
+                "visits": request.session["visits"],
             }
         )
 
@@ -44,7 +44,7 @@ class Echo(WebSocketEndpoint):
 
     async def on_connect(self, websocket: WebSocket) -> None:
         await websocket.accept()
-        await websocket.send_text(f"session {websocket.session.__class__.__module__}")  # type: ignore[attr-defined]
+        await websocket.send_text(f"session {websocket.session.__class__.__module__}")
 
     async def on_receive(self, websocket: WebSocket, data: Any) -> None:
         room = websocket.path_params["room"]
