@@ -39,6 +39,8 @@ FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django")
 ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
     "fastapi": {"install": ["-e", "adapters/starlette", "openapi-spec-validator>=0.7"], "hosts": ["asgi", "fastapi"]},
     "quart": {"install": ["quart-cors>=0.7"]},
+    # daphne, Channels' own server, for the Django host's daphne tests
+    "django": {"install": ["daphne>=4.0"]},
 }
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"

@@ -53,3 +53,19 @@ class Echo(WebSocketEndpoint):
 
 routes = [Route("/users/{name}", User, name="user"), Route("/form", Form), Route("/missing", Missing)]
 websocket_routes = [WebSocketRoute("/echo/{room:int}", Echo, name="echo")]
+
+
+async def mounted_page(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(f"mounted {request.url_for('mounted_page')}")
+
+
+async def mounted_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(f"mounted {websocket.url_for('mounted_socket')}")
+    await websocket.close()
+
+
+mounted_routes = [
+    Route("/page", mounted_page, name="mounted_page"),
+    WebSocketRoute("/socket", mounted_socket, name="mounted_socket"),
+]
