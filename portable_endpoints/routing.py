@@ -323,6 +323,8 @@ class RouteTable:
             self.native_names[id(route)] = route.name if len(same) == 1 else f"{route.name}#{len(same)}"
         #: other tables served by the same app, consulted by ``route_for`` after this one
         self.neighbours: list[RouteTable] = []
+        #: the app's routes across its tables, once an adapter placed this table beside others
+        self.app_routes: AppRoutes | None = None
         #: set by an adapter that placed this table itself (``create_app``, ``mount``), so its paths
         #: are below the app's root path; False for ``native_routes``, composed by the user
         self.resolves_here = False
@@ -417,6 +419,49 @@ def first_match(routes: Iterable[AnyRoute], path: str, method: str | None = None
     return partial
 
 
+class AppRoutes:
+    """The portable routes of one app, across the tables ``create_app`` and each ``pe.mount`` added,
+    in the order they were added: Starlette's router over them all, and ``url_for`` across them.
+
+    A host whose own router sends a request to one table's handler (werkzeug and Litestar prefer
+    a literal path to a parameter; Django stops at the first pattern) asks ``match_http`` /
+    ``match_websocket`` through ``table.app_routes`` whenever the table has ``neighbours``, so a
+    route declared earlier still wins and a method mismatch still falls through to a later table.
+    """
+
+    __slots__ = ("_http", "_table_of", "_websocket", "tables")
+
+    def __init__(self) -> None:
+        self.tables: list[RouteTable] = []
+        self._http: list[Route] = []
+        self._websocket: list[WebSocketRoute] = []
+        self._table_of: dict[int, RouteTable] = {}
+
+    @property
+    def several(self) -> bool:
+        return len(self.tables) > 1
+
+    def include(self, table: RouteTable) -> None:
+        """Serve ``table`` after the routes already here; each table's ``url_for`` finds the others'."""
+        for other in self.tables:
+            other.neighbours.append(table)
+        table.neighbours.extend(self.tables)
+        table.app_routes = self
+        self.tables.append(table)
+        self._http += table.http_routes
+        self._websocket += table.websocket_routes
+        self._table_of.update((id(route), table) for route in table)
+
+    def match_http(self, path: str, method: str) -> tuple[RouteMatch[Route], RouteTable] | None:
+        """``first_match`` over every HTTP route of the app, with the table of the route found."""
+        found = first_match(self._http, path, method)
+        return None if found is None else (found, self._table_of[id(found.route)])
+
+    def match_websocket(self, path: str) -> tuple[RouteMatch[WebSocketRoute], RouteTable] | None:
+        found = first_match(self._websocket, path)
+        return None if found is None else (found, self._table_of[id(found.route)])
+
+
 def toggled_slash(path: str) -> str:
     """``path`` with its trailing slash toggled, as Starlette's ``redirect_slashes`` tries it."""
     return path.rstrip("/") if path.endswith("/") else path + "/"
@@ -462,6 +507,7 @@ def enter_mount(scope: Scope, route: Route | WebSocketRoute, path: str) -> None:
 
 
 __all__ = [
+    "AppRoutes",
     "BaseRoute",
     "CompiledPath",
     "Mount",

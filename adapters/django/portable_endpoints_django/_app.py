@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from portable_endpoints.exceptions import ConfigurationError
-from portable_endpoints.routing import Route, RouteTable, path_below_root, slash_twin_url, toggled_slash
+from portable_endpoints.routing import AppRoutes, Route, RouteTable, path_below_root, slash_twin_url, toggled_slash
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_django._compat import (
     ASGIHandler,
@@ -93,6 +93,9 @@ class PortableDjangoApp:
         self.websocket_urlpatterns: list[Any] = [*routes.websocket_urlpatterns, *own.get("websocket_urlpatterns", ())]
         self._handlers = {name: own[name] for name in ERROR_HANDLERS if name in own}
         self._tables = [table]
+        #: Starlette's router across this app's tables (a method mismatch falls through to a later one)
+        self._routes = AppRoutes()
+        self._routes.include(table)
         if table.redirect_slashes:
             self._handlers["handler404"] = self._slash_redirect_handler(self._handlers.get("handler404"))
         self.http = PortableASGIHandler(URLConf(self.urlpatterns, self._handlers), settings.get("MIDDLEWARE"))
@@ -114,6 +117,7 @@ class PortableDjangoApp:
         """Serve ``table`` too, after everything already here (``pe.mount``)."""
         routes = build_routes(table, csrf_exempt=self.csrf_exempt)
         self._tables.append(table)
+        self._routes.include(table)
         self.urlpatterns.extend(routes.urlpatterns)
         self.websocket_urlpatterns.extend(routes.websocket_urlpatterns)
         # A new URLconf object: Django caches each URLconf's resolver (and its reverse lookups).

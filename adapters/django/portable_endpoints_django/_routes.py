@@ -81,11 +81,16 @@ def http_view(route: Route, table: RouteTable, csrf_exempt: bool) -> Callable[..
     async def view(request: HttpRequest, *args: str, **params: Any) -> Any:
         native: Any = request
         scope = native.scope
-        target, target_dispatcher = route, dispatcher
+        target, target_dispatcher, target_table = route, dispatcher, table
         path = "/" + args[-1]  # the path the pattern matched, at the table's level
         if scope["method"] not in route.method_set:
-            # A partial match: Starlette's router would take a later route serving the method.
-            found = first_match(table.http_routes, path, scope["method"])
+            # A partial match: Starlette's router would take a later route serving the method, in
+            # this table or in one pe.mount added to the same app after it.
+            if table.app_routes is not None and table.neighbours:
+                across = table.app_routes.match_http(path, scope["method"])
+                found, target_table = across if across is not None else (None, table)
+            else:
+                found = first_match(table.http_routes, path, scope["method"])
             if found is not None and found.full:
                 target, target_dispatcher, params = found.route, found.route.dispatcher, found.params
         if target.mount_compiled is not None:
@@ -95,7 +100,7 @@ def http_view(route: Route, table: RouteTable, csrf_exempt: bool) -> Callable[..
             scope,
             native=request,
             path_params=params,
-            route_table=table,
+            route_table=target_table,
             read_body=partial(read_body, request),
             body_chunks=partial(body_chunks, request),
         )

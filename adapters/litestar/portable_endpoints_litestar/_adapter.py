@@ -16,9 +16,9 @@ from litestar.handlers import BaseRouteHandler
 from litestar.routes import BaseRoute, HTTPRoute, WebSocketRoute
 
 from portable_endpoints.exceptions import ConfigurationError
-from portable_endpoints.routing import Route, RouteTable
+from portable_endpoints.routing import AppRoutes, Route, RouteTable
 from portable_endpoints.routing import WebSocketRoute as PortableWebSocketRoute
-from portable_endpoints_litestar._http import http_handlers
+from portable_endpoints_litestar._http import APP_ROUTES, http_handlers
 from portable_endpoints_litestar._paths import LitestarPath, plan
 from portable_endpoints_litestar._registration import finish_registration, with_slash_redirects
 from portable_endpoints_litestar._websocket import websocket_handler
@@ -66,19 +66,12 @@ def build_handlers(
     return handlers
 
 
-#: Key, in the app's state, of the portable tables it serves.
-_TABLES = "portable_endpoints.tables"
-
-
 def _link(app: Litestar, table: RouteTable) -> None:
-    """Link ``table`` with the app's other portable tables: ``url_for`` in one finds the others'."""
-    if _TABLES not in app.state:
-        app.state[_TABLES] = []
-    tables: list[RouteTable] = app.state[_TABLES]
-    for other in tables:
-        other.neighbours.append(table)
-    table.neighbours.extend(tables)
-    tables.append(table)
+    """Serve ``table`` after the app's other portable tables: ``url_for`` in one finds the others',
+    and Starlette's router chooses among the routes of all of them."""
+    if APP_ROUTES not in app.state:
+        app.state[APP_ROUTES] = AppRoutes()
+    app.state[APP_ROUTES].include(table)
 
 
 class LitestarAdapter:

@@ -117,6 +117,10 @@ def is_litestar_response(value: object) -> bool:
     return isinstance(value, litestar.Response)
 
 
+#: Key, in the app's state, of its portable routes across tables (``routing.AppRoutes``).
+APP_ROUTES = "portable_endpoints.routes"
+
+
 def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callable[..., Awaitable[Any]]:
     """The handler function for one Litestar path: the route Starlette's router picks among ``routes``."""
     candidates = tuple(routes)
@@ -125,13 +129,20 @@ def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callabl
         # Litestar types the ASGI scope more narrowly than the core's plain mapping.
         scope: Any = request.scope
         full_path, path = original_paths(scope)
-        found = first_match(candidates, path, scope["method"])
+        target_table = table
+        if table.app_routes is not None and table.neighbours:
+            # Litestar prefers a literal path to a parameter: across the tables of create_app and
+            # each pe.mount, the route declared first must still win, as on Starlette.
+            across = table.app_routes.match_http(path, scope["method"])
+            found, target_table = across if across is not None else (None, table)
+        else:
+            found = first_match(candidates, path, scope["method"])
         if found is None:
             raise NotFoundException()
         route, params = found.route, found.params
         enter_mount(scope, route, path)
         scope["path_params"] = params
-        portable = litestar_request(request, params, table, full_path)
+        portable = litestar_request(request, params, target_table, full_path)
         response = await run_endpoint(
             route.dispatcher, portable, http_error=litestar_error, is_native_response=is_litestar_response
         )

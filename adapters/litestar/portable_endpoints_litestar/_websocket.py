@@ -68,7 +68,12 @@ def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Calla
         native: Any = socket
         scope = native.scope
         full_path, path = original_paths(scope)
-        found = first_match(candidates, path)
+        target_table = table
+        if table.app_routes is not None and table.neighbours:
+            across = table.app_routes.match_websocket(path)
+            found, target_table = across if across is not None else (None, table)
+        else:
+            found = first_match(candidates, path)
         if found is None:
             # Closing before accepting rejects the handshake (403), as Starlette's router does.
             await socket.send({"type": "websocket.close", "code": status.WS_1000_NORMAL_CLOSURE, "reason": ""})
@@ -77,7 +82,7 @@ def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Calla
         enter_mount(scope, route, path)
         scope["path_params"] = params
         websocket = LitestarWebSocket(
-            scope, native.receive, native.send, native=socket, path_params=params, route_table=table
+            scope, native.receive, native.send, native=socket, path_params=params, route_table=target_table
         )
         websocket._full_path = full_path
         try:

@@ -72,6 +72,7 @@ def add_to_app(app: quart.Quart, table: RouteTable) -> None:
     """Add ``table``'s routes to ``app`` itself; endpoints are the routes' Starlette names."""
     plan = _Plan(table)
     plan.prepare(app, None, None)
+    installed(app).placed.include(table)
     for rule, endpoint, view in plan.http:
         app.add_url_rule(rule, endpoint, view, methods=["GET"], provide_automatic_options=False, merge_slashes=False)
     for rule, endpoint, view in plan.websocket:
@@ -139,6 +140,7 @@ class QuartAdapter:
             return
         install(app)
         app.register_blueprint(build_blueprint(table, blueprint_name(app)))
+        installed(app).placed.include(table)
 
     def host_paths(self, table: RouteTable) -> list[str]:
         """Each route's werkzeug rule (``portable-endpoints routes`` shows these)."""

@@ -26,7 +26,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect, WebsocketMismatch
 
 from portable_endpoints.responses import RedirectResponse
-from portable_endpoints.routing import Route, path_below_root, slash_twin_url, toggled_slash
+from portable_endpoints.routing import AppRoutes, Route, path_below_root, slash_twin_url, toggled_slash
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_quart import _compat
 from portable_endpoints_quart._channel import CHANNEL, Channel
@@ -129,6 +129,9 @@ class _Installed:
         #: (table, blueprint, text prefix) for each registration of a portable table; the prefix is
         #: None when it holds werkzeug variables, which cannot be matched as text
         self.tables: list[tuple[RouteTable, str | None, str | None]] = []
+        #: the tables ``create_app`` and ``pe.mount`` placed on the app itself, whose paths are the
+        #: app's own: Starlette's router chooses among all of their routes in the order added
+        self.placed = AppRoutes()
 
     def add(self, table: RouteTable, blueprint: str | None, url_prefix: str | None) -> None:
         prefix = (url_prefix or "").rstrip("/")

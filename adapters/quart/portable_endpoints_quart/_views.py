@@ -58,8 +58,18 @@ def http_view(
             raise NotFound()  # werkzeug matched it with the leading slashes stripped; Starlette does not
         if trailing_slash:
             del params[TRAILING_SLASH]
-        target = route
-        if group or route.mount_compiled is not None:
+        target, target_table = route, table
+        if table.app_routes is not None and table.neighbours:  # beside other tables: create_app, pe.mount
+            # Werkzeug prefers a literal path to a parameter: across the tables of create_app and
+            # each pe.mount, the route declared first must still win, as on Starlette.
+            path = native.path
+            across = table.app_routes.match_http(path, scope["method"])
+            if across is None:
+                raise not_found(native)
+            match, target_table = across
+            target, params = match.route, match.params
+            enter_mount(scope, target, path)
+        elif group or route.mount_compiled is not None:
             path = table_path(native, prefixes)
             if path is not None:
                 if group:
@@ -72,7 +82,7 @@ def http_view(
         if scope["method"] == "OPTIONS" and "OPTIONS" not in target.method_set and _is_preflight(native):
             # Quart's automatic OPTIONS, which CORS extensions (quart-cors) decorate in after_request.
             return PortableResponse(b"", 200, [(b"allow", target.allow.encode("latin-1")), (b"content-length", b"0")])
-        portable = quart_request(scope, native, params, table)
+        portable = quart_request(scope, native, params, target_table)
         result = await run_endpoint(
             target.dispatcher, portable, http_error=raise_quart_error, is_native_response=is_quart_response
         )
@@ -114,8 +124,16 @@ def websocket_view(
             raise NotFound()
         if trailing_slash:
             del params[TRAILING_SLASH]
-        target = route
-        if group or route.mount_compiled is not None:
+        target, target_table = route, table
+        if table.app_routes is not None and table.neighbours:  # beside other tables: create_app, pe.mount
+            path = native.path
+            across = table.app_routes.match_websocket(path)
+            if across is None:
+                raise NotFound()
+            ws_match, target_table = across
+            target, params = ws_match.route, ws_match.params
+            enter_mount(scope, target, path)
+        elif group or route.mount_compiled is not None:
             path = table_path(native, prefixes)
             if path is not None:
                 if group:
@@ -126,7 +144,7 @@ def websocket_view(
                 enter_mount(scope, target, path)
         scope["path_params"] = params
         receive, send = channel.endpoint_io()
-        websocket = QuartWebSocket(scope, receive, send, native=native, path_params=params, route_table=table)
+        websocket = QuartWebSocket(scope, receive, send, native=native, path_params=params, route_table=target_table)
         channel.websocket = websocket
         await target.session(websocket)
 
