@@ -25,6 +25,8 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 ROOT = Path(__file__).parent
 FRAMEWORKS = ("starlette", "quart", "litestar")
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
+# The hostile-ASGI harness and the differential fuzz (bounded in the default run; `nox -s fuzz` for more).
+TEST_DEPS += ["hypothesis>=6.100"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 
 

@@ -31,6 +31,14 @@ async def _reject_frame(websocket: WebSocket[Any], exc: _UnsupportedData) -> NoR
     raise RuntimeError(str(exc)) from None
 
 
+def _check_limit(cls: type, attribute: str) -> None:
+    value = getattr(cls, attribute)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise ConfigurationError(
+            f"{cls.__name__}.{attribute} = {value!r} must be a number of bytes (an int >= 0) or None"
+        )
+
+
 class _ASGIEndpoint:
     """Instantiated per connection with the ASGI triple, and awaitable: an ASGI app, as in Starlette."""
 
@@ -58,6 +66,13 @@ class HTTPEndpoint(_ASGIEndpoint):
     """
 
     scope_type = "http"
+    #: the most bytes ``body()``, ``json()``, ``form()`` and ``stream()`` read (413 past it); ``None``:
+    #: the app's default (``create_app(..., max_body_size=)``), else no limit but the host's own
+    max_body_size: ClassVar[int | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _check_limit(cls, "max_body_size")
 
     async def dispatch(self) -> None:
         """Serve one request as a bare ASGI application."""
@@ -88,6 +103,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
                 f"{cls.__name__}.encoding = {cls.encoding!r} is not one of 'text', 'bytes', 'json' or None"
             )
         cls._pe_own_decode = cls.decode is not WebSocketEndpoint.decode
+        _check_limit(cls, "max_message_size")
         if isinstance(cls.allowed_origins, str):
             raise ConfigurationError(f"{cls.__name__}.allowed_origins must be a sequence of origins, not a str")
 
