@@ -81,7 +81,8 @@ async def test_allowed_origins_case_insensitive_null_and_missing(
     app = pe_host.app([WSRoute("/ws", SameSite)])
     headers = [(b"origin", origin.encode()) for origin in origins]
     outcome = await drive_websocket(app, websocket_scope("/ws", headers=headers), ClientScript())
-    assert outcome.finished and outcome.error is None
+    assert outcome.finished
+    assert outcome.error is None
     assert outcome.accepted is accepted
     if not accepted:
         # Closed before accepting: the server answers the handshake with a 403.
@@ -147,7 +148,8 @@ async def test_only_standard_verbs_dispatch(pe_host: Host, method: str) -> None:
     Attributes.ran.clear()
     app = pe_host.app([Route("/", Attributes)])
     outcome = await drive_http(app, http_scope(method, "/"))
-    assert outcome.finished and outcome.error is None
+    assert outcome.finished
+    assert outcome.error is None
     assert outcome.status == 405
     assert outcome.header("allow") == "GET, HEAD"
     assert Attributes.ran == []
