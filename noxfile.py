@@ -147,3 +147,25 @@ def bench(session: nox.Session) -> None:
 def bench_smoke(session: nox.Session) -> None:
     """A tiny-N run of the benchmark harness, so it cannot rot."""
     _bench(session, "--smoke")
+
+
+@nox.session(python=interpreter(NEWEST_PYTHON))
+def fuzz(session: nox.Session) -> None:
+    """The hostile-ASGI harness and the differential HTTP fuzz at length, on every framework, random seeds.
+
+    Not in the default run (which runs them bounded, derandomised). ``PE_FUZZ_EXAMPLES`` sets the count.
+    """
+    session.install("-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS)
+    env = {"PE_FUZZ_RANDOM": "1", "PE_FUZZ_EXAMPLES": os.environ.get("PE_FUZZ_EXAMPLES", "2000")}
+    suite = "portable_endpoints/testing/suite"
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        f"{suite}/test_hostile_asgi.py",
+        f"{suite}/test_differential_http.py",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env=env,
+    )

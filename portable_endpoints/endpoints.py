@@ -17,7 +17,7 @@ from portable_endpoints._dispatch import dispatcher_for_class, serve_asgi
 from portable_endpoints.exceptions import ConfigurationError, HTTPException, WebSocketException
 from portable_endpoints.requests import Request
 from portable_endpoints.types import Message, Receive, Scope, Send
-from portable_endpoints.websockets import WebSocket, WebSocketState
+from portable_endpoints.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 ENCODINGS = ("text", "bytes", "json", None)
 
@@ -168,6 +168,10 @@ class WebSocketEndpoint(_ASGIEndpoint):
         except WebSocketException as exc:
             close_code = exc.code
             await websocket.abort(exc.code, exc.reason)
+        except WebSocketDisconnect as exc:
+            # The client left while the endpoint was sending (the server's send failed: 1006) or
+            # reading (its close code): a disconnect, not the endpoint's failure.
+            close_code = exc.code
         except Exception:
             close_code = status.WS_1011_INTERNAL_ERROR
             await websocket.abort(close_code)
