@@ -27,6 +27,8 @@ FRAMEWORKS = ("starlette", "quart", "litestar")
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 # The hostile-ASGI harness and the differential fuzz (bounded in the default run; `nox -s fuzz` for more).
 TEST_DEPS += ["hypothesis>=6.100"]
+# The real-server matrix: uvicorn's other HTTP parser and WebSocket implementation, and granian.
+TEST_DEPS += ["httptools>=0.6", "wsproto>=1.2", "granian>=2.0"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 
 
