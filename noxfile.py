@@ -171,3 +171,22 @@ def fuzz(session: nox.Session) -> None:
         *session.posargs,
         env=env,
     )
+
+
+@nox.session(python=interpreter(NEWEST_PYTHON))
+def soak(session: nox.Session) -> None:
+    """The load + fault test at length on every framework: more clients, more messages, many rounds.
+
+    Not in the default run. ``PE_LOAD_CLIENTS``, ``PE_LOAD_MESSAGES``, ``PE_LOAD_ROUNDS`` override.
+    """
+    session.install("-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS)
+    env = {
+        "PE_LOAD_CLIENTS": os.environ.get("PE_LOAD_CLIENTS", "500"),
+        "PE_LOAD_MESSAGES": os.environ.get("PE_LOAD_MESSAGES", "20"),
+        "PE_LOAD_ROUNDS": os.environ.get("PE_LOAD_ROUNDS", "10"),
+        # Each round's peak is held by the allocator a while; objects are checked exactly.
+        "PE_LOAD_RSS_SLACK_MIB": os.environ.get("PE_LOAD_RSS_SLACK_MIB", "200"),
+    }
+    session.run(
+        "python", "-m", "pytest", "tests/test_reliability.py", "-s", "-p", "no:cacheprovider", *session.posargs, env=env
+    )
