@@ -96,8 +96,8 @@ class Outcome:
 def _is_end(message: Message) -> bool:
     kind = message["type"]
     if kind in ("http.response.body", "websocket.http.response.body"):
-        return not message.get("more_body", False)
-    return kind == "websocket.close"
+        return not bool(message.get("more_body", False))
+    return bool(kind == "websocket.close")
 
 
 async def _run(app: ASGIApp, scope: dict[str, Any], outcome: Outcome, receive: Any, send: Any) -> None:
