@@ -182,6 +182,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
             raise
         finally:
             with anyio.CancelScope(shield=True):
+                await websocket._stop_forwarding()
                 await self.on_disconnect(websocket, close_code)
 
     def _origin_allowed(self, websocket: WebSocket[Any]) -> bool:

@@ -35,6 +35,8 @@ def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
 
 
 class Response:
+    """A complete response: ``content`` (str or bytes) with a status, headers and media type."""
+
     media_type: str | None = None
     charset = "utf-8"
     body: bytes
@@ -55,6 +57,7 @@ class Response:
         self.init_headers(headers)
 
     def render(self, content: Any) -> bytes:
+        """The body bytes for ``content``; subclasses override this (``JSONResponse`` serialises)."""
         if content is None:
             return b""
         if isinstance(content, bytes | bytearray | memoryview):
@@ -62,6 +65,7 @@ class Response:
         return str(content).encode(self.charset)
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Build the raw headers from ``headers``, adding content-length and content-type."""
         body = getattr(self, "body", None)
         if headers is None:  # the common case, kept cheap: two header tuples, one of them cached
             raw = []
@@ -84,6 +88,7 @@ class Response:
 
     @property
     def headers(self) -> MutableHeaders:
+        """The response headers, mutable: ``response.headers["cache-control"] = "no-store"``."""
         return MutableHeaders(raw=self.raw_headers)
 
     def set_cookie(
@@ -98,6 +103,7 @@ class Response:
         httponly: bool = False,
         samesite: Literal["lax", "strict", "none"] | None = "lax",
     ) -> None:
+        """Add a ``Set-Cookie`` header; a ``datetime`` ``expires`` is written as an HTTP date."""
         cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
         cookie[key] = value
         morsel = cookie[key]
@@ -128,6 +134,7 @@ class Response:
         httponly: bool = False,
         samesite: Literal["lax", "strict", "none"] | None = "lax",
     ) -> None:
+        """Add a ``Set-Cookie`` header that expires the cookie ``key`` now."""
         self.set_cookie(
             key,
             max_age=0,
@@ -158,21 +165,30 @@ def _denial_send(send: Send) -> Send:
 
 
 class HTMLResponse(Response):
+    """A ``text/html`` response."""
+
     media_type = "text/html"
 
 
 class PlainTextResponse(Response):
+    """A ``text/plain`` response."""
+
     media_type = "text/plain"
 
 
 class JSONResponse(Response):
+    """``content`` serialised as compact JSON (UTF-8, no NaN), ``application/json``."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
+        """``content`` as compact JSON bytes; NaN and infinities are refused."""
         return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
 
 
 class RedirectResponse(Response):
+    """A redirect to ``url`` (307 by default), with the ``Location`` header percent-quoted."""
+
     def __init__(
         self,
         url: str | URL,
