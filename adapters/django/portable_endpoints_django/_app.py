@@ -20,6 +20,7 @@ from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_django._compat import ASGIHandler, Resolver404, URLPattern, URLRouter, load_middleware
+from portable_endpoints_django._limits import BodyLimits
 from portable_endpoints_django._routes import _below_root, build_routes
 from portable_endpoints_django._settings import ensure_configured, split_options
 
@@ -72,13 +73,15 @@ class PortableDjangoApp:
         self.websocket_urlpatterns: list[Any] = [*routes.websocket_urlpatterns, *own.get("websocket_urlpatterns", ())]
         self._handlers = {name: own[name] for name in ERROR_HANDLERS if name in own}
         self.http = PortableASGIHandler(URLConf(self.urlpatterns, self._handlers), settings.get("MIDDLEWARE"))
+        self.body_limits = BodyLimits()
+        self.body_limits.include(table)
         self.websocket = URLRouter(self.websocket_urlpatterns)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
             scope.setdefault("app", self)
-            await self.http(scope, receive, send)  # type: ignore[arg-type]  # typed narrower than ASGI
+            await self.body_limits.serve(self.http, scope, receive, send)  # type: ignore[arg-type]
         elif kind == "websocket":
             await self._websocket(scope, receive, send)
         elif kind == "lifespan":
@@ -89,6 +92,7 @@ class PortableDjangoApp:
     def include(self, table: RouteTable) -> None:
         """Serve ``table`` too, after everything already here (``pe.mount``)."""
         routes = build_routes(table, csrf_exempt=self.csrf_exempt)
+        self.body_limits.include(table)
         self.urlpatterns.extend(routes.urlpatterns)
         self.websocket_urlpatterns.extend(routes.websocket_urlpatterns)
         # A new URLconf object: Django caches each URLconf's resolver (and its reverse lookups).
