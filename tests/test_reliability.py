@@ -165,7 +165,7 @@ LOAD_ROUNDS = int(os.environ.get("PE_LOAD_ROUNDS", "1"))
 RSS_SLACK = int(os.environ.get("PE_LOAD_RSS_SLACK_MIB", "40")) * 1024 * 1024
 #: objects the garbage collector tracks that may be left after the run, beyond one per connection
 #: (the test's own record of its close codes): module caches and the like, not per connection
-OBJECT_SLACK = 2000
+OBJECT_SLACK = 5000
 
 
 class Connections:

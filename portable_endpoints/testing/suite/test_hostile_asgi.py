@@ -318,4 +318,14 @@ async def test_http_streams_end_the_same_safe_way(pe_host: Host, case: dict[str,
     check_http_invariants(reference, case)
     outcome, events = await run_http(pe_host.name, case)
     check_http_invariants(outcome, case)
-    assert http_outcome(outcome, events) == http_outcome(reference, reference_events)
+    normal, expected = http_outcome(outcome, events), http_outcome(reference, reference_events)
+    if left_early(case) and normal["status"] is None and normal["events"] == []:
+        # Nobody to answer: a host may stop when it sees the client gone (Django reads the whole
+        # body before routing, and cancels the view on a disconnect).
+        return
+    assert normal == expected
+
+
+def left_early(case: dict[str, Any]) -> bool:
+    """Whether the client left without waiting for the answer (mid-body or right after it)."""
+    return case["disconnect_after"] is not None
