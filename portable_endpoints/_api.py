@@ -9,7 +9,12 @@ from portable_endpoints.routing import BaseRoute, RouteTable
 
 
 def create_app(
-    routes: Sequence[BaseRoute], *, framework: str, max_body_size: int | None = None, **native_options: Any
+    routes: Sequence[BaseRoute],
+    *,
+    framework: str,
+    redirect_slashes: bool = True,
+    max_body_size: int | None = None,
+    **native_options: Any,
 ) -> Any:
     """A new application of ``framework`` serving ``routes``: the framework's own app object.
 
@@ -17,9 +22,14 @@ def create_app(
     ``max_body_size`` wins when smaller, and so does the host's limit): a larger body is a 413 on
     every host. ``native_options`` go to the framework's app constructor untouched (``middleware``,
     ``exception_handlers``, ``debug``, ...). ``framework="asgi"`` is the built-in, framework-free host.
+
+    Portable options, consumed here before the native ones reach the host: ``redirect_slashes``
+    (default True, as ``Starlette()``): a request matching no route is redirected (307, query
+    kept) to its slash-toggled twin when that matches; False answers 404 instead, on every host.
     """
     adapter = _plugins.get_adapter(framework)
-    return adapter.create_app(RouteTable(routes, max_body_size=max_body_size), dict(native_options))
+    table = RouteTable(routes, redirect_slashes=redirect_slashes, max_body_size=max_body_size)
+    return adapter.create_app(table, dict(native_options))
 
 
 def mount(app: Any, routes: Sequence[BaseRoute], *, prefix: str = "", max_body_size: int | None = None) -> None:

@@ -21,7 +21,7 @@ from werkzeug.routing import BaseConverter, Map
 
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
 from portable_endpoints.exceptions import ConfigurationError
-from portable_endpoints.routing import PathPart, Route, WebSocketRoute
+from portable_endpoints.routing import PathPart, Route, RouteMatch, WebSocketRoute, first_match
 from portable_endpoints.types import Scope
 
 #: The view argument of the invisible parameter after a trailing slash; the view drops it.
@@ -115,9 +115,14 @@ def _may_overlap(first: Route | WebSocketRoute, second: Route | WebSocketRoute) 
     return True
 
 
-def shadowing(routes: Sequence[R]) -> list[list[R]]:
-    """For each route, the earlier ones that may match its URLs: Starlette would pick those first."""
-    return [[earlier for earlier in routes[:i] if _may_overlap(earlier, route)] for i, route in enumerate(routes)]
+def overlapping(routes: Sequence[R]) -> list[list[R]]:
+    """For each route, every route (itself included, in declaration order) that may match its URLs,
+    or an empty list when no other may: Starlette's router would choose among those."""
+    groups = []
+    for route in routes:
+        group = [other for other in routes if other is route or _may_overlap(other, route)]
+        groups.append(group if len(group) > 1 else [])
+    return groups
 
 
 def leading_double_slash(scope: Scope) -> bool:
@@ -140,8 +145,9 @@ class Prefixes:
         self.by_blueprint[blueprint] = None if "<" in prefix else prefix
 
 
-def first_match(routes: Sequence[R], native: Any, prefixes: Prefixes) -> tuple[R, dict[str, Any]] | None:
-    """The first of ``routes`` (declaration order) matching the request's path, with its params."""
+def table_path(native: Any, prefixes: Prefixes) -> str | None:
+    """The request's path as the table's routes see it (below the root path and the blueprint's
+    prefix), or None when the prefix cannot be stripped as text."""
     prefix = prefixes.by_blueprint.get(native.blueprint)
     if prefix is None:
         return None
@@ -150,8 +156,9 @@ def first_match(routes: Sequence[R], native: Any, prefixes: Prefixes) -> tuple[R
         if not path.startswith(prefix):
             return None
         path = path[len(prefix) :]
-    for route in routes:
-        params = route.compiled.match(path)
-        if params is not None:
-            return route, params
-    return None
+    return path
+
+
+def table_match(routes: Sequence[R], path: str, method: str | None) -> RouteMatch[R] | None:
+    """Starlette's choice among ``routes`` (declaration order): full match, else the first partial."""
+    return first_match(routes, path, method)
