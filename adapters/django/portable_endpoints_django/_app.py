@@ -115,7 +115,10 @@ class PortableDjangoApp:
         def handler404(request: Any, exception: Exception) -> Any:
             scope = getattr(request, "scope", None)
             if scope is not None and self._twin_matches(scope):
-                return HttpResponse(status=307, headers={"Location": slash_twin_url(scope)})
+                redirect = HttpResponse(status=307, headers={"Location": slash_twin_url(scope)})
+                # Starlette's RedirectResponse has no Content-Type; Django adds text/html to any response.
+                del redirect["Content-Type"]
+                return redirect
             return (own or page_not_found)(request, exception)
 
         return handler404

@@ -74,3 +74,18 @@ async def test_regression_a_client_gone_mid_session_ends_with_its_close_code(pe_
     assert outcome.error is None
     assert outcome.texts == ["a"]
     assert Recorded.events == [("connect", {"room": "lobby"}), ("disconnect", 1000)]
+
+
+async def test_regression_a_slash_redirect_carries_no_content_type(pe_host: Host) -> None:
+    """Django's 307 to the slash-toggled twin said ``Content-Type: text/html``; Starlette's says none."""
+    from portable_endpoints import PlainTextResponse, Request, Route
+
+    async def page(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("page")
+
+    async with pe_host.client([Route("/slash/", page)]) as client:
+        response = await client.get("/slash?q=1")
+    assert response.status_code == 307
+    assert response.headers["location"] == "http://testserver/slash/?q=1"
+    assert response.headers.get("content-type") is None
+    assert response.content == b""
