@@ -39,6 +39,8 @@ FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django")
 ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
     "fastapi": {"install": ["-e", "adapters/starlette", "openapi-spec-validator>=0.7"], "hosts": ["asgi", "fastapi"]},
     "quart": {"install": ["quart-cors>=0.7"]},
+    # daphne, Channels' own server, for the Django host's daphne tests
+    "django": {"install": ["daphne>=4.0"]},
 }
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 # The hostile-ASGI harness and the differential fuzz (bounded in the default run; `nox -s fuzz` for more).
@@ -179,14 +181,32 @@ def docs(session: nox.Session) -> None:
         "mkdocstrings[python]>=0.26",
     )
     session.run("mkdocs", "build", "--strict", "--quiet", "--site-dir", ".nox/site", env={"NO_MKDOCS_2_WARNING": "1"})
-    session.run("python", "-m", "pytest", "tests/test_docs_examples.py", "tests/test_docs.py", *session.posargs)
+    # Each example runs in a fresh interpreter: two at a time, one per core.
+    session.install("pytest-xdist>=3.5")
+    session.run(
+        "python", "-m", "pytest", "-n", "2", "tests/test_docs_examples.py", "tests/test_docs.py", *session.posargs
+    )
 
 
 @nox.session(python=interpreter(LOWEST_PYTHON))
 def packaging(session: nox.Session) -> None:
     """Build every distribution, check its metadata, pip-install each extra in a fresh venv, serve a route."""
-    session.install("pytest>=8.3", *PACKAGING_TEST_DEPS)
-    session.run("python", "-m", "pytest", "packaging_tests", "-p", "no:cacheprovider", *session.posargs)
+    session.install("pytest>=8.3", "pytest-xdist>=3.5", *PACKAGING_TEST_DEPS)
+    dist = ROOT / ".nox" / "packaging-dist"
+    session.run("python", "-m", "packaging_tests.conftest", str(dist))
+    # One worker per core: each fresh virtualenv's pip install waits on I/O as much as on CPU.
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        "packaging_tests",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "2",
+        *session.posargs,
+        env={"PE_PACKAGING_DIST": str(dist)},
+    )
 
 
 def _bench(session: nox.Session, *args: str) -> None:

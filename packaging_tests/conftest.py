@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -51,10 +53,11 @@ def normalised(name: str) -> str:
     return re.sub(r"[-_.]+", "_", name).lower()
 
 
-@pytest.fixture(scope="session")
-def dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+DIST_ENV = "PE_PACKAGING_DIST"
+
+
+def build_all(out: Path) -> None:
     """sdist and wheel of every project, each wheel built from its sdist, as a publisher would."""
-    out = tmp_path_factory.mktemp("dist")
     from uv import find_uv_bin
 
     for directory in [ROOT, *adapter_projects()]:
@@ -63,7 +66,25 @@ def dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             check=True,
             cwd=ROOT,
         )
+
+
+@pytest.fixture(scope="session")
+def dist_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The built distributions: built here, or once by the nox session for all its test workers."""
+    prebuilt = os.environ.get(DIST_ENV)
+    if prebuilt:
+        return Path(prebuilt)
+    out = tmp_path_factory.mktemp("dist")
+    build_all(out)
     return out
+
+
+if __name__ == "__main__":
+    # ``python -m packaging_tests.conftest OUT``: the nox session builds once, before the workers start.
+    target = Path(sys.argv[1])
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    build_all(target)
 
 
 @pytest.fixture(scope="session")

@@ -113,6 +113,7 @@ def test_the_core_has_an_extra_per_adapter_and_all(projects: list[Project]) -> N
         assert normalised(adapter.name) in by_extra.get(adapter.framework, set()), (
             f"portable-endpoints[{adapter.framework}] does not install {adapter.name}"
         )
+    assert adapters_installed_by("all", projects) == sorted(adapters, key=lambda project: normalised(project.name))
     assert metadata["Requires-Python"] == ">=3.10"
 
 
@@ -153,8 +154,40 @@ def installed_from_our_wheel(python: Path, project: Project, env: dict[str, str]
     return all(theirs.get(name) == line for name, line in ours.items() if not name.endswith("RECORD"))
 
 
-def hosts_of(extra: str) -> list[str]:
-    return ["asgi", *([path.name for path in adapter_projects()] if extra == "all" else [extra])]
+def adapters_installed_by(extra: str, projects: list[Project]) -> list[Project]:
+    """The adapters ``portable-endpoints[extra]`` brings in, following extras and adapters that need adapters."""
+    by_name = {normalised(project.name): project for project in projects}
+    core = wheel_metadata(projects[0])
+    wanted: set[str] = set()
+    extras_seen: set[str] = set()
+    pending_extras: list[str] = [extra]
+    pending_dists: list[str] = []
+    while pending_extras or pending_dists:
+        if pending_extras:
+            current = pending_extras.pop()
+            if current in extras_seen:
+                continue
+            extras_seen.add(current)
+            for req in requirements(core):
+                if req.marker is not None and req.marker.evaluate({"extra": current}):
+                    if normalised(req.name) == "portable_endpoints":
+                        pending_extras += sorted(req.extras)  # [all] = portable-endpoints[serve, quart, ...]
+                    else:
+                        pending_dists.append(normalised(req.name))
+            continue
+        name = pending_dists.pop()
+        if name in by_name and name != "portable_endpoints" and name not in wanted:
+            wanted.add(name)
+            pending_dists += [
+                normalised(req.name)
+                for req in requirements(wheel_metadata(by_name[name]))
+                if req.marker is None or req.marker.evaluate({"extra": ""})
+            ]
+    return [by_name[name] for name in sorted(wanted)]
+
+
+def hosts_of(extra: str, projects: list[Project]) -> list[str]:
+    return ["asgi", *sorted(adapter.framework for adapter in adapters_installed_by(extra, projects))]
 
 
 @pytest.mark.parametrize("extra", EXTRAS)
@@ -186,10 +219,10 @@ def test_pip_installs_the_extra_and_serves_a_route_on_each_host(
         cwd=tmp_path,  # not the repository root, so nothing there can be picked up
     )
     assert install.returncode == 0, install.stdout + install.stderr
-    hosts = hosts_of(extra)
-    for project in projects:
-        if not project.is_adapter or project.framework in hosts:
-            assert installed_from_our_wheel(python, project, pip_cache), f"{project.name} is not our built wheel"
+    hosts = hosts_of(extra, projects)
+    assert extra == "all" or extra in hosts
+    for project in [projects[0], *adapters_installed_by(extra, projects)]:
+        assert installed_from_our_wheel(python, project, pip_cache), f"{project.name} is not our built wheel"
     check = subprocess.run(
         [python, str(ROOT / "packaging_tests" / "site_check.py"), *hosts],
         env=pip_cache,

@@ -110,7 +110,7 @@ def test_adapters_lists_installed_and_missing(capsys: pytest.CaptureFixture[str]
     assert main(["adapters"]) == 0
     out = capsys.readouterr().out
     assert "asgi       portable-endpoints" in out
-    for name in ("starlette", "quart", "litestar"):
+    for name in ("starlette", "quart", "litestar", "django"):
         assert name in out
 
 

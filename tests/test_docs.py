@@ -113,3 +113,11 @@ def test_every_name_of_the_adapter_interface_is_in_the_api_reference() -> None:
     for name in hosting.__all__:
         assert id(getattr(hosting, name)) in objects, f"portable_endpoints.hosting.{name} is not in the API reference"
     assert "portable_endpoints.types" in documented
+
+
+def test_every_broadcast_name_is_in_the_api_reference() -> None:
+    from portable_endpoints import broadcast
+
+    documented = documented_objects()
+    for name in broadcast.__all__:
+        assert f"portable_endpoints.broadcast.{name}" in documented, f"portable_endpoints.broadcast.{name}"

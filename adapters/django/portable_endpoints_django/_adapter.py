@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from portable_endpoints.routing import RouteTable
-from portable_endpoints_django._app import PortableDjangoApp, mount_on_router
-from portable_endpoints_django._compat import URLRouter
+from portable_endpoints_django._app import PortableDjangoApp, mount_on_protocol_router, mount_on_router
+from portable_endpoints_django._compat import ProtocolTypeRouter, URLRouter
 from portable_endpoints_django._routes import DjangoRoutes, build_routes
 
 
@@ -22,9 +22,12 @@ class DjangoAdapter:
         return build_routes(table)
 
     def mount(self, app: Any, table: RouteTable) -> None:
-        """Add ``table`` to an app ``create_app`` built, or its WebSocket routes to a Channels ``URLRouter``."""
+        """Add ``table`` to an app ``create_app`` built, a project's Channels ``ProtocolTypeRouter``,
+        or (WebSocket routes only) a Channels ``URLRouter``."""
         if isinstance(app, URLRouter):
             mount_on_router(app, table)
+        elif isinstance(app, ProtocolTypeRouter):
+            mount_on_protocol_router(app, table)
         else:
             app.include(table)
 

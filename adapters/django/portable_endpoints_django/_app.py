@@ -17,15 +17,25 @@ that twin matches a portable route; any other 404 goes to the app's own ``handle
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
 from typing import Any
 
 from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.routing import Route, RouteTable, path_below_root, slash_twin_url, toggled_slash
 from portable_endpoints.types import Receive, Scope, Send
-from portable_endpoints_django._compat import ASGIHandler, Resolver404, URLPattern, URLRouter, load_middleware
+from portable_endpoints_django._compat import (
+    ASGIHandler,
+    Resolver404,
+    URLPattern,
+    URLRouter,
+    has_exception_middleware,
+    load_middleware,
+    read_body,
+)
 from portable_endpoints_django._limits import BodyLimits
-from portable_endpoints_django._routes import _below_root, build_routes
+from portable_endpoints_django._responses import PROCESS_EXCEPTION
+from portable_endpoints_django._routes import below_root_path, build_routes
 from portable_endpoints_django._settings import ensure_configured, split_options
 
 ERROR_HANDLERS = ("handler400", "handler403", "handler404", "handler500")
@@ -51,10 +61,17 @@ class PortableASGIHandler(ASGIHandler):
         # Not ASGIHandler.__init__: it would build the middleware chain from the settings.
         load_middleware(self, None if middleware is None else list(middleware))
         self.urlconf = urlconf
+        self._has_exception_middleware = has_exception_middleware(self)
 
     async def get_response_async(self, request: Any) -> Any:
         request.urlconf = self.urlconf
+        if self._has_exception_middleware:
+            # A portable HTTPException reaches the middleware's process_exception first (_responses).
+            setattr(request, PROCESS_EXCEPTION, self.process_exception_by_middleware)
         return await super().get_response_async(request)
+
+    async def read_body(self, receive: Any) -> Any:
+        return await read_body(self, receive)
 
 
 class PortableDjangoApp:
@@ -140,7 +157,7 @@ class PortableDjangoApp:
         # As a nested router: Channels then routes on the path below root_path in every version,
         # and raises Resolver404 (not ValueError) when nothing matches.
         try:
-            await self.websocket(dict(scope, path_remaining=_below_root(scope)), receive, send)
+            await self.websocket(dict(scope, path_remaining=below_root_path(scope)), receive, send)
         except Resolver404:
             await send({"type": "websocket.close", "code": 1000, "reason": ""})
 
@@ -157,6 +174,39 @@ class PortableDjangoApp:
         return (
             f"PortableDjangoApp(urlpatterns={self.urlpatterns!r}, websocket_urlpatterns={self.websocket_urlpatterns!r})"
         )
+
+
+def mount_on_protocol_router(app: Any, table: RouteTable) -> None:
+    """Add ``table`` to a project's Channels ``ProtocolTypeRouter`` (its asgi.py ``application``).
+
+    HTTP routes go into the URLconf of its ``"http"`` application: the handler's own ``urlconf``
+    when it has one (a handler serving one URLconf per app), else the project's ``ROOT_URLCONF``.
+    WebSocket routes go into the ``URLRouter`` of its ``"websocket"`` application, found through
+    the Channels middleware wrapping it (``AuthMiddlewareStack(URLRouter(...))``).
+    """
+    from django.conf import settings
+    from django.urls import clear_url_caches
+
+    mapping = app.application_mapping
+    routes = build_routes(table)
+    if routes.urlpatterns:
+        http = mapping.get("http")
+        if http is None:
+            raise ConfigurationError("This ProtocolTypeRouter has no 'http' application to add HTTP routes to")
+        urlconf = getattr(http, "urlconf", None)
+        if urlconf is None:
+            urlconf = importlib.import_module(settings.ROOT_URLCONF)
+        urlconf.urlpatterns.extend(routes.urlpatterns)
+        clear_url_caches()  # Django caches each URLconf's resolver and reverse lookups
+    if routes.websocket_urlpatterns:
+        inner = mapping.get("websocket")
+        while inner is not None and not isinstance(inner, URLRouter):
+            inner = getattr(inner, "inner", None)  # Channels middleware keep what they wrap as .inner
+        if inner is None:
+            raise ConfigurationError(
+                "This ProtocolTypeRouter has no Channels URLRouter under 'websocket' to add WebSocket routes to"
+            )
+        inner.routes.extend(routes.websocket_urlpatterns)
 
 
 def mount_on_router(router: URLRouter, table: RouteTable) -> None:

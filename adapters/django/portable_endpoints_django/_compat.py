@@ -7,12 +7,13 @@ release that moves one fails that one named test.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 import anyio.to_thread
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction, sync_to_async
-from channels.routing import URLRouter
+from channels.routing import ProtocolTypeRouter, URLRouter
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.handlers.asgi import ASGIHandler
 from django.core.handlers.exception import response_for_exception
@@ -34,6 +35,7 @@ __all__ = [
     "HttpResponseNotAllowed",
     "NoReverseMatch",
     "PermissionDenied",
+    "ProtocolTypeRouter",
     "RegexPattern",
     "Resolver404",
     "ResponseHeaders",
@@ -45,10 +47,12 @@ __all__ = [
     "body_is_on_disk",
     "cached_body",
     "fill_headers",
+    "has_exception_middleware",
     "init_response",
     "iscoroutinefunction",
     "load_middleware",
     "markcoroutinefunction",
+    "read_body",
     "response_for_exception",
     "reverse",
     "sync_to_async",
@@ -110,6 +114,38 @@ def fill_headers(response: Any, raw: Iterable[tuple[bytes, bytes]]) -> list[str]
         present = store.get(lower)
         store[lower] = (name, text) if present is None else (present[0], f"{present[1]}, {text}")
     return cookies
+
+
+async def read_body(handler: ASGIHandler, receive: Any) -> Any:
+    """``ASGIHandler.read_body``, without a temporary-file object for a small body in one message.
+
+    Django spools every body into a ``SpooledTemporaryFile`` (about 10 µs even when empty); a body
+    that arrives whole and fits in ``FILE_UPLOAD_MAX_MEMORY_SIZE`` is held in memory by that file
+    anyway, so a ``BytesIO`` serves the request the same. Anything else goes Django's own way,
+    the first message handed back to it.
+    """
+    from django.conf import settings
+
+    first = await receive()
+    if first["type"] == "http.request" and not first.get("more_body", False):
+        body = first.get("body", b"")
+        if len(body) <= settings.FILE_UPLOAD_MAX_MEMORY_SIZE:
+            return io.BytesIO(body)
+    replayed = False
+
+    async def replay() -> Any:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return first
+        return await receive()
+
+    return await ASGIHandler.read_body(handler, replay)
+
+
+def has_exception_middleware(handler: ASGIHandler) -> bool:
+    """Whether ``handler``'s middleware chain has ``process_exception`` hooks (``_exception_middleware``)."""
+    return bool(getattr(handler, "_exception_middleware", None))
 
 
 def load_middleware(handler: ASGIHandler, middleware: list[str] | None) -> None:

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.hosting import plain_error
-from portable_endpoints.routing import Route, RouteTable
+from portable_endpoints.routing import Route, RouteTable, path_below_root
 from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
-from portable_endpoints_django._routes import _below_root
 
 
 class BodyLimits:
@@ -29,7 +28,7 @@ class BodyLimits:
         self.any_limit = any(route.max_body_size is not None for route in self.routes)
 
     def limit_for(self, scope: Scope) -> int | None:
-        path = _below_root(scope)
+        path = path_below_root(scope)
         for route in self.routes:
             if route.compiled.match(path) is not None:
                 return route.max_body_size

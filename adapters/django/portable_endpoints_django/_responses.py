@@ -15,7 +15,7 @@ plain-text responses of the detail. The exception's headers are added to each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any
 
 from portable_endpoints.background import BackgroundTask
@@ -44,11 +44,11 @@ class _Portable:
     _pe_background: BackgroundTask | None
     headers: Any
 
-    def items(self) -> Iterator[tuple[str, str]]:
+    def items(self) -> Iterable[tuple[str, str]]:
         # Django's ASGI handler sends items(), then response.cookies.
-        yield from self.headers.items()
-        for cookie in self._pe_cookies:
-            yield ("Set-Cookie", cookie)
+        if not self._pe_cookies:
+            return self.headers.items()  # type: ignore[no-any-return]
+        return [*self.headers.items(), *(("Set-Cookie", cookie) for cookie in self._pe_cookies)]
 
     def close(self) -> None:
         # Django calls close() in a worker thread once the last body message is out.
@@ -97,14 +97,33 @@ async def django_response(result: Any, request: HttpRequest) -> Any:
 _DJANGO_ERRORS: dict[int, type[Exception]] = {404: Http404, 403: PermissionDenied, 400: BadRequest}
 
 
+def _handled(request: HttpRequest, exc: Exception) -> Any:
+    """Django's response for ``exc``, raised and caught here so its debug pages see ``sys.exc_info()``."""
+    try:
+        raise exc
+    except Exception as raised:
+        return response_for_exception(request, raised)
+
+
+#: Request attribute of the handler's ``process_exception_by_middleware`` (set by the app's handler).
+PROCESS_EXCEPTION = "_portable_process_exception"
+
+
 async def django_error(exc: HTTPException, request: HttpRequest) -> Any:
-    """Django's own response for the portable ``exc``, with its headers."""
+    """Django's own response for the portable ``exc``, with its headers.
+
+    In an app ``create_app`` built, middleware ``process_exception`` hooks see ``exc`` first, as
+    they see any exception a view raises; the first response one returns is the answer.
+    """
+    process_exception = getattr(request, PROCESS_EXCEPTION, None)
+    if process_exception is not None:
+        handled = await sync_to_async(process_exception, thread_sensitive=True)(exc, request)
+        if handled is not None:
+            return handled
     headers = dict(exc.headers or {})
     django_exception = _DJANGO_ERRORS.get(exc.status_code)
     if django_exception is not None:
-        response = await sync_to_async(response_for_exception, thread_sensitive=False)(
-            request, django_exception(exc.detail)
-        )
+        response = await sync_to_async(_handled, thread_sensitive=False)(request, django_exception(exc.detail))
     elif exc.status_code == 405:
         allow = headers.pop("Allow", None) or headers.pop("allow", "")
         response = HttpResponseNotAllowed([method.strip() for method in allow.split(",") if method.strip()])

@@ -116,7 +116,7 @@ def _view_name(route: Route | WebSocketRoute) -> str:
     return str(getattr(route.endpoint, "__name__", type(route.endpoint).__name__))
 
 
-def _below_root(scope: Scope) -> str:
+def below_root_path(scope: Scope) -> str:
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
     if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
@@ -131,7 +131,7 @@ def websocket_app(route: WebSocketRoute, table: RouteTable) -> Callable[[Scope, 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         url_route = scope["url_route"]
         params = dict(url_route["kwargs"])
-        below = _below_root(scope)
+        below = below_root_path(scope)
         prefix = _prefix(below, url_route["args"][-1])
         if "//" in prefix + "/":
             # Channels strips every leading slash of each level ("//ws" reaches "/ws"); Starlette does not.

@@ -35,8 +35,8 @@ STAMP = "pe_django_middleware.Stamp"
 
 class Counter(HTTPEndpoint):
     async def get(self, request: Request) -> JSONResponse:
-        request.session["count"] = request.session.get("count", 0) + 1  # type: ignore[attr-defined]
-        return JSONResponse({"count": request.session["count"]})  # type: ignore[attr-defined]
+        request.session["count"] = request.session.get("count", 0) + 1
+        return JSONResponse({"count": request.session["count"]})
 
 
 class Form(HTTPEndpoint):
@@ -221,3 +221,26 @@ def test_options_are_checked() -> None:
 
     with pytest.raises(ConfigurationError, match="already configured"):
         pe.create_app([], framework="django", DEBUG=not settings.DEBUG)
+
+
+def test_a_missing_companion_is_reported_naming_the_extra() -> None:
+    from portable_endpoints_django.plugin import DjangoPlugin, plugin
+
+    from portable_endpoints.exceptions import AdapterUnavailable
+
+    assert plugin.pe_adapter_info().available
+    broken = DjangoPlugin(
+        name="django",
+        distribution="portable-endpoints-django",
+        framework="django",
+        companions=("no-such-distribution-here",),
+        adapter="portable_endpoints_django._adapter:ADAPTER",
+        app_classes=[],
+    )
+    info = broken.pe_adapter_info()
+    assert (info.available, info.problem) == (
+        False,
+        "no-such-distribution-here is not installed: pip install 'portable-endpoints[django]'",
+    )
+    with pytest.raises(AdapterUnavailable, match=r"portable-endpoints\[django\]"):
+        broken.load()

@@ -70,6 +70,8 @@ async def test_load_middleware_builds_a_chain_from_the_given_list() -> None:
     handler = Handler(["pe_django_middleware.Stamp"])
     assert before == settings.MIDDLEWARE  # swapped in only while the chain is built
     assert len(getattr(handler, "_view_middleware")) == 1  # noqa: B009  # Stamp.process_view
+    assert _compat.has_exception_middleware(handler) is False
+    assert _compat.has_exception_middleware(Handler(["portable_endpoints_django.testing.HandleStatuses"])) is True
 
 
 async def test_urlrouter_hands_patterns_the_path_and_keeps_their_positional_args() -> None:
@@ -87,3 +89,43 @@ async def test_urlrouter_hands_patterns_the_path_and_keeps_their_positional_args
             async with client.websocket_connect("/rooms/lobby"):
                 pass
     assert seen == [{"args": ("lobby",), "kwargs": {}}]
+
+
+async def test_read_body_keeps_djangos_reading_for_large_or_chunked_bodies() -> None:
+    from django.conf import settings
+    from django.core.exceptions import RequestAborted
+
+    handler = ASGIHandler()
+
+    def channel(*messages: dict[str, Any]) -> Any:
+        pending = list(messages)
+
+        async def receive() -> dict[str, Any]:
+            return pending.pop(0)
+
+        return receive
+
+    small = await _compat.read_body(handler, channel({"type": "http.request", "body": b"abc"}))
+    assert small.read() == b"abc"
+    parts = channel({"type": "http.request", "body": b"ab", "more_body": True}, {"type": "http.request", "body": b"cd"})
+    chunked = await _compat.read_body(handler, parts)
+    assert (type(chunked).__name__, chunked.read()) == ("SpooledTemporaryFile", b"abcd")
+    chunked.close()
+    big = b"x" * (settings.FILE_UPLOAD_MAX_MEMORY_SIZE + 1)
+    spooled = await _compat.read_body(handler, channel({"type": "http.request", "body": big}))
+    assert _compat.body_is_on_disk(cast(Any, type("R", (), {"_stream": spooled})())) is True
+    spooled.close()
+    with pytest.raises(RequestAborted):
+        await _compat.read_body(handler, channel({"type": "http.disconnect"}))
+
+
+def test_channels_middleware_keep_what_they_wrap_as_inner() -> None:
+    from channels.routing import ProtocolTypeRouter
+    from channels.sessions import SessionMiddlewareStack
+
+    router = URLRouter([])
+    app = ProtocolTypeRouter({"websocket": SessionMiddlewareStack(router)})
+    inner = app.application_mapping["websocket"]
+    while not isinstance(inner, URLRouter):
+        inner = inner.inner
+    assert inner is router

@@ -90,6 +90,12 @@ def test_websocket_routes_in_a_nested_channels_router_with_session_middleware(pr
         assert ws.recv(timeout=5) == "4:hi:ws://" + project + "/ws/echo/3"
 
 
+def test_routes_mounted_on_the_projects_application(project: str) -> None:
+    assert httpx.get(f"http://{project}/mounted/page").text == f"mounted http://{project}/mounted/page"
+    with connect(f"ws://{project}/mounted/socket") as ws:
+        assert ws.recv(timeout=5) == f"mounted ws://{project}/mounted/socket"
+
+
 def _run(script: str, **env: str) -> str:
     result = subprocess.run(
         [sys.executable, "-c", textwrap.dedent(script)], cwd=HERE, env=_env(**env), capture_output=True, text=True
@@ -109,7 +115,10 @@ def test_unconfigured_settings_come_from_create_app_options() -> None:
         async def hello(request):
             return pe.PlainTextResponse("hello")
 
-        routes = [pe.Route("/hello", hello)]
+        async def parse(request):
+            return pe.JSONResponse(await request.json())
+
+        routes = [pe.Route("/hello", hello), pe.Route("/json", parse, methods=["POST"])]
         app = pe.create_app(routes, framework="django", DEBUG=True, SECRET_KEY="given", LANGUAGE_CODE="fr")
         print(settings.DEBUG, settings.SECRET_KEY, settings.LANGUAGE_CODE, settings.ALLOWED_HOSTS)
         print(settings.MIDDLEWARE, settings.SESSION_ENGINE, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
@@ -118,6 +127,8 @@ def test_unconfigured_settings_come_from_create_app_options() -> None:
             async with TestClient(app) as client:
                 response = await client.get("/nowhere")
                 print(response.status_code, "DEBUG = True" in response.text)
+                response = await client.post("/json", content=b"{not json")
+                print(response.status_code, "Malformed JSON body" in response.text)
 
         anyio.run(main)
         """
@@ -126,6 +137,7 @@ def test_unconfigured_settings_come_from_create_app_options() -> None:
         "True given fr ['*']",
         "[] django.contrib.sessions.backends.signed_cookies None",
         "404 True",  # DEBUG's technical 404 page
+        "400 True",  # HTTPException(400) on DEBUG's technical page, with its detail
     ]
 
 

@@ -13,7 +13,7 @@ from channels.sessions import SessionMiddlewareStack  # noqa: E402
 from django.urls import path  # noqa: E402
 
 import portable_endpoints as pe  # noqa: E402
-from pe_django_project.endpoints import websocket_routes  # noqa: E402
+from pe_django_project.endpoints import mounted_routes, websocket_routes  # noqa: E402
 
 websocket_urlpatterns = pe.native_routes(websocket_routes, framework="django").websocket_urlpatterns
 
@@ -23,3 +23,7 @@ application = ProtocolTypeRouter(
         "websocket": SessionMiddlewareStack(URLRouter([path("ws/", URLRouter(websocket_urlpatterns))])),
     }
 )
+
+# Routes can also be added to the finished application: HTTP ones to ROOT_URLCONF, WebSocket
+# ones to the URLRouter inside the session middleware.
+pe.mount(application, mounted_routes, prefix="/mounted")

@@ -19,12 +19,12 @@ from portable_endpoints import (
 
 class User(HTTPEndpoint):
     async def get(self, request: Request) -> JSONResponse:
-        request.session["visits"] = request.session.get("visits", 0) + 1  # type: ignore[attr-defined]
+        request.session["visits"] = request.session.get("visits", 0) + 1
         return JSONResponse(
             {
                 "name": request.path_params["name"],
                 "url": str(request.url_for("user", name="grace")),
-                "visits": request.session["visits"],  # type: ignore[attr-defined]
+                "visits": request.session["visits"],
             }
         )
 
@@ -44,7 +44,7 @@ class Echo(WebSocketEndpoint):
 
     async def on_connect(self, websocket: WebSocket) -> None:
         await websocket.accept()
-        await websocket.send_text(f"session {websocket.session.__class__.__module__}")  # type: ignore[attr-defined]
+        await websocket.send_text(f"session {websocket.session.__class__.__module__}")
 
     async def on_receive(self, websocket: WebSocket, data: Any) -> None:
         room = websocket.path_params["room"]
@@ -53,3 +53,19 @@ class Echo(WebSocketEndpoint):
 
 routes = [Route("/users/{name}", User, name="user"), Route("/form", Form), Route("/missing", Missing)]
 websocket_routes = [WebSocketRoute("/echo/{room:int}", Echo, name="echo")]
+
+
+async def mounted_page(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(f"mounted {request.url_for('mounted_page')}")
+
+
+async def mounted_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(f"mounted {websocket.url_for('mounted_socket')}")
+    await websocket.close()
+
+
+mounted_routes = [
+    Route("/page", mounted_page, name="mounted_page"),
+    WebSocketRoute("/socket", mounted_socket, name="mounted_socket"),
+]
