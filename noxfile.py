@@ -43,6 +43,10 @@ ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
     "django": {"install": ["daphne>=4.0"]},
 }
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
+# The hostile-ASGI harness and the differential fuzz (bounded in the default run; `nox -s fuzz` for more).
+TEST_DEPS += ["hypothesis>=6.100"]
+# The real-server matrix: uvicorn's other HTTP parser and WebSocket implementation, and granian.
+TEST_DEPS += ["httptools>=0.6", "wsproto>=1.2", "granian>=2.0"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
 #: mypy, and the test tools of adapter tests that mypy reads
@@ -230,6 +234,47 @@ def bench(session: nox.Session) -> None:
 def bench_smoke(session: nox.Session) -> None:
     """A tiny-N run of the benchmark harness, so it cannot rot."""
     _bench(session, "--smoke")
+
+
+@nox.session(python=interpreter(NEWEST_PYTHON))
+def fuzz(session: nox.Session) -> None:
+    """The hostile-ASGI harness and the differential HTTP fuzz at length, on every framework, random seeds.
+
+    Not in the default run (which runs them bounded, derandomised). ``PE_FUZZ_EXAMPLES`` sets the count.
+    """
+    session.install("-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS)
+    env = {"PE_FUZZ_RANDOM": "1", "PE_FUZZ_EXAMPLES": os.environ.get("PE_FUZZ_EXAMPLES", "2000")}
+    suite = "portable_endpoints/testing/suite"
+    session.run(
+        "python",
+        "-m",
+        "pytest",
+        f"{suite}/test_hostile_asgi.py",
+        f"{suite}/test_differential_http.py",
+        "-p",
+        "no:cacheprovider",
+        *session.posargs,
+        env=env,
+    )
+
+
+@nox.session(python=interpreter(NEWEST_PYTHON))
+def soak(session: nox.Session) -> None:
+    """The load + fault test at length on every framework: more clients, more messages, many rounds.
+
+    Not in the default run. ``PE_LOAD_CLIENTS``, ``PE_LOAD_MESSAGES``, ``PE_LOAD_ROUNDS`` override.
+    """
+    session.install("-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS)
+    env = {
+        "PE_LOAD_CLIENTS": os.environ.get("PE_LOAD_CLIENTS", "500"),
+        "PE_LOAD_MESSAGES": os.environ.get("PE_LOAD_MESSAGES", "20"),
+        "PE_LOAD_ROUNDS": os.environ.get("PE_LOAD_ROUNDS", "10"),
+        # Each round's peak is held by the allocator a while; objects are checked exactly.
+        "PE_LOAD_RSS_SLACK_MIB": os.environ.get("PE_LOAD_RSS_SLACK_MIB", "200"),
+    }
+    session.run(
+        "python", "-m", "pytest", "tests/test_reliability.py", "-s", "-p", "no:cacheprovider", *session.posargs, env=env
+    )
 
 
 # The two hosts the broadcast tests run side by side, one per uvicorn process.

@@ -9,11 +9,18 @@ from portable_endpoints.routing import BaseRoute, RouteTable
 
 
 def create_app(
-    routes: Sequence[BaseRoute], *, framework: str, redirect_slashes: bool = True, **native_options: Any
+    routes: Sequence[BaseRoute],
+    *,
+    framework: str,
+    redirect_slashes: bool = True,
+    max_body_size: int | None = None,
+    **native_options: Any,
 ) -> Any:
     """A new application of ``framework`` serving ``routes``: the framework's own app object.
 
-    ``native_options`` go to the framework's app constructor untouched (``middleware``,
+    ``max_body_size`` is the portable default body limit of every route (an endpoint's own
+    ``max_body_size`` wins when smaller, and so does the host's limit): a larger body is a 413 on
+    every host. ``native_options`` go to the framework's app constructor untouched (``middleware``,
     ``exception_handlers``, ``debug``, ...). ``framework="asgi"`` is the built-in, framework-free host.
 
     Portable options, consumed here before the native ones reach the host: ``redirect_slashes``
@@ -21,19 +28,28 @@ def create_app(
     kept) to its slash-toggled twin when that matches; False answers 404 instead, on every host.
     """
     adapter = _plugins.get_adapter(framework)
-    return adapter.create_app(RouteTable(routes, redirect_slashes=redirect_slashes), dict(native_options))
+    table = RouteTable(routes, redirect_slashes=redirect_slashes, max_body_size=max_body_size)
+    return adapter.create_app(table, dict(native_options))
 
 
-def mount(app: Any, routes: Sequence[BaseRoute], *, prefix: str = "") -> None:
-    """Add ``routes`` under ``prefix`` to an existing app; its adapter is found from the app's type."""
-    table = RouteTable(routes, prefix)
+def mount(app: Any, routes: Sequence[BaseRoute], *, prefix: str = "", max_body_size: int | None = None) -> None:
+    """Add ``routes`` under ``prefix`` to an existing app; its adapter is found from the app's type.
+
+    ``max_body_size``: the routes' default body limit, as in ``create_app``.
+    """
+    table = RouteTable(routes, prefix, max_body_size=max_body_size)
     _plugins.get_adapter_for_app(app).mount(app, table)
 
 
-def native_routes(routes: Sequence[BaseRoute], *, framework: str, prefix: str = "") -> Any:
-    """The framework's own route objects for ``routes``, to compose into an app yourself."""
+def native_routes(
+    routes: Sequence[BaseRoute], *, framework: str, prefix: str = "", max_body_size: int | None = None
+) -> Any:
+    """The framework's own route objects for ``routes``, to compose into an app yourself.
+
+    ``max_body_size``: the routes' default body limit, as in ``create_app``.
+    """
     adapter = _plugins.get_adapter(framework)
-    return adapter.native_routes(RouteTable(routes, prefix))
+    return adapter.native_routes(RouteTable(routes, prefix, max_body_size=max_body_size))
 
 
 def adapters() -> list[AdapterInfo]:

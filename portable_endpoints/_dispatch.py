@@ -12,6 +12,7 @@ with one method per verb, and imports neither.
 
 from __future__ import annotations
 
+import copy
 import weakref
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
@@ -28,6 +29,15 @@ HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUE
 T = TypeVar("T")
 # Per verb: (endpoint class or None for a function endpoint, method name or the function, is_async).
 _Entry = tuple[type | None, Any, bool]
+
+
+def smaller_limit(first: int | None, second: int | None) -> int | None:
+    """The stricter of two byte limits, ``None`` meaning no limit."""
+    if first is None:
+        return second
+    if second is None:
+        return first
+    return min(first, second)
 
 
 def class_verbs(endpoint: type) -> tuple[tuple[str, str], ...]:
@@ -66,9 +76,16 @@ class Dispatcher:
     :param name: the route's name, for error messages.
     """
 
-    __slots__ = ("_allow_headers", "_entries", "allow", "methods", "name")
+    __slots__ = ("_allow_headers", "_entries", "allow", "max_body_size", "methods", "name")
 
-    def __init__(self, endpoint: Any, *, methods: Iterable[str] | None = None, name: str = "") -> None:
+    def __init__(
+        self,
+        endpoint: Any,
+        *,
+        methods: Iterable[str] | None = None,
+        name: str = "",
+        max_body_size: int | None = None,
+    ) -> None:
         entries: dict[str, _Entry]
         if isinstance(endpoint, type):
             entries = {
@@ -85,12 +102,24 @@ class Dispatcher:
         #: the ``Allow`` header value of a 405, the same on every host
         self.allow = ", ".join(self.methods)
         self._allow_headers = {"Allow": self.allow}
+        #: the most body bytes a request may bring: the endpoint's ``max_body_size`` or the app's default
+        self.max_body_size = smaller_limit(max_body_size, getattr(endpoint, "max_body_size", None))
+
+    def limited(self, max_body_size: int | None) -> Dispatcher:
+        """This dispatcher with the body limit lowered to ``max_body_size`` (an app's default)."""
+        if max_body_size is None or self.max_body_size == smaller_limit(self.max_body_size, max_body_size):
+            return self
+        other = copy.copy(self)
+        other.max_body_size = smaller_limit(self.max_body_size, max_body_size)
+        return other
 
     async def __call__(self, request: Request[Any]) -> Any:
         """The endpoint's return value for ``request``; a verb it does not serve raises a 405.
 
         Sync handlers run in a worker thread, never on the event loop.
         """
+        if self.max_body_size is not None:
+            request.limit_body(self.max_body_size)
         entry = self._entries.get(request.method)
         if entry is None:
             raise HTTPException(405, headers=self._allow_headers)

@@ -17,7 +17,7 @@ from portable_endpoints._dispatch import dispatcher_for_class, serve_asgi
 from portable_endpoints.exceptions import ConfigurationError, HTTPException, WebSocketException
 from portable_endpoints.requests import Request
 from portable_endpoints.types import Message, Receive, Scope, Send
-from portable_endpoints.websockets import WebSocket, WebSocketState
+from portable_endpoints.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 ENCODINGS = ("text", "bytes", "json", None)
 
@@ -29,6 +29,34 @@ class _UnsupportedData(Exception):
 async def _reject_frame(websocket: WebSocket[Any], exc: _UnsupportedData) -> NoReturn:
     await websocket.close(code=status.WS_1003_UNSUPPORTED_DATA)
     raise RuntimeError(str(exc)) from None
+
+
+_DEFAULT_PORTS = {"http": "80", "https": "443", "ws": "80", "wss": "443"}
+
+
+def normalise_origin(origin: str) -> str:
+    """``origin`` as compared by ``allowed_origins``: scheme and host lower-cased, a default port dropped.
+
+    Scheme and host are case-insensitive (RFC 6454), so ``HTTPS://Example.COM`` is
+    ``https://example.com``; ``null`` (an opaque origin: sandboxed frames, ``file:`` pages) stays
+    ``null`` and matches only an explicitly allowed ``"null"``.
+    """
+    value = origin.strip().lower()
+    scheme, sep, rest = value.partition("://")
+    if not sep:
+        return value
+    host, colon, port = rest.rpartition(":")
+    if colon and port == _DEFAULT_PORTS.get(scheme):
+        rest = host
+    return f"{scheme}://{rest.rstrip('/')}"
+
+
+def _check_limit(cls: type, attribute: str) -> None:
+    value = getattr(cls, attribute)
+    if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+        raise ConfigurationError(
+            f"{cls.__name__}.{attribute} = {value!r} must be a number of bytes (an int >= 0) or None"
+        )
 
 
 class _ASGIEndpoint:
@@ -58,6 +86,13 @@ class HTTPEndpoint(_ASGIEndpoint):
     """
 
     scope_type = "http"
+    #: the most bytes ``body()``, ``json()``, ``form()`` and ``stream()`` read (413 past it); ``None``:
+    #: the app's default (``create_app(..., max_body_size=)``), else no limit but the host's own
+    max_body_size: ClassVar[int | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        _check_limit(cls, "max_body_size")
 
     async def dispatch(self) -> None:
         """Serve one request as a bare ASGI application."""
@@ -72,7 +107,9 @@ class WebSocketEndpoint(_ASGIEndpoint):
     or ``None`` (raw). A frame of the wrong type, or malformed JSON, closes with 1003 and raises
     ``RuntimeError``. ``on_disconnect`` runs exactly once: with the client's close code, or 1011
     when the endpoint raised. ``allowed_origins``, when set, rejects handshakes from other origins.
-    ``max_message_size``, when set, closes with 1009 on a larger message, before decoding it.
+    Origins compare case-insensitively (``normalise_origin``); ``Origin: null`` (unless listed),
+    no Origin and several Origin headers are refused. ``max_message_size``, when set, closes with
+    1009 on a larger message, before decoding it.
     """
 
     scope_type = "websocket"
@@ -80,6 +117,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
     allowed_origins: ClassVar[tuple[str, ...] | None] = None
     max_message_size: ClassVar[int | None] = None
     _pe_own_decode: ClassVar[bool] = False
+    _pe_origins: ClassVar[frozenset[str] | None] = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -88,8 +126,10 @@ class WebSocketEndpoint(_ASGIEndpoint):
                 f"{cls.__name__}.encoding = {cls.encoding!r} is not one of 'text', 'bytes', 'json' or None"
             )
         cls._pe_own_decode = cls.decode is not WebSocketEndpoint.decode
+        _check_limit(cls, "max_message_size")
         if isinstance(cls.allowed_origins, str):
             raise ConfigurationError(f"{cls.__name__}.allowed_origins must be a sequence of origins, not a str")
+        cls._pe_origins = None if cls.allowed_origins is None else frozenset(map(normalise_origin, cls.allowed_origins))
 
     async def dispatch(self) -> None:
         """Serve one connection as a bare ASGI application."""
@@ -98,7 +138,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
 
     async def session(self, websocket: WebSocket[Any]) -> None:
         """The endpoint's whole life on one connection; every adapter calls this."""
-        if self.allowed_origins is not None and websocket.headers.get("origin") not in self.allowed_origins:
+        if self._pe_origins is not None and not self._origin_allowed(websocket):
             await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="Origin not allowed")
             return
         close_code = status.WS_1000_NORMAL_CLOSURE
@@ -128,6 +168,10 @@ class WebSocketEndpoint(_ASGIEndpoint):
         except WebSocketException as exc:
             close_code = exc.code
             await websocket.abort(exc.code, exc.reason)
+        except WebSocketDisconnect as exc:
+            # The client left while the endpoint was sending (the server's send failed: 1006) or
+            # reading (its close code): a disconnect, not the endpoint's failure.
+            close_code = exc.code
         except Exception:
             close_code = status.WS_1011_INTERNAL_ERROR
             await websocket.abort(close_code)
@@ -140,6 +184,12 @@ class WebSocketEndpoint(_ASGIEndpoint):
             with anyio.CancelScope(shield=True):
                 await websocket._stop_forwarding()
                 await self.on_disconnect(websocket, close_code)
+
+    def _origin_allowed(self, websocket: WebSocket[Any]) -> bool:
+        # Exactly one Origin header, equal to an allowed one once normalised; no header (a
+        # non-browser client) or several (ambiguous) is refused.
+        origins = websocket.headers.getlist("origin")
+        return len(origins) == 1 and self._pe_origins is not None and normalise_origin(origins[0]) in self._pe_origins
 
     def _too_big(self, message: Message) -> bool:
         assert self.max_message_size is not None

@@ -1,7 +1,8 @@
 """Form bodies (urlencoded and multipart) parsed once, in the core, with python-multipart.
 
 Every host feeds the same parser from its own body stream, so forms, limits and errors are the
-same everywhere. A malformed form raises ``HTTPException(400)``.
+same everywhere. A malformed form raises ``HTTPException(400)``; more files or fields than allowed,
+or a field larger than ``max_part_size``, ``HTTPException(413)``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,11 @@ def _bad_form(detail: str) -> HTTPException:
     return HTTPException(400, f"Malformed form body: {detail}")
 
 
+def _over_limit(detail: str) -> HTTPException:
+    # Too many parts, or a part too large: the form is well formed but bigger than allowed.
+    return HTTPException(413, f"Form body too large: {detail}")
+
+
 async def parse_form(
     headers: Headers, stream: AsyncIterator[bytes], *, max_files: int, max_fields: int, max_part_size: int
 ) -> FormData:
@@ -31,7 +37,7 @@ async def parse_form(
         except UnicodeDecodeError as exc:
             raise _bad_form("not valid UTF-8") from exc
         if len(fields) > max_fields:
-            raise _bad_form(f"more than {max_fields} fields")
+            raise _over_limit(f"more than {max_fields} fields")
         return FormData(fields)
     if content_type == b"multipart/form-data":
         boundary = params.get(b"boundary")
@@ -67,7 +73,7 @@ class _MultipartState:
         if self.file is None:
             self.data += chunk
             if len(self.data) > self.limits[2]:
-                raise _bad_form(f"part exceeded the maximum size of {self.limits[2] // 1024}KB")
+                raise _over_limit(f"part exceeded the maximum size of {self.limits[2] // 1024}KB")
         else:
             self.pending.append((self.file, chunk))
 
@@ -93,13 +99,13 @@ class _MultipartState:
         if b"filename" in options:
             self.files += 1
             if self.files > self.limits[0]:
-                raise _bad_form(f"too many files; the maximum is {self.limits[0]}")
+                raise _over_limit(f"too many files; the maximum is {self.limits[0]}")
             filename = options[b"filename"].decode("utf-8", "replace")
             self.file = UploadFile.spooled(filename, Headers(raw=self.headers))
         else:
             self.fields += 1
             if self.fields > self.limits[1]:
-                raise _bad_form(f"too many fields; the maximum is {self.limits[1]}")
+                raise _over_limit(f"too many fields; the maximum is {self.limits[1]}")
 
     def on_part_end(self) -> None:
         if self.file is None:

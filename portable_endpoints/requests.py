@@ -261,6 +261,7 @@ class Request(HTTPConnection[NativeT]):
         "_body_chunks",
         "_form",
         "_json",
+        "_limited_by_route",
         "_read_body",
         "_stream_consumed",
         "max_body_size",
@@ -293,7 +294,14 @@ class Request(HTTPConnection[NativeT]):
         self._body_chunks = body_chunks
         self._read_body = read_body
         self.max_body_size = max_body_size
+        self._limited_by_route = False
         self._stream_consumed = False
+
+    def limit_body(self, max_body_size: int) -> None:
+        """Lower the body limit to ``max_body_size`` (the route's); the host's own limit still applies when smaller."""
+        if self.max_body_size is None or max_body_size < self.max_body_size:
+            self.max_body_size = max_body_size
+            self._limited_by_route = True
 
     @property
     def method(self) -> str:
@@ -347,7 +355,7 @@ class Request(HTTPConnection[NativeT]):
         if not hasattr(self, "_body"):
             self._start_reading()
             limit = self.max_body_size
-            if self._read_body is not None:
+            if self._read_body is not None and not self._cut_off_chunked():
                 body = await self._read_body()
                 if limit is not None and len(body) > limit:
                     raise _too_large(limit)
@@ -357,6 +365,11 @@ class Request(HTTPConnection[NativeT]):
                 body = await read_asgi_body(self.receive, limit)
             self._body = body
         return self._body
+
+    def _cut_off_chunked(self) -> bool:
+        # The host's whole-body reader knows only the host's limit. A body of undeclared length
+        # under a stricter route limit is read in chunks instead, to cut it off as it passes.
+        return self._limited_by_route and self._body_chunks is not None and "content-length" not in self.headers
 
     async def json(self) -> Any:
         """The body parsed as JSON; a malformed body is a 400, never a 500."""

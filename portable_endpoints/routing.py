@@ -213,6 +213,20 @@ class Route(BaseRoute):
         self.allow = self.dispatcher.allow
 
     @property
+    def max_body_size(self) -> int | None:
+        """The most body bytes a request to this route may bring (413 past it); ``None``: no limit but the host's."""
+        return self.dispatcher.max_body_size
+
+    def _limited(self, max_body_size: int | None) -> Route:
+        """This route with an app's default body limit applied (the endpoint's own wins when smaller)."""
+        dispatcher = self.dispatcher.limited(max_body_size)
+        if dispatcher is self.dispatcher:
+            return self
+        route = copy.copy(self)
+        route.dispatcher = dispatcher
+        return route
+
+    @property
     def description(self) -> str | None:
         """The endpoint's docstring, for hosts that publish an API schema."""
         doc = getattr(self.endpoint, "__doc__", None)
@@ -307,13 +321,27 @@ class RouteTable:
     hosts whose own names must be unique (the first route of each name keeps it).
     """
 
-    def __init__(self, routes: Sequence[BaseRoute], prefix: str = "", *, redirect_slashes: bool = False) -> None:
+    def __init__(
+        self,
+        routes: Sequence[BaseRoute],
+        prefix: str = "",
+        *,
+        redirect_slashes: bool = False,
+        max_body_size: int | None = None,
+    ) -> None:
         if prefix and not prefix.startswith("/"):
             raise ConfigurationError(f"Mount prefix {prefix!r} must start with '/'")
+        if max_body_size is not None and (isinstance(max_body_size, bool) or not isinstance(max_body_size, int)):
+            raise ConfigurationError(f"max_body_size={max_body_size!r} must be a number of bytes (an int) or None")
+        if max_body_size is not None and max_body_size < 0:
+            raise ConfigurationError(f"max_body_size={max_body_size!r} must be >= 0")
         #: whether the app ``create_app`` builds for this table redirects to slash-toggled twins
         #: (``create_app(..., redirect_slashes=True)``, the default, as ``Starlette()``)
         self.redirect_slashes = redirect_slashes
-        self.routes: list[Route | WebSocketRoute] = list(_flatten(routes, prefix.rstrip("/"), "", ""))
+        self.routes: list[Route | WebSocketRoute] = [
+            route._limited(max_body_size) if isinstance(route, Route) else route
+            for route in _flatten(routes, prefix.rstrip("/"), "", "")
+        ]
         self.by_name: dict[str, list[Route | WebSocketRoute]] = {}
         #: per route (by identity), a name unique in this table: the route's own, or ``name#2``...
         self.native_names: dict[int, str] = {}

@@ -1,4 +1,9 @@
-"""Run an ASGI app under a real server (uvicorn or hypercorn) on 127.0.0.1, in a thread."""
+"""Run an ASGI app under a real server on 127.0.0.1, in a thread: uvicorn, hypercorn or granian.
+
+``SERVERS`` is the real-server matrix: uvicorn with each HTTP parser (h11, httptools) and each
+WebSocket implementation (websockets, wsproto), hypercorn, and granian (its embedded server).
+``running(app, "uvicorn")`` is uvicorn with its own choices.
+"""
 
 from __future__ import annotations
 
@@ -6,11 +11,14 @@ import asyncio
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-SERVERS = ("uvicorn", "hypercorn")
+UVICORN_MATRIX = tuple(
+    f"uvicorn-{http}-{ws}" for http in ("h11", "httptools") for ws in ("websockets-sansio", "wsproto")
+)
+SERVERS = (*UVICORN_MATRIX, "hypercorn", "granian")
 
 
 def free_port() -> int:
@@ -29,39 +37,72 @@ def wait_for_port(port: int, timeout: float = 60.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
+def _uvicorn(app: Any, port: int, server: str) -> tuple[Callable[[], None], Callable[[], None]]:
+    import uvicorn
+
+    options: dict[str, Any] = {}
+    if server != "uvicorn":
+        _, http, ws = server.split("-", 2)
+        options = {"http": http, "ws": ws}
+    uv_server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="auto", **options)
+    )
+
+    def stop() -> None:
+        uv_server.should_exit = True
+
+    return uv_server.run, stop
+
+
+def _in_own_loop(
+    serve: Callable[[], Any], stop_soon: Callable[[], None]
+) -> tuple[Callable[[], None], Callable[[], None]]:
+    loop = asyncio.new_event_loop()
+
+    def run() -> None:
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(serve())
+        loop.close()
+
+    def stop() -> None:
+        loop.call_soon_threadsafe(stop_soon)
+
+    return run, stop
+
+
+def _hypercorn(app: Any, port: int) -> tuple[Callable[[], None], Callable[[], None]]:
+    from hypercorn.asyncio import serve
+    from hypercorn.config import Config
+
+    config = Config()
+    config.bind = [f"127.0.0.1:{port}"]
+    config.loglevel = "ERROR"
+    shutdown = asyncio.Event()
+    return _in_own_loop(lambda: serve(app, config, shutdown_trigger=shutdown.wait), shutdown.set)
+
+
+def _granian(app: Any, port: int) -> tuple[Callable[[], None], Callable[[], None]]:
+    from granian.constants import Interfaces
+    from granian.log import LogLevels
+    from granian.server.embed import Server
+
+    server = Server(app, address="127.0.0.1", port=port, interface=Interfaces.ASGI, log_level=LogLevels.error)
+    return _in_own_loop(server.serve, server.stop)
+
+
 @contextmanager
 def running(app: Any, server: str) -> Iterator[str]:
-    """Serve ``app`` with ``server``; yields ``127.0.0.1:PORT``; stops and joins on exit."""
+    """Serve ``app`` with ``server`` (one of ``SERVERS``, or ``"uvicorn"``); yields ``127.0.0.1:PORT``."""
     port = free_port()
-    if server == "uvicorn":
-        import uvicorn
-
-        uv_server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="auto"))
-        thread = threading.Thread(target=uv_server.run, daemon=True)
-
-        def stop() -> None:
-            uv_server.should_exit = True
-
+    if server.startswith("uvicorn"):
+        run, stop = _uvicorn(app, port, server)
+    elif server == "hypercorn":
+        run, stop = _hypercorn(app, port)
+    elif server == "granian":
+        run, stop = _granian(app, port)
     else:
-        from hypercorn.asyncio import serve
-        from hypercorn.config import Config
-
-        config = Config()
-        config.bind = [f"127.0.0.1:{port}"]
-        config.loglevel = "ERROR"
-        loop = asyncio.new_event_loop()
-        shutdown = asyncio.Event()
-
-        def run() -> None:
-            asyncio.set_event_loop(loop)
-            loop.run_until_complete(serve(app, config, shutdown_trigger=shutdown.wait))
-            loop.close()
-
-        thread = threading.Thread(target=run, daemon=True)
-
-        def stop() -> None:
-            loop.call_soon_threadsafe(shutdown.set)
-
+        raise ValueError(f"Unknown server {server!r}; known: {', '.join(SERVERS)}")
+    thread = threading.Thread(target=run, daemon=True)
     thread.start()
     try:
         wait_for_port(port)

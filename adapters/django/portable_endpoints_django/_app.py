@@ -33,6 +33,7 @@ from portable_endpoints_django._compat import (
     load_middleware,
     read_body,
 )
+from portable_endpoints_django._limits import BodyLimits
 from portable_endpoints_django._responses import PROCESS_EXCEPTION
 from portable_endpoints_django._routes import below_root_path, build_routes
 from portable_endpoints_django._settings import ensure_configured, split_options
@@ -99,13 +100,15 @@ class PortableDjangoApp:
         if table.redirect_slashes:
             self._handlers["handler404"] = self._slash_redirect_handler(self._handlers.get("handler404"))
         self.http = PortableASGIHandler(URLConf(self.urlpatterns, self._handlers), settings.get("MIDDLEWARE"))
+        self.body_limits = BodyLimits()
+        self.body_limits.include(table)
         self.websocket = URLRouter(self.websocket_urlpatterns)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "http":
             scope.setdefault("app", self)
-            await self.http(scope, receive, send)  # type: ignore[arg-type]  # typed narrower than ASGI
+            await self.body_limits.serve(self.http, scope, receive, send)  # type: ignore[arg-type]
         elif kind == "websocket":
             await self._websocket(scope, receive, send)
         elif kind == "lifespan":
@@ -116,6 +119,7 @@ class PortableDjangoApp:
     def include(self, table: RouteTable) -> None:
         """Serve ``table`` too, after everything already here (``pe.mount``)."""
         routes = build_routes(table, csrf_exempt=self.csrf_exempt)
+        self.body_limits.include(table)
         self._tables.append(table)
         self._routes.include(table)
         self.urlpatterns.extend(routes.urlpatterns)
@@ -132,7 +136,10 @@ class PortableDjangoApp:
         def handler404(request: Any, exception: Exception) -> Any:
             scope = getattr(request, "scope", None)
             if scope is not None and self._twin_matches(scope):
-                return HttpResponse(status=307, headers={"Location": slash_twin_url(scope)})
+                redirect = HttpResponse(status=307, headers={"Location": slash_twin_url(scope)})
+                # Starlette's RedirectResponse has no Content-Type; Django adds text/html to any response.
+                del redirect["Content-Type"]
+                return redirect
             return (own or page_not_found)(request, exception)
 
         return handler404

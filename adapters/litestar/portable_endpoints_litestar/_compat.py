@@ -81,3 +81,24 @@ def method_tables(app: Litestar) -> Iterator[tuple[Any, str, Callable[[Any], Any
 def clear_routing_cache(app: Litestar) -> None:
     """Drop Litestar's per-(path, method) routing cache."""
     app.asgi_router.handle_routing.cache_clear()
+
+
+def route_websockets_without_method(app: Litestar) -> None:
+    """Make ``app`` route a WebSocket scope that carries a ``method`` (some servers add one) as a WebSocket.
+
+    Litestar routes by ``scope.get("method")``, and a WebSocket handler is registered under no
+    method: a WebSocket scope with ``"method": "GET"`` would be a 404 (close 4500). The key has no
+    meaning in a WebSocket scope (ASGI defines none), so it is dropped before Litestar routes.
+    Wraps ``app.asgi_handler``, the callable ``Litestar.__call__`` hands every non-lifespan scope.
+    """
+    handler = app.asgi_handler
+    if getattr(handler, "_pe_drops_websocket_method", False):
+        return
+
+    async def asgi_handler(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket" and "method" in scope:
+            del scope["method"]
+        await handler(scope, receive, send)
+
+    asgi_handler._pe_drops_websocket_method = True  # type: ignore[attr-defined]
+    app.asgi_handler = asgi_handler

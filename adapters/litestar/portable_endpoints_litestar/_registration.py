@@ -87,6 +87,7 @@ def finish_registration(app: Litestar) -> None:
             owner.path_parameters = _AnyMethod(owner.path_parameters, method)
     # Routing results are cached per (path, method): drop those computed before the fallbacks.
     _compat.clear_routing_cache(app)
+    _compat.route_websockets_without_method(app)
 
 
 ExceptionHandler = Callable[[Any, Exception], Any]

@@ -73,3 +73,22 @@ def test_routing_tables_are_reachable_and_publishable() -> None:
     assert route.path_format == "/items/{id}"
     assert set(route.path_parameters) == {"id"}
     _compat.clear_routing_cache(app)
+
+
+async def test_a_websocket_scope_with_a_method_reaches_a_native_websocket_handler() -> None:
+    from portable_endpoints.testing._raw import ClientScript, drive_websocket, websocket_scope
+
+    @litestar.websocket("/ws")
+    async def socket(socket: litestar.WebSocket[Any, Any, Any]) -> None:
+        await socket.accept()
+        await socket.close()
+
+    app = litestar.Litestar([socket])
+    scope = websocket_scope("/ws", extra={"method": "GET"})
+    before = await drive_websocket(cast(ASGIApp, app), dict(scope), ClientScript())
+    assert not before.accepted  # Litestar's own routing: a 404
+    _compat.route_websockets_without_method(app)
+    _compat.route_websockets_without_method(app)  # once is enough; twice wraps once
+    after = await drive_websocket(cast(ASGIApp, app), dict(scope), ClientScript())
+    assert after.accepted
+    assert after.close == (1000, "")
