@@ -25,6 +25,8 @@ os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 ROOT = Path(__file__).parent
 FRAMEWORKS = ("starlette", "quart", "litestar")
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
+# The optional JSON codecs (json_codec="msgspec" / "orjson"), whose differences the suite pins on every host.
+TEST_DEPS += ["msgspec>=0.18", "orjson>=3.9"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 
 
@@ -131,6 +133,8 @@ def _bench(session: nox.Session, *args: str) -> None:
         "uvloop>=0.19",
         "websockets>=13",
         "matplotlib>=3.8",
+        "msgspec>=0.18",
+        "orjson>=3.9",
     )
     session.run("python", "-m", "bench", *args, *session.posargs)
 

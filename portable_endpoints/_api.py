@@ -8,26 +8,32 @@ from portable_endpoints.hosting import AdapterInfo
 from portable_endpoints.routing import BaseRoute, RouteTable
 
 
-def create_app(routes: Sequence[BaseRoute], *, framework: str, **native_options: Any) -> Any:
+def create_app(
+    routes: Sequence[BaseRoute], *, framework: str, json_codec: str = "stdlib", **native_options: Any
+) -> Any:
     """A new application of ``framework`` serving ``routes``: the framework's own app object.
 
     ``native_options`` go to the framework's app constructor untouched (``middleware``,
     ``exception_handlers``, ``debug``, ...). ``framework="asgi"`` is the built-in, framework-free host.
+    ``json_codec`` (``"stdlib"``, ``"msgspec"``, ``"orjson"``) is what ``JSONResponse``,
+    ``request.json()`` and WebSocket JSON use on these routes.
     """
+    table = RouteTable(routes, json_codec=json_codec)
     adapter = _plugins.get_adapter(framework)
-    return adapter.create_app(RouteTable(routes), dict(native_options))
+    return adapter.create_app(table, dict(native_options))
 
 
-def mount(app: Any, routes: Sequence[BaseRoute], *, prefix: str = "") -> None:
+def mount(app: Any, routes: Sequence[BaseRoute], *, prefix: str = "", json_codec: str = "stdlib") -> None:
     """Add ``routes`` under ``prefix`` to an existing app; its adapter is found from the app's type."""
-    table = RouteTable(routes, prefix)
+    table = RouteTable(routes, prefix, json_codec=json_codec)
     _plugins.get_adapter_for_app(app).mount(app, table)
 
 
-def native_routes(routes: Sequence[BaseRoute], *, framework: str, prefix: str = "") -> Any:
+def native_routes(routes: Sequence[BaseRoute], *, framework: str, prefix: str = "", json_codec: str = "stdlib") -> Any:
     """The framework's own route objects for ``routes``, to compose into an app yourself."""
+    table = RouteTable(routes, prefix, json_codec=json_codec)
     adapter = _plugins.get_adapter(framework)
-    return adapter.native_routes(RouteTable(routes, prefix))
+    return adapter.native_routes(table)
 
 
 def adapters() -> list[AdapterInfo]:

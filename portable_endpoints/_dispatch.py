@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
+from portable_endpoints._json import codec_of, current_codec
 from portable_endpoints.exceptions import ConfigurationError, HTTPException
 from portable_endpoints.requests import ClientDisconnect, Request
 from portable_endpoints.responses import PlainTextResponse, Response
@@ -128,13 +129,22 @@ async def run_endpoint(
     Returns the neutral ``Response`` to send, the native response, or what ``http_error``
     returned; ``None`` when the client left before its body arrived (nobody to answer: send
     nothing). Any other return value is the endpoint's bug and raises ``TypeError`` naming it.
+
+    While the endpoint runs, ``current_codec`` holds the route table's JSON codec, so a
+    ``JSONResponse`` built by the endpoint renders with it (set only when it differs: the stdlib
+    default costs one lookup).
     """
+    codec = codec_of(request.route_table)
+    token = current_codec.set(codec) if codec is not current_codec.get() else None
     try:
         response = await dispatcher(request)
     except HTTPException as exc:
         return http_error(exc)
     except ClientDisconnect:
         return None
+    finally:
+        if token is not None:
+            current_codec.reset(token)
     if isinstance(response, Response) or is_native_response(response):
         return response
     raise TypeError(f"Endpoint {dispatcher.name!r} returned {response!r}; return a Response")

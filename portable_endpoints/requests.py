@@ -9,11 +9,11 @@ state or URL building from its host.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, NoReturn, cast
 
+from portable_endpoints._json import codec_of
 from portable_endpoints.datastructures import (
     URL,
     Address,
@@ -324,12 +324,12 @@ class Request(HTTPConnection[NativeT]):
         return self._body
 
     async def json(self) -> Any:
-        """The body parsed as JSON; a malformed body is a 400, never a 500."""
+        """The body parsed as JSON by the app's ``json_codec``; a malformed body is a 400, never a 500."""
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = json.loads(body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                self._json = codec_of(self.route_table).loads(body)
+            except ValueError as exc:  # every codec's malformed-JSON and bad-UTF-8 errors
                 raise HTTPException(400, f"Malformed JSON body: {exc}") from exc
         return self._json
 

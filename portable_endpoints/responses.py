@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.cookies
-import json
 import os
 import stat
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
@@ -22,6 +21,7 @@ from urllib.parse import quote
 import anyio
 
 from portable_endpoints._concurrency import iterate_in_threadpool
+from portable_endpoints._json import current_codec
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.datastructures import URL, MutableHeaders, _encode_header
 from portable_endpoints.types import Message, Receive, Scope, Send
@@ -166,10 +166,12 @@ class PlainTextResponse(Response):
 
 
 class JSONResponse(Response):
+    """``content`` as compact UTF-8 JSON, by the app's ``json_codec`` (the stdlib's outside a dispatch)."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
+        return current_codec.get().dumps(content)
 
 
 class RedirectResponse(Response):

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portable_endpoints._concurrency import is_async_callable
 from portable_endpoints._dispatch import Dispatcher
+from portable_endpoints._json import JSONCodec, get_codec
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
 from portable_endpoints.exceptions import ConfigurationError, NoMatchFound
@@ -237,12 +238,15 @@ def _flatten(routes: Sequence[BaseRoute], prefix: str, name_prefix: str) -> Iter
 class RouteTable:
     """The flat list of routes an adapter registers, with their full paths; resolves names.
 
-    Built once per ``create_app`` / ``mount`` / ``native_routes`` call.
+    Built once per ``create_app`` / ``mount`` / ``native_routes`` call. ``json_codec`` names the
+    JSON codec of these routes (``"stdlib"``, ``"msgspec"`` or ``"orjson"``).
     """
 
-    def __init__(self, routes: Sequence[BaseRoute], prefix: str = "") -> None:
+    def __init__(self, routes: Sequence[BaseRoute], prefix: str = "", *, json_codec: str = "stdlib") -> None:
         if prefix and not prefix.startswith("/"):
             raise ConfigurationError(f"Mount prefix {prefix!r} must start with '/'")
+        #: what ``JSONResponse``, ``request.json()`` and WebSocket JSON use on these routes
+        self.json_codec: JSONCodec = get_codec(json_codec)
         self.routes: list[Route | WebSocketRoute] = list(_flatten(routes, prefix.rstrip("/"), ""))
         self.by_name: dict[str, Route | WebSocketRoute] = {}
         for route in self.routes:
