@@ -13,11 +13,11 @@ with one method per verb, and imports neither.
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
-from portable_endpoints._json import codec_of, current_codec
+from portable_endpoints._json import STDLIB, current_codec
 from portable_endpoints.exceptions import ConfigurationError, HTTPException
 from portable_endpoints.requests import ClientDisconnect, Request
 from portable_endpoints.responses import PlainTextResponse, Response
@@ -87,22 +87,22 @@ class Dispatcher:
         self.allow = ", ".join(self.methods)
         self._allow_headers = {"Allow": self.allow}
 
-    async def __call__(self, request: Request[Any]) -> Any:
-        """The endpoint's return value for ``request``; a verb it does not serve raises a 405.
+    def __call__(self, request: Request[Any]) -> Awaitable[Any]:
+        """An awaitable of the endpoint's return value for ``request``; a verb it does not serve raises a 405.
 
-        Sync handlers run in a worker thread, never on the event loop.
+        Sync handlers run in a worker thread, never on the event loop. Not a coroutine itself, so an
+        async handler's own coroutine is awaited directly, with no frame in between.
         """
-        entry = self._entries.get(request.method)
+        scope = request.scope
+        entry = self._entries.get(scope["method"])
         if entry is None:
             raise HTTPException(405, headers=self._allow_headers)
         endpoint, target, is_async = entry
         # Starlette instantiates the endpoint per request, so `self.scope` works alike.
-        handler = (
-            target if endpoint is None else getattr(endpoint(request.scope, request.receive, request.send), target)
-        )
+        handler = target if endpoint is None else getattr(endpoint(scope, request.receive, request.send), target)
         if is_async:
-            return await handler(request)
-        return await run_in_threadpool(handler, request)
+            return handler(request)  # type: ignore[no-any-return]
+        return run_in_threadpool(handler, request)
 
 
 def _never(response: object) -> bool:
@@ -134,7 +134,7 @@ async def run_endpoint(
     ``JSONResponse`` built by the endpoint renders with it (set only when it differs: the stdlib
     default costs one lookup).
     """
-    codec = codec_of(request.route_table)
+    codec = getattr(request.route_table, "json_codec", STDLIB)  # codec_of(), inlined: every request runs this
     token = current_codec.set(codec) if codec is not current_codec.get() else None
     try:
         response = await dispatcher(request)

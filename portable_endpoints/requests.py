@@ -252,9 +252,12 @@ class Request(HTTPConnection[NativeT]):
         read_body: Callable[[], Awaitable[bytes]] | None = None,
         max_body_size: int | None = None,
     ) -> None:
-        super().__init__(
-            scope, native=native, native_factory=native_factory, path_params=path_params, route_table=route_table
-        )
+        # HTTPConnection.__init__, inlined: this runs for every request.
+        self.scope = scope
+        self._native = native
+        self._native_factory = native_factory
+        self.path_params = scope.get("path_params", {}) if path_params is None else path_params
+        self.route_table = route_table
         self.receive = receive
         self.send = send
         self._body_chunks = body_chunks

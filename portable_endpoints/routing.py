@@ -45,7 +45,7 @@ PathPart = str | PathParam
 class CompiledPath:
     """A Starlette path: ``/files/{name}.{ext}`` -> regex, format string and convertors."""
 
-    __slots__ = ("convertors", "format", "param_kinds", "parts", "path", "regex")
+    __slots__ = ("_converts", "convertors", "format", "param_kinds", "parts", "path", "regex")
 
     def __init__(self, path: str) -> None:
         if not path.startswith("/"):
@@ -77,6 +77,7 @@ class CompiledPath:
         self.regex = re.compile(pattern + re.escape(path[idx:]) + "$")
         self.format = path_format + path[idx:]
         self.convertors = convertors
+        self._converts = tuple((name, convertor.convert) for name, convertor in convertors.items())
         #: (param name, convertor name) in path order, for adapters that translate the path
         self.param_kinds = tuple(kinds)
 
@@ -101,10 +102,14 @@ class CompiledPath:
 
     def match(self, path: str) -> dict[str, Any] | None:
         """The converted path params when ``path`` matches exactly as on Starlette, else None."""
+        if not self.convertors:
+            # The regex's ``$`` also matches before a final newline, as on Starlette.
+            return {} if path == self.path or (path[-1:] == "\n" and path[:-1] == self.path) else None
         found = self.regex.match(path)
         if found is None:
             return None
-        return {key: self.convertors[key].convert(value) for key, value in found.groupdict().items()}
+        group = found.group
+        return {name: convert(group(name)) for name, convert in self._converts}
 
     def render(self, params: dict[str, Any]) -> str | None:
         if params.keys() != self.convertors.keys():

@@ -4,7 +4,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from portable_endpoints._dispatch import serve_asgi
+from portable_endpoints._dispatch import plain_error, run_endpoint
+from portable_endpoints._index import RouteIndex
 from portable_endpoints.requests import Request
 from portable_endpoints.responses import PlainTextResponse
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
@@ -23,35 +24,51 @@ def route_path(scope: Scope) -> str:
     return path
 
 
+Matcher = Callable[[str], "dict[str, Any] | None"]
+
+
 class PortableASGIApp:
-    """Routes a ``RouteTable`` over raw ASGI; lifespan events go to ``lifespan`` if given."""
+    """Routes a ``RouteTable`` over raw ASGI; lifespan events go to ``lifespan`` if given.
+
+    Matching goes through a ``RouteIndex`` built when routes are added, so its cost does not grow
+    with the number of routes.
+    """
 
     def __init__(self, table: RouteTable, *, lifespan: Lifespan | None = None) -> None:
         self.lifespan = lifespan
-        self._http: list[tuple[Callable[[str], dict[str, Any] | None], Route, RouteTable]] = []
-        self._websocket: list[tuple[Callable[[str], dict[str, Any] | None], WebSocketRoute, RouteTable]] = []
+        self._http: list[tuple[Matcher, Route, RouteTable]] = []
+        self._websocket: list[tuple[Matcher, WebSocketRoute, RouteTable]] = []
         self.include(table)
 
     def include(self, table: RouteTable) -> None:
         """Serve ``table`` too, after the routes already here (``pe.mount``)."""
         self._http += [(route.compiled.match, route, table) for route in table.http_routes]
         self._websocket += [(route.compiled.match, route, table) for route in table.websocket_routes]
+        self._http_index = RouteIndex([(entry[1].compiled, entry) for entry in self._http])
+        self._websocket_index = RouteIndex([(entry[1].compiled, entry) for entry in self._websocket])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        scope.setdefault("app", self)
+        if "app" not in scope:
+            scope["app"] = self
         if kind == "http":
-            path = route_path(scope)
-            for match, route, table in self._http:
+            path: str = scope["path"]
+            if scope.get("root_path"):
+                path = route_path(scope)
+            for match, route, table in self._http_index.candidates(path):
                 params = match(path)
                 if params is not None:
                     request: Request[None] = Request(scope, receive, send, path_params=params, route_table=table)
-                    await serve_asgi(route.dispatcher, request, scope, receive, send)
+                    response = await run_endpoint(
+                        route.dispatcher, request, http_error=plain_error, is_native_response=callable
+                    )
+                    if response is not None:
+                        await response(scope, receive, send)
                     return
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
         elif kind == "websocket":
             path = route_path(scope)
-            for match, ws_route, table in self._websocket:
+            for match, ws_route, table in self._websocket_index.candidates(path):
                 params = match(path)
                 if params is not None:
                     websocket: WebSocket[None] = WebSocket(scope, receive, send, path_params=params, route_table=table)
