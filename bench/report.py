@@ -306,7 +306,8 @@ def startup_lines(startup: Startup) -> list[str]:
         lines += [
             "",
             "`import portable_endpoints` in a fresh interpreter: "
-            f"{statistics.median(startup.import_seconds) * 1e3:.1f} ms (median of {len(startup.import_seconds)}, wall clock).",
+            f"{statistics.median(startup.import_seconds) * 1e3:.1f} ms "
+            f"(median of {len(startup.import_seconds)}, wall clock).",
         ]
     return lines
 
