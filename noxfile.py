@@ -19,15 +19,33 @@ import tomllib
 nox.options.default_venv_backend = "uv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-nox.options.sessions = ["lint", "typecheck", "tests", "thirdparty", "e2e", "docs", "bench_smoke"]
+nox.options.sessions = [
+    "lint",
+    "typecheck",
+    "tests",
+    "thirdparty",
+    "e2e",
+    "docs",
+    "bench_smoke",
+    "packaging",
+    "broadcast",
+]
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 ROOT = Path(__file__).parent
-FRAMEWORKS = ("starlette", "quart", "litestar")
+FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django")
+#: What a framework's session needs besides its adapter: the adapters it builds on, its own test
+#: tools, and the hosts the suite runs on (an adapter it builds on is installed, not under test).
+ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
+    "fastapi": {"install": ["-e", "adapters/starlette", "openapi-spec-validator>=0.7"], "hosts": ["asgi", "fastapi"]},
+}
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 # The optional JSON codecs (json_codec="msgspec" / "orjson"), whose differences the suite pins on every host.
 TEST_DEPS += ["msgspec>=0.18", "orjson>=3.9"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
+PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
+#: mypy, and the test tools of adapter tests that mypy reads
+TYPING_DEPS = ["mypy>=1.13", "openapi-spec-validator>=0.7"]
 
 
 def interpreter(version: str) -> str:
@@ -42,14 +60,24 @@ def interpreter(version: str) -> str:
     sys.exit(f"Python {version} is not installed (looked on PATH and under {root}/versions)")
 
 
-def lowest_version(framework: str) -> str:
-    """The lower bound the adapter's own pyproject declares for its framework."""
+#: Distributions pinned to their lower bound too in a framework's lowest session.
+COMPANIONS = {"django": ("channels",)}
+
+
+def lowest_version(framework: str, distribution: str | None = None) -> str:
+    """The lower bound the adapter's own pyproject declares for its framework (or ``distribution``)."""
+    distribution = distribution or framework
     meta = tomllib.loads((ROOT / "adapters" / framework / "pyproject.toml").read_text())
     for requirement in meta["project"]["dependencies"]:
-        match = re.fullmatch(rf"{framework}\s*>=\s*([\w.]+)(,.*)?", requirement.strip())
+        match = re.fullmatch(rf"{distribution}\s*>=\s*([\w.]+)(,.*)?", requirement.strip())
         if match:
             return match.group(1)
-    raise RuntimeError(f"adapters/{framework}/pyproject.toml declares no '{framework}>=' bound")
+    raise RuntimeError(f"adapters/{framework}/pyproject.toml declares no '{distribution}>=' bound")
+
+
+def lowest_pins(framework: str) -> list[str]:
+    """The framework and its companions (``COMPANIONS``) at their declared lower bounds."""
+    return [f"{name}=={lowest_version(framework, name)}" for name in (framework, *COMPANIONS.get(framework, ()))]
 
 
 MATRIX = [
@@ -68,11 +96,14 @@ MATRIX = [
 def tests(session: nox.Session, framework: str, which: str) -> None:
     """The core tests and the conformance suite with only ``framework`` installed."""
     session.install("-e", ".", *TEST_DEPS)
-    paths = ["tests", "portable_endpoints/testing/suite"]
+    # The docs examples need every adapter at once: the docs session runs them.
+    paths = ["tests", "portable_endpoints/testing/suite", "--ignore=tests/test_docs_examples.py"]
     if framework != "asgi":
-        pin = f"{framework}=={lowest_version(framework)}" if which == "lowest" else framework
-        session.install("-e", f"adapters/{framework}", pin)
+        pins = lowest_pins(framework) if which == "lowest" else [framework, *COMPANIONS.get(framework, ())]
+        extra = ADAPTER_SESSION.get(framework, {})
+        session.install("-e", f"adapters/{framework}", *pins, *extra.get("install", []))
         paths.append(f"adapters/{framework}/tests")
+        paths.extend(arg for host in extra.get("hosts", []) for arg in ("--pe-adapter", host))
     session.run("python", "-m", "pytest", *paths, *session.posargs)
 
 
@@ -87,9 +118,25 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the core, every adapter and the tests, with every framework installed."""
     session.install(
-        "-e", ".", *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")], *TEST_DEPS, "mypy>=1.13"
+        "-e",
+        ".[redis,postgres]",
+        *[arg for fw in FRAMEWORKS for arg in ("-e", f"adapters/{fw}")],
+        *TEST_DEPS,
+        *TYPING_DEPS,
+        "playwright>=1.45",
+        "django-stubs>=4.2",
     )
-    session.run("mypy", "portable_endpoints", *[f"adapters/{fw}" for fw in FRAMEWORKS], "tests", "examples", "bench")
+    session.install(*PACKAGING_TEST_DEPS)
+    session.run(
+        "mypy",
+        "portable_endpoints",
+        *[f"adapters/{fw}" for fw in FRAMEWORKS],
+        "tests",
+        "examples",
+        "bench",
+        "packaging_tests",
+        "broker_tests",
+    )
 
 
 @nox.session(python=interpreter(NEWEST_PYTHON))
@@ -118,8 +165,25 @@ def e2e(session: nox.Session) -> None:
 
 @nox.session(python=interpreter(NEWEST_PYTHON))
 def docs(session: nox.Session) -> None:
-    session.install("-e", ".", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26")
+    """The strict MkDocs build with the API reference, then every Python example of the docs, run."""
+    adapters = sorted(path.parent for path in (ROOT / "adapters").glob("*/pyproject.toml"))
+    session.install(
+        "-e",
+        ".",
+        *[arg for path in adapters for arg in ("-e", str(path.relative_to(ROOT)))],
+        *TEST_DEPS,
+        "mkdocs-material>=9.5",
+        "mkdocstrings[python]>=0.26",
+    )
     session.run("mkdocs", "build", "--strict", "--quiet", "--site-dir", ".nox/site", env={"NO_MKDOCS_2_WARNING": "1"})
+    session.run("python", "-m", "pytest", "tests/test_docs_examples.py", "tests/test_docs.py", *session.posargs)
+
+
+@nox.session(python=interpreter(LOWEST_PYTHON))
+def packaging(session: nox.Session) -> None:
+    """Build every distribution, check its metadata, pip-install each extra in a fresh venv, serve a route."""
+    session.install("pytest>=8.3", *PACKAGING_TEST_DEPS)
+    session.run("python", "-m", "pytest", "packaging_tests", "-p", "no:cacheprovider", *session.posargs)
 
 
 def _bench(session: nox.Session, *args: str) -> None:
@@ -149,3 +213,48 @@ def bench(session: nox.Session) -> None:
 def bench_smoke(session: nox.Session) -> None:
     """A tiny-N run of the benchmark harness, so it cannot rot."""
     _bench(session, "--smoke")
+
+
+# The two hosts the broadcast tests run side by side, one per uvicorn process.
+BROADCAST_HOSTS = ("starlette", "litestar")
+BROADCAST_DEPS = ["redis>=5.0.1", "asyncpg>=0.30", "playwright>=1.45"]
+
+
+def _debian_packages(session: nox.Session, packages: dict[str, str]) -> None:
+    """apt-get the Debian packages (name -> a file it installs) that are missing; CI starts bare."""
+    missing = [name for name, path in packages.items() if not (shutil.which(path) or os.path.exists(path))]
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        session.error(f"{session.name} needs Debian's {' '.join(missing)}: apt-get install {' '.join(missing)}")
+    session.run("apt-get", "update", "-qq", external=True)
+    session.run("apt-get", "install", "-y", "-qq", *missing, external=True)
+
+
+@nox.session(python=interpreter(NEWEST_PYTHON))
+def broadcast(session: nox.Session) -> None:
+    """Broadcast on real brokers: Redis and PostgreSQL on 127.0.0.1, two hosts in two processes, a browser."""
+    _debian_packages(
+        session,
+        {
+            "redis-server": "redis-server",
+            "postgresql-15": "/usr/lib/postgresql/15/bin/postgres",
+            "chromium": "chromium",
+        },
+    )
+    session.install(
+        "-e",
+        ".[redis,postgres]",
+        *[arg for fw in BROADCAST_HOSTS for arg in ("-e", f"adapters/{fw}")],
+        *TEST_DEPS,
+        *BROADCAST_DEPS,
+    )
+    session.run("python", "-m", "pytest", "broker_tests", *session.posargs)
+
+
+@nox.session(python=interpreter(NEWEST_PYTHON))
+def bench_broadcast(session: nox.Session) -> None:
+    """Fan-out to 500 subscribers in two processes on Redis, against encode/broadcaster (opt-in)."""
+    _debian_packages(session, {"redis-server": "redis-server"})
+    session.install("-e", ".", "redis>=5.0.1", "broadcaster[redis]>=0.3")
+    session.run("python", "-m", "bench.broadcast", *session.posargs)

@@ -83,6 +83,10 @@ def portable_routes() -> list[Route | WebSocketRoute]:
 def portable_app(framework: str) -> ASGIApp:
     import portable_endpoints as pe
 
+    if framework == "django":
+        from bench.django_native import configure
+
+        configure()  # the same settings as the native side (settings are process-wide)
     app: ASGIApp = pe.create_app(portable_routes(), framework=framework)
     pe.mount(app, [Route("/echo-fast", Echo, name="echo-fast")], json_codec="msgspec")
     return app
@@ -229,6 +233,40 @@ def litestar_app() -> ASGIApp:
     return cast(ASGIApp, Litestar(route_handlers=[plain, user, echo, ws]))
 
 
+def fastapi_app() -> ASGIApp:
+    """FastAPI's idiom: path operations with a typed path param and a JSON body, a WebSocket route."""
+    from fastapi import Body, FastAPI, WebSocketDisconnect
+    from fastapi import WebSocket as FWebSocket
+    from fastapi.responses import PlainTextResponse as FPlainTextResponse
+
+    app = FastAPI()
+
+    @app.get("/plain", response_class=FPlainTextResponse)
+    async def plain() -> str:
+        return "Hello, world!"
+
+    @app.get("/users/{user_id}", response_class=FPlainTextResponse)
+    async def user(user_id: int) -> str:
+        return f"Hello, user {user_id}"
+
+    @app.post("/echo")
+    async def echo(data: dict[str, Any] = Body()) -> dict[str, Any]:  # noqa: B008 (FastAPI's idiom)
+        return data
+
+    async def ws(websocket: FWebSocket) -> None:
+        await websocket.accept()
+        try:
+            while True:
+                await websocket.send_text(await websocket.receive_text())
+        except WebSocketDisconnect:
+            pass
+
+    # FastAPI resolves string annotations in the module's globals, where WebSocket is the portable one.
+    ws.__annotations__["websocket"] = FWebSocket
+    app.add_api_websocket_route("/ws", ws)
+    return cast(ASGIApp, app)
+
+
 _USER_PATH = re.compile(r"/users/([0-9]+)")
 _TEXT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
 _JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -290,6 +328,13 @@ def raw_app() -> ASGIApp:
     return raw_asgi_app
 
 
+def django_app() -> ASGIApp:
+    """Django's idiom: async views in urls.py, a Channels ``AsyncWebsocketConsumer`` in asgi.py."""
+    from bench.django_native import django_app as build
+
+    return build()
+
+
 # --------------------------------------------------------------------------------------------
 # Comparisons.
 # --------------------------------------------------------------------------------------------
@@ -317,6 +362,8 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("starlette", "starlette", "starlette", "Starlette function endpoints", starlette_functions_app),
     Comparison("quart", "quart", "quart", "Quart @app.get/@app.post/@app.websocket", quart_app),
     Comparison("litestar", "litestar", "litestar", "Litestar @get/@post/@websocket handlers", litestar_app),
+    Comparison("fastapi", "fastapi", "fastapi", "FastAPI @app.get/@app.post/@app.websocket", fastapi_app),
+    Comparison("django", "django", "django", "Django async views + Channels AsyncWebsocketConsumer", django_app),
     Comparison(
         "asgi-vs-starlette-endpoint",
         "asgi",
@@ -326,7 +373,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison("asgi-vs-raw", "asgi", "asgi", "hand-written raw ASGI app (floor)", raw_app),
 )
-HOSTS = ("starlette", "quart", "litestar", "asgi")
+HOSTS = ("starlette", "quart", "litestar", "fastapi", "django", "asgi")
 
 
 def comparison(key: str) -> Comparison:

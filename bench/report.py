@@ -416,6 +416,8 @@ SHORT_LABELS = {
     "starlette": "starlette",
     "quart": "quart",
     "litestar": "litestar",
+    "fastapi": "fastapi",
+    "django": "django",
     STARLETTE_ENDPOINT: "asgi vs Starlette HTTPEndpoint",
     FLOOR: "asgi vs raw ASGI (floor)",
 }

@@ -2,6 +2,18 @@
 
 from portable_endpoints._api import adapters, create_app, mount, native_routes
 from portable_endpoints.background import BackgroundTask, BackgroundTasks
+from portable_endpoints.broadcast import (
+    BackendNotFound,
+    BackendUnavailable,
+    Broadcast,
+    BroadcastBackend,
+    BroadcastError,
+    BrokerUnavailable,
+    Forwarding,
+    MessageTooLarge,
+    SubscriberOverflow,
+    Subscription,
+)
 from portable_endpoints.datastructures import URL, FormData, Headers, QueryParams, UploadFile
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
 from portable_endpoints.exceptions import (
@@ -34,18 +46,26 @@ __all__ = [
     "AdapterInfo",
     "AdapterNotFound",
     "AdapterUnavailable",
+    "BackendNotFound",
+    "BackendUnavailable",
     "BackgroundTask",
     "BackgroundTasks",
+    "Broadcast",
+    "BroadcastBackend",
+    "BroadcastError",
+    "BrokerUnavailable",
     "ClientDisconnect",
     "ConfigurationError",
     "FileResponse",
     "FormData",
+    "Forwarding",
     "HTMLResponse",
     "HTTPConnection",
     "HTTPEndpoint",
     "HTTPException",
     "Headers",
     "JSONResponse",
+    "MessageTooLarge",
     "Mount",
     "NoMatchFound",
     "PlainTextResponse",
@@ -57,6 +77,8 @@ __all__ = [
     "Route",
     "RouteTable",
     "StreamingResponse",
+    "SubscriberOverflow",
+    "Subscription",
     "URL",
     "UploadFile",
     "WebSocket",

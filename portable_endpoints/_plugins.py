@@ -9,12 +9,12 @@ import pluggy
 
 from portable_endpoints import hookspecs
 from portable_endpoints.exceptions import AdapterNotFound, AdapterUnavailable
-from portable_endpoints.hosting import Adapter, AdapterInfo
+from portable_endpoints.hosting import Adapter, AdapterInfo, AppClaim
 
 ENTRY_POINT_GROUP = "portable_endpoints"
 PLUGINS_ENV = "PORTABLE_ENDPOINTS_PLUGINS"
 #: Adapters this project ships as extras of ``portable-endpoints``.
-KNOWN_EXTRAS = ("starlette", "quart", "litestar")
+KNOWN_EXTRAS = ("starlette", "quart", "litestar", "fastapi", "django")
 
 _lock = threading.Lock()
 _manager: pluggy.PluginManager | None = None
@@ -90,7 +90,7 @@ def _checked(adapter: object, hook: str, **kwargs: Any) -> Adapter:
     caller = getattr(plugin_manager().hook, hook)
     culprit = "a plugin"
     for impl in reversed(caller.get_hookimpls()):
-        if impl.function(**kwargs) is adapter:
+        if _adapter_of(impl.function(**kwargs)) is adapter:
             culprit = f"plugin {impl.plugin_name!r}"
             break
     raise TypeError(
@@ -118,8 +118,36 @@ def get_adapter(framework: str) -> Adapter:
     raise AdapterNotFound(f"Unknown framework {framework!r}; installed adapters: {installed}")
 
 
+def adapter_for_app(manager: pluggy.PluginManager, app: Any) -> object:
+    """The adapter of the plugin whose claim on ``app`` names its most derived class; see the hookspec.
+
+    None when no plugin claims ``app``; the answer is not checked to be an ``Adapter`` yet.
+    """
+    answers: list[object] = manager.hook.pe_get_adapter_for_app(app=app)
+    if not answers:
+        return None
+    mro = type(app).__mro__
+
+    def rank(answer: object) -> int:
+        return mro.index(answer.app_class) if isinstance(answer, AppClaim) and answer.app_class in mro else len(mro)
+
+    best = min(rank(answer) for answer in answers)
+    chosen = {id(adapter): adapter for adapter in (_adapter_of(a) for a in answers if rank(a) == best)}
+    if len(chosen) > 1:
+        names = ", ".join(sorted(repr(getattr(adapter, "name", adapter)) for adapter in chosen.values()))
+        raise AdapterNotFound(
+            f"Adapters {names} all claim {type(app).__module__}.{type(app).__qualname__} objects equally; "
+            f"restrict the plugins with {PLUGINS_ENV}"
+        )
+    return next(iter(chosen.values()))
+
+
+def _adapter_of(answer: object) -> object:
+    return answer.adapter if isinstance(answer, AppClaim) else answer
+
+
 def get_adapter_for_app(app: Any) -> Adapter:
-    adapter: object = plugin_manager().hook.pe_get_adapter_for_app(app=app)
+    adapter = adapter_for_app(plugin_manager(), app)
     if adapter is None:
         installed = ", ".join(info.name for info in adapter_infos() if info.available) or "none"
         raise AdapterNotFound(

@@ -10,6 +10,8 @@ from portable_endpoints._concurrency import run_in_threadpool
 
 
 class BackgroundTask:
+    """``func(*args, **kwargs)``, run after the response has been sent; a sync ``func`` runs in a worker thread."""
+
     def __init__(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         self.func = func
         self.args = args
@@ -24,10 +26,13 @@ class BackgroundTask:
 
 
 class BackgroundTasks(BackgroundTask):
+    """Several background tasks, run in the order they were added."""
+
     def __init__(self, tasks: list[BackgroundTask] | None = None):
         self.tasks = list(tasks) if tasks else []
 
     def add_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Add ``func(*args, **kwargs)`` to run after the response."""
         self.tasks.append(BackgroundTask(func, *args, **kwargs))
 
     async def __call__(self) -> None:

@@ -30,6 +30,7 @@ class URL:
 
     @classmethod
     def from_scope(cls, scope: Scope) -> URL:
+        """The URL an ASGI scope was requested at: scheme, ``Host`` header (or server), path, query."""
         scheme = scope.get("scheme", "http")
         server = scope.get("server")
         path = scope["path"]
@@ -53,6 +54,7 @@ class URL:
 
     @property
     def components(self) -> SplitResult:
+        """The ``urllib.parse.SplitResult`` of the URL, parsed on first use."""
         try:
             return self._components
         except AttributeError:
@@ -73,40 +75,50 @@ class URL:
 
     @property
     def scheme(self) -> str:
+        """``"http"``, ``"https"``, ``"ws"`` or ``"wss"``."""
         return self.components.scheme
 
     @property
     def netloc(self) -> str:
+        """Host and port, as in the URL (``"example.com:8000"``)."""
         return self.components.netloc
 
     @property
     def path(self) -> str:
+        """The path, percent-encoded as in the URL."""
         return self.components.path
 
     @property
     def query(self) -> str:
+        """The query string, without the ``?``."""
         return self.components.query
 
     @property
     def fragment(self) -> str:
+        """The fragment, without the ``#``."""
         return self.components.fragment
 
     @property
     def hostname(self) -> str | None:
+        """The host name, lower case, or None."""
         return self.components.hostname
 
     @property
     def port(self) -> int | None:
+        """The explicit port, or None when the URL has none."""
         return self.components.port
 
     @property
     def is_secure(self) -> bool:
+        """Whether the scheme is ``https`` or ``wss``."""
         return self.scheme in ("https", "wss")
 
     def replace(self, **kwargs: Any) -> URL:
+        """A new URL with components replaced: ``url.replace(path="/", query="")``."""
         return URL(self.components._replace(**kwargs).geturl())
 
     def include_query_params(self, **kwargs: Any) -> URL:
+        """A new URL with these query parameters set (others kept)."""
         params = MultiDict(parse_qsl(self.query, keep_blank_values=True))
         params.update({str(key): str(value) for key, value in kwargs.items()})
         return self.replace(query=urlencode(params.multi_items()))
@@ -128,9 +140,11 @@ class ImmutableMultiDict(Mapping[str, _T]):
         self._dict = dict(pairs)
 
     def getlist(self, key: str) -> list[_T]:
+        """Every value of ``key``, in order (``[]`` when absent)."""
         return [value for item_key, value in self._list if item_key == key]
 
     def multi_items(self) -> list[tuple[str, _T]]:
+        """Every ``(key, value)`` pair, repeated keys included."""
         return list(self._list)
 
     def keys(self) -> KeysView[str]:
@@ -214,22 +228,28 @@ class Headers(Mapping[str, str]):
 
     @property
     def raw(self) -> list[tuple[bytes, bytes]]:
+        """The headers as ``(name, value)`` byte pairs, names lower case, in order."""
         return self._list
 
     def keys(self) -> list[str]:  # type: ignore[override]
+        """Every header name, lower case, repeated names included."""
         return [key.decode("latin-1") for key, _ in self._list]
 
     def values(self) -> list[str]:  # type: ignore[override]
+        """Every header value, in order."""
         return [value.decode("latin-1") for _, value in self._list]
 
     def items(self) -> list[tuple[str, str]]:  # type: ignore[override]
+        """Every ``(name, value)`` pair, in order."""
         return [(key.decode("latin-1"), value.decode("latin-1")) for key, value in self._list]
 
     def getlist(self, key: str) -> list[str]:
+        """Every value of the header ``key`` (case-insensitive), in order."""
         wanted = key.lower().encode("latin-1")
         return [value.decode("latin-1") for name, value in self._list if name == wanted]
 
     def mutablecopy(self) -> MutableHeaders:
+        """A ``MutableHeaders`` copy."""
         return MutableHeaders(raw=self._list[:])
 
     def __getitem__(self, key: str) -> str:
@@ -319,6 +339,7 @@ class UploadFile:
 
     @property
     def content_type(self) -> str | None:
+        """The part's ``Content-Type``, or None."""
         return self.headers.get("content-type")
 
     @property
@@ -327,6 +348,7 @@ class UploadFile:
         return not rolled
 
     async def write(self, data: bytes) -> None:
+        """Append ``data`` to the file."""
         self.size = (self.size or 0) + len(data)
         if self._in_memory:
             self.file.write(data)
@@ -334,17 +356,20 @@ class UploadFile:
             await run_in_threadpool(self.file.write, data)
 
     async def read(self, size: int = -1) -> bytes:
+        """Read ``size`` bytes (all by default) from the current position."""
         if self._in_memory:
             return self.file.read(size)
         return await run_in_threadpool(self.file.read, size)
 
     async def seek(self, offset: int) -> None:
+        """Move to byte ``offset``."""
         if self._in_memory:
             self.file.seek(offset)
         else:
             await run_in_threadpool(self.file.seek, offset)
 
     async def close(self) -> None:
+        """Close the file (and delete it from disk if it was spooled there)."""
         if self._in_memory:
             self.file.close()
         else:
@@ -362,6 +387,7 @@ class FormData(ImmutableMultiDict["UploadFile | str"]):
     """Parsed form fields; call ``close()`` (or ``await request.close()``) to release uploads."""
 
     async def close(self) -> None:
+        """Close every uploaded file of the form."""
         for _, value in self.multi_items():
             if isinstance(value, UploadFile):
                 await value.close()

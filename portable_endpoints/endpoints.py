@@ -141,6 +141,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
             raise
         finally:
             with anyio.CancelScope(shield=True):
+                await websocket._stop_forwarding()
                 await self.on_disconnect(websocket, close_code)
             if token is not None:
                 current_codec.reset(token)

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from portable_endpoints.hosting import Adapter, AdapterInfo
+    from portable_endpoints.hosting import Adapter, AdapterInfo, AppClaim
+    from portable_endpoints.testing.native_kit import NativeKit
 
 hookspec = pluggy.HookspecMarker("portable_endpoints")
 hookimpl = pluggy.HookimplMarker("portable_endpoints")
@@ -52,15 +53,39 @@ def pe_get_adapter(framework: str) -> Adapter | None:
     """
 
 
-@hookspec(firstresult=True)
-def pe_get_adapter_for_app(app: object) -> Adapter | None:
+@hookspec
+def pe_get_adapter_for_app(app: object) -> Adapter | AppClaim | None:
     """Return the adapter that owns ``app``, an application object created by its framework.
 
-    Called by ``mount(app, routes, prefix=...)``. The first plugin returning an adapter wins.
+    Called by ``mount(app, routes, prefix=...)``; every plugin is asked. Frameworks build on each
+    other (a FastAPI app is also a Starlette app), so several plugins may claim one app: answer
+    ``AppClaim(adapter, app_class)`` naming the class of yours that ``app`` is an instance of, and
+    the claim whose class is the most derived one in ``type(app).__mro__`` wins, whatever order the
+    plugins loaded in. A bare ``Adapter`` answer ranks below every ``AppClaim``; two different
+    adapters tied at the top are an error (restrict the plugins with ``PORTABLE_ENDPOINTS_PLUGINS``).
 
     :param app: the user's existing application object, of any type.
 
     Return ``None`` when ``app`` is not an application of your framework. Do not import your
     framework to answer: if its module is not in ``sys.modules``, ``app`` cannot be one of its
     apps, so answering ``None`` stays cheap for every other framework.
+    """
+
+
+@hookspec(firstresult=True)
+def pe_native_kit(framework: str) -> NativeKit | None:
+    """Return the native kit of the adapter called ``framework``, for the conformance suite.
+
+    Called by the conformance suite (``portable_endpoints.testing.plugin.Host.native_kit``), at
+    most once per adapter and test session, the first time a test needs to build the host's own
+    objects: a native app with a native route, native routes composed by hand, a native response,
+    a native exception handler, the native request and websocket types. Never called outside
+    tests. The first plugin returning a kit wins.
+
+    :param framework: the adapter's name, as ``pe_get_adapter`` receives it, e.g. ``"quart"``.
+
+    Return ``None`` when the name is not yours, or when your adapter provides no kit: the suite
+    then asserts that absence where it would use one (and expects ``request.native`` and
+    ``websocket.native`` to be ``None`` on your host). A kit implements
+    ``portable_endpoints.testing.NativeKit``.
     """

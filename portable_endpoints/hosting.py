@@ -25,7 +25,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from portable_endpoints._dispatch import (
     HTTP_METHODS,
@@ -39,9 +39,16 @@ from portable_endpoints.exceptions import AdapterUnavailable
 from portable_endpoints.hookspecs import hookimpl
 from portable_endpoints.routing import RouteTable
 
+if TYPE_CHECKING:
+    from portable_endpoints.testing.native_kit import NativeKit
+
 #: Features a host may lack. An adapter lists those it supports in ``AdapterInfo.capabilities``;
 #: the conformance suite tests each declared one, and checks the clear error of each undeclared one.
-OPTIONAL_CAPABILITIES = frozenset({"websocket.denial_response"})
+#: ``http.streaming_request_body``: ``request.stream()`` yields the body as it arrives (a host that
+#: reads whole bodies before the endpoint runs yields it in one chunk).
+OPTIONAL_CAPABILITIES = frozenset(
+    {"websocket.denial_response", "native_routes.any_method", "http.streaming_request_body"}
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,18 @@ class AdapterInfo:
     available: bool = True
     #: why the adapter cannot run here, naming what to install
     problem: str | None = None
+
+
+@dataclass(frozen=True)
+class AppClaim:
+    """A ``pe_get_adapter_for_app`` answer: ``adapter`` owns apps of ``app_class``.
+
+    When several plugins claim one app, the claim whose ``app_class`` is the most derived class of
+    the app wins (a FastAPI app goes to the FastAPI adapter, not to the Starlette one).
+    """
+
+    adapter: Adapter
+    app_class: type
 
 
 @runtime_checkable
@@ -177,9 +196,15 @@ def missing_framework_info(
 
 def app_is_instance(app: object, module: str, class_name: str) -> bool:
     """Whether ``app`` is a ``module.class_name`` instance, without importing ``module``."""
+    cls = loaded_class(module, class_name)
+    return cls is not None and isinstance(app, cls)
+
+
+def loaded_class(module: str, class_name: str) -> type | None:
+    """The class ``module.class_name`` if ``module`` is already imported, else None (never imports)."""
     loaded = sys.modules.get(module)
     cls = getattr(loaded, class_name, None) if loaded is not None else None
-    return isinstance(cls, type) and isinstance(app, cls)
+    return cls if isinstance(cls, type) else None
 
 
 class AdapterPlugin:
@@ -195,6 +220,8 @@ class AdapterPlugin:
     :param adapter: ``"module:attribute"`` of the ``Adapter`` instance.
     :param app_classes: ``"module:Class"`` names whose instances ``mount()`` accepts.
     :param capabilities: the ``OPTIONAL_CAPABILITIES`` the host supports.
+    :param native_kit: ``"module:attribute"`` of the adapter's ``portable_endpoints.testing.NativeKit``,
+        for the conformance suite (``pe_native_kit``); ``None``: the adapter provides none.
     """
 
     def __init__(
@@ -206,6 +233,7 @@ class AdapterPlugin:
         adapter: str,
         app_classes: Sequence[str],
         capabilities: frozenset[str] = frozenset(),
+        native_kit: str | None = None,
     ) -> None:
         unknown = capabilities - OPTIONAL_CAPABILITIES
         if unknown:
@@ -216,6 +244,7 @@ class AdapterPlugin:
         self.framework = framework
         self.adapter_path = adapter
         self.app_classes = [tuple(path.split(":")) for path in app_classes]
+        self.native_kit_path = native_kit
         self._adapter: Adapter | None = None
 
     def load(self) -> Adapter:
@@ -248,16 +277,28 @@ class AdapterPlugin:
         return self.load() if framework == self.name else None
 
     @hookimpl
-    def pe_get_adapter_for_app(self, app: object) -> Adapter | None:
-        if any(app_is_instance(app, module, cls) for module, cls in self.app_classes):
-            return self.load()
-        return None
+    def pe_get_adapter_for_app(self, app: object) -> AppClaim | None:
+        mro = type(app).__mro__
+        owned = [cls for cls in (loaded_class(module, name) for module, name in self.app_classes) if cls in mro]
+        if not owned:
+            return None
+        return AppClaim(self.load(), min(owned, key=mro.index))
+
+    @hookimpl
+    def pe_native_kit(self, framework: str) -> NativeKit | None:
+        if framework != self.name or self.native_kit_path is None:
+            return None
+        self.load()  # the framework's clear "install ..." error first, if it is missing
+        module, _, attribute = self.native_kit_path.partition(":")
+        kit: NativeKit = getattr(importlib.import_module(module), attribute)
+        return kit
 
 
 __all__ = [
     "Adapter",
     "AdapterInfo",
     "AdapterPlugin",
+    "AppClaim",
     "Dispatcher",
     "HTTP_METHODS",
     "OPTIONAL_CAPABILITIES",
@@ -265,6 +306,7 @@ __all__ = [
     "class_verbs",
     "distribution_version",
     "function_verbs",
+    "loaded_class",
     "missing_framework_info",
     "plain_error",
     "run_endpoint",

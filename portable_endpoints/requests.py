@@ -150,38 +150,45 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
 
     @property
     def app(self) -> Any:
+        """The host's application object (``scope["app"]``): the Starlette, Quart or Litestar app."""
         return self.scope.get("app")
 
     @property
     def path(self) -> str:
+        """The request path, percent-decoded, as the server gave it (``scope["path"]``)."""
         return str(self.scope["path"])
 
     @property
     def url(self) -> URL:
+        """The full URL: scheme, host, port, root path, path and query string."""
         if not hasattr(self, "_url"):
             self._url = URL.from_scope(self.scope)
         return self._url
 
     @property
     def base_url(self) -> URL:
+        """The URL of the application's root (its ``root_path``), with no path, query or fragment."""
         root_path = self.scope.get("app_root_path", self.scope.get("root_path", ""))
         path = root_path if root_path.endswith("/") else root_path + "/"
         return self.url.replace(path=path, query="", fragment="")
 
     @property
     def headers(self) -> Headers:
+        """The request headers: case-insensitive, multi-valued (``headers.getlist("accept")``)."""
         if not hasattr(self, "_headers"):
             self._headers = Headers(scope=self.scope)
         return self._headers
 
     @property
     def query_params(self) -> QueryParams:
+        """The query string, parsed: multi-valued (``query_params.getlist("tag")``), values are ``str``."""
         if not hasattr(self, "_query_params"):
             self._query_params = QueryParams(self.scope.get("query_string", b""))
         return self._query_params
 
     @property
     def cookies(self) -> dict[str, str]:
+        """The cookies of the ``Cookie`` header, by name."""
         if not hasattr(self, "_cookies"):
             cookie_header = self.headers.get("cookie")
             self._cookies = parse_cookie_header(cookie_header) if cookie_header else {}
@@ -189,6 +196,7 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
 
     @property
     def client(self) -> Address | None:
+        """The client's ``(host, port)`` address, or None when the server does not say."""
         client = self.scope.get("client")
         return None if client is None else Address(*client)
 
@@ -267,6 +275,7 @@ class Request(HTTPConnection[NativeT]):
 
     @property
     def method(self) -> str:
+        """The HTTP method, upper case (``"GET"``)."""
         return str(self.scope["method"])
 
     async def stream(self) -> AsyncIterator[bytes]:
@@ -312,6 +321,7 @@ class Request(HTTPConnection[NativeT]):
                 raise ClientDisconnect
 
     async def body(self) -> bytes:
+        """The whole body, read once and cached; more than ``max_body_size`` bytes is a 413."""
         if not hasattr(self, "_body"):
             self._start_reading()
             limit = self.max_body_size
@@ -354,5 +364,6 @@ class Request(HTTPConnection[NativeT]):
         return self._form
 
     async def close(self) -> None:
+        """Close the files of a parsed multipart form, if any."""
         if hasattr(self, "_form"):
             await self._form.close()

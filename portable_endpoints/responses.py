@@ -46,6 +46,8 @@ _UTF8_CONTENT_TYPES: dict[str, tuple[bytes, bytes]] = {}
 
 
 class Response:
+    """A complete response: ``content`` (str or bytes) with a status, headers and media type."""
+
     media_type: str | None = None
     charset = "utf-8"
     body: bytes
@@ -91,6 +93,7 @@ class Response:
         self.init_headers(headers)
 
     def render(self, content: Any) -> bytes:
+        """The body bytes for ``content``; subclasses override this (``JSONResponse`` serialises)."""
         if type(content) is str:
             return content.encode(self.charset)
         if content is None:
@@ -100,6 +103,7 @@ class Response:
         return str(content).encode(self.charset)
 
     def init_headers(self, headers: Mapping[str, str] | None = None) -> None:
+        """Build the raw headers from ``headers``, adding content-length and content-type."""
         body = getattr(self, "body", None)
         if headers is None:  # the common case, kept cheap: two header tuples, one of them cached
             status = self.status_code
@@ -127,6 +131,7 @@ class Response:
 
     @property
     def headers(self) -> MutableHeaders:
+        """The response headers, mutable: ``response.headers["cache-control"] = "no-store"``."""
         return MutableHeaders(raw=self.raw_headers)
 
     def set_cookie(
@@ -141,6 +146,7 @@ class Response:
         httponly: bool = False,
         samesite: Literal["lax", "strict", "none"] | None = "lax",
     ) -> None:
+        """Add a ``Set-Cookie`` header; a ``datetime`` ``expires`` is written as an HTTP date."""
         cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
         cookie[key] = value
         morsel = cookie[key]
@@ -171,6 +177,7 @@ class Response:
         httponly: bool = False,
         samesite: Literal["lax", "strict", "none"] | None = "lax",
     ) -> None:
+        """Add a ``Set-Cookie`` header that expires the cookie ``key`` now."""
         self.set_cookie(
             key,
             max_age=0,
@@ -201,23 +208,33 @@ def _denial_send(send: Send) -> Send:
 
 
 class HTMLResponse(Response):
+    """A ``text/html`` response."""
+
     media_type = "text/html"
 
 
 class PlainTextResponse(Response):
+    """A ``text/plain`` response."""
+
     media_type = "text/plain"
 
 
 class JSONResponse(Response):
-    """``content`` as compact UTF-8 JSON, by the app's ``json_codec`` (the stdlib's outside a dispatch)."""
+    """``content`` serialised as compact UTF-8 JSON, ``application/json``, by the app's ``json_codec``.
+
+    The stdlib codec (the default, and outside a dispatch) refuses NaN and infinities, as Starlette.
+    """
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
+        """``content`` as compact JSON bytes, by the codec of the route being dispatched."""
         return current_codec.get().dumps(content)
 
 
 class RedirectResponse(Response):
+    """A redirect to ``url`` (307 by default), with the ``Location`` header percent-quoted."""
+
     def __init__(
         self,
         url: str | URL,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from portable_endpoints._json import codec_of
 from portable_endpoints.requests import HTTPConnection, NativeT
@@ -15,6 +15,8 @@ if TYPE_CHECKING:
 
 
 class WebSocketState(enum.Enum):
+    """Where one side of a WebSocket is: connecting, connected, disconnected, or sending a denial response."""
+
     CONNECTING = 0
     CONNECTED = 1
     DISCONNECTED = 2
@@ -32,6 +34,16 @@ class WebSocketDisconnect(Exception):
         return f"{type(self).__name__}(code={self.code!r}, reason={self.reason!r})"
 
 
+class _Forwarding(Protocol):
+    async def stop(self) -> None: ...
+
+
+class _Hub(Protocol):
+    """What ``WebSocket.subscribe`` needs of a hub (``portable_endpoints.broadcast.Broadcast``)."""
+
+    async def forward(self, websocket: WebSocket[Any], topic: str) -> _Forwarding: ...
+
+
 _CONNECTING_SENDS = {"websocket.accept", "websocket.close", "websocket.http.response.start"}
 
 
@@ -41,7 +53,7 @@ class WebSocket(HTTPConnection[NativeT]):
     ``native`` / ``native_factory`` give the host's own websocket object, as for ``Request``.
     """
 
-    __slots__ = ("_receive", "_send", "application_state", "client_state", "close_code", "close_reason")
+    __slots__ = ("_forwardings", "_receive", "_send", "application_state", "client_state", "close_code", "close_reason")
 
     def __init__(
         self,
@@ -142,12 +154,15 @@ class WebSocket(HTTPConnection[NativeT]):
         return data
 
     async def receive_text(self) -> str:
+        """The next text message; a binary one closes with 1003 and raises ``RuntimeError``."""
         return str(await self._receive_data("text"))
 
     async def receive_bytes(self) -> bytes:
+        """The next binary message; a text one closes with 1003 and raises ``RuntimeError``."""
         return bytes(await self._receive_data("bytes"))
 
     async def receive_json(self, mode: str = "text") -> Any:
+        """The next message parsed as JSON, from a text frame (``mode="text"``) or a binary one (``"binary"``)."""
         if mode not in ("text", "binary"):
             raise RuntimeError('The "mode" argument should be "text" or "binary".')
         data = await self._receive_data("text" if mode == "text" else "bytes")
@@ -158,6 +173,7 @@ class WebSocket(HTTPConnection[NativeT]):
             raise RuntimeError("Malformed JSON data received.") from None
 
     async def iter_text(self) -> AsyncIterator[str]:
+        """Text messages until the client disconnects."""
         try:
             while True:
                 yield await self.receive_text()
@@ -165,6 +181,7 @@ class WebSocket(HTTPConnection[NativeT]):
             pass
 
     async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """Binary messages until the client disconnects."""
         try:
             while True:
                 yield await self.receive_bytes()
@@ -172,6 +189,7 @@ class WebSocket(HTTPConnection[NativeT]):
             pass
 
     async def iter_json(self) -> AsyncIterator[Any]:
+        """JSON messages until the client disconnects."""
         try:
             while True:
                 yield await self.receive_json()
@@ -179,12 +197,15 @@ class WebSocket(HTTPConnection[NativeT]):
             pass
 
     async def send_text(self, data: str) -> None:
+        """Send a text message."""
         await self.send({"type": "websocket.send", "text": data})
 
     async def send_bytes(self, data: bytes) -> None:
+        """Send a binary message."""
         await self.send({"type": "websocket.send", "bytes": data})
 
     async def send_json(self, data: Any, mode: str = "text") -> None:
+        """Send ``data`` as compact JSON, in a text frame (``mode="text"``) or a binary one (``"binary"``)."""
         if mode not in ("text", "binary"):
             raise RuntimeError('The "mode" argument should be "text" or "binary".')
         codec = codec_of(self.route_table)
@@ -204,6 +225,28 @@ class WebSocket(HTTPConnection[NativeT]):
                 await self.close(code, reason)
             except Exception:  # the transport is already gone; nothing more to tell the client
                 self.application_state = WebSocketState.DISCONNECTED
+
+    async def subscribe(self, hub: _Hub, topic: str) -> None:
+        """Forward every message ``hub`` carries on ``topic`` to this client, until unsubscribed or closed.
+
+        The session stops the forwarding before ``on_disconnect``. Subscribing twice is a no-op.
+        """
+        forwardings: dict[tuple[int, str], _Forwarding] = getattr(self, "_forwardings", None) or {}
+        self._forwardings = forwardings
+        if (id(hub), topic) not in forwardings:
+            forwardings[id(hub), topic] = await hub.forward(self, topic)
+
+    async def unsubscribe(self, hub: _Hub, topic: str) -> None:
+        """Stop forwarding ``topic`` from ``hub`` (a no-op when not subscribed)."""
+        forwarding = (getattr(self, "_forwardings", None) or {}).pop((id(hub), topic), None)
+        if forwarding is not None:
+            await forwarding.stop()
+
+    async def _stop_forwarding(self) -> None:
+        """Stop every ``subscribe``; the session calls this before ``on_disconnect``."""
+        forwardings = getattr(self, "_forwardings", None)
+        while forwardings:
+            await forwardings.popitem()[1].stop()
 
     async def send_denial_response(self, response: Response) -> None:
         """Reject the handshake with a full HTTP response (needs the denial-response extension)."""

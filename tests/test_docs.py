@@ -19,7 +19,7 @@ def hook_names() -> list[str]:
 
 def test_every_hook_is_documented_with_its_signature() -> None:
     text = (DOCS / "plugins.md").read_text()
-    assert len(hook_names()) == 3
+    assert {"pe_adapter_info", "pe_get_adapter", "pe_get_adapter_for_app"} <= set(hook_names())
     for name in hook_names():
         assert f"### {name}\n" in text, f"docs/plugins.md lacks a section for hook {name}"
         parameters = inspect.signature(getattr(hookspecs, name)).parameters
@@ -49,6 +49,48 @@ def test_every_capability_is_documented() -> None:
         assert f"`{capability}`" in text
 
 
+def documented_objects() -> dict[str, object]:
+    """Every ``::: identifier`` of the API reference, resolved by importing it."""
+    import importlib
+    import re
+
+    found: dict[str, object] = {}
+    for page in sorted((DOCS / "reference").glob("*.md")):
+        for identifier in re.findall(r"^::: ([\w.]+)$", page.read_text(), re.M):
+            module_name, attribute = identifier, ""
+            while True:
+                try:
+                    value: object = importlib.import_module(module_name)
+                    break
+                except ModuleNotFoundError:
+                    module_name, _, last = module_name.rpartition(".")
+                    attribute = f"{last}.{attribute}".strip(".")
+            for part in filter(None, attribute.split(".")):
+                value = getattr(value, part)
+            found[identifier] = value
+    return found
+
+
+def test_every_public_name_is_in_the_api_reference() -> None:
+    import portable_endpoints as pe
+
+    documented = documented_objects()
+    objects = [id(value) for value in documented.values()]
+    for name in pe.__all__:
+        if name == "__version__":
+            assert "portable_endpoints.__version__" in documented
+        else:
+            assert id(getattr(pe, name)) in objects, f"{name} is not in docs/reference/*.md"
+
+
+def test_every_testing_name_is_in_the_api_reference() -> None:
+    import portable_endpoints.testing as testing
+
+    objects = [id(value) for value in documented_objects().values()]
+    for name in testing.__all__:
+        assert id(getattr(testing, name)) in objects, f"portable_endpoints.testing.{name} is not documented"
+
+
 def test_every_name_of_the_adapter_interface_is_documented() -> None:
     from portable_endpoints import hosting
 
@@ -61,3 +103,13 @@ def test_the_adapter_interface_all_is_sorted() -> None:
     from portable_endpoints import hosting
 
     assert hosting.__all__ == sorted(hosting.__all__)
+
+
+def test_every_name_of_the_adapter_interface_is_in_the_api_reference() -> None:
+    from portable_endpoints import hosting
+
+    documented = documented_objects()
+    objects = [id(value) for value in documented.values()]
+    for name in hosting.__all__:
+        assert id(getattr(hosting, name)) in objects, f"portable_endpoints.hosting.{name} is not in the API reference"
+    assert "portable_endpoints.types" in documented

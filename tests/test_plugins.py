@@ -78,7 +78,7 @@ def test_adapters_report_versions_and_capabilities() -> None:
     asgi = next(info for info in pe.adapters() if info.name == "asgi")
     assert asgi.distribution == "portable-endpoints"
     assert asgi.version == pe.__version__
-    assert asgi.capabilities == {"websocket.denial_response"}
+    assert asgi.capabilities == {"websocket.denial_response", "native_routes.any_method", "http.streaming_request_body"}
 
 
 def test_adapter_plugin_reports_a_missing_framework_with_its_extra() -> None:

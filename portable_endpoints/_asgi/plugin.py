@@ -38,7 +38,9 @@ def pe_adapter_info() -> AdapterInfo:
         version=distribution_version("portable-endpoints") or "unknown",
         framework="asgi",
         framework_version="3.0",
-        capabilities=frozenset({"websocket.denial_response"}),
+        capabilities=frozenset(
+            {"http.streaming_request_body", "native_routes.any_method", "websocket.denial_response"}
+        ),
     )
 
 

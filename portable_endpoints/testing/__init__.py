@@ -10,5 +10,6 @@ from portable_endpoints.testing._client import (
     WebSocketRejected,
     WebSocketTestSession,
 )
+from portable_endpoints.testing.native_kit import NativeKit
 
-__all__ = ["TestClient", "TestResponse", "WebSocketRejected", "WebSocketTestSession"]
+__all__ = ["NativeKit", "TestClient", "TestResponse", "WebSocketRejected", "WebSocketTestSession"]

@@ -40,13 +40,16 @@ class TestResponse:
 
     @property
     def text(self) -> str:
+        """The body decoded as UTF-8."""
         return self.content.decode("utf-8")
 
     def json(self) -> Any:
+        """The body parsed as JSON."""
         return jsonlib.loads(self.content)
 
     @property
     def cookies(self) -> dict[str, str]:
+        """The cookies the response sets, by name."""
         jar: SimpleCookie = SimpleCookie()
         for value in self.headers.getlist("set-cookie"):
             jar.load(value)
@@ -234,7 +237,8 @@ class TestClient:
                 if status:
                     raise RuntimeError("The app sent http.response.start twice")
                 status.append(message["status"])
-                raw_headers.extend((bytes(k), bytes(v)) for k, v in message.get("headers", []))
+                # Header names are case-insensitive; some hosts (Django) send them capitalised.
+                raw_headers.extend((bytes(k).lower(), bytes(v)) for k, v in message.get("headers", []))
             elif message["type"] == "http.response.body":
                 if not status or complete.is_set():
                     raise RuntimeError("The app sent a body outside a response")
@@ -280,24 +284,31 @@ class TestClient:
                     self.cookies[key] = morsel.value
 
     async def get(self, url: str, **kwargs: Any) -> TestResponse:
+        """A GET request; keyword arguments as for ``request``."""
         return await self.request("GET", url, **kwargs)
 
     async def head(self, url: str, **kwargs: Any) -> TestResponse:
+        """A HEAD request; keyword arguments as for ``request``."""
         return await self.request("HEAD", url, **kwargs)
 
     async def post(self, url: str, **kwargs: Any) -> TestResponse:
+        """A POST request; keyword arguments as for ``request`` (``json=``, ``data=``, ``files=``, ``content=``)."""
         return await self.request("POST", url, **kwargs)
 
     async def put(self, url: str, **kwargs: Any) -> TestResponse:
+        """A PUT request; keyword arguments as for ``request``."""
         return await self.request("PUT", url, **kwargs)
 
     async def patch(self, url: str, **kwargs: Any) -> TestResponse:
+        """A PATCH request; keyword arguments as for ``request``."""
         return await self.request("PATCH", url, **kwargs)
 
     async def delete(self, url: str, **kwargs: Any) -> TestResponse:
+        """A DELETE request; keyword arguments as for ``request``."""
         return await self.request("DELETE", url, **kwargs)
 
     async def options(self, url: str, **kwargs: Any) -> TestResponse:
+        """An OPTIONS request; keyword arguments as for ``request``."""
         return await self.request("OPTIONS", url, **kwargs)
 
     # -- WebSocket ---------------------------------------------------------------------------
@@ -367,14 +378,14 @@ class WebSocketTestSession:
             raise WebSocketRejected(500, Headers(), b"")
         if message["type"] == "websocket.accept":
             self.accepted_subprotocol = message.get("subprotocol")
-            self.accepted_headers = Headers(raw=[(bytes(k), bytes(v)) for k, v in message.get("headers") or []])
+            self.accepted_headers = Headers(raw=[(bytes(k).lower(), bytes(v)) for k, v in message.get("headers") or []])
             return
         self._closed = True
         if message["type"] == "websocket.close":
             await self._refused()
             raise WebSocketRejected(403, Headers(), b"")
         if message["type"] == "websocket.http.response.start":
-            raw = [(bytes(k), bytes(v)) for k, v in message.get("headers", [])]
+            raw = [(bytes(k).lower(), bytes(v)) for k, v in message.get("headers", [])]
             body = bytearray()
             while True:
                 part = await self._next()
@@ -416,15 +427,19 @@ class WebSocketTestSession:
             await self._wait_app()
 
     async def send(self, message: Message) -> None:
+        """Send a raw ASGI message (``{"type": "websocket.receive", ...}``) to the app."""
         await self._to_app.send(message)
 
     async def send_text(self, data: str) -> None:
+        """Send a text frame."""
         await self.send({"type": "websocket.receive", "text": data})
 
     async def send_bytes(self, data: bytes) -> None:
+        """Send a binary frame."""
         await self.send({"type": "websocket.receive", "bytes": data})
 
     async def send_json(self, data: Any, mode: str = "text") -> None:
+        """Send ``data`` as JSON, in a text frame (``mode="text"``) or a binary one."""
         text = jsonlib.dumps(data)
         if mode == "text":
             await self.send_text(text)
@@ -447,18 +462,21 @@ class WebSocketTestSession:
         return message
 
     async def receive_text(self) -> str:
+        """The next text frame; raises ``WebSocketDisconnect`` if the app closed instead."""
         message = await self.receive()
         if message.get("text") is None:
             raise AssertionError(f"Expected a text frame, got {message!r}")
         return str(message["text"])
 
     async def receive_bytes(self) -> bytes:
+        """The next binary frame; raises ``WebSocketDisconnect`` if the app closed instead."""
         message = await self.receive()
         if message.get("bytes") is None:
             raise AssertionError(f"Expected a binary frame, got {message!r}")
         return bytes(message["bytes"])
 
     async def receive_json(self) -> Any:
+        """The next frame parsed as JSON."""
         message = await self.receive()
         return jsonlib.loads(message["text"] if message.get("text") is not None else message["bytes"])
 

@@ -87,5 +87,13 @@ class LitestarAdapter:
             app.register(handler)
         finish_registration(app)
 
+    def host_paths(self, table: RouteTable) -> list[str]:
+        """The Litestar path each route is registered under (``portable-endpoints routes`` shows these)."""
+        owners: dict[int, str] = {}
+        for target in plan(table):
+            for member in (*target.http_members, *target.websocket_members):
+                owners[id(member)] = target.path
+        return [owners[id(route)] for route in table]
+
 
 ADAPTER = LitestarAdapter()

@@ -8,5 +8,6 @@ plugin = AdapterPlugin(
     framework="litestar",
     adapter="portable_endpoints_litestar._adapter:ADAPTER",
     app_classes=["litestar.app:Litestar"],
-    capabilities=frozenset({"websocket.denial_response"}),
+    capabilities=frozenset({"http.streaming_request_body", "websocket.denial_response"}),
+    native_kit="portable_endpoints_litestar.testing:NATIVE_KIT",
 )

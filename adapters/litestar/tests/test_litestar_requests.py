@@ -24,22 +24,24 @@ class Body(HTTPEndpoint):
         return JSONResponse({"body": body.decode(), "native": (await request.native.body()).decode()})
 
 
-def reads_the_body_first(app: Any) -> Any:
-    async def middleware(scope: Any, receive: Any, send: Any) -> None:
-        # A middleware that reads the body with Litestar's own request, before the endpoint does.
-        scope.setdefault("state", {})
-        assert await LitestarRequest(scope, receive).body() == b"payload"
-        await app(scope, receive, send)
-
-    return middleware
-
-
 async def test_a_body_litestar_middleware_has_read_is_the_endpoints_too() -> None:
+    read_first: list[bytes] = []
+
+    def reads_the_body_first(app: Any) -> Any:
+        async def middleware(scope: Any, receive: Any, send: Any) -> None:
+            # A middleware that reads the body with Litestar's own request, before the endpoint does.
+            scope.setdefault("state", {})
+            read_first.append(await LitestarRequest(scope, receive).body())
+            await app(scope, receive, send)
+
+        return middleware
+
     app = pe.create_app([Route("/", Body)], framework="litestar", middleware=[reads_the_body_first])
     async with TestClient(app) as client:
         assert (await client.post("/", content=b"payload")).json() == {"body": "payload", "native": "payload"}
         response = await client.post("/?stream=1", content=b"payload")
         assert response.json() == {"chunks": ["payload", ""]}
+    assert read_first == [b"payload", b"payload"]
 
 
 async def test_the_body_the_endpoint_read_is_litestars_too() -> None:

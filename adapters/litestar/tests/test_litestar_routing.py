@@ -1,7 +1,7 @@
-"""Litestar-only routing facts: Starlette's matching on Litestar's router, methods, and OpenAPI.
+"""Litestar-only routing facts: the OpenAPI schema of portable routes.
 
-The built-in ``asgi`` host routes with the core's own (Starlette's) rules; every case here must
-give the same status, ``Allow`` and body on Litestar, whose router on its own would not.
+Matching (Starlette's rules on Litestar's router) is the suite's routing grid
+(``portable_endpoints/testing/suite/test_routing_grid.py``).
 """
 
 from __future__ import annotations
@@ -88,29 +88,6 @@ def outcome(response: TestResponse) -> tuple[int, str | None, str]:
     return response.status_code, response.headers.get("allow"), body
 
 
-@pytest.mark.parametrize("root_path", ["", "/api"])
-async def test_every_path_routes_as_on_the_reference_host(root_path: str) -> None:
-    reference = TestClient(pe.create_app(ROUTES, framework="asgi"), root_path=root_path)
-    litestar = TestClient(pe.create_app(ROUTES, framework="litestar"), root_path=root_path)
-    async with reference, litestar:
-        for path in PATHS:
-            for method in ("GET", "POST", "QUERY", "DELETE", "FOO"):
-                expected = outcome(await reference.request(method, path))
-                assert outcome(await litestar.request(method, path)) == expected, (method, path)
-
-
-async def test_websocket_paths_route_as_on_the_reference_host() -> None:
-    for framework in ("asgi", "litestar"):
-        async with TestClient(pe.create_app(ROUTES, framework=framework)) as client:
-            async with client.websocket_connect("/only-ws/7") as ws:
-                assert await ws.receive_text() == "/only-ws/7"
-            for refused in ("/only-ws/x", "/only-ws/-1", "/t/b/c", "/nowhere"):
-                with pytest.raises(pe.testing.WebSocketRejected) as rejected:
-                    async with client.websocket_connect(refused):
-                        pass
-                assert rejected.value.status_code == 403, (framework, refused)
-
-
 class User(HTTPEndpoint):
     """A user resource.
 
@@ -172,26 +149,3 @@ async def test_openapi_lists_portable_routes_with_typed_path_params() -> None:
     }
     operation_ids = [op["operationId"] for item in paths.values() for op in item.values()]
     assert len(operation_ids) == len(set(operation_ids))
-
-
-async def test_http_on_a_websocket_only_path_is_404_not_litestars_405() -> None:
-    async with TestClient(pe.create_app([WebSocketRoute("/ws", echo)], framework="litestar")) as client:
-        response = await client.get("/ws")
-        assert response.status_code == 404
-        assert "allow" not in response.headers
-
-
-async def test_a_websocket_path_does_not_hide_an_http_route_that_matches_it() -> None:
-    routes = [Route("/{username}", hello), WebSocketRoute("/ws", echo)]
-    async with TestClient(pe.create_app(routes, framework="litestar")) as client:
-        assert (await client.get("/ws")).text == "Hello, ws"
-        async with client.websocket_connect("/ws") as ws:
-            assert await ws.receive_text() == "/ws"
-
-
-async def test_options_is_the_endpoints_not_litestars() -> None:
-    async with TestClient(pe.create_app([Route("/u/{user_id:int}", User)], framework="litestar")) as client:
-        response = await client.options("/u/1")
-        assert (response.status_code, response.headers["allow"]) == (405, "GET, HEAD, POST, QUERY")
-        response = await client.head("/u/1")
-        assert (response.status_code, response.content, response.headers["content-length"]) == (200, b"", "4")

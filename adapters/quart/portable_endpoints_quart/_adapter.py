@@ -137,5 +137,9 @@ class QuartAdapter:
         install(app)
         app.register_blueprint(build_blueprint(table, blueprint_name(app)))
 
+    def host_paths(self, table: RouteTable) -> list[str]:
+        """Each route's werkzeug rule (``portable-endpoints routes`` shows these)."""
+        return [werkzeug_rule(route)[0] for route in table]
+
 
 ADAPTER = QuartAdapter()

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 import quart
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import WebsocketMismatch
 
 from portable_endpoints.types import Receive, Scope, Send
@@ -57,7 +57,9 @@ def install(app: quart.Quart) -> None:
     app.asgi_app = portable_asgi_app  # type: ignore[method-assign, assignment]
 
     def portable_routing_exception(raise_routing_exception: Callable[[Any], NoReturn], request: Any) -> NoReturn:
-        if isinstance(request.routing_exception, WebsocketMismatch) and _portable_other_kind(app, request):
+        # An HTTP request other than GET to a WebSocket-only path is werkzeug's 405, not a mismatch.
+        mismatch = (WebsocketMismatch, MethodNotAllowed) if request.scope["type"] == "http" else WebsocketMismatch
+        if isinstance(request.routing_exception, mismatch) and _portable_other_kind(app, request):
             raise NotFound()
         raise_routing_exception(request)
 
@@ -71,7 +73,17 @@ def _portable_other_kind(app: quart.Quart, request: Any) -> bool:
     if adapter is None:
         return False
     try:
-        rule, _ = adapter.match(return_rule=True, websocket=request.scope["type"] != "websocket")
+        websocket = request.scope["type"] != "websocket"
+        if websocket:  # a path with an HTTP rule, for some method, is not WebSocket-only
+            try:
+                adapter.match(method="GET", return_rule=True, websocket=False)
+            except WebsocketMismatch:
+                pass
+            except HTTPException:
+                return isinstance(request.routing_exception, WebsocketMismatch)
+            else:
+                return False
+        rule, _ = adapter.match(method="GET", return_rule=True, websocket=websocket)
     except HTTPException:
         return False
     return hasattr(app.view_functions.get(rule.endpoint), PORTABLE_ROUTE)

@@ -8,5 +8,6 @@ plugin = AdapterPlugin(
     framework="quart",
     adapter="portable_endpoints_quart._adapter:ADAPTER",
     app_classes=["quart.app:Quart", "quart.blueprints:Blueprint"],
-    capabilities=frozenset({"websocket.denial_response"}),
+    capabilities=frozenset({"http.streaming_request_body", "native_routes.any_method", "websocket.denial_response"}),
+    native_kit="portable_endpoints_quart.testing:NATIVE_KIT",
 )

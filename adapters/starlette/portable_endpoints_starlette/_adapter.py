@@ -137,5 +137,9 @@ class StarletteAdapter:
         router = app.router if isinstance(app, Starlette) else app
         router.routes.extend(self.native_routes(table))
 
+    def host_paths(self, table: RouteTable) -> list[str]:
+        """Each route's path as Starlette matches it (``portable-endpoints routes`` shows these)."""
+        return [starlette_path(route) if isinstance(route, Route) else route.path for route in table]
+
 
 ADAPTER = StarletteAdapter()

@@ -8,5 +8,6 @@ plugin = AdapterPlugin(
     framework="starlette",
     adapter="portable_endpoints_starlette._adapter:ADAPTER",
     app_classes=["starlette.applications:Starlette", "starlette.routing:Router"],
-    capabilities=frozenset({"websocket.denial_response"}),
+    capabilities=frozenset({"http.streaming_request_body", "native_routes.any_method", "websocket.denial_response"}),
+    native_kit="portable_endpoints_starlette.testing:NATIVE_KIT",
 )

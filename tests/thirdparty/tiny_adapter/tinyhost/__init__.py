@@ -1,18 +1,51 @@
 """A third-party adapter written only against the public plugin contract.
 
-Its "framework" is ``TinyApp``: a minimal ASGI router with its own error format (JSON errors).
-Every hook is implemented by hand, as a third party would, on the public adapter interface alone
-(``portable_endpoints.hosting``), without ``AdapterPlugin``.
+Its "framework" is ``TinyApp``: a minimal ASGI router with its own error format (JSON errors), its
+own error handlers, its own response class and its own (exact-path, GET-only) native routes. Every
+hook is implemented by hand, as a third party would, on the public adapter interface alone
+(``portable_endpoints.hosting``), without ``AdapterPlugin``. Its host cannot send a WebSocket
+denial response, so it declares fewer capabilities than the in-tree adapters.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import portable_endpoints as pe
 from portable_endpoints.hosting import run_endpoint
 from portable_endpoints.routing import RouteTable
+
+#: The WebSocket denial-response extension, which this host does not pass on to endpoints.
+DENIAL_EXTENSION = "websocket.http.response"
+
+
+class TinyResponse:
+    """TinyApp's own response class: what its native routes and error handlers return."""
+
+    def __init__(self, body: bytes, status: int = 200, headers: list[tuple[str, str]] | None = None) -> None:
+        self.body = body
+        self.status = status
+        self.headers = [*(headers or [])]
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        raw = [(key.lower().encode("latin-1"), value.encode("latin-1")) for key, value in self.headers]
+        raw.append((b"content-length", str(len(self.body)).encode()))
+        await send({"type": "http.response.start", "status": self.status, "headers": raw})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else self.body})
+
+
+#: An error handler: (status code, detail, headers) -> the response to send instead.
+ErrorHandler = Callable[[int, str, dict[str, str]], TinyResponse]
+
+
+def below_root_path(scope: Any) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+        return path[len(root) :]
+    return path
 
 
 def tiny_error(exc: pe.HTTPException) -> pe.Response:
@@ -23,8 +56,20 @@ def tiny_error(exc: pe.HTTPException) -> pe.Response:
 
 
 class TinyApp:
-    def __init__(self, table: RouteTable) -> None:
-        self.tables = [table]
+    def __init__(self, table: RouteTable | None = None) -> None:
+        self.tables = [] if table is None else [table]
+        self.native_routes: dict[str, Callable[[], TinyResponse]] = {}
+        self.error_handlers: dict[int, ErrorHandler] = {}
+
+    def add_route(self, path: str, handler: Callable[[], TinyResponse]) -> None:
+        """A native GET route on exactly ``path``."""
+        self.native_routes[path] = handler
+
+    def error_response(self, exc: pe.HTTPException) -> pe.Response | TinyResponse:
+        handler = self.error_handlers.get(exc.status_code)
+        if handler is not None:
+            return handler(exc.status_code, exc.detail, dict(exc.headers or {}))
+        return tiny_error(exc)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
@@ -32,9 +77,16 @@ class TinyApp:
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
+        path = below_root_path(scope)
+        if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and path in self.native_routes:
+            await self.native_routes[path]()(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            extensions = {k: v for k, v in scope.get("extensions", {}).items() if k != DENIAL_EXTENSION}
+            scope = {**scope, "extensions": extensions}
         for table in self.tables:
             for route in table.routes:
-                params = route.compiled.match(scope["path"])
+                params = route.compiled.match(path)
                 if params is None:
                     continue
                 if scope["type"] == "websocket" and isinstance(route, pe.WebSocketRoute):
@@ -42,7 +94,12 @@ class TinyApp:
                     return
                 if scope["type"] == "http" and isinstance(route, pe.Route):
                     request = pe.Request(scope, receive, send, path_params=params, route_table=table)
-                    response = await run_endpoint(route.dispatcher, request, http_error=tiny_error)
+                    response = await run_endpoint(
+                        route.dispatcher,
+                        request,
+                        http_error=self.error_response,
+                        is_native_response=lambda value: isinstance(value, TinyResponse),
+                    )
                     if response is not None:
                         await response(scope, receive, send)
                     return
@@ -78,7 +135,7 @@ def pe_adapter_info() -> pe.AdapterInfo:
         version="0.0.1",
         framework="tinyhost",
         framework_version="0.0.1",
-        capabilities=frozenset({"websocket.denial_response"}),
+        capabilities=frozenset({"native_routes.any_method", "http.streaming_request_body"}),
     )
 
 
@@ -90,3 +147,12 @@ def pe_get_adapter(framework: str) -> TinyAdapter | None:
 @pe.hookimpl
 def pe_get_adapter_for_app(app: object) -> TinyAdapter | None:
     return ADAPTER if isinstance(app, TinyApp) else None
+
+
+@pe.hookimpl
+def pe_native_kit(framework: str) -> Any:
+    if framework != "tiny":
+        return None
+    from .testing import NATIVE_KIT  # only tests need it
+
+    return NATIVE_KIT

@@ -1,0 +1,130 @@
+"""The app ``create_app`` returns: Django's ASGI handler for HTTP, a Channels router for WebSocket.
+
+``PortableDjangoApp`` routes by protocol, as a Channels ``ProtocolTypeRouter`` would:
+
+- ``http``: a Django ``ASGIHandler`` whose requests resolve against the app's own URLconf (an
+  object with ``urlpatterns``, passed as ``request.urlconf``), never ``ROOT_URLCONF``: settings are
+  process-wide, and several apps in one process must each serve their own routes. Its middleware
+  chain is ``MIDDLEWARE`` as given to ``create_app``, else ``settings.MIDDLEWARE``.
+- ``websocket``: a Channels ``URLRouter``; a path no route matches is rejected (403) rather than
+  raising, as on every other host.
+- ``lifespan``: answered (startup and shutdown complete), since Django speaks none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from portable_endpoints.exceptions import ConfigurationError
+from portable_endpoints.routing import RouteTable
+from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints_django._compat import ASGIHandler, Resolver404, URLPattern, URLRouter, load_middleware
+from portable_endpoints_django._routes import _below_root, build_routes
+from portable_endpoints_django._settings import ensure_configured, split_options
+
+ERROR_HANDLERS = ("handler400", "handler403", "handler404", "handler500")
+OWN_OPTIONS = ("urlpatterns", "websocket_urlpatterns", "csrf_exempt", *ERROR_HANDLERS)
+
+
+class URLConf:
+    """A URLconf as an object: Django accepts anything with ``urlpatterns`` (and ``handler404``...)."""
+
+    def __init__(self, urlpatterns: list[Any], handlers: dict[str, Any]) -> None:
+        self.urlpatterns = urlpatterns
+        for name, handler in handlers.items():
+            setattr(self, name, handler)
+
+    def __repr__(self) -> str:
+        return f"URLConf({self.urlpatterns!r})"
+
+
+class PortableASGIHandler(ASGIHandler):
+    """Django's ASGI handler, resolving every request against one app's URLconf."""
+
+    def __init__(self, urlconf: URLConf, middleware: Sequence[str] | None) -> None:
+        # Not ASGIHandler.__init__: it would build the middleware chain from the settings.
+        load_middleware(self, None if middleware is None else list(middleware))
+        self.urlconf = urlconf
+
+    async def get_response_async(self, request: Any) -> Any:
+        request.urlconf = self.urlconf
+        return await super().get_response_async(request)
+
+
+class PortableDjangoApp:
+    """An ASGI application serving portable routes on Django (HTTP) and Channels (WebSocket)."""
+
+    def __init__(self, table: RouteTable, options: dict[str, Any]) -> None:
+        settings, own = split_options(options)
+        unknown = sorted(set(own) - set(OWN_OPTIONS))
+        if unknown:
+            raise ConfigurationError(
+                f"Unknown option(s) {', '.join(unknown)} for the django host; it takes Django settings "
+                f"(UPPER_CASE, e.g. DEBUG=True, MIDDLEWARE=[...]) and {', '.join(OWN_OPTIONS)}"
+            )
+        ensure_configured(settings)
+        self.csrf_exempt: bool = own.get("csrf_exempt", True)
+        routes = build_routes(table, csrf_exempt=self.csrf_exempt)
+        #: Django URL patterns: the portable routes, then the app's own (``urlpatterns=``)
+        self.urlpatterns: list[Any] = [*routes.urlpatterns, *own.get("urlpatterns", ())]
+        #: Channels routes: the portable WebSocket routes, then the app's own (``websocket_urlpatterns=``)
+        self.websocket_urlpatterns: list[Any] = [*routes.websocket_urlpatterns, *own.get("websocket_urlpatterns", ())]
+        self._handlers = {name: own[name] for name in ERROR_HANDLERS if name in own}
+        self.http = PortableASGIHandler(URLConf(self.urlpatterns, self._handlers), settings.get("MIDDLEWARE"))
+        self.websocket = URLRouter(self.websocket_urlpatterns)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
+        if kind == "http":
+            scope.setdefault("app", self)
+            await self.http(scope, receive, send)  # type: ignore[arg-type]  # typed narrower than ASGI
+        elif kind == "websocket":
+            await self._websocket(scope, receive, send)
+        elif kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+        else:
+            raise ValueError(f"No application configured for scope type {kind!r}")
+
+    def include(self, table: RouteTable) -> None:
+        """Serve ``table`` too, after everything already here (``pe.mount``)."""
+        routes = build_routes(table, csrf_exempt=self.csrf_exempt)
+        self.urlpatterns.extend(routes.urlpatterns)
+        self.websocket_urlpatterns.extend(routes.websocket_urlpatterns)
+        # A new URLconf object: Django caches each URLconf's resolver (and its reverse lookups).
+        self.http.urlconf = URLConf(self.urlpatterns, self._handlers)
+        self.websocket = URLRouter(self.websocket_urlpatterns)
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope.setdefault("app", self)
+        # As a nested router: Channels then routes on the path below root_path in every version,
+        # and raises Resolver404 (not ValueError) when nothing matches.
+        try:
+            await self.websocket(dict(scope, path_remaining=_below_root(scope)), receive, send)
+        except Resolver404:
+            await send({"type": "websocket.close", "code": 1000, "reason": ""})
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    def __repr__(self) -> str:
+        return (
+            f"PortableDjangoApp(urlpatterns={self.urlpatterns!r}, websocket_urlpatterns={self.websocket_urlpatterns!r})"
+        )
+
+
+def mount_on_router(router: URLRouter, table: RouteTable) -> None:
+    """Add ``table``'s WebSocket routes to a Channels ``URLRouter`` (HTTP routes go into urls.py)."""
+    if table.http_routes:
+        raise ConfigurationError(
+            "A Channels URLRouter routes WebSockets only; add the HTTP routes to urls.py from "
+            "pe.native_routes(routes, framework='django').urlpatterns"
+        )
+    patterns: list[URLPattern] = build_routes(table).websocket_urlpatterns
+    router.routes.extend(patterns)

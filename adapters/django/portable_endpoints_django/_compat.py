@@ -1,0 +1,127 @@
+"""Every Django and Channels name the adapter uses, and every internal it touches, in one place.
+
+Supported: Django 4.2 (LTS) to 6.x, Channels 4.0 to 4.3. Each internal beyond the documented API
+(a private attribute, a method overridden) has a test in ``tests/test_django_compat.py``, so a
+release that moves one fails that one named test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+import anyio.to_thread
+from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction, sync_to_async
+from channels.routing import URLRouter
+from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.handlers.asgi import ASGIHandler
+from django.core.handlers.exception import response_for_exception
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.http.cookie import SimpleCookie
+from django.http.response import HttpResponseBase, ResponseHeaders
+from django.urls import NoReverseMatch, Resolver404, reverse
+from django.urls.resolvers import RegexPattern, URLPattern
+
+T = TypeVar("T")
+
+__all__ = [
+    "ASGIHandler",
+    "BadRequest",
+    "Http404",
+    "HttpRequest",
+    "HttpResponse",
+    "HttpResponseBase",
+    "HttpResponseNotAllowed",
+    "NoReverseMatch",
+    "PermissionDenied",
+    "RegexPattern",
+    "Resolver404",
+    "ResponseHeaders",
+    "SimpleCookie",
+    "StreamingHttpResponse",
+    "URLPattern",
+    "URLRouter",
+    "async_to_sync",
+    "body_is_on_disk",
+    "cached_body",
+    "fill_headers",
+    "init_response",
+    "iscoroutinefunction",
+    "load_middleware",
+    "markcoroutinefunction",
+    "response_for_exception",
+    "reverse",
+    "sync_to_async",
+    "to_thread",
+]
+
+
+def body_is_on_disk(request: HttpRequest) -> bool:
+    """Whether Django spooled the request body to a temporary file (reading it would block).
+
+    ``ASGIRequest._stream`` is the handler's ``SpooledTemporaryFile``; ``_rolled`` is its "on disk".
+    """
+    return bool(getattr(getattr(request, "_stream", None), "_rolled", False))
+
+
+def cached_body(request: HttpRequest) -> bytes | None:
+    """``request.body`` if something has read it already (``HttpRequest._body``), else None."""
+    return getattr(request, "_body", None)
+
+
+def init_response(response: Any, status: int, body: bytes) -> None:
+    """What ``HttpResponse.__init__`` sets, without its Content-Type default and header checks.
+
+    The attributes are the same from Django 4.2 to 6.x; headers are filled by ``fill_headers``.
+    """
+    response.headers = ResponseHeaders({})
+    response._charset = None
+    response._resource_closers = []
+    response._handler_class = None
+    response.cookies = SimpleCookie()
+    response.closed = False
+    response.status_code = status
+    response._reason_phrase = None
+    response._container = [body]
+
+
+async def to_thread(func: Callable[[], T]) -> T:
+    return await anyio.to_thread.run_sync(func)
+
+
+def fill_headers(response: Any, raw: Iterable[tuple[bytes, bytes]]) -> list[str]:
+    """Put ASGI ``raw`` headers into a Django response as they are; returns the Set-Cookie values.
+
+    Django keeps one value per header name (``ResponseHeaders``, a case-insensitive mapping of
+    ``lower name -> (name, value)``), so repeated headers are joined with ", " as HTTP allows;
+    Set-Cookie headers, which cannot be joined, are returned for the response to send apart. The
+    neutral response has already refused CR and LF in values.
+    """
+    store: dict[str, tuple[str, str]] = response.headers._store
+    store.clear()
+    cookies = []
+    for key, value in raw:
+        name = key.decode("latin-1")
+        text = value.decode("latin-1")
+        if name == "set-cookie":
+            cookies.append(text)
+            continue
+        lower = name.lower()
+        present = store.get(lower)
+        store[lower] = (name, text) if present is None else (present[0], f"{present[1]}, {text}")
+    return cookies
+
+
+def load_middleware(handler: ASGIHandler, middleware: list[str] | None) -> None:
+    """Build ``handler``'s middleware chain from ``middleware`` (``settings.MIDDLEWARE`` when None).
+
+    Django reads the list from the settings; an app with a list of its own swaps it in for the
+    time of the build, which only happens when an app is created.
+    """
+    if middleware is None:
+        handler.load_middleware(is_async=True)
+        return
+    from django.test.utils import override_settings
+
+    with override_settings(MIDDLEWARE=list(middleware)):
+        handler.load_middleware(is_async=True)

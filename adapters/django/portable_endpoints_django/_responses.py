@@ -1,0 +1,116 @@
+"""What an endpoint's outcome becomes on Django: a Django response, or Django's own error response.
+
+A neutral response becomes an ``HttpResponse`` (or a ``StreamingHttpResponse`` for streams and
+files), so Django's middleware can read and change it and Django's handler sends it. Its headers
+are the neutral ``raw_headers`` as they are: no Content-Type of Django's own, several Set-Cookie
+headers kept (Django's ``response.cookies``, set by middleware, follow them). A background task
+runs when Django closes the response, which its ASGI handler does after the last body message.
+Django's own responses pass through untouched.
+
+``HTTPException`` becomes Django's error response for that status: 404, 403 and 400 go through
+``response_for_exception`` (the URLconf's ``handler404`` / ``handler403`` / ``handler400``, or
+Django's debug pages under ``DEBUG``), 405 is Django's ``HttpResponseNotAllowed``; other codes are
+plain-text responses of the detail. The exception's headers are added to each.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from portable_endpoints.background import BackgroundTask
+from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.responses import ChunkedResponse, Response
+from portable_endpoints_django._compat import (
+    BadRequest,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    HttpResponseNotAllowed,
+    PermissionDenied,
+    StreamingHttpResponse,
+    async_to_sync,
+    fill_headers,
+    init_response,
+    response_for_exception,
+    sync_to_async,
+)
+
+
+class _Portable:
+    """What both portable response classes add to Django's: raw Set-Cookie headers, a background task."""
+
+    _pe_cookies: list[str]
+    _pe_background: BackgroundTask | None
+    headers: Any
+
+    def items(self) -> Iterator[tuple[str, str]]:
+        # Django's ASGI handler sends items(), then response.cookies.
+        yield from self.headers.items()
+        for cookie in self._pe_cookies:
+            yield ("Set-Cookie", cookie)
+
+    def close(self) -> None:
+        # Django calls close() in a worker thread once the last body message is out.
+        background, self._pe_background = self._pe_background, None
+        try:
+            if background is not None:
+                async_to_sync(background)()
+        finally:
+            super().close()  # type: ignore[misc]
+
+
+class PortableHttpResponse(_Portable, HttpResponse):
+    def __init__(self, portable: Response, body: bytes) -> None:
+        # HttpResponse.__init__ would add a Content-Type and re-validate every header; the neutral
+        # response has settled them.
+        init_response(self, portable.status_code, body)
+        self._pe_cookies = fill_headers(self, portable.raw_headers)
+        self._pe_background = portable.background
+
+
+class PortableStreamingHttpResponse(_Portable, StreamingHttpResponse):
+    def __init__(self, portable: ChunkedResponse, chunks: AsyncIterator[bytes]) -> None:
+        super().__init__(chunks, status=portable.status_code)
+        self._pe_cookies = fill_headers(self, portable.raw_headers)
+        self._pe_background = portable.background
+
+
+async def _no_chunks() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover  (makes this an async generator)
+
+
+async def django_response(result: Any, request: HttpRequest) -> Any:
+    """The Django response for what ``run_endpoint`` returned: a neutral or a Django response."""
+    if isinstance(result, ChunkedResponse):
+        await result.prepare()
+        chunks = _no_chunks() if request.method == "HEAD" else result.chunks()
+        return PortableStreamingHttpResponse(result, chunks)
+    if isinstance(result, Response):
+        return PortableHttpResponse(result, b"" if request.method == "HEAD" else result.body)
+    return result  # Django's own response passes through untouched
+
+
+_DJANGO_ERRORS: dict[int, type[Exception]] = {404: Http404, 403: PermissionDenied, 400: BadRequest}
+
+
+async def django_error(exc: HTTPException, request: HttpRequest) -> Any:
+    """Django's own response for the portable ``exc``, with its headers."""
+    headers = dict(exc.headers or {})
+    django_exception = _DJANGO_ERRORS.get(exc.status_code)
+    if django_exception is not None:
+        response = await sync_to_async(response_for_exception, thread_sensitive=False)(
+            request, django_exception(exc.detail)
+        )
+    elif exc.status_code == 405:
+        allow = headers.pop("Allow", None) or headers.pop("allow", "")
+        response = HttpResponseNotAllowed([method.strip() for method in allow.split(",") if method.strip()])
+    elif exc.status_code in (204, 304):
+        response = HttpResponse(status=exc.status_code)
+        del response.headers["Content-Type"]
+    else:
+        response = HttpResponse(exc.detail, status=exc.status_code, content_type="text/plain; charset=utf-8")
+    for key, value in headers.items():
+        response.headers[key] = value
+    return response

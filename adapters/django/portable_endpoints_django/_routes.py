@@ -1,0 +1,175 @@
+"""Portable routes as Django URL patterns: one per route, matching as the core does.
+
+Django's own converters differ from Starlette's (its ``int`` rejects nothing Starlette accepts
+but its ``path`` and ``str`` differ, and ``/files/{name}.{ext}`` cannot be written at all), so
+each route gets a ``PortablePattern``: a ``RegexPattern`` (Django's ``reverse()`` and checks work
+on it) whose ``match`` is the core's compiled path, giving the converted path params (``int`` is
+``int``) as the view's keyword arguments. Patterns are tried in declaration order, so the first
+declared matching route wins, as on Starlette.
+
+HTTP patterns call an async Django view: Django's middleware, ``request.resolver_match``,
+``process_view`` and error handling all apply. It serves every method, so Django never answers
+405 itself; the core does, with Starlette's ``Allow``. Views are ``csrf_exempt`` unless the app
+asks otherwise (``csrf_exempt=False``, ``enforce_csrf``).
+
+WebSocket patterns go into a Channels ``URLRouter``; their callback is a raw ASGI app that runs
+the endpoint's session on the connection's own channel, so frame types, close codes and reasons,
+subprotocols, accept headers and handshake rejections travel exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Any
+
+from portable_endpoints import status
+from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.hosting import run_endpoint
+from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
+from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints_django._compat import HttpRequest, HttpResponseBase, RegexPattern, URLPattern
+from portable_endpoints_django._connection import DjangoRequest, DjangoWebSocket, body_chunks, read_body
+from portable_endpoints_django._responses import django_error, django_response
+
+
+class PortablePattern(RegexPattern):
+    """A Django URL pattern for one portable route, matched with the core's own path rules."""
+
+    def __init__(self, route: Route | WebSocketRoute) -> None:
+        pattern = route.compiled.regex.pattern
+        assert pattern.startswith("^/"), pattern
+        # Django hands an endpoint pattern the path without its leading slash.
+        super().__init__("^" + pattern[2:], name=route.name, is_endpoint=True)
+        self.portable_path = route.path
+        self._match = route.compiled.match
+
+    def match(self, path: str) -> tuple[str, tuple[str], dict[str, Any]] | None:
+        """("", (the path matched,), converted params), or None; the view learns its prefix from the path."""
+        params = self._match("/" + path)
+        if params is None:
+            return None
+        return "", (path,), params
+
+    def __str__(self) -> str:
+        return self.portable_path
+
+
+def _prefix(full: str, matched: str) -> str:
+    """The part of ``full`` above the path the pattern matched (a Django include() prefix)."""
+    return full[: len(full) - len(matched) - 1]
+
+
+class _Deferred:
+    """An ``HTTPException`` whose Django response is built after ``run_endpoint`` (it takes an await)."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: HTTPException) -> None:
+        self.exc = exc
+
+
+def _is_native(response: object) -> bool:
+    return isinstance(response, HttpResponseBase)
+
+
+def http_view(route: Route, table: RouteTable, csrf_exempt: bool) -> Callable[..., Any]:
+    """The async Django view of ``route``."""
+    dispatcher = route.dispatcher
+
+    async def view(request: HttpRequest, *args: str, **params: Any) -> Any:
+        native: Any = request
+        scope = native.scope
+        scope["path_params"] = params
+        portable = DjangoRequest(
+            scope,
+            native=request,
+            path_params=params,
+            route_table=table,
+            read_body=partial(read_body, request),
+            body_chunks=partial(body_chunks, request),
+        )
+        portable._prefix = _prefix(request.path_info, args[-1])
+        outcome = await run_endpoint(dispatcher, portable, http_error=_Deferred, is_native_response=_is_native)
+        if type(outcome) is _Deferred:
+            return await django_error(outcome.exc, request)
+        # None (the client left mid-body) cannot happen: Django has read the whole body already.
+        return await django_response(outcome, request)
+
+    view.__name__ = view.__qualname__ = _view_name(route)
+    view.csrf_exempt = csrf_exempt  # type: ignore[attr-defined]
+    view.portable_route = route  # type: ignore[attr-defined]
+    return view
+
+
+def _view_name(route: Route | WebSocketRoute) -> str:
+    return str(getattr(route.endpoint, "__name__", type(route.endpoint).__name__))
+
+
+def _below_root(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
+        return path[len(root) :]
+    return path
+
+
+def websocket_app(route: WebSocketRoute, table: RouteTable) -> Callable[[Scope, Receive, Send], Any]:
+    """The ASGI app a Channels ``URLRouter`` calls for ``route``."""
+    session = route.session
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        url_route = scope["url_route"]
+        params = dict(url_route["kwargs"])
+        below = _below_root(scope)
+        prefix = _prefix(below, url_route["args"][-1])
+        if "//" in prefix + "/":
+            # Channels strips every leading slash of each level ("//ws" reaches "/ws"); Starlette does not.
+            await send({"type": "websocket.close", "code": status.WS_1000_NORMAL_CLOSURE, "reason": ""})
+            return
+        scope["path_params"] = params
+        websocket = DjangoWebSocket(scope, receive, send, path_params=params, route_table=table)
+        websocket._prefix = prefix
+        await session(websocket)
+
+    app.__name__ = app.__qualname__ = _view_name(route)
+    app.portable_route = route  # type: ignore[attr-defined]
+    return app
+
+
+@dataclass
+class DjangoRoutes:
+    """What ``pe.native_routes(routes, framework="django")`` returns, for a project to compose.
+
+    ``urlpatterns`` go into a ``urls.py`` (directly, or under ``include()``);
+    ``websocket_urlpatterns`` into a Channels ``URLRouter`` in ``asgi.py``.
+    """
+
+    urlpatterns: list[URLPattern] = field(default_factory=list)
+    websocket_urlpatterns: list[URLPattern] = field(default_factory=list)
+
+
+def build_routes(table: RouteTable, *, csrf_exempt: bool = True) -> DjangoRoutes:
+    return DjangoRoutes(
+        urlpatterns=[
+            URLPattern(PortablePattern(route), http_view(route, table, csrf_exempt), name=route.name)
+            for route in table.http_routes
+        ],
+        websocket_urlpatterns=[
+            URLPattern(PortablePattern(route), websocket_app(route, table), name=route.name)
+            for route in table.websocket_routes
+        ],
+    )
+
+
+def enforce_csrf(urlpatterns: Iterable[URLPattern]) -> list[URLPattern]:
+    """Portable views of ``urlpatterns`` checked by Django's ``CsrfViewMiddleware`` (when installed).
+
+    Portable views are CSRF-exempt by default, as endpoints are on every other host.
+    """
+    patterns = list(urlpatterns)
+    for pattern in patterns:
+        if hasattr(pattern.callback, "portable_route"):
+            pattern.callback.csrf_exempt = False  # type: ignore[attr-defined]
+    return patterns

@@ -1,0 +1,1 @@
+"""FastAPI adapter for portable-endpoints."""
