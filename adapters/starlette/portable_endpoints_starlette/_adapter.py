@@ -27,6 +27,7 @@ from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_starlette import _compat
+from portable_endpoints_starlette._table import PortableRoutes
 
 
 class StarletteRequest(Request[starlette.requests.Request]):
@@ -128,14 +129,15 @@ class StarletteAdapter:
         return routes
 
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> Starlette:
-        app = Starlette(routes=self.native_routes(table), **options)
+        # One route object for the whole table, matched through the core's index (see _table).
+        app = Starlette(routes=[PortableRoutes(table, self.native_routes(table))], **options)
         # Portable semantics: a path the route does not match is a 404 on every host.
         _compat.set_redirect_slashes(app, False)
         return app
 
     def mount(self, app: Any, table: RouteTable) -> None:
         router = app.router if isinstance(app, Starlette) else app
-        router.routes.extend(self.native_routes(table))
+        router.routes.append(PortableRoutes(table, self.native_routes(table)))
 
     def host_paths(self, table: RouteTable) -> list[str]:
         """Each route's path as Starlette matches it (``portable-endpoints routes`` shows these)."""

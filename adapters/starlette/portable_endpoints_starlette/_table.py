@@ -1,0 +1,91 @@
+"""A whole portable route table as one Starlette route, matched through the core's ``RouteIndex``.
+
+Starlette's router tries its routes one by one, each with its own regex, so its cost grows with
+the number of routes. ``create_app`` and ``mount`` register a table as a single ``PortableRoutes``
+instead: its ``matches`` asks the index for the few routes that can match the path and applies
+Starlette's own rule among them (the first route matching path and method is a full match; else
+the first matching the path alone is a partial one, which Starlette lets a later route override
+and otherwise hands the request to, answering 405). Each portable route is still a real Starlette
+``Route`` / ``WebSocketRoute`` object, set as ``scope["route"]`` and used for ``url_path_for``, so
+names, ``request.url_for`` and middleware that read the matched route keep working.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import starlette.routing
+from starlette.datastructures import URLPath
+from starlette.routing import Match, NoMatchFound
+
+from portable_endpoints._index import RouteIndex
+from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
+from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints_starlette import _compat
+
+# (portable route, its Starlette route object, the verbs it serves)
+_Entry = tuple[Route | WebSocketRoute, starlette.routing.BaseRoute, frozenset[str]]
+
+
+class PortableRoutes(starlette.routing.BaseRoute):
+    """The routes of ``table``, as Starlette route objects ``routes``, matched through one index."""
+
+    def __init__(self, table: RouteTable, routes: Sequence[starlette.routing.BaseRoute]) -> None:
+        self.table = table
+        #: the Starlette route object of each portable route, in declaration order
+        self.routes = list(routes)
+        http: list[tuple[Any, _Entry]] = []
+        websocket: list[tuple[Any, _Entry]] = []
+        self._named: dict[str, list[starlette.routing.BaseRoute]] = {}
+        for route, native in zip(table, self.routes, strict=True):
+            if isinstance(route, Route):
+                http.append((route.compiled, (route, native, frozenset(route.methods))))
+            else:
+                websocket.append((route.compiled, (route, native, frozenset())))
+            self._named.setdefault(route.name, []).append(native)
+        self._http: RouteIndex[_Entry] = RouteIndex(http)
+        self._websocket: RouteIndex[_Entry] = RouteIndex(websocket)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        kind = scope["type"]
+        if kind == "http":
+            index = self._http
+        elif kind == "websocket":
+            index = self._websocket
+        else:
+            return Match.NONE, {}
+        path = _compat.route_path(scope) if scope.get("root_path") else scope["path"]
+        partial: Scope | None = None
+        for route, native, methods in index.candidates(path):
+            params = route.compiled.match(path)
+            if params is None:
+                continue
+            inherited = scope.get("path_params")
+            child: Scope = {
+                "endpoint": native.endpoint,  # type: ignore[attr-defined]
+                "path_params": {**inherited, **params} if inherited else params,
+                "route": native,
+            }
+            if kind == "websocket" or scope["method"] in methods:
+                return Match.FULL, child
+            if partial is None:
+                partial = child
+        if partial is not None:
+            return Match.PARTIAL, partial
+        return Match.NONE, {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # The router has merged the child scope in: the matched route's endpoint is ours to call.
+        await scope["endpoint"](scope, receive, send)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        for native in self._named.get(name, ()):
+            try:
+                return native.url_path_for(name, **path_params)
+            except NoMatchFound:
+                continue
+        raise NoMatchFound(name, path_params)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({len(self.routes)} portable routes: {self.routes!r})"
