@@ -189,7 +189,10 @@ async def run(args: argparse.Namespace) -> Results:
             if args.scaling_sizes
             else ((10, 100) if smoke else SIZES)
         )
-        scaling_hosts = [host for host in HOSTS if host in {item.host for item in comparisons}]
+        from bench.scaling import NATIVE
+
+        # Django's URLconf is process-wide settings: no per-size native app to compare with here.
+        scaling_hosts = [host for host in HOSTS if host in NATIVE and host in {item.host for item in comparisons}]
         settings["scaling_rounds"] = 1 if smoke else (args.rounds or 5)
         print(f"scaling ({', '.join(map(str, sizes))} routes):")
         await run_scaling(

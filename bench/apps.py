@@ -250,6 +250,7 @@ def fastapi_app() -> ASGIApp:
         return f"Hello, user {user_id}"
 
     @app.post("/echo")
+    @app.post("/echo-fast")
     async def echo(data: dict[str, Any] = Body()) -> dict[str, Any]:  # noqa: B008 (FastAPI's idiom)
         return data
 

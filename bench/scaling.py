@@ -95,10 +95,25 @@ def native_litestar(n: int) -> ASGIApp:
     return cast(ASGIApp, Litestar(route_handlers=[handler(i) for i in range(n)]))
 
 
+def native_fastapi(n: int) -> ASGIApp:
+    from fastapi import FastAPI
+    from fastapi.responses import PlainTextResponse as FPlainTextResponse
+
+    app = FastAPI()
+
+    async def item(x: int) -> str:
+        return f"item {x}"
+
+    for i in range(n):
+        app.add_api_route(f"/r{i}/{{x}}", item, methods=["GET"], name=f"r{i}", response_class=FPlainTextResponse)
+    return cast(ASGIApp, app)
+
+
 NATIVE: dict[str, tuple[str, Callable[[int], ASGIApp]]] = {
     "starlette": ("Starlette function endpoints", native_starlette),
     "quart": ("Quart add_url_rule", native_quart),
     "litestar": ("Litestar @get handlers", native_litestar),
+    "fastapi": ("FastAPI add_api_route", native_fastapi),
     "asgi": ("Starlette HTTPEndpoint on Starlette", native_starlette_endpoints),
 }
 

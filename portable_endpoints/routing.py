@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import re
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from portable_endpoints._concurrency import is_async_callable
@@ -195,8 +195,9 @@ class WebSocketRoute(BaseRoute):
         if isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             cls = endpoint
 
-            async def session(websocket: WebSocket[Any]) -> None:
-                await cls(websocket.scope, websocket.receive, websocket.send).session(websocket)
+            def session(websocket: WebSocket[Any]) -> Coroutine[Any, Any, None]:
+                # Not a coroutine itself: the endpoint's session is the only frame kept per connection.
+                return cls(websocket.scope, websocket.receive, websocket.send).session(websocket)
 
             self.session = session
         elif isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):

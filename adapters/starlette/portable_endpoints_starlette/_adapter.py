@@ -33,6 +33,14 @@ from portable_endpoints_starlette._table import PortableRoutes
 class StarletteRequest(Request[starlette.requests.Request]):
     __slots__ = ()
 
+    @property
+    def native(self) -> starlette.requests.Request:
+        # Built on first access from the request's own channel: no factory closure per request.
+        native = self._native
+        if native is None:
+            native = self._native = starlette.requests.Request(self.scope, self.receive, self.send)
+        return native
+
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         # Starlette's router knows every route of the app, portable or not.
         return URL(str(self.native.url_for(name, **path_params)))
@@ -64,13 +72,7 @@ class HTTPApp:
         self.table = table
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = StarletteRequest(
-            scope,
-            receive,
-            send,
-            native_factory=lambda: starlette.requests.Request(scope, receive, send),
-            route_table=self.table,
-        )
+        request = StarletteRequest(scope, receive, send, route_table=self.table)
         response = await run_endpoint(
             self.route.dispatcher, request, http_error=starlette_error, is_native_response=is_starlette_response
         )
