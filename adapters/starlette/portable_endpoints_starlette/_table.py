@@ -13,7 +13,7 @@ names, ``request.url_for`` and middleware that read the matched route keep worki
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 import starlette.routing
 from starlette.datastructures import URLPath
@@ -24,25 +24,31 @@ from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_starlette import _compat
 
-# (portable route, its Starlette route object, the verbs it serves)
-_Entry = tuple[Route | WebSocketRoute, starlette.routing.BaseRoute, frozenset[str]]
+# (portable route, its Starlette route object, the ASGI app serving it, the verbs it serves)
+_Entry = tuple[Route | WebSocketRoute, starlette.routing.BaseRoute, Any, frozenset[str]]
 
 
 class PortableRoutes(starlette.routing.BaseRoute):
-    """The routes of ``table``, as Starlette route objects ``routes``, matched through one index."""
+    """The routes of ``table``, as Starlette route objects ``routes``, matched through one index.
 
-    def __init__(self, table: RouteTable, routes: Sequence[starlette.routing.BaseRoute]) -> None:
+    :param apps: the ASGI app serving each route (default: each Starlette route's ``endpoint``).
+    """
+
+    def __init__(
+        self, table: RouteTable, routes: Sequence[starlette.routing.BaseRoute], apps: Sequence[Any] | None = None
+    ) -> None:
         self.table = table
         #: the Starlette route object of each portable route, in declaration order
         self.routes = list(routes)
+        endpoints = list(apps) if apps is not None else [cast(Any, native).endpoint for native in self.routes]
         http: list[tuple[Any, _Entry]] = []
         websocket: list[tuple[Any, _Entry]] = []
         self._named: dict[str, list[starlette.routing.BaseRoute]] = {}
-        for route, native in zip(table, self.routes, strict=True):
+        for route, native, app in zip(table, self.routes, endpoints, strict=True):
             if isinstance(route, Route):
-                http.append((route.compiled, (route, native, frozenset(route.methods))))
+                http.append((route.compiled, (route, native, app, frozenset(route.methods))))
             else:
-                websocket.append((route.compiled, (route, native, frozenset())))
+                websocket.append((route.compiled, (route, native, app, frozenset())))
             self._named.setdefault(route.name, []).append(native)
         self._http: RouteIndex[_Entry] = RouteIndex(http)
         self._websocket: RouteIndex[_Entry] = RouteIndex(websocket)
@@ -57,13 +63,13 @@ class PortableRoutes(starlette.routing.BaseRoute):
             return Match.NONE, {}
         path = _compat.route_path(scope) if scope.get("root_path") else scope["path"]
         partial: Scope | None = None
-        for route, native, methods in index.candidates(path):
+        for route, native, app, methods in index.candidates(path):
             params = route.compiled.match(path)
             if params is None:
                 continue
             inherited = scope.get("path_params")
             child: Scope = {
-                "endpoint": native.endpoint,  # type: ignore[attr-defined]
+                "endpoint": app,
                 "path_params": {**inherited, **params} if inherited else params,
                 "route": native,
             }
