@@ -13,8 +13,9 @@ leading slashes before matching, which the views undo with one string comparison
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from werkzeug.routing import BaseConverter, Map
@@ -115,9 +116,41 @@ def _may_overlap(first: Route | WebSocketRoute, second: Route | WebSocketRoute) 
     return True
 
 
+def _first_literal(route: Route | WebSocketRoute) -> str | None:
+    """The route's first path segment when it is plain text and no parameter spans segments, else None.
+
+    Two routes whose first segments are different plain text never overlap (``_may_overlap``), so
+    ``shadowing`` compares a route only with the earlier ones of the same first segment or None.
+    """
+    if any(kind not in _SEGMENT_KINDS for _, kind in route.compiled.param_kinds):
+        return None
+    segments = route.compiled.segments
+    first = segments[1] if len(segments) > 1 else ()
+    if not first:
+        return ""
+    if len(first) == 1 and isinstance(first[0], str):
+        return first[0]
+    return None
+
+
 def shadowing(routes: Sequence[R]) -> list[list[R]]:
-    """For each route, the earlier ones that may match its URLs: Starlette would pick those first."""
-    return [[earlier for earlier in routes[:i] if _may_overlap(earlier, route)] for i, route in enumerate(routes)]
+    """For each route, the earlier ones that may match its URLs: Starlette would pick those first.
+
+    Grouped by first segment, so a table of many routes is not compared pair by pair.
+    """
+    by_first: dict[str | None, list[tuple[int, R]]] = {}
+    everything: list[tuple[int, R]] = []
+    found = []
+    for index, route in enumerate(routes):
+        key = _first_literal(route)
+        if key is None:
+            earlier: Iterable[tuple[int, R]] = everything
+        else:
+            earlier = heapq.merge(by_first.get(key, []), by_first.get(None, []), key=lambda pair: pair[0])
+        found.append([other for _, other in earlier if _may_overlap(other, route)])
+        by_first.setdefault(key, []).append((index, route))
+        everything.append((index, route))
+    return found
 
 
 def leading_double_slash(scope: Scope) -> bool:
