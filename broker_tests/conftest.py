@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from broker_tests.brokers import Broker, PostgresBroker, RedisBroker
+from broker_tests.rooms import two_rooms
 
 BROKERS = {"redis": RedisBroker, "postgres": PostgresBroker}
 
@@ -18,6 +19,16 @@ def broker(request: pytest.FixtureRequest) -> Iterator[Broker]:
         yield instance
     finally:
         instance.stop()
+
+
+@pytest.fixture(scope="session")
+def rooms(broker: Broker) -> Iterator[list[str]]:
+    """``examples/room.py`` on each of two hosts, one process each, on ``broker``: started once per broker.
+
+    A test that restarts the broker leaves them running, as a deployment would be.
+    """
+    with two_rooms(broker.url) as addresses:
+        yield addresses
 
 
 @pytest.fixture(scope="session")

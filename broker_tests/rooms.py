@@ -12,7 +12,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import ClientConnection
+from websockets.sync.client import ClientConnection, connect
 
 from tests.servers import free_port, wait_for_port
 
@@ -77,9 +77,26 @@ def until_everyone_hears(
     raise AssertionError(f"no {tag} message reached every client in {timeout} s")
 
 
+def answer_to(client: ClientConnection, text: str, timeout: float = 15) -> str:
+    """The room's next message about ``text`` (sent or not sent), skipping the others."""
+    deadline = time.monotonic() + timeout
+    while (left := deadline - time.monotonic()) > 0:
+        message = client.recv(timeout=left)
+        if isinstance(message, str) and message.endswith(f": {text}"):
+            return message
+    raise TimeoutError(f"no answer about {text!r} in {timeout} s")
+
+
 def still_open(client: ClientConnection) -> bool:
     try:
         client.ping().wait(5)
     except ConnectionClosed:
         return False
     return client.close_code is None
+
+
+def settle(addresses: Sequence[str]) -> None:
+    """Wait until a message sent through one room reaches every room (after a broker restart, say)."""
+    with ExitStack() as stack:
+        clients = [stack.enter_context(connect(f"ws://{address}/ws")) for address in addresses]
+        until_everyone_hears(clients[0], clients, "settle")

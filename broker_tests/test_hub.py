@@ -179,3 +179,12 @@ async def test_postgres_notify_limit_is_a_clear_error(broker: Broker) -> None:
                 assert await receive(messages, 1) == ["x" * 1_000_000]
     finally:
         await hub.close()
+
+
+async def test_what_is_published_once_subscribe_returns_arrives(hubs: tuple[Broadcast, Broadcast]) -> None:
+    publisher, other = hubs
+    await publisher.publish("connect", "first use connects the publisher")
+    for number in range(20):
+        async with other.subscribe(f"fresh-{number}") as messages:
+            await publisher.publish(f"fresh-{number}", number)  # no warm-up: the subscription is confirmed
+            assert await receive(messages, 1) == [number]

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from broker_tests.brokers import Broker
-from broker_tests.rooms import HOSTS, two_rooms
+from broker_tests.rooms import HOSTS, settle
 from e2e.test_chat_browser import CHROMIUM, CHROMIUM_ARGS
 
 
@@ -40,17 +40,19 @@ def wait_for_messages(page: Page, count: int) -> list[str]:
     return texts
 
 
-def test_two_pages_on_two_hosts_see_each_others_messages(browser: Browser, broker: Broker, tmp_path: Path) -> None:
-    with two_rooms(broker.url) as addresses:
-        first, second = (open_room(browser, address) for address in addresses)
-        say(first, f"hello from {HOSTS[0]}")
-        expected = [f"Message text was: hello from {HOSTS[0]}"]
-        assert wait_for_messages(first, 1) == expected
-        assert wait_for_messages(second, 1) == expected
-        say(second, f"hello from {HOSTS[1]}")
-        expected.append(f"Message text was: hello from {HOSTS[1]}")
-        assert wait_for_messages(second, 2) == expected
-        assert wait_for_messages(first, 2) == expected
-        for name, page in zip(HOSTS, (first, second), strict=True):
-            page.screenshot(path=str(tmp_path / f"room-{broker.scheme}-{name}.png"))
-            page.close()
+def test_two_pages_on_two_hosts_see_each_others_messages(
+    browser: Browser, broker: Broker, rooms: list[str], tmp_path: Path
+) -> None:
+    settle(rooms)
+    first, second = (open_room(browser, address) for address in rooms)
+    say(first, f"hello from {HOSTS[0]}")
+    expected = [f"Message text was: hello from {HOSTS[0]}"]
+    assert wait_for_messages(first, 1) == expected
+    assert wait_for_messages(second, 1) == expected
+    say(second, f"hello from {HOSTS[1]}")
+    expected.append(f"Message text was: hello from {HOSTS[1]}")
+    assert wait_for_messages(second, 2) == expected
+    assert wait_for_messages(first, 2) == expected
+    for name, page in zip(HOSTS, (first, second), strict=True):
+        page.screenshot(path=str(tmp_path / f"room-{broker.scheme}-{name}.png"))
+        page.close()

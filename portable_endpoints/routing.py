@@ -203,7 +203,16 @@ class WebSocketRoute(BaseRoute):
         elif isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
             raise ConfigurationError(f"WebSocketRoute({path!r}): {endpoint.__name__} is an HTTPEndpoint; use Route")
         elif is_async_callable(endpoint) and not isinstance(endpoint, type):
-            self.session = endpoint
+            function = endpoint
+
+            async def function_session(websocket: WebSocket[Any]) -> None:
+                try:
+                    await function(websocket)
+                finally:
+                    # What websocket.subscribe() started ends with the session, as in WebSocketEndpoint.
+                    await websocket._stop_forwarding()
+
+            self.session = function_session
         else:
             raise ConfigurationError(
                 f"WebSocketRoute({path!r}): endpoint must be a WebSocketEndpoint subclass or an async "

@@ -30,7 +30,7 @@ def served_room(pe_host: Host) -> Iterator[str]:
         yield f"127.0.0.1:{port}"
     finally:
         process.terminate()
-        _, stderr = process.communicate(timeout=10)
+        _, stderr = process.communicate(timeout=30)
         assert f"Serving examples/room.py on {pe_host.name}" in stderr
 
 

@@ -8,8 +8,11 @@ and subscribes every topic again. Messages are limited by the server's ``proto-m
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from typing import Any
 
+import anyio
 import redis.asyncio
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
@@ -17,6 +20,8 @@ from redis.backoff import NoBackoff
 from portable_endpoints.broadcast._backend import Deliver
 
 MAX_MESSAGE_SIZE = 512 * 1024 * 1024
+#: How long a subscribe waits for the server's confirmation before going on regardless.
+CONFIRM_TIMEOUT = 5.0
 
 
 class RedisBackend:
@@ -27,22 +32,45 @@ class RedisBackend:
         self._deliver = deliver
         self._client: redis.asyncio.Redis | None = None
         self._pubsub: Any = None
+        self._listening = False
+        # topic -> subscribe calls waiting for the server to confirm
+        self._confirmations: defaultdict[str, list[asyncio.Future[None]]] = defaultdict(list)
 
     async def connect(self) -> None:
         self._client = redis.asyncio.Redis.from_url(self._url, retry=Retry(NoBackoff(), 0), socket_keepalive=True)
         await self._client.ping()
-        self._pubsub = self._client.pubsub(ignore_subscribe_messages=True)
+        self._pubsub = self._client.pubsub()
         await self._pubsub.connect()
 
     async def listen(self) -> None:
         pubsub, deliver = self._pubsub, self._deliver
-        while True:
-            message = await pubsub.get_message(timeout=None)
-            if message is not None and message["type"] == "message":
-                deliver(message["channel"].decode("utf-8"), message["data"])
+        self._listening = True
+        try:
+            while True:
+                message = await pubsub.get_message(timeout=None)
+                if message is None:
+                    continue
+                kind = message["type"]
+                if kind == "message":
+                    deliver(message["channel"].decode("utf-8"), message["data"])
+                elif kind == "subscribe":
+                    for waiter in self._confirmations.pop(message["channel"].decode("utf-8"), ()):
+                        if not waiter.done():
+                            waiter.set_result(None)
+        finally:
+            self._listening = False
 
     async def subscribe(self, topic: str) -> None:
+        if not self._listening:  # (re)connecting: nobody reads the confirmation yet
+            await self._pubsub.subscribe(topic)
+            return
+        # Wait for the server's confirmation, so what is published after this returns arrives.
+        waiter = asyncio.get_running_loop().create_future()
+        self._confirmations[topic].append(waiter)
         await self._pubsub.subscribe(topic)
+        # Without a confirmation the connection is going down: the hub subscribes again after reconnecting.
+        with anyio.move_on_after(CONFIRM_TIMEOUT):
+            await waiter
 
     async def unsubscribe(self, topic: str) -> None:
         await self._pubsub.unsubscribe(topic)

@@ -202,3 +202,34 @@ async def test_subscribe_before_accept_is_a_clear_error(pe_host: Host) -> None:
     assert errors == ['WebSocket is not connected. Need to call "accept" first.']
     assert hub.subscribers("room") == 0
     await hub.close()
+
+
+async def test_a_function_session_stops_its_forwarding_when_it_returns(pe_host: Host) -> None:
+    hub = new_hub()
+    ended = anyio.Event()
+    counts: list[int] = []
+
+    async def session(websocket: WebSocket) -> None:
+        try:
+            await websocket.accept()
+            await websocket.subscribe(hub, "room")
+            await websocket.send_text("subscribed")
+            await websocket.receive_text()
+        finally:
+            ended.set()
+
+    async with pe_host.client([WebSocketRoute("/ws", session)]) as client:
+        async with client.websocket_connect("/ws") as ws:
+            assert await ws.receive_text() == "subscribed"
+            await hub.publish("room", "forwarded")
+            assert await ws.receive_text() == "forwarded"
+            await ws.send_text("done")
+        with anyio.fail_after(5):
+            await ended.wait()
+        for _ in range(100):  # the route's wrapper stops the forwarding right after the function returns
+            counts.append(hub.subscribers("room"))
+            if counts[-1] == 0:
+                break
+            await anyio.sleep(0.01)
+    assert counts[-1] == 0
+    await hub.close()
