@@ -206,6 +206,10 @@ def _bench(session: nox.Session, *args: str) -> None:
 @nox.session(python=interpreter(NEWEST_PYTHON))
 def bench(session: nox.Session) -> None:
     """Portable vs native on every framework; writes bench/RESULTS.md and bench/results.png."""
+    # wrk is the HTTP load generator of the loopback rows (the asyncio client is the fallback).
+    if shutil.which("wrk") is None and os.geteuid() == 0 and shutil.which("apt-get") is not None:
+        session.run("apt-get", "update", "-qq", external=True)
+        session.run("apt-get", "install", "-y", "-qq", "wrk", external=True)
     _bench(session)
 
 
