@@ -193,14 +193,14 @@ async def run(args: argparse.Namespace) -> Results:
 
         # Django's URLconf is process-wide settings: no per-size native app to compare with here.
         scaling_hosts = [host for host in HOSTS if host in NATIVE and host in {item.host for item in comparisons}]
-        settings["scaling_rounds"] = 1 if smoke else (args.rounds or 5)
+        settings["scaling_rounds"] = 1 if smoke else (args.rounds or 7)
         print(f"scaling ({', '.join(map(str, sizes))} routes):")
         await run_scaling(
             scaling_hosts,
             results.scaling,
             sizes=sizes,
             rounds=settings["scaling_rounds"],
-            batch_seconds=0.005 if smoke else 0.05,
+            batch_seconds=0.005 if smoke else 0.1,
         )
         results.startup = Startup()
         time_startup(scaling_hosts, results.startup, routes=100 if smoke else 1_000, rounds=1 if smoke else 3)
