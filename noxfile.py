@@ -38,6 +38,7 @@ FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django")
 #: tools, and the hosts the suite runs on (an adapter it builds on is installed, not under test).
 ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
     "fastapi": {"install": ["-e", "adapters/starlette", "openapi-spec-validator>=0.7"], "hosts": ["asgi", "fastapi"]},
+    "quart": {"install": ["quart-cors>=0.7"]},
 }
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 # The optional JSON codecs (json_codec="msgspec" / "orjson"), whose differences the suite pins on every host.
@@ -45,7 +46,7 @@ TEST_DEPS += ["msgspec>=0.18", "orjson>=3.9"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
 #: mypy, and the test tools of adapter tests that mypy reads
-TYPING_DEPS = ["mypy>=1.13", "openapi-spec-validator>=0.7"]
+TYPING_DEPS = ["mypy>=1.13", "openapi-spec-validator>=0.7", "quart-cors>=0.7"]
 
 
 def interpreter(version: str) -> str:
@@ -61,7 +62,7 @@ def interpreter(version: str) -> str:
 
 
 #: Distributions pinned to their lower bound too in a framework's lowest session.
-COMPANIONS = {"django": ("channels",)}
+COMPANIONS = {"django": ("channels",), "fastapi": ("starlette",)}
 
 
 def lowest_version(framework: str, distribution: str | None = None) -> str:

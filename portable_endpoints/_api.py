@@ -9,16 +9,25 @@ from portable_endpoints.routing import BaseRoute, RouteTable
 
 
 def create_app(
-    routes: Sequence[BaseRoute], *, framework: str, json_codec: str = "stdlib", **native_options: Any
+    routes: Sequence[BaseRoute],
+    *,
+    framework: str,
+    redirect_slashes: bool = True,
+    json_codec: str = "stdlib",
+    **native_options: Any,
 ) -> Any:
     """A new application of ``framework`` serving ``routes``: the framework's own app object.
 
     ``native_options`` go to the framework's app constructor untouched (``middleware``,
     ``exception_handlers``, ``debug``, ...). ``framework="asgi"`` is the built-in, framework-free host.
+
+    Portable options, consumed here before the native ones reach the host: ``redirect_slashes``
+    (default True, as ``Starlette()``): a request matching no route is redirected (307, query
+    kept) to its slash-toggled twin when that matches; False answers 404 instead, on every host.
     ``json_codec`` (``"stdlib"``, ``"msgspec"``, ``"orjson"``) is what ``JSONResponse``,
     ``request.json()`` and WebSocket JSON use on these routes.
     """
-    table = RouteTable(routes, json_codec=json_codec)
+    table = RouteTable(routes, redirect_slashes=redirect_slashes, json_codec=json_codec)
     adapter = _plugins.get_adapter(framework)
     return adapter.create_app(table, dict(native_options))
 

@@ -9,8 +9,7 @@ How: a route without parameters can match one path only, so those sit in a dict 
 path. A route with parameters can match only paths that begin with its leading literal segments
 (``/api/users/{id}`` -> ``api``, ``users``), so it sits at that node of a tree of literal
 segments. Each node keeps, merged in declaration order, its own routes and every ancestor's; a
-lookup walks the path's segments down the tree as far as it goes and takes that node's list. A
-path that ends in a newline (which Starlette's ``$`` lets a route match) takes every route.
+lookup walks the path's segments down the tree as far as it goes and takes that node's list.
 """
 
 from __future__ import annotations
@@ -90,8 +89,6 @@ class RouteIndex(Generic[T]):
         found = self._static.get(path)
         if found is not None:
             return found
-        if path.endswith("\n"):
-            return self._all
         node = self._root
         children = node.children
         start = 1

@@ -124,6 +124,17 @@ class URL:
         return self.replace(query=urlencode(params.multi_items()))
 
 
+class URLPath(str):
+    """A path ``url_path_for`` built, and whether it is an ``http`` or a ``websocket`` route's, as Starlette's."""
+
+    protocol: str
+
+    def __new__(cls, path: str, protocol: str = "") -> URLPath:
+        instance = str.__new__(cls, path)
+        instance.protocol = protocol
+        return instance
+
+
 class ImmutableMultiDict(Mapping[str, _T]):
     """A mapping where a key may hold several values; ``d[key]`` is the last one, as in Starlette."""
 

@@ -53,6 +53,11 @@ class _MultipartState:
         self.file: UploadFile | None = None
         self.data = bytearray()
         self.files = self.fields = 0
+        #: the closing boundary was seen: a body without it is truncated, hence malformed
+        self.ended = False
+
+    def on_end(self) -> None:
+        self.ended = True
 
     def on_part_begin(self) -> None:
         self.headers, self.data, self.file = [], bytearray(), None
@@ -123,6 +128,8 @@ async def _parse_multipart(
                 await upload.write(file_chunk)
             state.pending.clear()
         parser.finalize()
+        if not state.ended:
+            raise _bad_form("the body ends before the closing boundary")
     except BaseException:
         for _, value in state.items:
             if isinstance(value, UploadFile):

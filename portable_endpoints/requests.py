@@ -200,6 +200,20 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
         client = self.scope.get("client")
         return None if client is None else Address(*client)
 
+    #: what to install for ``session`` to work, named in the error when there is no session
+    session_hint = (
+        'install a session middleware around the app that sets scope["session"], '
+        "such as starlette.middleware.sessions.SessionMiddleware"
+    )
+
+    @property
+    def session(self) -> Any:
+        """The host's session (a mutable mapping); a clear error naming what to install when none is."""
+        try:
+            return self.scope["session"]
+        except KeyError:
+            raise RuntimeError(f"request.session needs a session on this host: {self.session_hint}") from None
+
     @property
     def state(self) -> Any:
         """The host's per-request state; here an attribute view over ``scope["state"]``."""
@@ -208,12 +222,23 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
         return self._state
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
-        """The absolute URL of the route called ``name`` (``"mount:name"`` inside a named Mount)."""
+        """The absolute URL of the route called ``name`` (``"mount:name"`` inside a named Mount).
+
+        As Starlette: the first route of that name whose params fit; a WebSocket route's URL has
+        the ``ws``/``wss`` scheme, an HTTP route's ``http``/``https``, whatever this connection's is.
+        """
         if self.route_table is None:
             raise NoMatchFound(name, path_params)
         path = self.route_table.url_path_for(name, **path_params)
-        base = self.base_url
-        return base.replace(path=base.path.rstrip("/") + path)
+        return absolute_url(self.base_url, path, getattr(path, "protocol", "http"))
+
+
+def absolute_url(base: URL, path: str, protocol: str) -> URL:
+    """``path`` below ``base``, with the scheme of ``protocol`` (Starlette's ``URLPath.make_absolute_url``)."""
+    secure = base.is_secure
+    schemes = ("wss", "ws") if protocol == "websocket" else ("https", "http")
+    scheme = schemes[0] if secure else schemes[1]
+    return base.replace(scheme=scheme, path=base.path.rstrip("/") + path)
 
 
 class Request(HTTPConnection[NativeT]):

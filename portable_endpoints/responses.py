@@ -13,8 +13,9 @@ import os
 import stat
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from datetime import datetime
-from email.utils import format_datetime, formatdate
+from email.utils import format_datetime, formatdate, parsedate
 from mimetypes import guess_type
+from secrets import token_hex
 from typing import Any, Literal
 from urllib.parse import quote
 
@@ -23,7 +24,7 @@ import anyio
 from portable_endpoints._concurrency import iterate_in_threadpool
 from portable_endpoints._json import current_codec
 from portable_endpoints.background import BackgroundTask
-from portable_endpoints.datastructures import URL, MutableHeaders, _encode_header
+from portable_endpoints.datastructures import URL, Headers, MutableHeaders, _encode_header
 from portable_endpoints.types import Message, Receive, Scope, Send
 
 
@@ -145,15 +146,23 @@ class Response:
         secure: bool = False,
         httponly: bool = False,
         samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header; a ``datetime`` ``expires`` is written as an HTTP date."""
+        """Starlette's ``set_cookie``: an ``int`` ``expires`` is seconds from now, sent as an HTTP date.
+
+        ``partitioned`` works on every Python (Starlette's needs Python 3.14's ``http.cookies``).
+        """
         cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
         cookie[key] = value
         morsel = cookie[key]
         if max_age is not None:
             morsel["max-age"] = str(max_age)
         if expires is not None:
-            morsel["expires"] = format_datetime(expires, usegmt=True) if isinstance(expires, datetime) else str(expires)
+            if isinstance(expires, datetime):
+                morsel["expires"] = format_datetime(expires, usegmt=True)
+            else:
+                # An int is given to http.cookies as is: it renders "now + seconds" as an HTTP date.
+                morsel["expires"] = expires
         if path is not None:
             morsel["path"] = path
         if domain is not None:
@@ -166,7 +175,10 @@ class Response:
             if samesite.lower() not in ("strict", "lax", "none"):
                 raise ValueError("samesite must be either 'strict', 'lax' or 'none'")
             morsel["samesite"] = samesite
-        self.raw_headers.append(_encode_header("set-cookie", cookie.output(header="").strip()))
+        header = cookie.output(header="").strip()
+        if partitioned and "partitioned" not in header.lower():
+            header += "; Partitioned"
+        self.raw_headers.append(_encode_header("set-cookie", header))
 
     def delete_cookie(
         self,
@@ -176,6 +188,7 @@ class Response:
         secure: bool = False,
         httponly: bool = False,
         samesite: Literal["lax", "strict", "none"] | None = "lax",
+        partitioned: bool = False,
     ) -> None:
         """Add a ``Set-Cookie`` header that expires the cookie ``key`` now."""
         self.set_cookie(
@@ -187,6 +200,7 @@ class Response:
             secure=secure,
             httponly=httponly,
             samesite=samesite,
+            partitioned=partitioned,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -251,7 +265,11 @@ ContentStream = AsyncIterable[Content] | Iterable[Content]
 
 
 class ChunkedResponse(Response):
-    """A response whose body is sent in chunks: ``chunks()``; adapters stream it natively."""
+    """A response whose body is sent in chunks: ``chunks()``; adapters stream it natively.
+
+    An adapter that converts instead of calling the response sends ``await for_request(scope)``:
+    the response itself, or the one this request gets instead (a file's 206, 304 or 416).
+    """
 
     async def prepare(self) -> None:
         """Finish the headers before they are sent (a file is stat'ed here)."""
@@ -259,8 +277,16 @@ class ChunkedResponse(Response):
     def chunks(self) -> AsyncIterator[bytes]:
         raise NotImplementedError
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def for_request(self, scope: Scope) -> Response:
+        """The response to send for the request of ``scope``, headers final (``prepare`` has run)."""
         await self.prepare()
+        return self
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        response = await self.for_request(scope)
+        if response is not self:
+            await response(scope, receive, send)
+            return
         if scope["type"] == "websocket":
             send = _denial_send(send)
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
@@ -298,10 +324,27 @@ class StreamingResponse(ChunkedResponse):
             yield chunk.encode(self.charset) if isinstance(chunk, str) else bytes(chunk)
 
 
+class MalformedRangeHeader(Exception):
+    def __init__(self, content: str = "Malformed range header.") -> None:
+        self.content = content
+
+
+class RangeNotSatisfiable(Exception):
+    def __init__(self, max_size: int) -> None:
+        self.max_size = max_size
+
+
+#: What a 304 keeps of the full response's headers (Starlette's ``NotModifiedResponse``).
+NOT_MODIFIED_HEADERS = frozenset({"cache-control", "content-location", "date", "etag", "expires", "vary"})
+
+
 class FileResponse(ChunkedResponse):
-    """A file from disk, with content-length, last-modified, etag and an optional download name."""
+    """A file from disk, as Starlette 1.10's: ``Accept-Ranges``, ``Range`` (206, multipart/byteranges,
+    416), ``If-Range``, ``ETag`` / ``Last-Modified``; and 304 on ``If-None-Match`` /
+    ``If-Modified-Since`` (which Starlette answers only in ``StaticFiles``)."""
 
     chunk_size = 64 * 1024
+    max_ranges = 100
 
     def __init__(
         self,
@@ -320,6 +363,7 @@ class FileResponse(ChunkedResponse):
         self.media_type = media_type or guess_type(filename or path)[0] or "application/octet-stream"
         self.background = background
         self.init_headers(headers)
+        self.headers.setdefault("accept-ranges", "bytes")
         if filename is not None:
             quoted = quote(filename)
             if quoted != filename:
@@ -342,14 +386,163 @@ class FileResponse(ChunkedResponse):
         """Stat the file (in a thread) and fill in the length and validators; call before sending."""
         if self.stat_result is None:
             try:
-                self.stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
+                stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
             except FileNotFoundError:
                 raise RuntimeError(f"File at path {self.path} does not exist.") from None
-            if not stat.S_ISREG(self.stat_result.st_mode):
+            if not stat.S_ISREG(stat_result.st_mode):
                 raise RuntimeError(f"File at path {self.path} is not a file.")
-            self._set_stat_headers(self.stat_result)
+            self._set_stat_headers(stat_result)
+            self.stat_result = stat_result
+
+    async def for_request(self, scope: Scope) -> Response:
+        """This file for the request of ``scope``: whole, 304, 206 (one or several ranges), 416 or 400."""
+        await self.prepare()
+        assert self.stat_result is not None
+        if scope["type"] != "http" or self.status_code != 200:
+            return self
+        if scope["method"] not in ("GET", "HEAD"):
+            return self
+        request_headers = Headers(scope=scope)
+        response_headers = self.headers
+        if _not_modified(response_headers, request_headers):
+            kept = {key: value for key, value in response_headers.items() if key in NOT_MODIFIED_HEADERS}
+            return Response(status_code=304, headers=kept, background=self.background)
+        http_range = request_headers.get("range")
+        if http_range is None:
+            return self
+        if_range = request_headers.get("if-range")
+        if if_range is not None and not self._should_use_range(if_range):
+            return self
+        size = self.stat_result.st_size
+        try:
+            ranges = self._parse_range_header(http_range, size)
+        except MalformedRangeHeader as exc:
+            return PlainTextResponse(exc.content, status_code=400)
+        except RangeNotSatisfiable as exc:
+            return PlainTextResponse(status_code=416, headers={"Content-Range": f"bytes */{exc.max_size}"})
+        if not ranges:
+            return self
+        return _FileRanges(self, ranges, size)
+
+    def _should_use_range(self, http_if_range: str) -> bool:
+        if http_if_range.startswith("W/"):
+            return False
+        headers = self.headers
+        return http_if_range == headers["last-modified"] or http_if_range == headers["etag"]
+
+    @classmethod
+    def _parse_range_header(cls, http_range: str, file_size: int) -> list[tuple[int, int]]:
+        try:
+            units, range_ = http_range.split("=", 1)
+        except ValueError:
+            raise MalformedRangeHeader() from None
+        if units.strip().lower() != "bytes":
+            raise MalformedRangeHeader("Only support bytes range")
+        if range_.count(",") + 1 > cls.max_ranges:
+            return []
+        ranges = cls._parse_ranges(range_, file_size)
+        if not ranges:
+            raise MalformedRangeHeader("Range header: range must be requested")
+        if any(not (0 <= start < file_size) for start, _ in ranges):
+            raise RangeNotSatisfiable(file_size)
+        if any(start >= end for start, end in ranges):
+            raise MalformedRangeHeader("Range header: start must be less than end")
+        if len(ranges) == 1:
+            return ranges
+        ranges.sort()  # overlapping ranges are merged, as Starlette does
+        merged = [ranges[0]]
+        for start, end in ranges[1:]:
+            last_start, last_end = merged[-1]
+            if start <= last_end:
+                merged[-1] = (last_start, max(last_end, end))
+            else:
+                merged.append((start, end))
+        return merged
+
+    @classmethod
+    def _parse_ranges(cls, range_: str, file_size: int) -> list[tuple[int, int]]:
+        ranges: list[tuple[int, int]] = []
+        for part in range_.split(","):
+            part = part.strip()
+            if not part or part == "-" or "-" not in part:
+                continue  # ignored, as Starlette does
+            start_str, end_str = (text.strip() for text in part.split("-", 1))
+            try:
+                start = int(start_str) if start_str else max(file_size - int(end_str), 0)
+                end = int(end_str) + 1 if start_str and end_str and int(end_str) < file_size else file_size
+            except ValueError:
+                continue
+            ranges.append((start, end))
+        return ranges
 
     async def chunks(self) -> AsyncIterator[bytes]:
         async with await anyio.open_file(self.path, mode="rb") as file:
             while chunk := await file.read(self.chunk_size):
                 yield chunk
+
+
+def _not_modified(response_headers: MutableHeaders, request_headers: Headers) -> bool:
+    """Starlette's ``StaticFiles.is_not_modified``: whether a 304 may answer instead."""
+    if if_none_match := request_headers.get("if-none-match"):
+        if if_none_match.strip() == "*":
+            return True
+        etag = response_headers["etag"]
+        return etag in [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+    if_modified_since = request_headers.get("if-modified-since")
+    last_modified = response_headers.get("last-modified")
+    if if_modified_since and last_modified:
+        since, modified = parsedate(if_modified_since), parsedate(last_modified)
+        return since is not None and modified is not None and since >= modified
+    return False
+
+
+class _FileRanges(ChunkedResponse):
+    """The 206 answer of a ``FileResponse`` to a satisfiable ``Range``: one range, or several as
+    ``multipart/byteranges`` (Starlette's format, its boundary, its Content-Length)."""
+
+    def __init__(self, file: FileResponse, ranges: list[tuple[int, int]], size: int) -> None:
+        self.file, self.ranges, self.size = file, ranges, size
+        self.status_code = 206
+        self.background = file.background
+        self.media_type = file.media_type
+        headers = MutableHeaders(raw=list(file.raw_headers))
+        if len(ranges) == 1:
+            start, end = ranges[0]
+            headers["content-range"] = f"bytes {start}-{end - 1}/{size}"
+            headers["content-length"] = str(end - start)
+            self.boundary = ""
+        else:
+            # As browsers do: a boundary of 13 random bytes (about 100 bits).
+            self.boundary = token_hex(13)
+            self.part_type = headers["content-type"]
+            headers["content-type"] = f"multipart/byteranges; boundary={self.boundary}"
+            headers["content-length"] = str(self._multipart_length())
+        self.raw_headers = headers.raw
+
+    def _part_header(self, start: int, end: int) -> bytes:
+        return (
+            f"--{self.boundary}\r\nContent-Type: {self.part_type}\r\n"
+            f"Content-Range: bytes {start}-{end - 1}/{self.size}\r\n\r\n"
+        ).encode("latin-1")
+
+    def _multipart_length(self) -> int:
+        parts = sum(len(self._part_header(start, end)) + (end - start) + 2 for start, end in self.ranges)
+        return parts + len(self.boundary) + 4
+
+    async def chunks(self) -> AsyncIterator[bytes]:
+        chunk_size = self.file.chunk_size
+        async with await anyio.open_file(self.file.path, mode="rb") as file:
+            for start, end in self.ranges:
+                if self.boundary:
+                    yield self._part_header(start, end)
+                await file.seek(start)
+                while start < end:
+                    chunk = await file.read(min(chunk_size, end - start))
+                    if not chunk:
+                        raise RuntimeError(f"File at path {self.file.path} is shorter than expected.")
+                    start += len(chunk)
+                    yield chunk
+                if self.boundary:
+                    yield b"\r\n"
+            if self.boundary:
+                yield f"--{self.boundary}--".encode("latin-1")

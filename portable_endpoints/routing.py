@@ -2,6 +2,19 @@
 
 Everything per route is computed here, once, when the route is declared: the path regex and
 convertors, and the route's ``Dispatcher`` (verb table, ``Allow`` value). Adapters only translate these.
+
+Matching is Starlette's router, written once for every adapter:
+
+- ``path_below_root(scope)`` is the path a route is matched against (Starlette's ``get_route_path``);
+- ``first_match(routes, path, method)`` takes the first route matching path *and* method, else the
+  first matching the path only (a *partial* match, which answers 405 with its ``Allow``);
+- ``slash_redirect(routes, scope)`` is the slash-toggled URL Starlette's ``redirect_slashes`` would
+  send a client to, when no route matches;
+- ``enter_mount(scope, route, path)`` gives the endpoint the ``root_path`` Starlette's ``Mount`` would.
+
+End of path: a route's pattern must match the whole path, to its last character. Starlette's regexes
+end in ``$``, which also matches before a final newline, so Starlette routes ``/i/5%0A`` to
+``/i/{i:int}``; here that request is a 404 on every host, and a ``str`` parameter keeps the newline.
 """
 
 from __future__ import annotations
@@ -9,15 +22,16 @@ from __future__ import annotations
 import copy
 import re
 import sys
-from collections.abc import Callable, Coroutine, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, NamedTuple
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable
 from portable_endpoints._dispatch import Dispatcher
 from portable_endpoints._json import JSONCodec, get_codec
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
+from portable_endpoints.datastructures import URLPath
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
-from portable_endpoints.exceptions import ConfigurationError, NoMatchFound
+from portable_endpoints.exceptions import ConfigurationError, NoMatchFound, WebSocketException
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -25,6 +39,7 @@ else:
     from typing_extensions import Self
 
 if TYPE_CHECKING:
+    from portable_endpoints.types import Scope
     from portable_endpoints.websockets import WebSocket
 
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
@@ -43,24 +58,29 @@ PathPart = str | PathParam
 
 
 class CompiledPath:
-    """A Starlette path: ``/files/{name}.{ext}`` -> regex, format string and convertors."""
+    """A Starlette path: ``/files/{name}.{ext}`` -> regex, format string and convertors.
 
-    __slots__ = ("_converts", "convertors", "format", "param_kinds", "parts", "path", "regex")
+    With ``prefix=True`` the regex matches the path's beginning only (a ``Mount`` prefix).
+    """
 
-    def __init__(self, path: str) -> None:
+    __slots__ = ("_converts", "_literal", "convertors", "format", "param_kinds", "parts", "path", "regex")
+
+    def __init__(self, path: str, *, prefix: bool = False) -> None:
         if not path.startswith("/"):
             raise ConfigurationError(f"Route path {path!r} must start with '/'")
         pattern, path_format, idx = "^", "", 0
         convertors: dict[str, Convertor[Any]] = {}
         kinds: list[tuple[str, str]] = []
         parts: list[PathPart] = []
+        duplicated: set[str] = set()
         for match in PARAM_REGEX.finditer(path):
             name, kind = match.group(1), (match.group(2) or ":str")[1:]
             if kind not in CONVERTOR_TYPES:
                 known = ", ".join(sorted(CONVERTOR_TYPES))
                 raise ConfigurationError(f"Unknown path convertor {kind!r} in {path!r} (known: {known})")
             if name in convertors:
-                raise ConfigurationError(f"Duplicated param name {name} at path {path}")
+                duplicated.add(name)
+                continue
             convertors[name] = CONVERTOR_TYPES[kind]
             kinds.append((name, kind))
             if match.start() > idx:
@@ -69,15 +89,22 @@ class CompiledPath:
             pattern += re.escape(path[idx : match.start()]) + f"(?P<{name}>{convertors[name].regex})"
             path_format += path[idx : match.start()] + "{" + name + "}"
             idx = match.end()
+        if duplicated:
+            # As Starlette: every duplicated name, sorted, in one message.
+            ending = "s" if len(duplicated) > 1 else ""
+            raise ConfigurationError(f"Duplicated param name{ending} {', '.join(sorted(duplicated))} at path {path}")
         if idx < len(path):
             parts.append(path[idx:])
         self.path = path
         #: the path parsed once, for adapters that translate it: literal text and ``PathParam``s in order
         self.parts: tuple[PathPart, ...] = tuple(parts)
-        self.regex = re.compile(pattern + re.escape(path[idx:]) + "$")
+        # \Z, not $: "$" would also match before a trailing newline (see the module docstring).
+        self.regex = re.compile(pattern + re.escape(path[idx:]) + ("" if prefix else r"\Z"))
         self.format = path_format + path[idx:]
         self.convertors = convertors
         self._converts = tuple((name, convertor.convert) for name, convertor in convertors.items())
+        #: a whole path without parameters matches one string only: compared, not searched
+        self._literal = not convertors and not prefix
         #: (param name, convertor name) in path order, for adapters that translate the path
         self.param_kinds = tuple(kinds)
 
@@ -102,9 +129,8 @@ class CompiledPath:
 
     def match(self, path: str) -> dict[str, Any] | None:
         """The converted path params when ``path`` matches exactly as on Starlette, else None."""
-        if not self.convertors:
-            # The regex's ``$`` also matches before a final newline, as on Starlette.
-            return {} if path == self.path or (path[-1:] == "\n" and path[:-1] == self.path) else None
+        if self._literal:
+            return {} if path == self.path else None
         found = self.regex.match(path)
         if found is None:
             return None
@@ -112,11 +138,16 @@ class CompiledPath:
         return {name: convert(group(name)) for name, convert in self._converts}
 
     def render(self, params: dict[str, Any]) -> str | None:
+        """The path for ``params``; None when they are not exactly this path's, or a convertor refuses one."""
         if params.keys() != self.convertors.keys():
             return None
         path = self.format
         for key, value in params.items():
-            path = path.replace("{" + key + "}", self.convertors[key].to_string(value))
+            try:
+                text = self.convertors[key].to_string(value)
+            except (ValueError, TypeError, AssertionError):
+                return None
+            path = path.replace("{" + key + "}", text)
         return path
 
 
@@ -128,13 +159,26 @@ class BaseRoute:
     path: str
     name: str
     compiled: CompiledPath
+    #: what ``url_for`` builds for the route: an ``http`` or a ``websocket`` URL, as Starlette's ``URLPath``
+    protocol: str = "http"
+    #: the path of the ``Mount`` routes this route was declared in, joined ("" outside any)
+    mount_path: str = ""
+    #: ``mount_path`` compiled as a prefix, to find the text it matched (None outside any Mount)
+    mount_compiled: CompiledPath | None = None
 
-    def _rebased(self, prefix: str, name_prefix: str) -> Self:
-        """A copy under ``prefix``, named ``name_prefix + name`` (what flattening a Mount makes)."""
+    def _rebased(self, prefix: str, name_prefix: str, mount_path: str) -> Self:
+        """A copy under ``prefix``, named ``name_prefix + name`` (what flattening a Mount makes).
+
+        ``mount_path`` is the part of ``prefix`` that comes from ``Mount`` routes (the rest is a
+        ``pe.mount`` prefix, below the app's own root path rather than a Mount's).
+        """
         route = copy.copy(self)
         route.path = prefix + self.path
         route.name = name_prefix + self.name
         route.compiled = CompiledPath(route.path)
+        if mount_path:
+            route.mount_path = mount_path
+            route.mount_compiled = CompiledPath(prefix, prefix=True)
         return route
 
 
@@ -171,6 +215,8 @@ class Route(BaseRoute):
             )
         #: the verbs served, in Starlette's order, and the ``Allow`` value of a 405
         self.methods: tuple[str, ...] = self.dispatcher.methods
+        #: the methods this route matches fully; any other method is a partial match (405)
+        self.method_set = frozenset(self.methods)
         self.allow = self.dispatcher.allow
 
     @property
@@ -185,6 +231,8 @@ class Route(BaseRoute):
 
 class WebSocketRoute(BaseRoute):
     """A WebSocket route to a ``WebSocketEndpoint`` subclass, or to an ``async (websocket)`` callable."""
+
+    protocol = "websocket"
 
     def __init__(
         self, path: str, endpoint: type[WebSocketEndpoint] | Callable[..., Any], *, name: str | None = None
@@ -208,6 +256,9 @@ class WebSocketRoute(BaseRoute):
             async def function_session(websocket: WebSocket[Any]) -> None:
                 try:
                     await function(websocket)
+                except WebSocketException as exc:
+                    # As a Starlette app's exception middleware: close with the exception's code.
+                    await websocket.abort(exc.code, exc.reason)
                 finally:
                     # What websocket.subscribe() started ends with the session, as in WebSocketEndpoint.
                     await websocket._stop_forwarding()
@@ -224,14 +275,18 @@ class WebSocketRoute(BaseRoute):
 
 
 class Mount(BaseRoute):
-    """A group of routes under a path prefix; names inside become ``"mount:name"`` as in Starlette."""
+    """A group of routes under a path prefix; names inside become ``"mount:name"`` as in Starlette.
+
+    The prefix may hold path parameters (``Mount("/{org}/users", ...)``); they reach the inner
+    endpoints' ``path_params``, and ``url_for`` of an inner route needs them too.
+    """
 
     def __init__(self, path: str, routes: Sequence[BaseRoute], *, name: str | None = None) -> None:
         if path and not path.startswith("/"):
             raise ConfigurationError(f"Mount path {path!r} must be empty or start with '/'")
-        if "{" in path:
-            raise ConfigurationError(f"Mount path {path!r}: path parameters are not supported in a mount prefix")
         self.path = path.rstrip("/")
+        if self.path:
+            CompiledPath(self.path, prefix=True)  # unknown convertors and duplicates fail here, as in Starlette
         self.routes = list(routes)
         self.name = name or ""
 
@@ -239,13 +294,15 @@ class Mount(BaseRoute):
         return f"Mount(path={self.path!r}, name={self.name!r}, routes={self.routes!r})"
 
 
-def _flatten(routes: Sequence[BaseRoute], prefix: str, name_prefix: str) -> Iterator[Route | WebSocketRoute]:
+def _flatten(
+    routes: Sequence[BaseRoute], prefix: str, name_prefix: str, mount_path: str
+) -> Iterator[Route | WebSocketRoute]:
     for route in routes:
         if isinstance(route, Mount):
             inner = name_prefix + route.name + ":" if route.name else name_prefix
-            yield from _flatten(route.routes, prefix + route.path, inner)
+            yield from _flatten(route.routes, prefix + route.path, inner, mount_path + route.path)
         elif isinstance(route, Route | WebSocketRoute):
-            yield route._rebased(prefix, name_prefix) if prefix or name_prefix else route
+            yield route._rebased(prefix, name_prefix, mount_path) if prefix or name_prefix else route
         else:
             raise ConfigurationError(f"Expected Route, WebSocketRoute or Mount, got {route!r}")
 
@@ -253,24 +310,40 @@ def _flatten(routes: Sequence[BaseRoute], prefix: str, name_prefix: str) -> Iter
 class RouteTable:
     """The flat list of routes an adapter registers, with their full paths; resolves names.
 
-    Built once per ``create_app`` / ``mount`` / ``native_routes`` call. ``json_codec`` names the
-    JSON codec of these routes (``"stdlib"``, ``"msgspec"`` or ``"orjson"``).
+    Built once per ``create_app`` / ``mount`` / ``native_routes`` call. Several routes may share
+    a name, as in Starlette; ``native_names`` gives each route a name unique in the table, for
+    hosts whose own names must be unique (the first route of each name keeps it). ``json_codec``
+    names the JSON codec of these routes (``"stdlib"``, ``"msgspec"`` or ``"orjson"``).
     """
 
-    def __init__(self, routes: Sequence[BaseRoute], prefix: str = "", *, json_codec: str = "stdlib") -> None:
+    def __init__(
+        self,
+        routes: Sequence[BaseRoute],
+        prefix: str = "",
+        *,
+        redirect_slashes: bool = False,
+        json_codec: str = "stdlib",
+    ) -> None:
         if prefix and not prefix.startswith("/"):
             raise ConfigurationError(f"Mount prefix {prefix!r} must start with '/'")
         #: what ``JSONResponse``, ``request.json()`` and WebSocket JSON use on these routes
         self.json_codec: JSONCodec = get_codec(json_codec)
-        self.routes: list[Route | WebSocketRoute] = list(_flatten(routes, prefix.rstrip("/"), ""))
-        self.by_name: dict[str, Route | WebSocketRoute] = {}
+        #: whether the app ``create_app`` builds for this table redirects to slash-toggled twins
+        #: (``create_app(..., redirect_slashes=True)``, the default, as ``Starlette()``)
+        self.redirect_slashes = redirect_slashes
+        self.routes: list[Route | WebSocketRoute] = list(_flatten(routes, prefix.rstrip("/"), "", ""))
+        self.by_name: dict[str, list[Route | WebSocketRoute]] = {}
+        #: per route (by identity), a name unique in this table: the route's own, or ``name#2``...
+        self.native_names: dict[int, str] = {}
         for route in self.routes:
-            if route.name in self.by_name:
-                raise ConfigurationError(
-                    f"Two routes are named {route.name!r} ({self.by_name[route.name].path!r} and "
-                    f"{route.path!r}); pass name= to tell them apart"
-                )
-            self.by_name[route.name] = route
+            same = self.by_name.setdefault(route.name, [])
+            same.append(route)
+            self.native_names[id(route)] = route.name if len(same) == 1 else f"{route.name}#{len(same)}"
+        #: other tables served by the same app, consulted by ``route_for`` after this one
+        self.neighbours: list[RouteTable] = []
+        #: set by an adapter that placed this table itself (``create_app``, ``mount``), so its paths
+        #: are below the app's root path; False for ``native_routes``, composed by the user
+        self.resolves_here = False
 
     @property
     def http_routes(self) -> list[Route]:
@@ -280,15 +353,130 @@ class RouteTable:
     def websocket_routes(self) -> list[WebSocketRoute]:
         return [route for route in self.routes if isinstance(route, WebSocketRoute)]
 
-    def url_path_for(self, name: str, /, **path_params: Any) -> str:
-        route = self.by_name.get(name)
-        path = None if route is None else route.compiled.render(path_params)
-        if path is None:
-            raise NoMatchFound(name, path_params)
-        return path
+    def native_name(self, route: Route | WebSocketRoute) -> str:
+        return self.native_names[id(route)]
+
+    def find(self, name: str, path_params: dict[str, Any]) -> tuple[Route | WebSocketRoute, str] | None:
+        """The first route of this table named ``name`` whose params fit, and its path; else None."""
+        for route in self.by_name.get(name, ()):
+            path = route.compiled.render(path_params)
+            if path is not None:
+                return route, path
+        return None
+
+    def route_for(self, name: str, /, **path_params: Any) -> tuple[Route | WebSocketRoute, str]:
+        """Starlette's ``url_path_for`` rule: the first route, in declaration order, whose name
+        matches and whose params fit (then the app's other tables); else ``NoMatchFound``."""
+        for table in (self, *self.neighbours):
+            found = table.find(name, path_params)
+            if found is not None:
+                return found
+        raise NoMatchFound(name, path_params)
+
+    def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
+        """The path of ``route_for``'s route, carrying its ``protocol`` (``http`` or ``websocket``)."""
+        route, path = self.route_for(name, **path_params)
+        return URLPath(path, route.protocol)
+
+    def knows(self, name: str) -> bool:
+        """Whether a route of this table or of the app's other tables is named ``name``."""
+        return any(name in table.by_name for table in (self, *self.neighbours))
 
     def __iter__(self) -> Iterator[Route | WebSocketRoute]:
         return iter(self.routes)
+
+
+AnyRoute = TypeVar("AnyRoute", bound="Route | WebSocketRoute")
+
+
+class RouteMatch(Generic[AnyRoute]):
+    """What ``first_match`` found: the route, its converted path params, and whether the method fits."""
+
+    __slots__ = ("full", "params", "route")
+
+    def __init__(self, route: AnyRoute, params: dict[str, Any], full: bool) -> None:
+        self.route = route
+        self.params = params
+        self.full = full
+
+    def __repr__(self) -> str:
+        return f"RouteMatch(route={self.route!r}, params={self.params!r}, full={self.full!r})"
+
+
+def path_below_root(scope: Scope) -> str:
+    """The path routes are matched against: ``scope["path"]`` below ``root_path``, as Starlette's
+    ``get_route_path`` computes it (the whole path when it does not start with ``root_path``)."""
+    path: str = scope["path"]
+    root_path: str = scope.get("root_path", "")
+    if not root_path or not path.startswith(root_path):
+        return path
+    if len(path) == len(root_path):
+        return ""
+    if path[len(root_path)] == "/":
+        return path[len(root_path) :]
+    return path
+
+
+def first_match(routes: Iterable[AnyRoute], path: str, method: str | None = None) -> RouteMatch[AnyRoute] | None:
+    """Starlette's router: the first route matching ``path`` and ``method``, else the first matching
+    ``path`` only (``full=False``: its endpoint answers 405 with the route's ``Allow``), else None.
+
+    ``method=None`` (WebSocket routes) makes every path match a full one.
+    """
+    partial: RouteMatch[AnyRoute] | None = None
+    for route in routes:
+        params = route.compiled.match(path)
+        if params is None:
+            continue
+        if method is None or not isinstance(route, Route) or method in route.method_set:
+            return RouteMatch(route, params, True)
+        if partial is None:
+            partial = RouteMatch(route, params, False)
+    return partial
+
+
+def toggled_slash(path: str) -> str:
+    """``path`` with its trailing slash toggled, as Starlette's ``redirect_slashes`` tries it."""
+    return path.rstrip("/") if path.endswith("/") else path + "/"
+
+
+def slash_redirect(routes: Iterable[Route | WebSocketRoute], scope: Scope) -> str | None:
+    """The URL Starlette's ``redirect_slashes`` sends an unmatched HTTP request to, or None.
+
+    When the path below the root path is not ``/`` and its slash-toggled twin matches one of
+    ``routes`` (path only: a partial match counts), the answer is that twin's absolute URL with the
+    query string kept; the adapter answers ``307`` with it as ``Location``.
+    """
+    path = path_below_root(scope)
+    if scope["type"] != "http" or path == "/":
+        return None
+    twin = toggled_slash(path)
+    if not any(route.compiled.match(twin) is not None for route in routes if isinstance(route, Route)):
+        return None
+    return slash_twin_url(scope)
+
+
+def slash_twin_url(scope: Scope) -> str:
+    """The request's absolute URL with its path's trailing slash toggled, query string kept."""
+    from portable_endpoints.datastructures import URL
+
+    redirect_scope = dict(scope)
+    redirect_scope["path"] = toggled_slash(scope["path"])
+    return str(URL.from_scope(redirect_scope))
+
+
+def enter_mount(scope: Scope, route: Route | WebSocketRoute, path: str) -> None:
+    """Give the endpoint of ``route`` (matched on ``path``) the scope Starlette's ``Mount`` gives:
+    ``root_path`` extended by the text its Mounts matched, ``app_root_path`` the app's own."""
+    compiled = route.mount_compiled
+    if compiled is None:
+        return
+    found = compiled.regex.match(path)
+    if found is None:  # cannot happen for a path the route matched; keep the scope as it is
+        return
+    root_path = scope.get("root_path", "")
+    scope.setdefault("app_root_path", root_path)
+    scope["root_path"] = root_path + found.group(0)
 
 
 __all__ = [
@@ -299,6 +487,13 @@ __all__ = [
     "PathParam",
     "PathPart",
     "Route",
+    "RouteMatch",
     "RouteTable",
     "WebSocketRoute",
+    "enter_mount",
+    "first_match",
+    "path_below_root",
+    "slash_redirect",
+    "slash_twin_url",
+    "toggled_slash",
 ]

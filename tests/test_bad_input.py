@@ -47,12 +47,6 @@ def test_endpoint_kinds_are_not_interchangeable() -> None:
         WebSocketRoute("/ws", lambda websocket: None)
 
 
-def test_two_routes_with_the_same_name() -> None:
-    routes = [Route("/a", Page, name="page"), Route("/b", Page, name="page")]
-    with pytest.raises(ConfigurationError, match=r"Two routes are named 'page' \('/a' and '/b'\)"):
-        pe.create_app(routes, framework="asgi")
-
-
 def test_unknown_convertor_and_bad_paths() -> None:
     with pytest.raises(ConfigurationError, match=r"Unknown path convertor 'number' in '/n/\{n:number\}'"):
         Route("/n/{n:number}", Page)

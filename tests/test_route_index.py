@@ -30,7 +30,7 @@ PATTERNS = [
     "/{lang}/docs/{page}",
 ]
 PATHS = ["/", "/a", "/a/", "/a/1", "/a/b", "/a/b/", "/a/b/c", "/a/b/c/d", "/ax", "/b/1/c", "/b/c", "/f/x/y"]
-PATHS += ["//1", "/u/3/x", "/zzz", "/a\n", "/a/b\n", "/a/b/c/d/e", "", "/u//x", "/c/1.5.json", "/en/docs/x"]
+PATHS += ["//1", "/u/3/x", "/zzz", "/a\n", "/a/b\n", "/a/1\n", "/a/b/c/d/e", "", "/u//x", "/c/1.5.json", "/en/docs/x"]
 
 
 def scan(compiled: list[CompiledPath], path: str) -> list[int]:

@@ -9,6 +9,10 @@
 - ``websocket``: a Channels ``URLRouter``; a path no route matches is rejected (403) rather than
   raising, as on every other host.
 - ``lifespan``: answered (startup and shutdown complete), since Django speaks none.
+
+With ``redirect_slashes`` (``create_app``'s default, as ``Starlette()``), the URLconf's 404 handler
+first redirects (307, query string kept) to the slash-toggled twin of a path no route matched, when
+that twin matches a portable route; any other 404 goes to the app's own ``handler404``, else Django's.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from portable_endpoints.exceptions import ConfigurationError
-from portable_endpoints.routing import RouteTable
+from portable_endpoints.routing import Route, RouteTable, path_below_root, slash_twin_url, toggled_slash
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_django._compat import ASGIHandler, Resolver404, URLPattern, URLRouter, load_middleware
 from portable_endpoints_django._routes import _below_root, build_routes
@@ -71,6 +75,9 @@ class PortableDjangoApp:
         #: Channels routes: the portable WebSocket routes, then the app's own (``websocket_urlpatterns=``)
         self.websocket_urlpatterns: list[Any] = [*routes.websocket_urlpatterns, *own.get("websocket_urlpatterns", ())]
         self._handlers = {name: own[name] for name in ERROR_HANDLERS if name in own}
+        self._tables = [table]
+        if table.redirect_slashes:
+            self._handlers["handler404"] = self._slash_redirect_handler(self._handlers.get("handler404"))
         self.http = PortableASGIHandler(URLConf(self.urlpatterns, self._handlers), settings.get("MIDDLEWARE"))
         self.websocket = URLRouter(self.websocket_urlpatterns)
 
@@ -89,11 +96,37 @@ class PortableDjangoApp:
     def include(self, table: RouteTable) -> None:
         """Serve ``table`` too, after everything already here (``pe.mount``)."""
         routes = build_routes(table, csrf_exempt=self.csrf_exempt)
+        self._tables.append(table)
         self.urlpatterns.extend(routes.urlpatterns)
         self.websocket_urlpatterns.extend(routes.websocket_urlpatterns)
         # A new URLconf object: Django caches each URLconf's resolver (and its reverse lookups).
         self.http.urlconf = URLConf(self.urlpatterns, self._handlers)
         self.websocket = URLRouter(self.websocket_urlpatterns)
+
+    def _slash_redirect_handler(self, own: Any) -> Any:
+        """A ``handler404`` that answers Starlette's ``redirect_slashes`` before ``own`` (or Django's)."""
+        from django.http import HttpResponse
+        from django.views.defaults import page_not_found
+
+        def handler404(request: Any, exception: Exception) -> Any:
+            scope = getattr(request, "scope", None)
+            if scope is not None and self._twin_matches(scope):
+                return HttpResponse(status=307, headers={"Location": slash_twin_url(scope)})
+            return (own or page_not_found)(request, exception)
+
+        return handler404
+
+    def _twin_matches(self, scope: Scope) -> bool:
+        path = path_below_root(scope)
+        if scope["type"] != "http" or path == "/":
+            return False
+        twin = toggled_slash(path)
+        return any(
+            route.compiled.match(twin) is not None
+            for table in self._tables
+            for route in table
+            if isinstance(route, Route)
+        )
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope.setdefault("app", self)

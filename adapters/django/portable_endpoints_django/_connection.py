@@ -18,7 +18,7 @@ from typing import Any, TypeVar, cast
 
 from portable_endpoints.datastructures import URL
 from portable_endpoints.exceptions import NoMatchFound
-from portable_endpoints.requests import HTTPConnection, Request
+from portable_endpoints.requests import HTTPConnection, Request, absolute_url
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_django._compat import (
@@ -44,8 +44,8 @@ class _DjangoConnection(HTTPConnection[N]):
         table = cast("RouteTable | None", self.route_table)  # this adapter passes its RouteTable
         base = self.base_url
         if table is not None and name in table.by_name:
-            path = table.url_path_for(name, **path_params)
-            return base.replace(path=base.path.rstrip("/") + self._prefix + path)
+            found = table.url_path_for(name, **path_params)
+            return absolute_url(base, self._prefix + found, getattr(found, "protocol", "http"))
         try:
             # Django's reverse() already puts the script prefix (root_path) in front.
             path = reverse(name, kwargs=path_params)

@@ -84,7 +84,9 @@ async def _no_chunks() -> AsyncIterator[bytes]:
 async def django_response(result: Any, request: HttpRequest) -> Any:
     """The Django response for what ``run_endpoint`` returned: a neutral or a Django response."""
     if isinstance(result, ChunkedResponse):
-        await result.prepare()
+        # What this request gets: the response, or its 206/304/416 variant (a file's).
+        result = await result.for_request(request.scope)  # type: ignore[attr-defined]
+    if isinstance(result, ChunkedResponse):
         chunks = _no_chunks() if request.method == "HEAD" else result.chunks()
         return PortableStreamingHttpResponse(result, chunks)
     if isinstance(result, Response):

@@ -27,7 +27,7 @@ from typing import Any
 from portable_endpoints import status
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.hosting import run_endpoint
-from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
+from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, enter_mount, first_match
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_django._compat import HttpRequest, HttpResponseBase, RegexPattern, URLPattern
 from portable_endpoints_django._connection import DjangoRequest, DjangoWebSocket, body_chunks, read_body
@@ -81,6 +81,15 @@ def http_view(route: Route, table: RouteTable, csrf_exempt: bool) -> Callable[..
     async def view(request: HttpRequest, *args: str, **params: Any) -> Any:
         native: Any = request
         scope = native.scope
+        target, target_dispatcher = route, dispatcher
+        path = "/" + args[-1]  # the path the pattern matched, at the table's level
+        if scope["method"] not in route.method_set:
+            # A partial match: Starlette's router would take a later route serving the method.
+            found = first_match(table.http_routes, path, scope["method"])
+            if found is not None and found.full:
+                target, target_dispatcher, params = found.route, found.route.dispatcher, found.params
+        if target.mount_compiled is not None:
+            enter_mount(scope, target, path)
         scope["path_params"] = params
         portable = DjangoRequest(
             scope,
@@ -91,7 +100,7 @@ def http_view(route: Route, table: RouteTable, csrf_exempt: bool) -> Callable[..
             body_chunks=partial(body_chunks, request),
         )
         portable._prefix = _prefix(request.path_info, args[-1])
-        outcome = await run_endpoint(dispatcher, portable, http_error=_Deferred, is_native_response=_is_native)
+        outcome = await run_endpoint(target_dispatcher, portable, http_error=_Deferred, is_native_response=_is_native)
         if type(outcome) is _Deferred:
             return await django_error(outcome.exc, request)
         # None (the client left mid-body) cannot happen: Django has read the whole body already.
@@ -128,6 +137,8 @@ def websocket_app(route: WebSocketRoute, table: RouteTable) -> Callable[[Scope, 
             # Channels strips every leading slash of each level ("//ws" reaches "/ws"); Starlette does not.
             await send({"type": "websocket.close", "code": status.WS_1000_NORMAL_CLOSURE, "reason": ""})
             return
+        if route.mount_compiled is not None:
+            enter_mount(scope, route, "/" + url_route["args"][-1])
         scope["path_params"] = params
         websocket = DjangoWebSocket(scope, receive, send, path_params=params, route_table=table)
         websocket._prefix = prefix

@@ -31,7 +31,7 @@ from portable_endpoints.convertors import CONVERTOR_TYPES
 from portable_endpoints.endpoints import HTTPEndpoint
 from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.hosting import class_verbs
-from portable_endpoints.routing import Route, RouteTable
+from portable_endpoints.routing import Route, RouteTable, path_below_root
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_fastapi import _compat
 
@@ -89,11 +89,24 @@ class PortableAPIRoute(APIRoute):
         if not self.operation.routes_requests:
             return Match.NONE, {}
         match, child_scope = super().matches(scope)
-        # Every method reaches the core, which answers 405 with Starlette's Allow itself.
-        return (Match.FULL if match is Match.PARTIAL else match), child_scope
+        if match is Match.NONE:
+            return match, child_scope
+        # The core's path rule (the whole path, to its last character) and verb table: a method
+        # the endpoint does not serve is a partial match, so a later route may still match it; the
+        # first partial match reaches the core, which answers 405 with Starlette's Allow.
+        portable = self.operation.app.route
+        if path_below_root(scope).endswith("\n") and not _newline_consumed(child_scope):
+            return Match.NONE, {}  # Starlette's "$" matched before the final newline: not the whole path
+        return (Match.FULL if scope["method"] in portable.method_set else Match.PARTIAL), child_scope
 
     async def handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.operation.app(scope, receive, send)
+
+
+def _newline_consumed(child_scope: Scope) -> bool:
+    """Whether a parameter took the path's final newline (only ``str``/``path`` values can)."""
+    values = child_scope.get("path_params", {}).values()
+    return any(isinstance(value, str) and value.endswith("\n") for value in values)
 
 
 def _documented_verbs(route: Route) -> list[tuple[str, str | None]]:
@@ -199,8 +212,9 @@ class FastAPIAdapter:
         if isinstance(tags, str) or not all(isinstance(tag, str | Enum) for tag in tags):
             raise ConfigurationError(f"tags= takes a list of OpenAPI tag names, e.g. tags=['portable'], not {tags!r}")
         app = fastapi.FastAPI(**options)
-        # Portable semantics: a path the route does not match is a 404 on every host.
-        app.router.redirect_slashes = False
+        # The portable redirect_slashes option (default True, as Starlette's and FastAPI's own).
+        app.router.redirect_slashes = table.redirect_slashes
+        table.resolves_here = True
         start = len(app.router.routes)
         register(app.router, table, tags)
         serve_through_index(app.router, table, start)
@@ -210,6 +224,7 @@ class FastAPIAdapter:
         router = app.router if isinstance(app, fastapi.FastAPI) else app
         if not isinstance(router, APIRouter):
             raise TypeError(f"The fastapi adapter mounts on a FastAPI app or an APIRouter, not {app!r}")
+        table.resolves_here = True
         start = len(router.routes)
         register(router, table)
         if isinstance(app, fastapi.FastAPI):

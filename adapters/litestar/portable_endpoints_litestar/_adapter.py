@@ -20,16 +20,21 @@ from portable_endpoints.routing import Route, RouteTable
 from portable_endpoints.routing import WebSocketRoute as PortableWebSocketRoute
 from portable_endpoints_litestar._http import http_handlers
 from portable_endpoints_litestar._paths import LitestarPath, plan
-from portable_endpoints_litestar._registration import finish_registration
+from portable_endpoints_litestar._registration import finish_registration, with_slash_redirects
 from portable_endpoints_litestar._websocket import websocket_handler
 
 TrieKey = tuple[str | None, ...]
 
 
-def _name(target: LitestarPath, members: list[Route] | list[PortableWebSocketRoute], taken: set[str]) -> str | None:
-    if len(members) != 1 or not target.is_exact_for(members[0]) or members[0].name in taken:
+def _name(
+    target: LitestarPath, members: list[Route] | list[PortableWebSocketRoute], table: RouteTable, taken: set[str]
+) -> str | None:
+    # Litestar's handler names are unique: a route sharing its name with an earlier one gets the
+    # table's unique native name (url_for of the shared name still finds the first that fits).
+    if len(members) != 1 or not target.is_exact_for(members[0]):
         return None
-    return members[0].name
+    name = table.native_name(members[0])
+    return None if name in taken else name
 
 
 def _trie_key(components: Iterable[object]) -> TrieKey:
@@ -55,10 +60,25 @@ def build_handlers(
                     "mounted there (Litestar keeps one handler per path and method)"
                 )
         if HTTPRoute not in kinds:
-            handlers += http_handlers(target, table, _name(target, target.http_members, taken))
+            handlers += http_handlers(target, table, _name(target, target.http_members, table, taken))
         if WebSocketRoute not in kinds and target.websocket_candidates:
-            handlers.append(websocket_handler(target, table, _name(target, target.websocket_members, taken)))
+            handlers.append(websocket_handler(target, table, _name(target, target.websocket_members, table, taken)))
     return handlers
+
+
+#: Key, in the app's state, of the portable tables it serves.
+_TABLES = "portable_endpoints.tables"
+
+
+def _link(app: Litestar, table: RouteTable) -> None:
+    """Link ``table`` with the app's other portable tables: ``url_for`` in one finds the others'."""
+    if _TABLES not in app.state:
+        app.state[_TABLES] = []
+    tables: list[RouteTable] = app.state[_TABLES]
+    for other in tables:
+        other.neighbours.append(table)
+    table.neighbours.extend(tables)
+    tables.append(table)
 
 
 class LitestarAdapter:
@@ -74,7 +94,10 @@ class LitestarAdapter:
 
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> Litestar:
         own = list(options.pop("route_handlers", None) or ())
+        if table.redirect_slashes:
+            options["exception_handlers"] = with_slash_redirects(table, options.get("exception_handlers"))
         app = Litestar(route_handlers=[*self.native_routes(table), *own], **options)
+        _link(app, table)
         finish_registration(app)
         return app
 
@@ -82,9 +105,14 @@ class LitestarAdapter:
         occupied: dict[TrieKey, set[type[BaseRoute]]] = {}
         for route in app.routes:
             occupied.setdefault(_trie_key(route.path_components), set()).add(type(route))
-        names = {route.name for route in table if app.get_handler_index_by_name(route.name) is not None}
+        names = {
+            table.native_name(route)
+            for route in table
+            if app.get_handler_index_by_name(table.native_name(route)) is not None
+        }
         for handler in build_handlers(table, taken_names=names, occupied=occupied):
             app.register(handler)
+        _link(app, table)
         finish_registration(app)
 
     def host_paths(self, table: RouteTable) -> list[str]:

@@ -26,6 +26,10 @@ N = TypeVar("N", litestar.Request[Any, Any, Any], litestar.WebSocket[Any, Any, A
 
 class _LitestarConnection(HTTPConnection[N]):
     __slots__ = ()
+    session_hint = (
+        "install Litestar's session middleware: create_app(..., middleware=[CookieBackendConfig(secret=...)"
+        ".middleware]) or ServerSideSessionConfig (litestar.middleware.session)"
+    )
     # Set right after construction by the handler: the request's original path.
     _full_path: str
 
@@ -56,13 +60,15 @@ class _LitestarConnection(HTTPConnection[N]):
         return self.native.state
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
-        """A portable route of this table by its Starlette name, else any route Litestar knows."""
+        """A portable route by its Starlette name (this table, then the app's other portable tables),
+        else any route Litestar knows by that handler name."""
         table = cast("RouteTable | None", self.route_table)  # this adapter passes its RouteTable
-        if table is not None and name in table.by_name:
+        if table is not None and table.knows(name):
+            # Starlette's rule, not Litestar's (which would ignore parameters that do not fit).
             return super().url_for(name, **path_params)
         try:
             return URL(str(self.native.url_for(name, **path_params)))
-        except NoRouteMatchFoundException:
+        except (NoRouteMatchFoundException, ValueError, TypeError):
             raise NoMatchFound(name, path_params) from None
 
 

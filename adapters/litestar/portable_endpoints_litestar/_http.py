@@ -13,7 +13,7 @@ import inspect
 import itertools
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, NoReturn
+from typing import Any
 
 import litestar
 from litestar.enums import HttpMethod
@@ -33,9 +33,9 @@ from portable_endpoints.endpoints import HTTPEndpoint
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.hosting import class_verbs, run_endpoint
 from portable_endpoints.responses import Response
-from portable_endpoints.routing import Route, RouteTable
+from portable_endpoints.routing import Route, RouteTable, enter_mount, first_match
 from portable_endpoints_litestar._connection import litestar_request
-from portable_endpoints_litestar._paths import LitestarPath, first_match, original_paths
+from portable_endpoints_litestar._paths import LitestarPath, original_paths
 from portable_endpoints_litestar._responses import PortableResponse, no_answer
 
 #: Litestar's own verbs (QUERY is not one of them). Built from the enum: it has varied by version.
@@ -54,6 +54,7 @@ _NATIVE_ERRORS: dict[int, type[litestar.exceptions.HTTPException]] = {
     )
 }
 _ids = itertools.count()
+_BODYLESS = (204, 304)
 
 
 class PortableHTTPHandler(HTTPRouteHandler):
@@ -103,7 +104,12 @@ def native_error(exc: HTTPException) -> litestar.exceptions.HTTPException:
     return cls(detail=exc.detail, status_code=exc.status_code, headers=headers)
 
 
-def raise_native_error(exc: HTTPException) -> NoReturn:
+def litestar_error(exc: HTTPException) -> Response:
+    """The host's outcome of ``exc``: Litestar's own exception, so its exception handlers apply; a
+    204 or 304 is its headers and no body instead, as on Starlette (Litestar would render a body
+    for it and fail)."""
+    if exc.status_code in _BODYLESS:
+        return Response(status_code=exc.status_code, headers=exc.headers)
     raise native_error(exc) from exc
 
 
@@ -112,21 +118,22 @@ def is_litestar_response(value: object) -> bool:
 
 
 def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callable[..., Awaitable[Any]]:
-    """The handler function for one Litestar path: the first of ``routes`` matching the request."""
-    matchers = tuple((route.compiled.match, route) for route in routes)
+    """The handler function for one Litestar path: the route Starlette's router picks among ``routes``."""
+    candidates = tuple(routes)
 
     async def endpoint(request: litestar.Request[Any, Any, Any]) -> litestar.Response[Any]:
         # Litestar types the ASGI scope more narrowly than the core's plain mapping.
         scope: Any = request.scope
         full_path, path = original_paths(scope)
-        found = first_match(matchers, path)
+        found = first_match(candidates, path, scope["method"])
         if found is None:
             raise NotFoundException()
-        route, params = found
+        route, params = found.route, found.params
+        enter_mount(scope, route, path)
         scope["path_params"] = params
         portable = litestar_request(request, params, table, full_path)
         response = await run_endpoint(
-            route.dispatcher, portable, http_error=raise_native_error, is_native_response=is_litestar_response
+            route.dispatcher, portable, http_error=litestar_error, is_native_response=is_litestar_response
         )
         if response is None:
             return no_answer()  # the client left mid-body: nobody to answer

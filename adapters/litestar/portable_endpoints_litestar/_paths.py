@@ -12,9 +12,8 @@ as Starlette does. Everything here runs once, when routes are registered.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple, TypeVar
+from typing import NamedTuple, TypeVar
 from urllib.parse import unquote
 
 from portable_endpoints.routing import CompiledPath, PathParam, Route, RouteTable, WebSocketRoute
@@ -203,14 +202,3 @@ def original_paths(scope: Scope) -> tuple[str, str]:
     if root and full.startswith(root) and (len(full) == len(root) or full[len(root)] == "/"):
         return full, full[len(root) :]
     return full, full
-
-
-def first_match(
-    matchers: Sequence[tuple[Callable[[str], dict[str, Any] | None], RouteT]], path: str
-) -> tuple[RouteT, dict[str, Any]] | None:
-    """The first route (declaration order, as Starlette) whose pattern matches ``path``, with its params."""
-    for match, route in matchers:
-        params = match(path)
-        if params is not None:
-            return route, params
-    return None

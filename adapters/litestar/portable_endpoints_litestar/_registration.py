@@ -11,15 +11,21 @@ structures it touches are the same in every supported Litestar version.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from litestar import Litestar
+from litestar.exceptions import NotFoundException
+from litestar.exceptions.responses import create_exception_response
 from litestar.routes import HTTPRoute
 
 from portable_endpoints.convertors import CONVERTOR_TYPES
-from portable_endpoints.routing import Route
+from portable_endpoints.responses import RedirectResponse
+from portable_endpoints.routing import Route, RouteTable, slash_redirect
 from portable_endpoints_litestar import _compat
 from portable_endpoints_litestar._http import PortableHTTPHandler
+from portable_endpoints_litestar._paths import original_paths
+from portable_endpoints_litestar._responses import PortableResponse
 
 _SCHEMA_TYPES: dict[tuple[tuple[str, str], ...], type] = {
     (("type", "integer"),): int,
@@ -81,3 +87,31 @@ def finish_registration(app: Litestar) -> None:
             owner.path_parameters = _AnyMethod(owner.path_parameters, method)
     # Routing results are cached per (path, method): drop those computed before the fallbacks.
     _compat.clear_routing_cache(app)
+
+
+ExceptionHandler = Callable[[Any, Exception], Any]
+
+
+def with_slash_redirects(table: RouteTable, handlers: Mapping[Any, ExceptionHandler] | None) -> dict[Any, Any]:
+    """The app's exception handlers, with Starlette's ``redirect_slashes`` on its 404s.
+
+    A request no route matches (Litestar's router, or a portable handler whose routes do not match
+    the original path) whose slash-toggled twin matches a portable route gets a 307 there, query
+    string kept. Any other 404 goes to the app's own 404 handler, or to Litestar's default.
+    """
+    merged = dict(handlers or {})
+    own = merged.get(404) or merged.get(NotFoundException)
+    routes = table.http_routes
+
+    def redirect_or_not_found(request: Any, exc: Exception) -> Any:
+        scope = request.scope
+        full_path, _ = original_paths(scope)
+        location = slash_redirect(routes, {**scope, "path": full_path})
+        if location is not None:
+            return PortableResponse(RedirectResponse(location))
+        if own is not None:
+            return own(request, exc)
+        return create_exception_response(request, exc)
+
+    merged[404] = redirect_or_not_found
+    return merged

@@ -19,11 +19,11 @@ from litestar.exceptions import WebSocketException as LitestarWebSocketException
 from litestar.handlers import WebsocketRouteHandler
 
 from portable_endpoints import status
-from portable_endpoints.routing import RouteTable, WebSocketRoute
+from portable_endpoints.routing import RouteTable, WebSocketRoute, enter_mount, first_match
 from portable_endpoints.websockets import WebSocketState
 from portable_endpoints_litestar import _compat
 from portable_endpoints_litestar._connection import LitestarWebSocket
-from portable_endpoints_litestar._paths import LitestarPath, first_match, original_paths
+from portable_endpoints_litestar._paths import LitestarPath, original_paths
 
 _ids = itertools.count()
 
@@ -61,19 +61,20 @@ def _with_server_send(cls: type[litestar.WebSocket[Any, Any, Any]]) -> type[lite
 
 def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Callable[..., Awaitable[None]]:
     """The handler function for one Litestar path: the first of ``routes`` matching the request."""
-    matchers = tuple((route.compiled.match, route) for route in routes)
+    candidates = tuple(routes)
 
     async def endpoint(socket: litestar.WebSocket[Any, Any, Any]) -> None:
         # Litestar types the ASGI scope and channels more narrowly than the core's plain mappings.
         native: Any = socket
         scope = native.scope
         full_path, path = original_paths(scope)
-        found = first_match(matchers, path)
+        found = first_match(candidates, path)
         if found is None:
             # Closing before accepting rejects the handshake (403), as Starlette's router does.
             await socket.send({"type": "websocket.close", "code": status.WS_1000_NORMAL_CLOSURE, "reason": ""})
             return
-        route, params = found
+        route, params = found.route, found.params
+        enter_mount(scope, route, path)
         scope["path_params"] = params
         websocket = LitestarWebSocket(
             scope, native.receive, native.send, native=socket, path_params=params, route_table=table

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any, cast
 import quart
 
 from portable_endpoints.routing import RouteTable
-from portable_endpoints_quart._asgi import blueprint_name, install
+from portable_endpoints_quart._asgi import blueprint_name, install, installed
 from portable_endpoints_quart._connection import endpoint_name
-from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, install_converters, shadowing, werkzeug_rule
+from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, install_converters, overlapping, werkzeug_rule
 from portable_endpoints_quart._views import View, http_view, websocket_view
 
 if TYPE_CHECKING:
@@ -32,6 +32,7 @@ class _Plan:
     """The Quart rules of one table, and what registering them needs."""
 
     def __init__(self, table: RouteTable) -> None:
+        self.table = table
         self.kinds = sorted({kind for route in table for _, kind in route.compiled.param_kinds})
         self.prefixes = Prefixes()
         self.http: list[PlannedRule] = []
@@ -39,14 +40,14 @@ class _Plan:
         #: endpoints whose rule ends with the invisible parameter after a trailing slash
         self.trailing_slash: set[str] = set()
         http, websockets = table.http_routes, table.websocket_routes
-        for route, shadowed_by in zip(http, shadowing(http), strict=True):
+        for route, group in zip(http, overlapping(http), strict=True):
             rule, trailing = werkzeug_rule(route)
-            view: View = http_view(route, table, shadowed_by, self.prefixes, trailing)
-            self._add(self.http, rule, endpoint_name(route.name), view, trailing)
-        for ws_route, ws_shadowed_by in zip(websockets, shadowing(websockets), strict=True):
+            view: View = http_view(route, table, group, self.prefixes, trailing)
+            self._add(self.http, rule, endpoint_name(table.native_name(route)), view, trailing)
+        for ws_route, ws_group in zip(websockets, overlapping(websockets), strict=True):
             rule, trailing = werkzeug_rule(ws_route)
-            ws_view = websocket_view(ws_route, table, ws_shadowed_by, self.prefixes, trailing)
-            self._add(self.websocket, rule, endpoint_name(ws_route.name), ws_view, trailing)
+            ws_view = websocket_view(ws_route, table, ws_group, self.prefixes, trailing)
+            self._add(self.websocket, rule, endpoint_name(table.native_name(ws_route)), ws_view, trailing)
 
     def _add(self, rules: list[PlannedRule], rule: str, endpoint: str, view: Any, trailing: bool) -> None:
         rules.append((rule, endpoint, view))
@@ -55,6 +56,7 @@ class _Plan:
 
     def prepare(self, app: quart.Quart, blueprint: str | None, url_prefix: str | None) -> None:
         install(app)
+        installed(app).add(self.table, blueprint, url_prefix)
         # Before any rule: binding a rule looks its converters up.
         install_converters(app.url_map, self.kinds)
         self.prefixes.add(blueprint, url_prefix)
@@ -127,6 +129,7 @@ class QuartAdapter:
         options.setdefault("static_folder", None)
         app = quart.Quart(options.pop("import_name", __name__.partition(".")[0]), **options)
         add_to_app(app, table)
+        installed(app).redirect_slashes = table.redirect_slashes
         return app
 
     def mount(self, app: quart.Quart | quart.Blueprint, table: RouteTable) -> None:

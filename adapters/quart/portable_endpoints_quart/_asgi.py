@@ -11,22 +11,29 @@ stays a ``quart.Quart``. The wrapper does two things Quart cannot be asked to do
 
 Quart's ``raise_routing_exception``, which it calls only when routing failed, is wrapped too: an
 HTTP request to a portable WebSocket path, or a WebSocket to a portable HTTP path, is a 404 as on
-Starlette (werkzeug calls it a 400 ``WebsocketMismatch``), through the app's 404 handling.
+Starlette (werkzeug calls it a 400 ``WebsocketMismatch``), through the app's 404 handling; and on
+an app from ``create_app`` (``redirect_slashes=True``), a path that matches no route but whose
+slash-toggled twin matches a portable route is redirected there (307), as Starlette's router does.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import quart
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
-from werkzeug.routing import WebsocketMismatch
+from werkzeug.routing import RequestRedirect, WebsocketMismatch
 
+from portable_endpoints.responses import RedirectResponse
+from portable_endpoints.routing import Route, path_below_root, slash_twin_url, toggled_slash
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_quart import _compat
 from portable_endpoints_quart._channel import CHANNEL, Channel
-from portable_endpoints_quart._responses import BACKGROUND
+from portable_endpoints_quart._responses import BACKGROUND, PortableResponse
+
+if TYPE_CHECKING:
+    from portable_endpoints.routing import RouteTable
 
 #: Key of this adapter's state in ``app.extensions``.
 EXTENSION = "portable_endpoints"
@@ -61,6 +68,8 @@ def install(app: quart.Quart) -> None:
         mismatch = (WebsocketMismatch, MethodNotAllowed) if request.scope["type"] == "http" else WebsocketMismatch
         if isinstance(request.routing_exception, mismatch) and _portable_other_kind(app, request):
             raise NotFound()
+        if isinstance(request.routing_exception, NotFound):
+            raise not_found(request)
         raise_routing_exception(request)
 
     _compat.wrap_routing_exception(app, portable_routing_exception)
@@ -89,14 +98,63 @@ def _portable_other_kind(app: quart.Quart, request: Any) -> bool:
     return hasattr(app.view_functions.get(rule.endpoint), PORTABLE_ROUTE)
 
 
+class SlashRedirect(RequestRedirect):
+    """Starlette's ``redirect_slashes`` answer: 307 to the slash-toggled URL, with an empty body."""
+
+    code = 307
+
+    def get_response(self, *args: Any, **kwargs: Any) -> Any:
+        location = RedirectResponse(self.new_url).headers["location"]
+        raw = [(b"content-length", b"0"), (b"location", location.encode("latin-1"))]
+        return PortableResponse(b"", 307, raw)
+
+
+def not_found(request: Any) -> HTTPException:
+    """What a request no route matched gets: a redirect to its slash-toggled twin, else 404."""
+    if request.scope["type"] == "http":
+        state = installed(quart.current_app)
+        if state.redirect_slashes and state.twin_matches(request.scope):
+            return SlashRedirect(slash_twin_url(request.scope))
+    return NotFound()
+
+
 class _Installed:
-    """Marks an app whose ``asgi_app`` carries the wrapper; counts its portable blueprints."""
+    """Marks an app whose ``asgi_app`` carries the wrapper; counts its portable blueprints and
+    remembers its route tables, for ``redirect_slashes``."""
 
     def __init__(self) -> None:
         self.blueprints = 0
+        #: set by ``create_app``: redirect unmatched paths whose slash-toggled twin matches
+        self.redirect_slashes = False
+        #: (table, blueprint, text prefix) for each registration of a portable table; the prefix is
+        #: None when it holds werkzeug variables, which cannot be matched as text
+        self.tables: list[tuple[RouteTable, str | None, str | None]] = []
+
+    def add(self, table: RouteTable, blueprint: str | None, url_prefix: str | None) -> None:
+        prefix = (url_prefix or "").rstrip("/")
+        self.tables.append((table, blueprint, None if "<" in prefix else prefix))
+
+    def twin_matches(self, scope: Scope) -> bool:
+        path = path_below_root(scope)
+        if path == "/":
+            return False
+        twin = toggled_slash(path)
+        for table, _, prefix in self.tables:
+            if prefix is None or (prefix and not twin.startswith(prefix)):
+                continue
+            below = twin[len(prefix) :]
+            if any(route.compiled.match(below) is not None for route in table if isinstance(route, Route)):
+                return True
+        return False
 
     def __repr__(self) -> str:
         return f"<portable-endpoints on Quart, {self.blueprints} route table(s)>"
+
+
+def installed(app: quart.Quart) -> _Installed:
+    """This adapter's state on ``app`` (``install`` must have run)."""
+    state: _Installed = app.extensions[EXTENSION]
+    return state
 
 
 def blueprint_name(app: quart.Quart) -> str:

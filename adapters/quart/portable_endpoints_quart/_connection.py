@@ -13,6 +13,7 @@ from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 import quart
+from quart.sessions import NullSession
 from werkzeug.routing import BuildError
 
 from portable_endpoints.datastructures import URL
@@ -20,6 +21,7 @@ from portable_endpoints.exceptions import NoMatchFound
 from portable_endpoints.requests import ClientDisconnect, HTTPConnection, Request
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
+from portable_endpoints_quart._asgi import installed
 from portable_endpoints_quart._compat import CLIENT_GONE, body_complete, current_g
 
 N = TypeVar("N", quart.Request, quart.Websocket)
@@ -38,31 +40,59 @@ class _QuartConnection(HTTPConnection[N]):
         """Quart's ``g``: per request or websocket, shared with hooks and extensions."""
         return current_g()
 
+    session_hint = "set the app's secret_key (app.secret_key = ...), which Quart's cookie session needs"
+
+    @property
+    def session(self) -> Any:
+        """Quart's ``session``: saved by Quart into its cookie after the response, as for any view."""
+        session = quart.session._get_current_object()
+        if isinstance(session, NullSession):
+            raise RuntimeError(f"request.session needs a session on this host: {self.session_hint}")
+        return session
+
+    @property
+    def app(self) -> quart.Quart:
+        """The Quart app serving this connection."""
+        return quart.current_app._get_current_object()
+
+    def _tables(self) -> list[tuple[RouteTable, str | None]]:
+        """This connection's table under its blueprint, then the app's other portable tables."""
+        own = [] if self.route_table is None else [(cast("RouteTable", self.route_table), self.native.blueprint)]
+        others = [(table, bp) for table, bp, _ in installed(quart.current_app).tables if table is not self.route_table]
+        return own + others
+
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         """A route of this table by its Starlette name, else any endpoint Quart knows by that name.
 
         Quart builds the path (blueprint prefixes, root path); scheme and host come from this
-        connection's URL, as on Starlette.
+        connection's URL, with Starlette's ``ws``/``wss`` for a WebSocket route.
         """
-        table = cast("RouteTable | None", self.route_table)  # this adapter passes its RouteTable
-        route = table.by_name.get(name) if table is not None else None
-        if route is not None:
-            if path_params.keys() != route.compiled.convertors.keys():
+        protocol, endpoint, named = "http", None, False
+        for table, blueprint in self._tables():
+            named = named or name in table.by_name
+            found = table.find(name, path_params)
+            if found is not None:
+                protocol = found[0].protocol
+                native_name = endpoint_name(table.native_name(found[0]))
+                endpoint = f"{blueprint}.{native_name}" if blueprint else native_name
+                break
+        if endpoint is None:
+            if named:  # a portable route of that name, but none whose params fit: no query-string build
                 raise NoMatchFound(name, path_params)
-            blueprint = self.native.blueprint  # None when the table was added to the app itself
-            endpoint = f"{blueprint}.{endpoint_name(name)}" if blueprint else endpoint_name(name)
-        else:
             endpoint = name
         try:
             built = quart.url_for(endpoint, **path_params)
-        except (BuildError, ValueError) as exc:
+        except (BuildError, ValueError, AssertionError) as exc:
             raise NoMatchFound(name, path_params) from exc
         if not built.startswith("/") or built.startswith("//"):
             # Werkzeug always builds WebSocket routes with a scheme and host: keep the path.
             parts = urlsplit(built)
+            if parts.scheme in ("ws", "wss"):
+                protocol = "websocket"
             built = parts.path + (f"?{parts.query}" if parts.query else "")
-        url = self.url
-        return URL(f"{url.scheme}://{url.netloc}{built}")
+        secure = self.url.is_secure
+        scheme = ("wss" if secure else "ws") if protocol == "websocket" else ("https" if secure else "http")
+        return URL(f"{scheme}://{self.url.netloc}{built}")
 
 
 class QuartRequest(_QuartConnection[quart.Request], Request[quart.Request]):

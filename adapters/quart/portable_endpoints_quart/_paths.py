@@ -22,7 +22,7 @@ from werkzeug.routing import BaseConverter, Map
 
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
 from portable_endpoints.exceptions import ConfigurationError
-from portable_endpoints.routing import PathPart, Route, WebSocketRoute
+from portable_endpoints.routing import PathPart, Route, RouteMatch, WebSocketRoute, first_match
 from portable_endpoints.types import Scope
 
 #: The view argument of the invisible parameter after a trailing slash; the view drops it.
@@ -120,7 +120,7 @@ def _first_literal(route: Route | WebSocketRoute) -> str | None:
     """The route's first path segment when it is plain text and no parameter spans segments, else None.
 
     Two routes whose first segments are different plain text never overlap (``_may_overlap``), so
-    ``shadowing`` compares a route only with the earlier ones of the same first segment or None.
+    ``overlapping`` compares a route only with the routes of the same first segment or None.
     """
     if any(kind not in _SEGMENT_KINDS for _, kind in route.compiled.param_kinds):
         return None
@@ -133,24 +133,27 @@ def _first_literal(route: Route | WebSocketRoute) -> str | None:
     return None
 
 
-def shadowing(routes: Sequence[R]) -> list[list[R]]:
-    """For each route, the earlier ones that may match its URLs: Starlette would pick those first.
+def overlapping(routes: Sequence[R]) -> list[list[R]]:
+    """For each route, every route (itself included, in declaration order) that may match its URLs,
+    or an empty list when no other may: Starlette's router would choose among those.
 
     Grouped by first segment, so a table of many routes is not compared pair by pair.
     """
+    keys = [_first_literal(route) for route in routes]
     by_first: dict[str | None, list[tuple[int, R]]] = {}
-    everything: list[tuple[int, R]] = []
-    found = []
-    for index, route in enumerate(routes):
-        key = _first_literal(route)
-        if key is None:
-            earlier: Iterable[tuple[int, R]] = everything
-        else:
-            earlier = heapq.merge(by_first.get(key, []), by_first.get(None, []), key=lambda pair: pair[0])
-        found.append([other for _, other in earlier if _may_overlap(other, route)])
+    for index, (key, route) in enumerate(zip(keys, routes, strict=True)):
         by_first.setdefault(key, []).append((index, route))
-        everything.append((index, route))
-    return found
+    everything = list(enumerate(routes))
+    groups = []
+    for key, route in zip(keys, routes, strict=True):
+        others: Iterable[tuple[int, R]] = (
+            everything
+            if key is None
+            else heapq.merge(by_first.get(key, []), by_first.get(None, []), key=lambda pair: pair[0])
+        )
+        group = [other for _, other in others if other is route or _may_overlap(other, route)]
+        groups.append(group if len(group) > 1 else [])
+    return groups
 
 
 def leading_double_slash(scope: Scope) -> bool:
@@ -173,8 +176,9 @@ class Prefixes:
         self.by_blueprint[blueprint] = None if "<" in prefix else prefix
 
 
-def first_match(routes: Sequence[R], native: Any, prefixes: Prefixes) -> tuple[R, dict[str, Any]] | None:
-    """The first of ``routes`` (declaration order) matching the request's path, with its params."""
+def table_path(native: Any, prefixes: Prefixes) -> str | None:
+    """The request's path as the table's routes see it (below the root path and the blueprint's
+    prefix), or None when the prefix cannot be stripped as text."""
     prefix = prefixes.by_blueprint.get(native.blueprint)
     if prefix is None:
         return None
@@ -183,8 +187,9 @@ def first_match(routes: Sequence[R], native: Any, prefixes: Prefixes) -> tuple[R
         if not path.startswith(prefix):
             return None
         path = path[len(prefix) :]
-    for route in routes:
-        params = route.compiled.match(path)
-        if params is not None:
-            return route, params
-    return None
+    return path
+
+
+def table_match(routes: Sequence[R], path: str, method: str | None) -> RouteMatch[R] | None:
+    """Starlette's choice among ``routes`` (declaration order): full match, else the first partial."""
+    return first_match(routes, path, method)

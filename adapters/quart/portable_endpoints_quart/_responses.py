@@ -80,10 +80,12 @@ def is_quart_response(value: object) -> bool:
 async def quart_response(result: Response | SansIOResponse, scope: Scope) -> SansIOResponse:
     """The Quart response for what an endpoint returned (``run_endpoint`` checked it is one)."""
     if isinstance(result, Response):
+        if isinstance(result, ChunkedResponse):
+            # What this request gets: the response, or its 206/304/416 variant (a file's).
+            result = await result.for_request(scope)
         if result.background is not None:
             scope[BACKGROUND] = result.background
         if isinstance(result, ChunkedResponse):
-            await result.prepare()
             body = b"" if scope["method"] == "HEAD" else result.chunks()
             return PortableResponse(body, result.status_code, result.raw_headers)
         return PortableResponse(

@@ -5,7 +5,9 @@ own ``Request`` / ``Websocket`` and ``g``, runs ``before_request`` / ``before_we
 then calls the view with the converted path params.
 
 HTTP: the rule accepts every method, so Quart never answers 405 or OPTIONS itself: the core does,
-with Starlette's ``Allow``, and its ``HTTPException`` is raised as Quart's own HTTP error.
+with Starlette's ``Allow``, and its ``HTTPException`` is raised as Quart's own HTTP error. A CORS
+preflight to an endpoint without ``options`` gets Quart's automatic OPTIONS answer (200, ``Allow``),
+which CORS extensions such as quart-cors complete in their ``after_request`` hook.
 
 WebSocket: the view claims the connection's channel (``_channel``) and runs the endpoint's session
 on it. The endpoint's exceptions propagate to Quart, which logs them and signals
@@ -22,13 +24,13 @@ from werkzeug.sansio.response import Response as SansIOResponse
 
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.hosting import run_endpoint
-from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
-from portable_endpoints_quart._asgi import PORTABLE_ROUTE
+from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, enter_mount
+from portable_endpoints_quart._asgi import PORTABLE_ROUTE, not_found
 from portable_endpoints_quart._channel import CHANNEL, Channel
 from portable_endpoints_quart._compat import CLIENT_GONE, current_request, current_websocket
 from portable_endpoints_quart._connection import QuartWebSocket, quart_request
-from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, first_match, leading_double_slash
-from portable_endpoints_quart._responses import is_quart_response, quart_error, quart_response
+from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, leading_double_slash, table_match, table_path
+from portable_endpoints_quart._responses import PortableResponse, is_quart_response, quart_error, quart_response
 
 View = Callable[..., Awaitable[SansIOResponse]]
 WebSocketView = Callable[..., Awaitable[None]]
@@ -42,12 +44,12 @@ def raise_quart_error(exc: HTTPException) -> NoReturn:
 def http_view(
     route: Route,
     table: RouteTable,
-    shadowed_by: Sequence[Route],
+    overlapping: Sequence[Route],
     prefixes: Prefixes,
     trailing_slash: bool,
 ) -> View:
-    """The view for ``route``; ``shadowed_by`` are earlier routes of the table Starlette tries first."""
-    earlier = list(shadowed_by)
+    """The view for ``route``; ``overlapping`` are the routes of the table Starlette chooses among."""
+    group = list(overlapping)
 
     async def view(**params: Any) -> SansIOResponse:
         native: Any = current_request()
@@ -57,11 +59,19 @@ def http_view(
         if trailing_slash:
             del params[TRAILING_SLASH]
         target = route
-        if earlier:
-            found = first_match(earlier, native, prefixes)
-            if found is not None:
-                target, params = found
+        if group or route.mount_compiled is not None:
+            path = table_path(native, prefixes)
+            if path is not None:
+                if group:
+                    found = table_match(group, path, scope["method"])
+                    if found is None:
+                        raise not_found(native)
+                    target, params = found.route, found.params
+                enter_mount(scope, target, path)
         scope["path_params"] = params
+        if scope["method"] == "OPTIONS" and "OPTIONS" not in target.method_set and _is_preflight(native):
+            # Quart's automatic OPTIONS, which CORS extensions (quart-cors) decorate in after_request.
+            return PortableResponse(b"", 200, [(b"allow", target.allow.encode("latin-1")), (b"content-length", b"0")])
         portable = quart_request(scope, native, params, table)
         result = await run_endpoint(
             target.dispatcher, portable, http_error=raise_quart_error, is_native_response=is_quart_response
@@ -74,15 +84,21 @@ def http_view(
     return view
 
 
+def _is_preflight(native: Any) -> bool:
+    """A CORS preflight: OPTIONS with an Origin and the method the real request will use."""
+    headers = native.headers
+    return "origin" in headers and "access-control-request-method" in headers
+
+
 def websocket_view(
     route: WebSocketRoute,
     table: RouteTable,
-    shadowed_by: Sequence[WebSocketRoute],
+    overlapping: Sequence[WebSocketRoute],
     prefixes: Prefixes,
     trailing_slash: bool,
 ) -> WebSocketView:
-    """The view for ``route``; ``shadowed_by`` are earlier routes of the table Starlette tries first."""
-    earlier = list(shadowed_by)
+    """The view for ``route``; ``overlapping`` are the routes of the table Starlette chooses among."""
+    group = list(overlapping)
 
     async def view(**params: Any) -> None:
         native: Any = current_websocket()
@@ -99,10 +115,15 @@ def websocket_view(
         if trailing_slash:
             del params[TRAILING_SLASH]
         target = route
-        if earlier:
-            found = first_match(earlier, native, prefixes)
-            if found is not None:
-                target, params = found
+        if group or route.mount_compiled is not None:
+            path = table_path(native, prefixes)
+            if path is not None:
+                if group:
+                    found = table_match(group, path, None)
+                    if found is None:
+                        raise NotFound()
+                    target, params = found.route, found.params
+                enter_mount(scope, target, path)
         scope["path_params"] = params
         receive, send = channel.endpoint_io()
         websocket = QuartWebSocket(scope, receive, send, native=native, path_params=params, route_table=table)

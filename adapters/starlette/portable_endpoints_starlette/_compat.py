@@ -21,10 +21,3 @@ def ensure_convertor(name: str, convertor: Any) -> None:
 def set_redirect_slashes(app: Starlette, enabled: bool) -> None:
     """Starlette's router attribute behind ``Starlette(redirect_slashes=...)``, which its app takes no argument for."""
     app.router.redirect_slashes = enabled
-
-
-def route_path(scope: Any) -> str:
-    """The path below the app's ``root_path``, as Starlette's own routes match it (``starlette._utils``)."""
-    from starlette._utils import get_route_path
-
-    return get_route_path(scope)

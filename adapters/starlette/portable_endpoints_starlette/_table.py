@@ -20,9 +20,8 @@ from starlette.datastructures import URLPath
 from starlette.routing import Match, NoMatchFound
 
 from portable_endpoints._index import RouteIndex
-from portable_endpoints.routing import Route, RouteTable, WebSocketRoute
+from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, path_below_root
 from portable_endpoints.types import Receive, Scope, Send
-from portable_endpoints_starlette import _compat
 
 # (portable route, its Starlette route object, the ASGI app serving it, the verbs it serves)
 _Entry = tuple[Route | WebSocketRoute, starlette.routing.BaseRoute, Any, frozenset[str]]
@@ -46,7 +45,7 @@ class PortableRoutes(starlette.routing.BaseRoute):
         self._named: dict[str, list[starlette.routing.BaseRoute]] = {}
         for route, native, app in zip(table, self.routes, endpoints, strict=True):
             if isinstance(route, Route):
-                http.append((route.compiled, (route, native, app, frozenset(route.methods))))
+                http.append((route.compiled, (route, native, app, route.method_set)))
             else:
                 websocket.append((route.compiled, (route, native, app, frozenset())))
             self._named.setdefault(route.name, []).append(native)
@@ -61,7 +60,7 @@ class PortableRoutes(starlette.routing.BaseRoute):
             index = self._websocket
         else:
             return Match.NONE, {}
-        path = _compat.route_path(scope) if scope.get("root_path") else scope["path"]
+        path = path_below_root(scope) if scope.get("root_path") else scope["path"]
         partial: Scope | None = None
         for route, native, app, methods in index.candidates(path):
             params = route.compiled.match(path)

@@ -22,8 +22,3 @@ def test_redirect_slashes_is_the_routers_attribute() -> None:
     app = Starlette()
     _compat.set_redirect_slashes(app, False)
     assert app.router.redirect_slashes is False
-
-
-def test_route_path_is_the_path_below_the_root_path() -> None:
-    assert _compat.route_path({"type": "http", "path": "/api/items", "root_path": "/api"}) == "/items"
-    assert _compat.route_path({"type": "http", "path": "/items", "root_path": ""}) == "/items"

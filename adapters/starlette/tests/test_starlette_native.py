@@ -107,7 +107,9 @@ def test_native_routes_are_starlettes_own_route_objects() -> None:
     routes = pe.native_routes(
         [Route("/items/{item_id:int}", Item, name="item"), WebSocketRoute("/ws", Echo)], framework="starlette"
     )
-    assert [type(route) for route in routes] == [StarletteRoute, StarletteWebSocketRoute]
+    assert [
+        isinstance(route, kind) for route, kind in zip(routes, [StarletteRoute, StarletteWebSocketRoute], strict=True)
+    ] == [True, True]
     assert [route.name for route in routes] == ["item", "Echo"]
 
 

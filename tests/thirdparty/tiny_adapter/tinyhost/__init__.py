@@ -15,7 +15,7 @@ from typing import Any
 
 import portable_endpoints as pe
 from portable_endpoints.hosting import run_endpoint
-from portable_endpoints.routing import RouteTable
+from portable_endpoints.routing import RouteTable, enter_mount, first_match, path_below_root, slash_redirect
 
 #: The WebSocket denial-response extension, which this host does not pass on to endpoints.
 DENIAL_EXTENSION = "websocket.http.response"
@@ -40,14 +40,6 @@ class TinyResponse:
 ErrorHandler = Callable[[int, str, dict[str, str]], TinyResponse]
 
 
-def below_root_path(scope: Any) -> str:
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    if root and path.startswith(root) and (len(path) == len(root) or path[len(root)] == "/"):
-        return path[len(root) :]
-    return path
-
-
 def tiny_error(exc: pe.HTTPException) -> pe.Response:
     """TinyApp's own error format: JSON."""
     if exc.status_code in (204, 304):
@@ -56,8 +48,9 @@ def tiny_error(exc: pe.HTTPException) -> pe.Response:
 
 
 class TinyApp:
-    def __init__(self, table: RouteTable | None = None) -> None:
+    def __init__(self, table: RouteTable | None = None, *, redirect_slashes: bool = False) -> None:
         self.tables = [] if table is None else [table]
+        self.redirect_slashes = redirect_slashes
         self.native_routes: dict[str, Callable[[], TinyResponse]] = {}
         self.error_handlers: dict[int, ErrorHandler] = {}
 
@@ -77,32 +70,39 @@ class TinyApp:
                 await send({"type": "lifespan.startup.complete"})
             await send({"type": "lifespan.shutdown.complete"})
             return
-        path = below_root_path(scope)
+        scope.setdefault("app", self)  # request.app is the host's app
+        path = path_below_root(scope)
         if scope["type"] == "http" and scope["method"] in ("GET", "HEAD") and path in self.native_routes:
             await self.native_routes[path]()(scope, receive, send)
             return
         if scope["type"] == "websocket":
             extensions = {k: v for k, v in scope.get("extensions", {}).items() if k != DENIAL_EXTENSION}
             scope = {**scope, "extensions": extensions}
-        for table in self.tables:
-            for route in table.routes:
-                params = route.compiled.match(path)
-                if params is None:
-                    continue
-                if scope["type"] == "websocket" and isinstance(route, pe.WebSocketRoute):
-                    await route.session(pe.WebSocket(scope, receive, send, path_params=params, route_table=table))
-                    return
-                if scope["type"] == "http" and isinstance(route, pe.Route):
-                    request = pe.Request(scope, receive, send, path_params=params, route_table=table)
-                    response = await run_endpoint(
-                        route.dispatcher,
-                        request,
-                        http_error=self.error_response,
-                        is_native_response=lambda value: isinstance(value, TinyResponse),
-                    )
-                    if response is not None:
-                        await response(scope, receive, send)
-                    return
+        # The core's matching helpers: Starlette's route choice (full match, else first partial).
+        kind = pe.WebSocketRoute if scope["type"] == "websocket" else pe.Route
+        routes = [(route, table) for table in self.tables for route in table.routes if isinstance(route, kind)]
+        table_of = {id(route): table for route, table in routes}
+        found = first_match([route for route, _ in routes], path, scope.get("method"))
+        if found is not None:
+            route, params, table = found.route, found.params, table_of[id(found.route)]
+            enter_mount(scope, route, path)
+            if isinstance(route, pe.WebSocketRoute):
+                await route.session(pe.WebSocket(scope, receive, send, path_params=params, route_table=table))
+                return
+            request = pe.Request(scope, receive, send, path_params=params, route_table=table)
+            response = await run_endpoint(
+                route.dispatcher,
+                request,
+                http_error=self.error_response,
+                is_native_response=lambda value: isinstance(value, TinyResponse),
+            )
+            if response is not None:
+                await response(scope, receive, send)
+            return
+        location = slash_redirect([route for route, _ in routes], scope) if self.redirect_slashes else None
+        if location is not None:
+            await pe.RedirectResponse(location)(scope, receive, send)
+            return
         if scope["type"] == "http":
             await pe.Response(json.dumps({"error": "not found"}), 404, media_type="application/json")(
                 scope, receive, send
@@ -115,12 +115,15 @@ class TinyAdapter:
     name = "tiny"
 
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> TinyApp:
-        return TinyApp(table)
+        return TinyApp(table, redirect_slashes=table.redirect_slashes)
 
     def native_routes(self, table: RouteTable) -> RouteTable:
         return table
 
     def mount(self, app: TinyApp, table: RouteTable) -> None:
+        for other in app.tables:  # url_for in one table finds the routes of the others
+            other.neighbours.append(table)
+        table.neighbours.extend(app.tables)
         app.tables.append(table)
 
 
