@@ -47,7 +47,7 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--scaling-sizes",
         default=None,
-        help="comma-separated route counts for the scaling mode (default 10,100,1000,10000; smoke 10,100)",
+        help="comma-separated route counts for the scaling mode (default 10,100,1000,10000; smoke 10,20)",
     )
     parser.add_argument(
         "--hosts",
@@ -187,7 +187,7 @@ async def run(args: argparse.Namespace) -> Results:
         sizes = (
             tuple(int(size) for size in args.scaling_sizes.split(","))
             if args.scaling_sizes
-            else ((10, 100) if smoke else SIZES)
+            else ((10, 20) if smoke else SIZES)
         )
         from bench.scaling import NATIVE
 
@@ -203,7 +203,7 @@ async def run(args: argparse.Namespace) -> Results:
             batch_seconds=0.005 if smoke else 0.1,
         )
         results.startup = Startup()
-        time_startup(scaling_hosts, results.startup, routes=100 if smoke else 1_000, rounds=1 if smoke else 3)
+        time_startup(scaling_hosts, results.startup, routes=20 if smoke else 1_000, rounds=1 if smoke else 3)
     if args.mode in ("loopback", "all"):
         print(f"loopback ({settings['http_client']}; {cores.describe()}):")
         from bench.loopback import run_loopback
