@@ -47,6 +47,8 @@ TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "h
 TEST_DEPS += ["hypothesis>=6.100"]
 # The real-server matrix: uvicorn's other HTTP parser and WebSocket implementation, and granian.
 TEST_DEPS += ["httptools>=0.6", "wsproto>=1.2", "granian>=2.0"]
+# The optional JSON codecs (json_codec="msgspec" / "orjson"), whose differences the suite pins on every host.
+TEST_DEPS += ["msgspec>=0.18", "orjson>=3.9"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
 #: mypy, and the test tools of adapter tests that mypy reads
@@ -220,6 +222,8 @@ def _bench(session: nox.Session, *args: str) -> None:
         "uvloop>=0.19",
         "websockets>=13",
         "matplotlib>=3.8",
+        "msgspec>=0.18",
+        "orjson>=3.9",
     )
     session.run("python", "-m", "bench", *args, *session.posargs)
 
@@ -227,6 +231,10 @@ def _bench(session: nox.Session, *args: str) -> None:
 @nox.session(python=interpreter(NEWEST_PYTHON))
 def bench(session: nox.Session) -> None:
     """Portable vs native on every framework; writes bench/RESULTS.md and bench/results.png."""
+    # wrk is the HTTP load generator of the loopback rows (the asyncio client is the fallback).
+    if shutil.which("wrk") is None and os.geteuid() == 0 and shutil.which("apt-get") is not None:
+        session.run("apt-get", "update", "-qq", external=True)
+        session.run("apt-get", "install", "-y", "-qq", "wrk", external=True)
     _bench(session)
 
 

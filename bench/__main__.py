@@ -43,7 +43,12 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny counts, one round; writes no RESULTS.md")
     parser.add_argument("--rounds", type=int, help="interleaved rounds per mode (default 9 in-process, 5 loopback)")
-    parser.add_argument("--mode", choices=("in-process", "loopback", "all"), default="all")
+    parser.add_argument("--mode", choices=("in-process", "loopback", "scaling", "all"), default="all")
+    parser.add_argument(
+        "--scaling-sizes",
+        default=None,
+        help="comma-separated route counts for the scaling mode (default 10,100,1000,10000; smoke 10,20)",
+    )
     parser.add_argument(
         "--hosts",
         default=",".join(HOSTS),
@@ -176,6 +181,29 @@ async def run(args: argparse.Namespace) -> Results:
             batch_seconds=settings["in_process_batch_seconds"],
             fixed_batch=30 if smoke else None,
         )
+    if args.mode in ("scaling", "all"):
+        from bench.scaling import SIZES, Startup, run_scaling, time_startup
+
+        sizes = (
+            tuple(int(size) for size in args.scaling_sizes.split(","))
+            if args.scaling_sizes
+            else ((10, 20) if smoke else SIZES)
+        )
+        from bench.scaling import NATIVE
+
+        # Django's URLconf is process-wide settings: no per-size native app to compare with here.
+        scaling_hosts = [host for host in HOSTS if host in NATIVE and host in {item.host for item in comparisons}]
+        settings["scaling_rounds"] = 1 if smoke else (args.rounds or 7)
+        print(f"scaling ({', '.join(map(str, sizes))} routes):")
+        await run_scaling(
+            scaling_hosts,
+            results.scaling,
+            sizes=sizes,
+            rounds=settings["scaling_rounds"],
+            batch_seconds=0.005 if smoke else 0.1,
+        )
+        results.startup = Startup()
+        time_startup(scaling_hosts, results.startup, routes=20 if smoke else 1_000, rounds=1 if smoke else 3)
     if args.mode in ("loopback", "all"):
         print(f"loopback ({settings['http_client']}; {cores.describe()}):")
         from bench.loopback import run_loopback

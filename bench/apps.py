@@ -6,6 +6,8 @@ bytes (``check_same_bytes`` in the driver verifies it before anything is timed):
 - ``GET /plain``            -> ``Hello, world!`` as ``text/plain; charset=utf-8``
 - ``GET /users/{id:int}``   -> ``Hello, user <id>`` (the path param converted to ``int`` and back)
 - ``POST /echo``            -> the JSON body parsed and serialised again (compact, ``application/json``)
+- ``POST /echo-fast``       -> the same; the portable side with ``json_codec="msgspec"``, the native
+                               side with its usual JSON (the stdlib, or msgspec on Litestar)
 - ``WS /ws``                -> every text message echoed back unchanged
 
 A *comparison* pairs the portable app on a host with a native baseline on that host. The built-in
@@ -86,6 +88,7 @@ def portable_app(framework: str) -> ASGIApp:
 
         configure()  # the same settings as the native side (settings are process-wide)
     app: ASGIApp = pe.create_app(portable_routes(), framework=framework)
+    pe.mount(app, [Route("/echo-fast", Echo, name="echo-fast")], json_codec="msgspec")
     return app
 
 
@@ -123,6 +126,7 @@ def starlette_functions_app() -> ASGIApp:
             SRoute("/plain", plain),
             SRoute("/users/{user_id:int}", user),
             SRoute("/echo", echo, methods=["POST"]),
+            SRoute("/echo-fast", echo, methods=["POST"]),
             SWebSocketRoute("/ws", ws),
         ]
     )
@@ -163,6 +167,7 @@ def starlette_endpoints_app() -> ASGIApp:
             SRoute("/plain", SPlain),
             SRoute("/users/{user_id:int}", SUser),
             SRoute("/echo", SEcho),
+            SRoute("/echo-fast", SEcho),
             SWebSocketRoute("/ws", SWSEcho),
         ]
     )
@@ -183,6 +188,7 @@ def quart_app() -> ASGIApp:
         return Response(f"Hello, user {user_id}", mimetype="text/plain")
 
     @app.post("/echo")
+    @app.post("/echo-fast", endpoint="echo_fast")
     async def echo() -> Response:
         # Not ``return data`` (jsonify): Quart's provider appends a newline and sorts keys, so the
         # bytes (and the work) would differ from the portable endpoint's compact JSON.
@@ -211,7 +217,7 @@ def litestar_app() -> ASGIApp:
     async def user(user_id: int) -> str:
         return f"Hello, user {user_id}"
 
-    @post("/echo", status_code=200)
+    @post(["/echo", "/echo-fast"], status_code=200)
     async def echo(data: dict[str, Any]) -> dict[str, Any]:
         return data
 
@@ -244,6 +250,7 @@ def fastapi_app() -> ASGIApp:
         return f"Hello, user {user_id}"
 
     @app.post("/echo")
+    @app.post("/echo-fast")
     async def echo(data: dict[str, Any] = Body()) -> dict[str, Any]:  # noqa: B008 (FastAPI's idiom)
         return data
 
@@ -290,7 +297,7 @@ async def raw_asgi_app(scope: Scope, receive: Receive, send: Send) -> None:
         method = scope["method"]
         if path == "/plain" and method == "GET":
             await _respond(send, 200, _TEXT_HEADERS, b"Hello, world!")
-        elif path == "/echo" and method == "POST":
+        elif (path == "/echo" or path == "/echo-fast") and method == "POST":
             body = json.dumps(json.loads(await _read_body(receive)), ensure_ascii=False, separators=(",", ":"))
             await _respond(send, 200, _JSON_HEADERS, body.encode())
         elif (found := _USER_PATH.fullmatch(path)) and method == "GET":

@@ -42,7 +42,7 @@ def _urlpatterns() -> list[Any]:
         compact = {"separators": (",", ":"), "ensure_ascii": False}
         return JsonResponse(json.loads(request.body), safe=False, json_dumps_params=compact)
 
-    return [path("plain", plain), path("users/<int:user_id>", user), path("echo", echo)]
+    return [path("plain", plain), path("users/<int:user_id>", user), path("echo", echo), path("echo-fast", echo)]
 
 
 def __getattr__(name: str) -> Any:

@@ -69,6 +69,13 @@ HTTP_CASES = (
         JSON_BODY,
         ((b"content-type", b"application/json"), (b"content-length", str(len(JSON_BODY)).encode())),
     ),
+    HTTPCase(
+        "POST /echo (JSON, msgspec)",
+        "POST",
+        "/echo-fast",
+        JSON_BODY,
+        ((b"content-type", b"application/json"), (b"content-length", str(len(JSON_BODY)).encode())),
+    ),
 )
 WS_ROUTE = "WS /ws echo (per msg)"
 ROUTES = (*(case.route for case in HTTP_CASES), WS_ROUTE)

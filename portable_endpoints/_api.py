@@ -14,6 +14,7 @@ def create_app(
     framework: str,
     redirect_slashes: bool = True,
     max_body_size: int | None = None,
+    json_codec: str = "stdlib",
     **native_options: Any,
 ) -> Any:
     """A new application of ``framework`` serving ``routes``: the framework's own app object.
@@ -26,30 +27,45 @@ def create_app(
     Portable options, consumed here before the native ones reach the host: ``redirect_slashes``
     (default True, as ``Starlette()``): a request matching no route is redirected (307, query
     kept) to its slash-toggled twin when that matches; False answers 404 instead, on every host.
+    ``json_codec`` (``"stdlib"``, ``"msgspec"``, ``"orjson"``) is what ``JSONResponse``,
+    ``request.json()`` and WebSocket JSON use on these routes.
     """
+    table = RouteTable(routes, redirect_slashes=redirect_slashes, max_body_size=max_body_size, json_codec=json_codec)
     adapter = _plugins.get_adapter(framework)
-    table = RouteTable(routes, redirect_slashes=redirect_slashes, max_body_size=max_body_size)
     return adapter.create_app(table, dict(native_options))
 
 
-def mount(app: Any, routes: Sequence[BaseRoute], *, prefix: str = "", max_body_size: int | None = None) -> None:
+def mount(
+    app: Any,
+    routes: Sequence[BaseRoute],
+    *,
+    prefix: str = "",
+    max_body_size: int | None = None,
+    json_codec: str = "stdlib",
+) -> None:
     """Add ``routes`` under ``prefix`` to an existing app; its adapter is found from the app's type.
 
-    ``max_body_size``: the routes' default body limit, as in ``create_app``.
+    ``max_body_size`` and ``json_codec``: the routes' portable options, as in ``create_app``.
     """
-    table = RouteTable(routes, prefix, max_body_size=max_body_size)
+    table = RouteTable(routes, prefix, max_body_size=max_body_size, json_codec=json_codec)
     _plugins.get_adapter_for_app(app).mount(app, table)
 
 
 def native_routes(
-    routes: Sequence[BaseRoute], *, framework: str, prefix: str = "", max_body_size: int | None = None
+    routes: Sequence[BaseRoute],
+    *,
+    framework: str,
+    prefix: str = "",
+    max_body_size: int | None = None,
+    json_codec: str = "stdlib",
 ) -> Any:
     """The framework's own route objects for ``routes``, to compose into an app yourself.
 
-    ``max_body_size``: the routes' default body limit, as in ``create_app``.
+    ``max_body_size`` and ``json_codec``: the routes' portable options, as in ``create_app``.
     """
+    table = RouteTable(routes, prefix, max_body_size=max_body_size, json_codec=json_codec)
     adapter = _plugins.get_adapter(framework)
-    return adapter.native_routes(RouteTable(routes, prefix, max_body_size=max_body_size))
+    return adapter.native_routes(table)
 
 
 def adapters() -> list[AdapterInfo]:

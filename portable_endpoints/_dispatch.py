@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import copy
 import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
+from portable_endpoints._json import STDLIB, current_codec
 from portable_endpoints.exceptions import ConfigurationError, HTTPException
 from portable_endpoints.requests import ClientDisconnect, Request
 from portable_endpoints.responses import PlainTextResponse, Response
@@ -113,24 +114,24 @@ class Dispatcher:
         other.max_body_size = smaller_limit(self.max_body_size, max_body_size)
         return other
 
-    async def __call__(self, request: Request[Any]) -> Any:
-        """The endpoint's return value for ``request``; a verb it does not serve raises a 405.
+    def __call__(self, request: Request[Any]) -> Awaitable[Any]:
+        """An awaitable of the endpoint's return value for ``request``; a verb it does not serve raises a 405.
 
-        Sync handlers run in a worker thread, never on the event loop.
+        Sync handlers run in a worker thread, never on the event loop. Not a coroutine itself, so an
+        async handler's own coroutine is awaited directly, with no frame in between.
         """
         if self.max_body_size is not None:
             request.limit_body(self.max_body_size)
-        entry = self._entries.get(request.method)
+        scope = request.scope
+        entry = self._entries.get(scope["method"])
         if entry is None:
             raise HTTPException(405, headers=self._allow_headers)
         endpoint, target, is_async = entry
         # Starlette instantiates the endpoint per request, so `self.scope` works alike.
-        handler = (
-            target if endpoint is None else getattr(endpoint(request.scope, request.receive, request.send), target)
-        )
+        handler = target if endpoint is None else getattr(endpoint(scope, request.receive, request.send), target)
         if is_async:
-            return await handler(request)
-        return await run_in_threadpool(handler, request)
+            return handler(request)  # type: ignore[no-any-return]
+        return run_in_threadpool(handler, request)
 
 
 def _never(response: object) -> bool:
@@ -157,13 +158,22 @@ async def run_endpoint(
     Returns the neutral ``Response`` to send, the native response, or what ``http_error``
     returned; ``None`` when the client left before its body arrived (nobody to answer: send
     nothing). Any other return value is the endpoint's bug and raises ``TypeError`` naming it.
+
+    While the endpoint runs, ``current_codec`` holds the route table's JSON codec, so a
+    ``JSONResponse`` built by the endpoint renders with it (set only when it differs: the stdlib
+    default costs one lookup).
     """
+    codec = getattr(request.route_table, "json_codec", STDLIB)  # codec_of(), inlined: every request runs this
+    token = current_codec.set(codec) if codec is not current_codec.get() else None
     try:
         response = await dispatcher(request)
     except HTTPException as exc:
         return http_error(exc)
     except ClientDisconnect:
         return None
+    finally:
+        if token is not None:
+            current_codec.reset(token)
     if isinstance(response, Response) or is_native_response(response):
         return response
     raise TypeError(f"Endpoint {dispatcher.name!r} returned {response!r}; return a Response")

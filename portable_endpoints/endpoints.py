@@ -6,7 +6,6 @@ built-in ``asgi`` adapter at its smallest.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator
 from typing import Any, ClassVar, Literal, NoReturn
 
@@ -14,6 +13,7 @@ import anyio
 
 from portable_endpoints import status
 from portable_endpoints._dispatch import dispatcher_for_class, serve_asgi
+from portable_endpoints._json import JSONCodec, codec_of, current_codec
 from portable_endpoints.exceptions import ConfigurationError, HTTPException, WebSocketException
 from portable_endpoints.requests import Request
 from portable_endpoints.types import Message, Receive, Scope, Send
@@ -142,6 +142,9 @@ class WebSocketEndpoint(_ASGIEndpoint):
             await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="Origin not allowed")
             return
         close_code = status.WS_1000_NORMAL_CLOSURE
+        codec = codec_of(websocket.route_table)
+        # A JSONResponse built during the session (a denial response) renders with the app's codec.
+        token = current_codec.set(codec) if codec is not current_codec.get() else None
         try:
             await self.on_connect(websocket)
             while True:
@@ -158,7 +161,7 @@ class WebSocketEndpoint(_ASGIEndpoint):
                         data = await self.decode(websocket, message)
                     else:
                         try:
-                            data = self._decode(message)
+                            data = self._decode(message, codec)
                         except _UnsupportedData as exc:
                             await _reject_frame(websocket, exc)
                     await self.on_receive(websocket, data)
@@ -184,6 +187,8 @@ class WebSocketEndpoint(_ASGIEndpoint):
             with anyio.CancelScope(shield=True):
                 await websocket._stop_forwarding()
                 await self.on_disconnect(websocket, close_code)
+            if token is not None:
+                current_codec.reset(token)
 
     def _origin_allowed(self, websocket: WebSocket[Any]) -> bool:
         # Exactly one Origin header, equal to an allowed one once normalised; no header (a
@@ -200,11 +205,11 @@ class WebSocketEndpoint(_ASGIEndpoint):
     async def decode(self, websocket: WebSocket[Any], message: Message) -> Any:
         """The message's data for ``on_receive``; a frame ``encoding`` does not allow closes 1003."""
         try:
-            return self._decode(message)
+            return self._decode(message, codec_of(websocket.route_table))
         except _UnsupportedData as exc:
             await _reject_frame(websocket, exc)
 
-    def _decode(self, message: Message) -> Any:
+    def _decode(self, message: Message, codec: JSONCodec) -> Any:
         # Synchronous, so the session loop costs no extra coroutine per message unless a subclass
         # overrides decode().
         encoding = self.encoding
@@ -219,8 +224,8 @@ class WebSocketEndpoint(_ASGIEndpoint):
         if encoding == "json":
             text = message.get("text")
             try:
-                return json.loads(text if text is not None else message["bytes"].decode("utf-8"))
-            except (json.JSONDecodeError, UnicodeDecodeError):
+                return codec.loads(text if text is not None else message["bytes"].decode("utf-8"))
+            except ValueError:  # every codec's malformed-JSON and bad-UTF-8 errors
                 raise _UnsupportedData("Malformed JSON data received.") from None
         return message["text"] if message.get("text") is not None else message["bytes"]
 

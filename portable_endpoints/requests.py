@@ -9,11 +9,11 @@ state or URL building from its host.
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, NoReturn, cast
 
+from portable_endpoints._json import codec_of
 from portable_endpoints.datastructures import (
     URL,
     Address,
@@ -286,9 +286,12 @@ class Request(HTTPConnection[NativeT]):
         read_body: Callable[[], Awaitable[bytes]] | None = None,
         max_body_size: int | None = None,
     ) -> None:
-        super().__init__(
-            scope, native=native, native_factory=native_factory, path_params=path_params, route_table=route_table
-        )
+        # HTTPConnection.__init__, inlined: this runs for every request.
+        self.scope = scope
+        self._native = native
+        self._native_factory = native_factory
+        self.path_params = scope.get("path_params", {}) if path_params is None else path_params
+        self.route_table = route_table
         self.receive = receive
         self.send = send
         self._body_chunks = body_chunks
@@ -372,12 +375,12 @@ class Request(HTTPConnection[NativeT]):
         return self._limited_by_route and self._body_chunks is not None and "content-length" not in self.headers
 
     async def json(self) -> Any:
-        """The body parsed as JSON; a malformed body is a 400, never a 500."""
+        """The body parsed as JSON by the app's ``json_codec``; a malformed body is a 400, never a 500."""
         if not hasattr(self, "_json"):
             body = await self.body()
             try:
-                self._json = json.loads(body)
-            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                self._json = codec_of(self.route_table).loads(body)
+            except ValueError as exc:  # every codec's malformed-JSON and bad-UTF-8 errors
                 raise HTTPException(400, f"Malformed JSON body: {exc}") from exc
         return self._json
 

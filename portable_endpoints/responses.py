@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.cookies
-import json
 import os
 import stat
 from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
@@ -23,6 +22,7 @@ from urllib.parse import quote
 import anyio
 
 from portable_endpoints._concurrency import iterate_in_threadpool
+from portable_endpoints._json import current_codec
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.datastructures import URL, Headers, MutableHeaders, _encode_header
 from portable_endpoints.types import Message, Receive, Scope, Send
@@ -30,9 +30,20 @@ from portable_endpoints.types import Message, Receive, Scope, Send
 
 @functools.cache
 def _content_type_header(media_type: str, charset: str) -> tuple[bytes, bytes]:
+    header = _encode_header_for_type(media_type, charset)
+    if charset == "utf-8":
+        _UTF8_CONTENT_TYPES[media_type] = header
+    return header
+
+
+def _encode_header_for_type(media_type: str, charset: str) -> tuple[bytes, bytes]:
     if media_type.startswith("text/") and "charset=" not in media_type.lower():
         media_type += "; charset=" + charset
     return _encode_header("content-type", media_type)
+
+
+# The content-type header of each media type in the default charset: one dict lookup per response.
+_UTF8_CONTENT_TYPES: dict[str, tuple[bytes, bytes]] = {}
 
 
 class Response:
@@ -41,6 +52,12 @@ class Response:
     media_type: str | None = None
     charset = "utf-8"
     body: bytes
+    # Whether the class keeps Response's render and init_headers, so __init__ may inline them.
+    _stock: bool = True
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._stock = cls.render is Response.render and cls.init_headers is Response.init_headers
 
     def __init__(
         self,
@@ -54,11 +71,32 @@ class Response:
         if media_type is not None:
             self.media_type = media_type
         self.background = background
+        if (
+            self._stock
+            and headers is None
+            and type(content) is str
+            and 200 <= status_code != 204
+            and status_code != 304
+        ):
+            # render() and init_headers() inlined for the most common response: text, no extra headers.
+            self.body = body = content.encode(self.charset)
+            media = self.media_type
+            if media is None:
+                self.raw_headers = [(b"content-length", b"%d" % len(body))]
+            else:
+                content_type = _UTF8_CONTENT_TYPES.get(media) if self.charset == "utf-8" else None
+                self.raw_headers = [
+                    (b"content-length", b"%d" % len(body)),
+                    content_type or _content_type_header(media, self.charset),
+                ]
+            return
         self.body = self.render(content)
         self.init_headers(headers)
 
     def render(self, content: Any) -> bytes:
         """The body bytes for ``content``; subclasses override this (``JSONResponse`` serialises)."""
+        if type(content) is str:
+            return content.encode(self.charset)
         if content is None:
             return b""
         if isinstance(content, bytes | bytearray | memoryview):
@@ -69,11 +107,16 @@ class Response:
         """Build the raw headers from ``headers``, adding content-length and content-type."""
         body = getattr(self, "body", None)
         if headers is None:  # the common case, kept cheap: two header tuples, one of them cached
-            raw = []
-            if body is not None and not self._bodyless_status():
-                raw.append((b"content-length", b"%d" % len(body)))
-            if self.media_type is not None:
-                raw.append(_content_type_header(self.media_type, self.charset))
+            status = self.status_code
+            media_type = self.media_type
+            raw = (
+                []
+                if body is None or status < 200 or status == 204 or status == 304
+                else [(b"content-length", b"%d" % len(body))]
+            )
+            if media_type is not None:
+                content_type = _UTF8_CONTENT_TYPES.get(media_type) if self.charset == "utf-8" else None
+                raw.append(content_type or _content_type_header(media_type, self.charset))
             self.raw_headers = raw
             return
         raw = [_encode_header(key, value) for key, value in headers.items()]
@@ -191,13 +234,16 @@ class PlainTextResponse(Response):
 
 
 class JSONResponse(Response):
-    """``content`` serialised as compact JSON (UTF-8, no NaN), ``application/json``."""
+    """``content`` serialised as compact UTF-8 JSON, ``application/json``, by the app's ``json_codec``.
+
+    The stdlib codec (the default, and outside a dispatch) refuses NaN and infinities, as Starlette.
+    """
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        """``content`` as compact JSON bytes; NaN and infinities are refused."""
-        return json.dumps(content, ensure_ascii=False, allow_nan=False, indent=None, separators=(",", ":")).encode()
+        """``content`` as compact JSON bytes, by the codec of the route being dispatched."""
+        return current_codec.get().dumps(content)
 
 
 class RedirectResponse(Response):

@@ -22,11 +22,12 @@ from __future__ import annotations
 import copy
 import re
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable
 from portable_endpoints._dispatch import Dispatcher
+from portable_endpoints._json import JSONCodec, get_codec
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
 from portable_endpoints.datastructures import URLPath
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
@@ -62,7 +63,7 @@ class CompiledPath:
     With ``prefix=True`` the regex matches the path's beginning only (a ``Mount`` prefix).
     """
 
-    __slots__ = ("convertors", "format", "param_kinds", "parts", "path", "regex")
+    __slots__ = ("_converts", "_literal", "convertors", "format", "param_kinds", "parts", "path", "regex")
 
     def __init__(self, path: str, *, prefix: bool = False) -> None:
         if not path.startswith("/"):
@@ -101,6 +102,9 @@ class CompiledPath:
         self.regex = re.compile(pattern + re.escape(path[idx:]) + ("" if prefix else r"\Z"))
         self.format = path_format + path[idx:]
         self.convertors = convertors
+        self._converts = tuple((name, convertor.convert) for name, convertor in convertors.items())
+        #: a whole path without parameters matches one string only: compared, not searched
+        self._literal = not convertors and not prefix
         #: (param name, convertor name) in path order, for adapters that translate the path
         self.param_kinds = tuple(kinds)
 
@@ -125,10 +129,13 @@ class CompiledPath:
 
     def match(self, path: str) -> dict[str, Any] | None:
         """The converted path params when ``path`` matches exactly as on Starlette, else None."""
+        if self._literal:
+            return {} if path == self.path else None
         found = self.regex.match(path)
         if found is None:
             return None
-        return {key: self.convertors[key].convert(value) for key, value in found.groupdict().items()}
+        group = found.group
+        return {name: convert(group(name)) for name, convert in self._converts}
 
     def render(self, params: dict[str, Any]) -> str | None:
         """The path for ``params``; None when they are not exactly this path's, or a convertor refuses one."""
@@ -250,8 +257,9 @@ class WebSocketRoute(BaseRoute):
         if isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             cls = endpoint
 
-            async def session(websocket: WebSocket[Any]) -> None:
-                await cls(websocket.scope, websocket.receive, websocket.send).session(websocket)
+            def session(websocket: WebSocket[Any]) -> Coroutine[Any, Any, None]:
+                # Not a coroutine itself: the endpoint's session is the only frame kept per connection.
+                return cls(websocket.scope, websocket.receive, websocket.send).session(websocket)
 
             self.session = session
         elif isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
@@ -318,7 +326,8 @@ class RouteTable:
 
     Built once per ``create_app`` / ``mount`` / ``native_routes`` call. Several routes may share
     a name, as in Starlette; ``native_names`` gives each route a name unique in the table, for
-    hosts whose own names must be unique (the first route of each name keeps it).
+    hosts whose own names must be unique (the first route of each name keeps it). ``json_codec``
+    names the JSON codec of these routes (``"stdlib"``, ``"msgspec"`` or ``"orjson"``).
     """
 
     def __init__(
@@ -328,6 +337,7 @@ class RouteTable:
         *,
         redirect_slashes: bool = False,
         max_body_size: int | None = None,
+        json_codec: str = "stdlib",
     ) -> None:
         if prefix and not prefix.startswith("/"):
             raise ConfigurationError(f"Mount prefix {prefix!r} must start with '/'")
@@ -335,6 +345,8 @@ class RouteTable:
             raise ConfigurationError(f"max_body_size={max_body_size!r} must be a number of bytes (an int) or None")
         if max_body_size is not None and max_body_size < 0:
             raise ConfigurationError(f"max_body_size={max_body_size!r} must be >= 0")
+        #: what ``JSONResponse``, ``request.json()`` and WebSocket JSON use on these routes
+        self.json_codec: JSONCodec = get_codec(json_codec)
         #: whether the app ``create_app`` builds for this table redirects to slash-toggled twins
         #: (``create_app(..., redirect_slashes=True)``, the default, as ``Starlette()``)
         self.redirect_slashes = redirect_slashes

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
+from portable_endpoints._json import codec_of
 from portable_endpoints.requests import HTTPConnection, NativeT
 from portable_endpoints.types import Message, Receive, Scope, Send, URLPathResolver
 
@@ -167,8 +167,8 @@ class WebSocket(HTTPConnection[NativeT]):
             raise RuntimeError('The "mode" argument should be "text" or "binary".')
         data = await self._receive_data("text" if mode == "text" else "bytes")
         try:
-            return json.loads(data)
-        except (json.JSONDecodeError, UnicodeDecodeError):
+            return codec_of(self.route_table).loads(data)
+        except ValueError:  # every codec's malformed-JSON and bad-UTF-8 errors
             await self.close(code=1003)
             raise RuntimeError("Malformed JSON data received.") from None
 
@@ -208,11 +208,11 @@ class WebSocket(HTTPConnection[NativeT]):
         """Send ``data`` as compact JSON, in a text frame (``mode="text"``) or a binary one (``"binary"``)."""
         if mode not in ("text", "binary"):
             raise RuntimeError('The "mode" argument should be "text" or "binary".')
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        codec = codec_of(self.route_table)
         if mode == "text":
-            await self.send({"type": "websocket.send", "text": text})
+            await self.send({"type": "websocket.send", "text": codec.dumps_text(data)})
         else:
-            await self.send({"type": "websocket.send", "bytes": text.encode("utf-8")})
+            await self.send({"type": "websocket.send", "bytes": codec.dumps_text(data).encode("utf-8")})
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close with ``code`` and ``reason``; before ``accept`` this rejects the handshake (403)."""

@@ -4,7 +4,8 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from portable_endpoints._dispatch import serve_asgi
+from portable_endpoints._dispatch import plain_error, run_endpoint
+from portable_endpoints._index import RouteIndex
 from portable_endpoints.requests import Request
 from portable_endpoints.responses import PlainTextResponse, RedirectResponse
 from portable_endpoints.routing import (
@@ -15,6 +16,7 @@ from portable_endpoints.routing import (
     first_match,
     path_below_root,
     slash_redirect,
+    toggled_slash,
 )
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
@@ -23,7 +25,11 @@ Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 
 class PortableASGIApp:
-    """Routes ``RouteTable`` objects over raw ASGI, as Starlette's router; lifespan events go to ``lifespan``."""
+    """Routes ``RouteTable`` objects over raw ASGI, as Starlette's router; lifespan events go to ``lifespan``.
+
+    Matching goes through a ``RouteIndex`` rebuilt when routes are added, so its cost does not
+    grow with the number of routes; among the index's candidates the rules are ``first_match``'s.
+    """
 
     def __init__(self, table: RouteTable, *, lifespan: Lifespan | None = None) -> None:
         self.lifespan = lifespan
@@ -46,28 +52,39 @@ class PortableASGIApp:
         self._http += table.http_routes
         self._websocket += table.websocket_routes
         self._table_of.update((id(route), table) for route in table)
+        self._http_index = RouteIndex([(route.compiled, route) for route in self._http])
+        self._websocket_index = RouteIndex([(route.compiled, route) for route in self._websocket])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]
-        scope.setdefault("app", self)
+        if "app" not in scope:
+            scope["app"] = self
         if kind == "http":
             path = path_below_root(scope)
-            found = first_match(self._http, path, scope["method"])
+            found = first_match(self._http_index.candidates(path), path, scope["method"])
             if found is not None:
                 route = found.route
                 enter_mount(scope, route, path)
                 table = self._table_of[id(route)]
                 request: Request[None] = Request(scope, receive, send, path_params=found.params, route_table=table)
-                await serve_asgi(route.dispatcher, request, scope, receive, send)
+                response = await run_endpoint(
+                    route.dispatcher, request, http_error=plain_error, is_native_response=callable
+                )
+                if response is not None:
+                    await response(scope, receive, send)
                 return
-            location = slash_redirect(self._http, scope) if self.redirect_slashes else None
+            location = (
+                slash_redirect(self._http_index.candidates(toggled_slash(path)), scope)
+                if self.redirect_slashes
+                else None
+            )
             if location is not None:
                 await RedirectResponse(location)(scope, receive, send)
                 return
             await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
         elif kind == "websocket":
             path = path_below_root(scope)
-            ws_found = first_match(self._websocket, path)
+            ws_found = first_match(self._websocket_index.candidates(path), path)
             if ws_found is not None:
                 ws_route = ws_found.route
                 enter_mount(scope, ws_route, path)

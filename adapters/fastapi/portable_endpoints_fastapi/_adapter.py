@@ -24,6 +24,7 @@ import fastapi
 import starlette.responses
 from fastapi.routing import APIRoute, APIRouter
 from portable_endpoints_starlette._adapter import HTTPApp, WebSocketApp, starlette_path
+from portable_endpoints_starlette._table import PortableRoutes
 from starlette.routing import Match
 
 from portable_endpoints.convertors import CONVERTOR_TYPES
@@ -175,6 +176,29 @@ def register(router: APIRouter, table: RouteTable, tags: Sequence[str | Enum] = 
             router.add_websocket_route(router.prefix + starlette_path(route), endpoint, name=route.name)
 
 
+def serve_through_index(router: APIRouter, table: RouteTable, start: int) -> None:
+    """Match the routes ``register`` added (``router.routes[start:]``) through the core's index.
+
+    One ``PortableRoutes`` takes their place in the router and serves them all; the
+    ``PortableAPIRoute`` objects stay behind it, for the OpenAPI schema and names only. Only for
+    an app's own router: ``include_router`` copies route objects it knows, and would drop it.
+    """
+    added = router.routes[start:]
+    natives: list[Any] = []
+    apps: list[Any] = []
+    for native in added:
+        if isinstance(native, PortableAPIRoute):
+            if native.operation.routes_requests:
+                natives.append(native)
+                apps.append(native.operation.app)
+                native.operation.routes_requests = False
+        else:
+            natives.append(native)
+            apps.append(cast(Any, native).endpoint)
+    schema_only = [native for native in added if isinstance(native, PortableAPIRoute)]
+    router.routes[start:] = [PortableRoutes(table, natives, apps), *schema_only]
+
+
 class FastAPIAdapter:
     name = "fastapi"
 
@@ -191,7 +215,9 @@ class FastAPIAdapter:
         # The portable redirect_slashes option (default True, as Starlette's and FastAPI's own).
         app.router.redirect_slashes = table.redirect_slashes
         table.resolves_here = True
+        start = len(app.router.routes)
         register(app.router, table, tags)
+        serve_through_index(app.router, table, start)
         return app
 
     def mount(self, app: Any, table: RouteTable) -> None:
@@ -199,8 +225,10 @@ class FastAPIAdapter:
         if not isinstance(router, APIRouter):
             raise TypeError(f"The fastapi adapter mounts on a FastAPI app or an APIRouter, not {app!r}")
         table.resolves_here = True
+        start = len(router.routes)
         register(router, table)
         if isinstance(app, fastapi.FastAPI):
+            serve_through_index(router, table, start)
             app.openapi_schema = None  # FastAPI caches its schema: the next /openapi.json lists these routes
 
     def host_paths(self, table: RouteTable) -> list[str]:

@@ -13,8 +13,9 @@ leading slashes before matching, which the views undo with one string comparison
 
 from __future__ import annotations
 
+import heapq
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
 from werkzeug.routing import BaseConverter, Map
@@ -115,12 +116,42 @@ def _may_overlap(first: Route | WebSocketRoute, second: Route | WebSocketRoute) 
     return True
 
 
+def _first_literal(route: Route | WebSocketRoute) -> str | None:
+    """The route's first path segment when it is plain text and no parameter spans segments, else None.
+
+    Two routes whose first segments are different plain text never overlap (``_may_overlap``), so
+    ``overlapping`` compares a route only with the routes of the same first segment or None.
+    """
+    if any(kind not in _SEGMENT_KINDS for _, kind in route.compiled.param_kinds):
+        return None
+    segments = route.compiled.segments
+    first = segments[1] if len(segments) > 1 else ()
+    if not first:
+        return ""
+    if len(first) == 1 and isinstance(first[0], str):
+        return first[0]
+    return None
+
+
 def overlapping(routes: Sequence[R]) -> list[list[R]]:
     """For each route, every route (itself included, in declaration order) that may match its URLs,
-    or an empty list when no other may: Starlette's router would choose among those."""
+    or an empty list when no other may: Starlette's router would choose among those.
+
+    Grouped by first segment, so a table of many routes is not compared pair by pair.
+    """
+    keys = [_first_literal(route) for route in routes]
+    by_first: dict[str | None, list[tuple[int, R]]] = {}
+    for index, (key, route) in enumerate(zip(keys, routes, strict=True)):
+        by_first.setdefault(key, []).append((index, route))
+    everything = list(enumerate(routes))
     groups = []
-    for route in routes:
-        group = [other for other in routes if other is route or _may_overlap(other, route)]
+    for key, route in zip(keys, routes, strict=True):
+        others: Iterable[tuple[int, R]] = (
+            everything
+            if key is None
+            else heapq.merge(by_first.get(key, []), by_first.get(None, []), key=lambda pair: pair[0])
+        )
+        group = [other for _, other in others if other is route or _may_overlap(other, route)]
         groups.append(group if len(group) > 1 else [])
     return groups
 

@@ -29,6 +29,7 @@ from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, enter_
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_starlette import _compat
+from portable_endpoints_starlette._table import PortableRoutes
 
 SESSION_HINT = (
     "install Starlette's SessionMiddleware: create_app(..., middleware=[Middleware(SessionMiddleware, "
@@ -39,6 +40,14 @@ SESSION_HINT = (
 class StarletteRequest(Request[starlette.requests.Request]):
     __slots__ = ()
     session_hint = SESSION_HINT
+
+    @property
+    def native(self) -> starlette.requests.Request:
+        # Built on first access from the request's own channel: no factory closure per request.
+        native = self._native
+        if native is None:
+            native = self._native = starlette.requests.Request(self.scope, self.receive, self.send)
+        return native
 
     def url_for(self, name: str, /, **path_params: Any) -> URL:
         return _url_for(self, name, path_params)
@@ -90,13 +99,7 @@ class HTTPApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if self.route.mount_compiled is not None:
             enter_mount(scope, self.route, path_below_root(scope))
-        request = StarletteRequest(
-            scope,
-            receive,
-            send,
-            native_factory=lambda: starlette.requests.Request(scope, receive, send),
-            route_table=self.table,
-        )
+        request = StarletteRequest(scope, receive, send, route_table=self.table)
         response = await run_endpoint(
             self.route.dispatcher, request, http_error=starlette_error, is_native_response=is_starlette_response
         )
@@ -184,7 +187,8 @@ class StarletteAdapter:
 
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> Starlette:
         table.resolves_here = True
-        app = Starlette(routes=self.native_routes(table), **options)
+        # One route object for the whole table, matched through the core's index (see _table).
+        app = Starlette(routes=[PortableRoutes(table, self.native_routes(table))], **options)
         _compat.set_redirect_slashes(app, table.redirect_slashes)
         return app
 
@@ -192,7 +196,7 @@ class StarletteAdapter:
         """Append the routes to the app's router; its own ``redirect_slashes`` applies to them."""
         table.resolves_here = True
         router = app.router if isinstance(app, Starlette) else app
-        router.routes.extend(self.native_routes(table))
+        router.routes.append(PortableRoutes(table, self.native_routes(table)))
 
     def host_paths(self, table: RouteTable) -> list[str]:
         """Each route's path as Starlette matches it (``portable-endpoints routes`` shows these)."""

@@ -1,0 +1,218 @@
+"""Per-request cost against the number of routes: ``/r{i}/{x:int}`` x N, requesting the first, middle and last.
+
+Each host serves N routes of that shape twice: as portable routes (``pe.create_app``) and as the
+host's own idiom (for the built-in ``asgi`` host: Starlette's ``HTTPEndpoint`` on a Starlette app).
+Every request gets ``item <x>`` back as text. Rounds are interleaved as in the in-process mode, on
+the same minimal driver, and timed with the thread's CPU clock. Also timed: ``create_app`` with
+1,000 routes on each host, and ``import portable_endpoints`` in a fresh interpreter.
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from bench.driver import VARIANTS, HTTPCase, http_request, time_http
+from portable_endpoints.endpoints import HTTPEndpoint
+from portable_endpoints.requests import Request
+from portable_endpoints.responses import PlainTextResponse
+from portable_endpoints.routing import Route
+from portable_endpoints.types import ASGIApp
+
+SIZES = (10, 100, 1_000, 10_000)
+POSITIONS = ("first", "middle", "last")
+PARAM = 7
+
+
+class Item(HTTPEndpoint):
+    async def get(self, request: Request) -> PlainTextResponse:
+        return PlainTextResponse(f"item {request.path_params['x']}")
+
+
+def portable_routes(n: int) -> list[Route]:
+    return [Route(f"/r{i}/{{x:int}}", Item, name=f"r{i}") for i in range(n)]
+
+
+def portable(host: str, n: int) -> ASGIApp:
+    import portable_endpoints as pe
+
+    return cast(ASGIApp, pe.create_app(portable_routes(n), framework=host))
+
+
+def native_starlette(n: int) -> ASGIApp:
+    from starlette.applications import Starlette
+    from starlette.requests import Request as SRequest
+    from starlette.responses import PlainTextResponse as SPlainTextResponse
+    from starlette.routing import Route as SRoute
+
+    async def item(request: SRequest) -> SPlainTextResponse:
+        return SPlainTextResponse(f"item {request.path_params['x']}")
+
+    return Starlette(routes=[SRoute(f"/r{i}/{{x:int}}", item, name=f"r{i}") for i in range(n)])
+
+
+def native_starlette_endpoints(n: int) -> ASGIApp:
+    from starlette.applications import Starlette
+    from starlette.endpoints import HTTPEndpoint as SHTTPEndpoint
+    from starlette.requests import Request as SRequest
+    from starlette.responses import PlainTextResponse as SPlainTextResponse
+    from starlette.routing import Route as SRoute
+
+    class SItem(SHTTPEndpoint):
+        async def get(self, request: SRequest) -> SPlainTextResponse:
+            return SPlainTextResponse(f"item {request.path_params['x']}")
+
+    return Starlette(routes=[SRoute(f"/r{i}/{{x:int}}", SItem, name=f"r{i}") for i in range(n)])
+
+
+def native_quart(n: int) -> ASGIApp:
+    from quart import Quart, Response
+
+    app = Quart(__name__)
+
+    async def item(x: int) -> Response:
+        return Response(f"item {x}", mimetype="text/plain")
+
+    for i in range(n):
+        app.add_url_rule(f"/r{i}/<int:x>", f"r{i}", item, methods=["GET"])
+    return cast(ASGIApp, app)
+
+
+def native_litestar(n: int) -> ASGIApp:
+    from litestar import Litestar, MediaType, get
+
+    def handler(i: int) -> Any:
+        async def item(x: int) -> str:
+            return f"item {x}"
+
+        return get(f"/r{i}/{{x:int}}", media_type=MediaType.TEXT, name=f"r{i}")(item)
+
+    return cast(ASGIApp, Litestar(route_handlers=[handler(i) for i in range(n)]))
+
+
+def native_fastapi(n: int) -> ASGIApp:
+    from fastapi import FastAPI
+    from fastapi.responses import PlainTextResponse as FPlainTextResponse
+
+    app = FastAPI()
+
+    async def item(x: int) -> str:
+        return f"item {x}"
+
+    for i in range(n):
+        app.add_api_route(f"/r{i}/{{x}}", item, methods=["GET"], name=f"r{i}", response_class=FPlainTextResponse)
+    return cast(ASGIApp, app)
+
+
+NATIVE: dict[str, tuple[str, Callable[[int], ASGIApp]]] = {
+    "starlette": ("Starlette function endpoints", native_starlette),
+    "quart": ("Quart add_url_rule", native_quart),
+    "litestar": ("Litestar @get handlers", native_litestar),
+    "fastapi": ("FastAPI add_api_route", native_fastapi),
+    "asgi": ("Starlette HTTPEndpoint on Starlette", native_starlette_endpoints),
+}
+
+
+@dataclass
+class ScalingTiming:
+    """CPU seconds per request, one value per round, for one host, route count and position."""
+
+    host: str
+    routes: int
+    position: str
+    portable: list[float] = field(default_factory=list)
+    native: list[float] = field(default_factory=list)
+
+    @property
+    def portable_median(self) -> float:
+        return statistics.median(self.portable)
+
+    @property
+    def native_median(self) -> float:
+        return statistics.median(self.native)
+
+    @property
+    def ratio(self) -> float:
+        return self.portable_median / self.native_median
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        ratios = [p / n for p, n in zip(self.portable, self.native, strict=True)]
+        return min(ratios), max(ratios)
+
+
+@dataclass
+class Startup:
+    """Seconds: ``create_app`` with 1,000 routes per host (portable and native), and the package import."""
+
+    create_app: dict[str, list[float]] = field(default_factory=dict)
+    native_app: dict[str, list[float]] = field(default_factory=dict)
+    import_seconds: list[float] = field(default_factory=list)
+
+
+def case_for(index: int) -> HTTPCase:
+    return HTTPCase(f"GET /r{index}/{PARAM}", "GET", f"/r{index}/{PARAM}")
+
+
+def positions(n: int) -> dict[str, int]:
+    return {"first": 0, "middle": n // 2, "last": n - 1}
+
+
+async def run_scaling(
+    hosts: Sequence[str],
+    timings: list[ScalingTiming],
+    *,
+    sizes: Sequence[int] = SIZES,
+    rounds: int,
+    batch_seconds: float,
+    log: Callable[[str], None] = print,
+) -> None:
+    for host in hosts:
+        _, native_factory = NATIVE[host]
+        for n in sizes:
+            apps = {"portable": portable(host, n), "native": native_factory(n)}
+            cases = {position: case_for(index) for position, index in positions(n).items()}
+            for case in cases.values():
+                for variant, app in apps.items():
+                    result = await http_request(app, case)
+                    expected = f"item {PARAM}".encode()
+                    if (result.status, result.body) != (200, expected):
+                        raise RuntimeError(f"scaling {host} {variant} {case.path}: {result.status} {result.body!r}")
+            batches = {}
+            for position, case in cases.items():
+                per_request = max([(await time_http(app, case, 20))[0] for app in apps.values()])
+                batches[position] = max(10, int(batch_seconds / max(per_request, 1e-7)))
+            found = {position: ScalingTiming(host, n, position) for position in cases}
+            for index in range(rounds):
+                order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
+                for position, case in cases.items():
+                    for variant in order:
+                        cpu, _ = await time_http(apps[variant], case, batches[position])
+                        getattr(found[position], variant).append(cpu)
+            for timing in found.values():
+                timings.append(timing)
+                log(
+                    f"  scaling {host:9} {n:6} routes {timing.position:6} ratio {timing.ratio:6.3f} "
+                    f"({timing.portable_median * 1e6:8.2f} vs {timing.native_median * 1e6:8.2f} µs)"
+                )
+
+
+def time_startup(hosts: Sequence[str], startup: Startup, *, routes: int = 1_000, rounds: int = 3) -> None:
+    for host in hosts:
+        _, native_factory = NATIVE[host]
+        for _ in range(rounds):
+            start = time.process_time()
+            portable(host, routes)
+            startup.create_app.setdefault(host, []).append(time.process_time() - start)
+            start = time.process_time()
+            native_factory(routes)
+            startup.native_app.setdefault(host, []).append(time.process_time() - start)
+    script = "import time; t = time.perf_counter(); import portable_endpoints; print(time.perf_counter() - t)"
+    for _ in range(1 if rounds == 1 else max(rounds, 5)):
+        out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+        startup.import_seconds.append(float(out))
