@@ -19,6 +19,8 @@ from portable_endpoints.routing import BaseRoute
 class StarletteKit:
     request_type = starlette.requests.Request
     websocket_type = starlette.websockets.WebSocket
+    #: the adapter whose ``create_app`` builds the error-handler app (the FastAPI kit reuses this one)
+    framework = "starlette"
 
     def app_with_native_route(self, path: str, text: str, native_routes: Any = None) -> Starlette:
         async def native(request: starlette.requests.Request) -> starlette.responses.PlainTextResponse:
@@ -26,17 +28,14 @@ class StarletteKit:
 
         return Starlette(routes=[starlette.routing.Route(path, native), *(native_routes or [])])
 
-    def app_with_error_handlers(self, routes: Sequence[BaseRoute], status_codes: Sequence[int]) -> Starlette:
+    def app_with_error_handlers(self, routes: Sequence[BaseRoute], status_codes: Sequence[int]) -> Any:
         async def handler(request: starlette.requests.Request, exc: Exception) -> starlette.responses.Response:
             error = cast(starlette.exceptions.HTTPException, exc)  # registered by status code: always one
             return starlette.responses.PlainTextResponse(
                 f"handled {error.status_code}: {error.detail}", status_code=299, headers=error.headers
             )
 
-        app: Starlette = create_app(
-            routes, framework="starlette", exception_handlers=dict.fromkeys(status_codes, handler)
-        )
-        return app
+        return create_app(routes, framework=self.framework, exception_handlers=dict.fromkeys(status_codes, handler))
 
     def native_response(
         self, text: str, *, status_code: int, headers: Mapping[str, str], cookies: Mapping[str, str]
