@@ -79,6 +79,12 @@ class Channel:
     # -- Quart's side ---------------------------------------------------------------------------
 
     async def quart_receive(self) -> Message:
+        if not self.owned and self._connect_taken and not self._answered:
+            # Quart 0.19 reads on as soon as it has the connect message; until a view claims the
+            # connection or Quart answers the handshake, what comes next is nobody's yet (a
+            # server reads nothing more from a client whose handshake is unanswered).
+            self._decided = asyncio.get_running_loop().create_future()
+            await self._decided
         if not self.owned:
             self._quart_reading = True
             try:
