@@ -12,7 +12,7 @@ import pytest
 
 import portable_endpoints as pe
 from portable_endpoints import HTTPEndpoint, JSONResponse, PlainTextResponse, Request, Route, WebSocket, WebSocketRoute
-from portable_endpoints.testing import TestClient, TestResponse
+from portable_endpoints.testing import TestClient
 
 pytestmark = pytest.mark.anyio
 
@@ -32,60 +32,10 @@ def endpoint(label: str) -> type[HTTPEndpoint]:
     return Labelled
 
 
-def labelled(path: str, label: str) -> Route:
-    return Route(path, endpoint(label), name=label)
-
-
-async def hello(request: Request) -> PlainTextResponse:
-    return PlainTextResponse(f"Hello, {request.path_params['username']}")
-
-
 async def echo(websocket: WebSocket) -> None:
     await websocket.accept()
     await websocket.send_text(websocket.path)
     await websocket.close()
-
-
-ROUTES = [
-    # A literal and a parameter at one trie node: Litestar would not backtrack from "b".
-    labelled("/t/{x}/c", "t-param"),
-    labelled("/t/b/{y}/d", "t-literal"),
-    # One trie leaf for two routes: Litestar's int parser must not reject "bob".
-    labelled("/k/{id:int}", "k-int"),
-    labelled("/k/{name}", "k-str"),
-    # Declaration order wins, even over Litestar's preference for plain paths.
-    labelled("/g/{name}", "g-param"),
-    labelled("/g/about", "g-plain"),
-    labelled("/w/{a}/{b}", "w-two"),
-    labelled("/w/{c}/c", "w-c"),
-    labelled("/mid/{p:path}/end", "mid"),
-    labelled("/p/{rest:path}", "p"),
-    labelled("/v{n:int}/x", "v"),
-    labelled("/files/{name}.{ext}", "files"),
-    labelled("/slash/", "slash"),
-    labelled("/f/{v:float}", "float"),
-    labelled("/u/{u:uuid}", "uuid"),
-    labelled("/x/{id:int}", "x"),
-    labelled("/s/{s}", "s"),
-    labelled("/", "root"),
-    Route("/{username}", hello),
-    WebSocketRoute("/ws", echo, name="ws"),
-    WebSocketRoute("/only-ws/{n:int}", echo, name="only-ws"),
-]
-UUID_UPPER = "8B8F2C328F2B4F6B9D2B6A0A4C1E7F10"
-PATHS = [
-    *("/t/b/c", "/t/b/x/d", "/t/a/c", "/t/b/c/", "/k/5", "/k/bob", "/k/-5", "/g/about", "/g/other"),
-    *("/w/b/c", "/w/x/y", "/mid//end", "/mid/a/b/end", "/mid/end", "/p/", "/p", "/p//a", "/p/a/b"),
-    *("/v5/x", "/v/x", "/vx/x", "/files/a.tar.gz", "/files/noext", "/slash/", "/slash", "/f/1.5", "/f/1e5"),
-    *("/f/nan", "/f/-1", f"/u/{UUID_UPPER}", "/u/xyz", "//x//5//", "/x/5/", "/x/05", "/x/+5", "/s/b%2Fc"),
-    *("/s/", "/", "//", "/ws", "/only-ws/1", "/nowhere/at/all"),
-]
-
-
-def outcome(response: TestResponse) -> tuple[int, str | None, str]:
-    # Error bodies are each host's own format; successes must match byte for byte.
-    body = response.text if response.status_code < 400 else ""
-    return response.status_code, response.headers.get("allow"), body
 
 
 class User(HTTPEndpoint):

@@ -16,13 +16,13 @@ from __future__ import annotations
 import heapq
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from werkzeug.routing import BaseConverter, Map
 
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
 from portable_endpoints.exceptions import ConfigurationError
-from portable_endpoints.routing import PathPart, Route, RouteMatch, WebSocketRoute, first_match
+from portable_endpoints.routing import AppRoutes, PathPart, Route, RouteMatch, RouteTable, WebSocketRoute, first_match
 from portable_endpoints.types import Scope
 
 #: The view argument of the invisible parameter after a trailing slash; the view drops it.
@@ -154,6 +154,43 @@ def overlapping(routes: Sequence[R]) -> list[list[R]]:
         group = [other for _, other in others if other is route or _may_overlap(other, route)]
         groups.append(group if len(group) > 1 else [])
     return groups
+
+
+class AcrossTables(Generic[R]):
+    """The routes of an app's portable tables (``create_app`` and each ``pe.mount``) that may match
+    the URLs of one route, in the order Starlette's router tries them, and the table of each.
+
+    Computed on the first request after a table was added (tables are only ever added), so a
+    request pays for no comparison with routes that can never match its URL.
+    """
+
+    __slots__ = ("_route", "_tables", "routes", "table_of")
+
+    def __init__(self, route: R) -> None:
+        self._route = route
+        self._tables = -1
+        #: the routes Starlette's router would choose among, or empty when only ``route`` may match
+        self.routes: list[R] = []
+        self.table_of: dict[int, RouteTable] = {}
+
+    def current(self, app_routes: AppRoutes) -> list[R]:
+        tables = app_routes.tables
+        if len(tables) != self._tables:
+            self._refresh(tables)
+        return self.routes
+
+    def _refresh(self, tables: Sequence[RouteTable]) -> None:
+        route = self._route
+        websocket = isinstance(route, WebSocketRoute)
+        routes: list[R] = []
+        table_of: dict[int, RouteTable] = {}
+        for table in tables:
+            for other in table:
+                if isinstance(other, WebSocketRoute) is websocket and (other is route or _may_overlap(other, route)):
+                    routes.append(cast(R, other))
+                    table_of[id(other)] = table
+        self.routes, self.table_of = (routes, table_of) if len(routes) > 1 else ([], {})
+        self._tables = len(tables)
 
 
 def leading_double_slash(scope: Scope) -> bool:

@@ -29,7 +29,14 @@ from portable_endpoints_quart._asgi import PORTABLE_ROUTE, not_found
 from portable_endpoints_quart._channel import CHANNEL, Channel
 from portable_endpoints_quart._compat import CLIENT_GONE, current_request, current_websocket
 from portable_endpoints_quart._connection import QuartWebSocket, quart_request
-from portable_endpoints_quart._paths import TRAILING_SLASH, Prefixes, leading_double_slash, table_match, table_path
+from portable_endpoints_quart._paths import (
+    TRAILING_SLASH,
+    AcrossTables,
+    Prefixes,
+    leading_double_slash,
+    table_match,
+    table_path,
+)
 from portable_endpoints_quart._responses import PortableResponse, is_quart_response, quart_error, quart_response
 
 View = Callable[..., Awaitable[SansIOResponse]]
@@ -50,6 +57,7 @@ def http_view(
 ) -> View:
     """The view for ``route``; ``overlapping`` are the routes of the table Starlette chooses among."""
     group = list(overlapping)
+    across = AcrossTables(route)
 
     async def view(**params: Any) -> SansIOResponse:
         native: Any = current_request()
@@ -59,16 +67,21 @@ def http_view(
         if trailing_slash:
             del params[TRAILING_SLASH]
         target, target_table = route, table
-        if table.app_routes is not None and table.neighbours:  # beside other tables: create_app, pe.mount
+        app_routes = table.app_routes
+        if app_routes is not None and table.neighbours:  # beside other tables: create_app, pe.mount
             # Werkzeug prefers a literal path to a parameter: across the tables of create_app and
             # each pe.mount, the route declared first must still win, as on Starlette.
-            path = native.path
-            across = table.app_routes.match_http(path, scope["method"])
-            if across is None:
-                raise not_found(native)
-            match, target_table = across
-            target, params = match.route, match.params
-            enter_mount(scope, target, path)
+            candidates = across.current(app_routes)
+            if candidates:
+                path = native.path
+                found = table_match(candidates, path, scope["method"])
+                if found is None:
+                    raise not_found(native)
+                target, params = found.route, found.params
+                target_table = across.table_of[id(target)]
+                enter_mount(scope, target, path)
+            elif route.mount_compiled is not None:
+                enter_mount(scope, route, native.path)
         elif group or route.mount_compiled is not None:
             path = table_path(native, prefixes)
             if path is not None:
@@ -109,6 +122,7 @@ def websocket_view(
 ) -> WebSocketView:
     """The view for ``route``; ``overlapping`` are the routes of the table Starlette chooses among."""
     group = list(overlapping)
+    across = AcrossTables(route)
 
     async def view(**params: Any) -> None:
         native: Any = current_websocket()
@@ -125,14 +139,19 @@ def websocket_view(
         if trailing_slash:
             del params[TRAILING_SLASH]
         target, target_table = route, table
-        if table.app_routes is not None and table.neighbours:  # beside other tables: create_app, pe.mount
-            path = native.path
-            across = table.app_routes.match_websocket(path)
-            if across is None:
-                raise NotFound()
-            ws_match, target_table = across
-            target, params = ws_match.route, ws_match.params
-            enter_mount(scope, target, path)
+        app_routes = table.app_routes
+        if app_routes is not None and table.neighbours:  # beside other tables: create_app, pe.mount
+            candidates = across.current(app_routes)
+            if candidates:
+                path = native.path
+                found = table_match(candidates, path, None)
+                if found is None:
+                    raise NotFound()
+                target, params = found.route, found.params
+                target_table = across.table_of[id(target)]
+                enter_mount(scope, target, path)
+            elif route.mount_compiled is not None:
+                enter_mount(scope, route, native.path)
         elif group or route.mount_compiled is not None:
             path = table_path(native, prefixes)
             if path is not None:
