@@ -7,7 +7,7 @@ portable handler, Starlette paths in OpenAPI) goes through the functions at the 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from litestar import Litestar
@@ -39,12 +39,28 @@ def mark_response_started(scope: Any) -> None:
 
 
 def without_send_wrapper(cls: type[Any]) -> type[Any]:
-    """``cls`` (a ``litestar.WebSocket`` class) sending through the server's ``send`` (its ``send_wrapper`` hook)."""
+    """``cls`` (a ``litestar.WebSocket`` class) sending through the server's ``send`` (its ``send_wrapper``
+    hook), and keeping the server's ``receive`` beside its wrapped one, as ``server_receive(socket)``."""
 
     def send_wrapper(self: Any, send: Any) -> Any:
         return send
 
-    return type(f"Portable{cls.__name__}", (cls,), {"__slots__": (), "send_wrapper": send_wrapper})
+    def receive_wrapper(self: Any, receive: Any) -> Any:
+        self.pe_server_receive = receive
+        return cls.receive_wrapper(self, receive)
+
+    namespace = {"__slots__": ("pe_server_receive",), "send_wrapper": send_wrapper, "receive_wrapper": receive_wrapper}
+    return type(f"Portable{cls.__name__}", (cls,), namespace)
+
+
+def server_receive(socket: Any) -> Any:
+    """The server's own ``receive`` under the socket's state-tracking wrapper, or None."""
+    return getattr(socket, "pe_server_receive", None)
+
+
+def set_disconnected(socket: Any) -> None:
+    """Record on a ``litestar.WebSocket`` that the client has gone (what its receive wrapper does)."""
+    socket.connection_state = "disconnect"
 
 
 def path_parameter(name: str, kind: str, python_type: type) -> PathParameterDefinition:
@@ -95,10 +111,11 @@ def route_websockets_without_method(app: Litestar) -> None:
     if getattr(handler, "_pe_drops_websocket_method", False):
         return
 
-    async def asgi_handler(scope: Any, receive: Any, send: Any) -> None:
+    def asgi_handler(scope: Any, receive: Any, send: Any) -> Awaitable[None]:
+        # Not a coroutine itself: no frame of its own kept for the life of every connection.
         if scope["type"] == "websocket" and "method" in scope:
             del scope["method"]
-        await handler(scope, receive, send)
+        return handler(scope, receive, send)
 
     asgi_handler._pe_drops_websocket_method = True  # type: ignore[attr-defined]
     app.asgi_handler = asgi_handler

@@ -8,7 +8,7 @@ its normalised route path, so the original (from ``raw_path``) is what ``path`` 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from typing import Any, TypeVar, cast
 
 import litestar
@@ -134,3 +134,13 @@ class LitestarWebSocket(
     _LitestarConnection[litestar.WebSocket[Any, Any, Any]], WebSocket[litestar.WebSocket[Any, Any, Any]]
 ):
     __slots__ = ("_full_path",)
+
+    async def accept(
+        self, subprotocol: str | None = None, headers: Iterable[tuple[bytes, bytes]] | None = None
+    ) -> None:
+        await super().accept(subprotocol, headers)
+        # Past the handshake, messages come straight from the server: Litestar's receive wrapper
+        # only tracks its socket's state, which the handler sets once the session is over.
+        receive = _compat.server_receive(self.native)
+        if receive is not None:
+            self._receive = receive

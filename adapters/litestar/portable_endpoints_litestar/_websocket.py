@@ -72,6 +72,7 @@ def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Calla
         if table.app_routes is not None and table.neighbours:
             across = table.app_routes.match_websocket(path)
             found, target_table = across if across is not None else (None, table)
+            del across
         else:
             found = first_match(candidates, path)
         if found is None:
@@ -79,6 +80,7 @@ def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Calla
             await socket.send({"type": "websocket.close", "code": status.WS_1000_NORMAL_CLOSURE, "reason": ""})
             return
         route, params = found.route, found.params
+        del found  # this frame lives as long as the connection: keep only what the session needs
         enter_mount(scope, route, path)
         scope["path_params"] = params
         websocket = LitestarWebSocket(
@@ -88,6 +90,8 @@ def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Calla
         try:
             await route.session(websocket)
         except Exception as exc:
+            if websocket.client_state is WebSocketState.DISCONNECTED:
+                _compat.set_disconnected(socket)
             if websocket.application_state is WebSocketState.CONNECTED:
                 # Let Litestar close with 1011, after its after_exception hooks and logging.
                 raise LitestarWebSocketException(detail="", code=status.WS_1011_INTERNAL_ERROR) from exc
@@ -95,6 +99,8 @@ def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Calla
             # error, so the exception goes on to the server, as on any other host.
             _compat.mark_response_started(scope)
             raise
+        if websocket.client_state is WebSocketState.DISCONNECTED:
+            _compat.set_disconnected(socket)
 
     endpoint.__annotations__ = {"socket": litestar.WebSocket, "return": None}
     endpoint.__name__ = "portable_websocket"

@@ -18,7 +18,7 @@ slash-toggled twin matches a portable route is redirected there (307), as Starle
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import quart
@@ -47,19 +47,22 @@ def install(app: quart.Quart) -> None:
         return
     inner: Any = app.asgi_app
 
-    async def portable_asgi_app(scope: Scope, receive: Receive, send: Send) -> None:
+    async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
+        await inner(scope, receive, send)
+        background = scope.get(BACKGROUND)
+        if background is not None:
+            async with app.app_context():  # current_app works in the task, as in a view
+                await background()
+
+    def portable_asgi_app(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine itself: a WebSocket keeps no frame of the wrapper for its whole life.
         kind = scope["type"]
         if kind == "http":
-            await inner(scope, receive, send)
-            background = scope.get(BACKGROUND)
-            if background is not None:
-                async with app.app_context():  # current_app works in the task, as in a view
-                    await background()
-        elif kind == "websocket":
+            return serve_http(scope, receive, send)
+        if kind == "websocket":
             channel = scope[CHANNEL] = Channel(receive, send)
-            await inner(scope, channel.quart_receive, channel.quart_send)
-        else:
-            await inner(scope, receive, send)
+            return inner(scope, channel.quart_receive, channel.quart_send)  # type: ignore[no-any-return]
+        return inner(scope, receive, send)  # type: ignore[no-any-return]
 
     app.asgi_app = portable_asgi_app  # type: ignore[method-assign, assignment]
 

@@ -188,6 +188,9 @@ class Channel:
                 message = {"type": "websocket.disconnect", "code": message.get("code", 1005)}
         elif self._handed is None and not self._quart_reading:
             self.pending = False  # from now on, straight from the server
+            websocket = self.websocket
+            if websocket is not None and websocket._receive == self.receive:
+                websocket._receive = self.receive_raw  # without this channel's frame in between
         return message
 
     def endpoint_io(self) -> tuple[Receive, Send]:

@@ -167,7 +167,7 @@ class AcrossTables(Generic[R]):
     __slots__ = ("_route", "_tables", "routes", "table_of")
 
     def __init__(self, route: R) -> None:
-        self._route = route
+        self._route: R = route
         self._tables = -1
         #: the routes Starlette's router would choose among, or empty when only ``route`` may match
         self.routes: list[R] = []

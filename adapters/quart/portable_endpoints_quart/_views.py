@@ -124,7 +124,7 @@ def websocket_view(
     group = list(overlapping)
     across = AcrossTables(route)
 
-    async def view(**params: Any) -> None:
+    def connect(params: dict[str, Any]) -> tuple[WebSocketRoute, QuartWebSocket]:
         native: Any = current_websocket()
         scope = native.scope
         channel: Channel | None = scope.get(CHANNEL)
@@ -165,6 +165,11 @@ def websocket_view(
         receive, send = channel.endpoint_io()
         websocket = QuartWebSocket(scope, receive, send, native=native, path_params=params, route_table=target_table)
         channel.websocket = websocket
+        return target, websocket
+
+    async def view(**params: Any) -> None:
+        # The routing is done in a plain function: this frame lives as long as the connection.
+        target, websocket = connect(params)
         await target.session(websocket)
 
     setattr(view, PORTABLE_ROUTE, route)
