@@ -27,9 +27,8 @@ from functools import partial
 from typing import Any
 
 from portable_endpoints import status
-from portable_endpoints._index import RouteIndex
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.hosting import run_endpoint
+from portable_endpoints.hosting import RouteIndex, run_endpoint
 from portable_endpoints.routing import CompiledPath, Route, RouteTable, WebSocketRoute, enter_mount, first_match
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_django._compat import (

@@ -256,10 +256,12 @@ def test_the_apps_indexed_urlconf_resolves_as_djangos_linear_resolver() -> None:
         Route("/files/{name}.{ext}", Native, name="file"),
     ]
     app = django_app(routes, urlpatterns=[path("native/<slug:slug>/", native_view, name="native")])
-    linear = URLConf(app.urlpatterns, {})
-    assert app.http.urlconf.urlpatterns != app.urlpatterns  # one index resolver, then the native pattern
+    # Django's resolve() and reverse() take any URLconf object (its stubs say a module name).
+    indexed_urls: Any = app.http.urlconf
+    linear: Any = URLConf(app.urlpatterns, {})
+    assert indexed_urls.urlpatterns != app.urlpatterns  # one index resolver, then the native pattern
     for found in ("r0/3", "r49/12", "r7/abc", "files/a.txt", "native/x/"):
-        indexed, expected = resolve("/" + found, app.http.urlconf), resolve("/" + found, linear)
+        indexed, expected = resolve("/" + found, indexed_urls), resolve("/" + found, linear)
         assert (indexed.func, indexed.args, indexed.kwargs, indexed.url_name, indexed.route) == (
             expected.func,
             expected.args,
@@ -269,6 +271,6 @@ def test_the_apps_indexed_urlconf_resolves_as_djangos_linear_resolver() -> None:
         )
     for missing in ("/r50/1", "/r49/-1", "/files/a", "/nowhere"):
         with pytest.raises(Resolver404) as raised:
-            resolve(missing, app.http.urlconf)
+            resolve(missing, indexed_urls)
         assert len(raised.value.args[0]["tried"]) == len(app.urlpatterns)  # Django's 404 lists them all
-    assert reverse("r49", kwargs={"x": 5}, urlconf=app.http.urlconf) == "/r49/5"
+    assert reverse("r49", kwargs={"x": 5}, urlconf=indexed_urls) == "/r49/5"
