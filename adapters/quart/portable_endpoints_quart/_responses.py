@@ -46,7 +46,7 @@ class PortableResponse(quart.Response):
         # measuring, which a neutral response must not get (and every request would pay for).
         headers = Headers()
         # The neutral response has already refused CR and LF in values, which Headers() re-checks.
-        _compat.set_header_list(headers, [(key.decode("latin-1"), _value(value)) for key, value in raw_headers])
+        _compat.set_header_list(headers, [_header(pair) for pair in raw_headers])
         self.headers = headers
         self.status = status
         # Quart stops sending after RESPONSE_TIMEOUT and leaves the response unfinished; on
@@ -65,6 +65,22 @@ class _Latin1(str):
 
     def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
         return str.encode(self, "latin-1", errors)
+
+
+#: Decoded header pairs by their bytes: most responses repeat a few (content types, small lengths).
+_DECODED: dict[tuple[bytes, bytes], tuple[str, str]] = {}
+_DECODED_MAX = 4096
+
+
+def _header(pair: tuple[bytes, bytes]) -> tuple[str, str]:
+    cacheable = type(pair) is tuple  # a list pair (unhashable) is decoded every time
+    decoded = _DECODED.get(pair) if cacheable else None
+    if decoded is None:
+        key, value = pair
+        decoded = (key.decode("latin-1"), _value(value))
+        if cacheable and len(_DECODED) < _DECODED_MAX and len(value) <= 128:
+            _DECODED[pair] = decoded
+    return decoded
 
 
 def _value(raw: bytes) -> str:
