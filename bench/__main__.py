@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import os
 import platform
-import shutil
 import sys
 import tempfile
 import time
@@ -22,7 +21,6 @@ from bench.memory import run_memory
 from bench.report import SERVERS, Results, markdown, write
 
 HERE = Path(__file__).resolve().parent
-DOCS_PLOT = HERE.parent / "docs" / "results.png"
 DISTRIBUTIONS = (
     "portable-endpoints",
     "portable-endpoints-starlette",
@@ -329,9 +327,6 @@ def main(argv: list[str] | None = None) -> int:
         args.output.mkdir(parents=True, exist_ok=True)
         paths = write(results, args.output)
         (args.output / "results.json").write_text(results.to_json())
-        if args.output.resolve() == HERE and DOCS_PLOT.parent.is_dir() and paths[1].exists():
-            shutil.copyfile(paths[1], DOCS_PLOT)  # the docs' benchmarks page shows the same plot
-            paths.append(DOCS_PLOT)
         print("wrote " + ", ".join(str(path) for path in paths))
     else:
         print(markdown(results, plot_name=None))
