@@ -481,6 +481,15 @@ async def run_loopback(
                     log(f"  {mode:18} {host}: {len(running)} servers ready in {time.perf_counter() - started:.1f} s")
 
                     async def measure(server: Server, route: str, duration: float, client: str = client) -> Load:
+                        # A run that completed nothing (a server starved of its core by other work)
+                        # is repeated, longer, rather than divided by zero.
+                        for attempt in range(4):
+                            load = await measure_once(server, route, duration * 2**attempt, client)
+                            if load.count:
+                                return load
+                        raise RuntimeError(f"{server.name} {route}: no request completed")
+
+                    async def measure_once(server: Server, route: str, duration: float, client: str) -> Load:
                         before = server.cpu_seconds()
                         load = await _load(
                             server,
