@@ -220,6 +220,8 @@ def _bench(session: nox.Session, *args: str) -> None:
         "uvicorn>=0.30",
         "httptools>=0.6",
         "uvloop>=0.19",
+        # granian: the second server of the loopback rows (a Rust HTTP server, its ASGI interface).
+        "granian>=2.0",
         "websockets>=13",
         "matplotlib>=3.8",
         "msgspec>=0.18",

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import platform
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
 from bench.apps import COMPARISONS, HOSTS, Comparison, available_hosts
 from bench.driver import run_in_process
-from bench.loopback import Cores, wrk_available, wrk_load, wrk_version
+from bench.loopback import Cores, wrk_available, wrk_version
 from bench.memory import run_memory
-from bench.report import Results, markdown, write
+from bench.report import SERVERS, Results, markdown, write
 
 HERE = Path(__file__).resolve().parent
 DISTRIBUTIONS = (
@@ -33,6 +35,7 @@ DISTRIBUTIONS = (
     "django",
     "channels",
     "uvicorn",
+    "granian",
     "httptools",
     "uvloop",
     "websockets",
@@ -42,8 +45,18 @@ DISTRIBUTIONS = (
 def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny counts, one round; writes no RESULTS.md")
-    parser.add_argument("--rounds", type=int, help="interleaved rounds per mode (default 9 in-process, 5 loopback)")
-    parser.add_argument("--mode", choices=("in-process", "loopback", "scaling", "all"), default="all")
+    parser.add_argument(
+        "--rounds", type=int, help="interleaved rounds per mode (default 15 in-process, 5 loopback, 5 scaling)"
+    )
+    parser.add_argument("--mode", choices=("in-process", "loopback", "scaling", "memory", "all"), default="all")
+    parser.add_argument(
+        "--batch-seconds", type=float, default=0.04, help="in-process: CPU seconds per timed batch (default 0.04)"
+    )
+    parser.add_argument(
+        "--servers",
+        default=",".join(SERVERS),
+        help=f"comma-separated ASGI servers for the loopback mode (default: {','.join(SERVERS)})",
+    )
     parser.add_argument(
         "--scaling-sizes",
         default=None,
@@ -60,8 +73,18 @@ def parser() -> argparse.ArgumentParser:
         default="auto",
         help="HTTP load generator for loopback: wrk if installed (auto), else the asyncio client",
     )
-    parser.add_argument("--ws-idle", type=int, help="idle WebSockets for the memory test (default 1000; smoke 20)")
-    parser.add_argument("--no-memory", action="store_true", help="skip the memory test")
+    parser.add_argument("--ws-idle", type=int, help="idle WebSockets per memory round (default 1000; smoke 20)")
+    parser.add_argument(
+        "--ws-idle-large",
+        type=int,
+        help="idle WebSockets of the large memory measurement (default 10000; smoke 40; 0: none)",
+    )
+    parser.add_argument(
+        "--ws-idle-large-hosts",
+        default="starlette",
+        help="comma-separated hosts measured at --ws-idle-large connections too (default: starlette)",
+    )
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory test (in --mode all)")
     parser.add_argument("--output", type=Path, default=HERE, help="where RESULTS.md and results.png go")
     parser.add_argument(
         "--write",
@@ -116,8 +139,16 @@ def machine_info(cores: Cores) -> dict[str, str]:
         "Python": f"{platform.python_implementation()} {platform.python_version()}",
         "packages": ", ".join(versions),
         "uvicorn": f"http={http}, ws={ws}, loop={loop} (the in-process driver runs on asyncio's default loop)",
+        "granian": _version("granian") or "not installed",
         "load": f"wrk: {wrk_version() or 'not installed'}; cores: {cores.describe()}",
     }
+
+
+def _version(name: str) -> str | None:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return None
 
 
 def _installed(name: str) -> bool:
@@ -141,6 +172,23 @@ def select(hosts_arg: str, log: bool = True) -> tuple[list[Comparison], dict[str
     return chosen, skipped
 
 
+class Parts:
+    """Wall-clock seconds of each part of the run (printed, and kept in the results)."""
+
+    def __init__(self, results: Results) -> None:
+        self.results = results
+
+    @contextlib.contextmanager
+    def part(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield None
+        finally:
+            seconds = time.perf_counter() - started
+            self.results.parts[name] = self.results.parts.get(name, 0.0) + seconds
+            print(f"[{name}: {seconds:.1f} s]")
+
+
 async def run(args: argparse.Namespace) -> Results:
     started = time.perf_counter()
     comparisons, skipped = select(args.hosts)
@@ -148,104 +196,128 @@ async def run(args: argparse.Namespace) -> Results:
     smoke = args.smoke
     client = args.client
     if client == "auto":
-        client = "wrk" if wrk_available() and not smoke else "asyncio"
+        client = "wrk" if wrk_available() else "asyncio"
     elif client == "wrk" and not wrk_available():
         print("note: wrk is not installed; falling back to the asyncio HTTP client")
         client = "asyncio"
-    in_rounds = args.rounds or (1 if smoke else 9)
-    loop_rounds = args.rounds or (1 if smoke else 5)
-    memory_rounds = 1 if smoke else 3
+    servers = [server.strip() for server in args.servers.split(",") if server.strip()]
+    unknown = set(servers) - set(SERVERS)
+    if unknown:
+        sys.exit(f"unknown server(s) {', '.join(sorted(unknown))}; choose from {', '.join(SERVERS)}")
+    in_rounds = args.rounds or (2 if smoke else 15)
+    loop_rounds = args.rounds or (2 if smoke else 5)
+    memory_rounds = 2 if smoke else 3
+    large_hosts = [host.strip() for host in args.ws_idle_large_hosts.split(",") if host.strip()]
     settings = {
         "smoke": smoke,
         "in_process_rounds": in_rounds,
-        "in_process_batch_seconds": 0.2,
+        "in_process_batch_seconds": args.batch_seconds,
         "loopback_rounds": loop_rounds,
-        "loopback_seconds": 1,
+        "loopback_seconds": 0.1 if smoke else 0.2,
+        "loopback_warmup_seconds": 0.05 if smoke else 0.1,
+        "servers": servers,
         "http_client": "`wrk` (1 thread)" if client == "wrk" else "the bench's asyncio HTTP/1.1 client",
         "http_connections": 16,
         "ws_connections": 8,
         "ws_window": 4,
         "memory_rounds": memory_rounds,
         "ws_idle": args.ws_idle or (20 if smoke else 1000),
+        "ws_idle_large": args.ws_idle_large if args.ws_idle_large is not None else (40 if smoke else 10_000),
+        "ws_idle_large_hosts": large_hosts,
         "cores": cores.describe(),
+        "in_process_core": cores.server,
     }
     results = Results(settings=settings, skipped=skipped)
     results.machine = machine_info(cores)
+    parts = Parts(results)
     print(f"hosts: {', '.join(sorted({c.host for c in comparisons})) or 'none'}; mode {args.mode}")
     if args.mode in ("in-process", "all"):
-        print("in-process:")
-        await run_in_process(
-            comparisons,
-            results,
-            rounds=in_rounds,
-            batch_seconds=settings["in_process_batch_seconds"],
-            fixed_batch=30 if smoke else None,
-        )
+        print(f"in-process (pinned to CPU {cores.server}):" if cores.server is not None else "in-process:")
+        with parts.part("in-process"):
+            await run_in_process(
+                comparisons,
+                results,
+                rounds=in_rounds,
+                batch_seconds=args.batch_seconds,
+                fixed_batch=30 if smoke else None,
+                core=cores.server,
+            )
     if args.mode in ("scaling", "all"):
-        from bench.scaling import SIZES, Startup, run_scaling, time_startup
+        from bench.scaling import NATIVE, SIZES, Startup, run_scaling, time_startup
 
         sizes = (
             tuple(int(size) for size in args.scaling_sizes.split(","))
             if args.scaling_sizes
             else ((10, 20) if smoke else SIZES)
         )
-        from bench.scaling import NATIVE
-
         # Django's URLconf is process-wide settings: no per-size native app to compare with here.
         scaling_hosts = [host for host in HOSTS if host in NATIVE and host in {item.host for item in comparisons}]
-        settings["scaling_rounds"] = 1 if smoke else (args.rounds or 7)
+        settings["scaling_rounds"] = 2 if smoke else (args.rounds or 5)
+        settings["scaling_batch_seconds"] = 0.002 if smoke else 0.02
         print(f"scaling ({', '.join(map(str, sizes))} routes):")
-        await run_scaling(
-            scaling_hosts,
-            results.scaling,
-            sizes=sizes,
-            rounds=settings["scaling_rounds"],
-            batch_seconds=0.005 if smoke else 0.1,
-        )
         results.startup = Startup()
-        time_startup(scaling_hosts, results.startup, routes=20 if smoke else 1_000, rounds=1 if smoke else 3)
+        with parts.part("scaling"):
+            await run_scaling(
+                scaling_hosts,
+                results.scaling,
+                sizes=sizes,
+                rounds=settings["scaling_rounds"],
+                batch_seconds=settings["scaling_batch_seconds"],
+                core=cores.server,
+                startup=results.startup,
+                unavailable=results.unavailable,
+            )
+        with parts.part("start-up"):
+            time_startup(scaling_hosts, results.startup, routes=20 if smoke else 1_000, rounds=1 if smoke else 3)
     if args.mode in ("loopback", "all"):
-        print(f"loopback ({settings['http_client']}; {cores.describe()}):")
         from bench.loopback import run_loopback
 
-        await run_loopback(
-            comparisons,
-            results,
-            rounds=loop_rounds,
-            seconds=settings["loopback_seconds"],
-            client=client,
-            http_connections=4 if smoke else settings["http_connections"],
-            ws_connections=2 if smoke else settings["ws_connections"],
-            ws_window=settings["ws_window"],
-            max_requests=40 if smoke else 10_000_000,
-            warmup=10 if smoke else 200,
-        )
-        if smoke and wrk_available() and comparisons:
-            await _wrk_selftest(comparisons[0], cores)
-        if not args.no_memory:
-            print("memory:")
-            # The smoke run keeps the memory path alive on one comparison: server starts dominate it.
-            measured = comparisons[:1] if smoke else comparisons
-            await run_memory(measured, results, connections=settings["ws_idle"], rounds=memory_rounds)
+        # The smoke run keeps every loopback path alive (both servers, wrk, the asyncio client, the
+        # WebSocket client) on one host: server starts dominate it.
+        measured = [item for item in comparisons if item.host == comparisons[0].host] if smoke else comparisons
+        print(f"loopback ({settings['http_client']}; {cores.describe()}):")
+        with parts.part("loopback"):
+            await run_loopback(
+                measured,
+                results,
+                servers=servers,
+                rounds=loop_rounds,
+                seconds=settings["loopback_seconds"],
+                warmup_seconds=settings["loopback_warmup_seconds"],
+                client=client,
+                http_connections=4 if smoke else settings["http_connections"],
+                ws_connections=2 if smoke else settings["ws_connections"],
+                ws_window=settings["ws_window"],
+                # The smoke run warms up with the other HTTP client, so both stay alive.
+                warmup_client=("asyncio" if client == "wrk" else "wrk" if wrk_available() else None) if smoke else None,
+            )
+    if args.mode == "memory" or (args.mode == "all" and not args.no_memory):
+        print("memory:")
+        measured = [item for item in comparisons if item.host == comparisons[0].host] if smoke else comparisons
+        with parts.part("memory"):
+            await run_memory(
+                measured,
+                results,
+                connections=settings["ws_idle"],
+                rounds=memory_rounds,
+                large=settings["ws_idle_large"],
+                large_hosts=[measured[0].host] if smoke and measured else large_hosts,
+            )
     results.seconds = time.perf_counter() - started
     return results
-
-
-async def _wrk_selftest(item: Comparison, cores: Cores) -> None:
-    """The smoke run keeps the wrk path alive: one 1 s run, parsed."""
-    from bench.driver import HTTP_CASES
-    from bench.loopback import serving
-
-    async with serving(item.key, ["portable"], cores) as servers:
-        for case in HTTP_CASES[2:3]:  # the POST: method, body and headers go through the Lua script
-            load = await wrk_load(servers["portable"].port, case, seconds=1, connections=4, cores=cores)
-            print(f"  wrk self-test {case.route}: {load.count} requests in {load.seconds:.2f} s")
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     results = asyncio.run(run(args))
-    full = not args.smoke and args.mode == "all" and not results.skipped and set(args.hosts.split(",")) >= set(HOSTS)
+    full = (
+        not args.smoke
+        and args.mode == "all"
+        and not args.no_memory
+        and not results.skipped
+        and set(args.hosts.split(",")) >= set(HOSTS)
+        and set(args.servers.split(",")) >= set(SERVERS)
+    )
     if args.smoke:
         with tempfile.TemporaryDirectory() as directory:
             paths = write(results, Path(directory))  # renders the report and the plot, then discards them

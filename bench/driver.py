@@ -13,9 +13,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import time
 from collections import deque
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -145,11 +146,33 @@ async def http_request(app: ASGIApp, case: HTTPCase) -> HTTPResult:
 Seconds = tuple[float, float]
 
 
+@contextlib.contextmanager
+def pinned(core: int | None) -> Iterator[None]:
+    """Run this process on one CPU core for the duration (``None``: leave the affinity alone)."""
+    if core is None:
+        yield None
+        return
+    before = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {core})
+    try:
+        yield None
+    finally:
+        os.sched_setaffinity(0, before)
+
+
+def quiet_heap() -> None:
+    """Before a timed batch: collect, then freeze what survives, so neither side pays for the
+    other's garbage or for traversing the long-lived heap in its batch's collections. (Frozen
+    objects are not traversed again, so after the first call this costs only the young heap.)"""
+    gc.collect()
+    gc.freeze()
+
+
 async def time_http(app: ASGIApp, case: HTTPCase, n: int) -> Seconds:
     """(CPU, wall) seconds per request over ``n`` sequential requests."""
     template = case.scope()
     body = case.body
-    gc.collect()
+    quiet_heap()
     start, cpu_start = time.perf_counter(), time.thread_time()
     for _ in range(n):
         scope = template.copy()
@@ -262,7 +285,7 @@ async def time_ws(app: ASGIApp, n: int) -> Seconds:
     await session.connect()
     push, receive = session.push, session.next
     message = {"type": "websocket.receive", "text": WS_MESSAGE}
-    gc.collect()
+    quiet_heap()
     start, cpu_start = time.perf_counter(), time.thread_time()
     for _ in range(n):
         push(message.copy())
@@ -359,9 +382,9 @@ def timer(route: str) -> Timer:
 
 
 async def calibrate(run: Timer, apps: Sequence[ASGIApp], batch_seconds: float, minimum: int) -> int:
-    """A batch size that takes about ``batch_seconds`` on the slower app (after a warm-up)."""
-    per_request = max([(await run(app, 200))[1] for app in apps])
-    return max(minimum, int(batch_seconds / per_request))
+    """A batch size that takes about ``batch_seconds`` of CPU on the slower app (after a short warm-up)."""
+    per_request = max([(await run(app, 20))[0] for app in apps])
+    return max(minimum, int(batch_seconds / max(per_request, 1e-7)))
 
 
 async def run_in_process(
@@ -371,43 +394,52 @@ async def run_in_process(
     rounds: int,
     batch_seconds: float,
     fixed_batch: int | None = None,
+    core: int | None = None,
     log: Callable[[str], None] = print,
 ) -> None:
-    """Time every route of every comparison, rounds interleaved; record into ``results``."""
+    """Time every route of every comparison, rounds interleaved; record into ``results``.
+
+    The process is pinned to ``core``; each side's first batch per route is a discarded warm-up.
+    """
     from bench.report import Timing
 
-    for item in comparisons:
-        apps = {variant: item.build(variant) for variant in VARIANTS}
-        lifespans = [Lifespan(app) for app in apps.values()]
-        for lifespan in lifespans:
-            await lifespan.startup()
-        try:
-            problems = await same_bytes(apps["portable"], apps["native"])
-            if problems:
-                results.mismatches.setdefault(item.key, []).extend(problems)
-                log(f"  {item.key}: portable and native answers differ: {problems}")
-            batches = {}
-            for route in ROUTES:
-                run = timer(route)
-                batches[route] = fixed_batch or await calibrate(run, list(apps.values()), batch_seconds, 50)
-                results.timings.append(Timing("in-process", item.key, route))
-            for index in range(rounds):
-                order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
-                for route in ROUTES:
-                    timing = results.timing("in-process", item.key, route)
-                    assert timing is not None
-                    run = timer(route)
-                    for variant in order:
-                        cpu, wall = await run(apps[variant], batches[route])
-                        getattr(timing, variant).append(cpu)
-                        getattr(timing, f"{variant}_wall").append(wall)
-            for route in ROUTES:
-                timing = results.timing("in-process", item.key, route)
-                assert timing is not None
-                log(
-                    f"  in-process {item.key:28} {route:24} ratio {timing.ratio:6.3f}  "
-                    f"({timing.portable_median * 1e6:7.2f} vs {timing.native_median * 1e6:7.2f} µs)"
-                )
-        finally:
+    with pinned(core):
+        for item in comparisons:
+            apps = {variant: item.build(variant) for variant in VARIANTS}
+            lifespans = [Lifespan(app) for app in apps.values()]
             for lifespan in lifespans:
-                await lifespan.shutdown()
+                await lifespan.startup()
+            try:
+                problems = await same_bytes(apps["portable"], apps["native"])
+                if problems:
+                    results.mismatches.setdefault(item.key, []).extend(problems)
+                    log(f"  {item.key}: portable and native answers differ: {problems}")
+                batches = {}
+                timings = {}
+                for route in ROUTES:
+                    run = timer(route)
+                    batches[route] = fixed_batch or await calibrate(run, list(apps.values()), batch_seconds, 20)
+                    for variant in VARIANTS:  # the warm-up batch, discarded
+                        await run(apps[variant], batches[route])
+                    timings[route] = Timing("in-process", item.key, route)
+                    results.timings.append(timings[route])
+                for index in range(rounds):
+                    order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
+                    for route in ROUTES:
+                        timing = timings[route]
+                        run = timer(route)
+                        for variant in order:
+                            cpu, wall = await run(apps[variant], batches[route])
+                            getattr(timing, variant).append(cpu)
+                            getattr(timing, f"{variant}_wall").append(wall)
+                for route in ROUTES:
+                    timing = timings[route]
+                    low, high = timing.spread
+                    log(
+                        f"  in-process {item.key:28} {route:26} ratio {timing.ratio:6.3f} ({low:.3f}-{high:.3f})  "
+                        f"({timing.portable_median * 1e6:7.2f} vs {timing.native_median * 1e6:7.2f} µs)"
+                    )
+            finally:
+                for lifespan in lifespans:
+                    await lifespan.shutdown()
+                gc.unfreeze()

@@ -1,8 +1,11 @@
-"""Over loopback: each app under uvicorn in a subprocess on 127.0.0.1, loaded by a bounded client.
+"""Over loopback: each app under uvicorn and under granian in a subprocess on 127.0.0.1, loaded by a
+bounded client.
 
 The server is pinned to one core and the load generator (``wrk`` when installed, else a small
 asyncio HTTP/1.1 keep-alive client; a ``websockets`` client for WebSocket echo) to the other, when
-the machine has two cores and ``taskset``. Every run is bounded by a duration and a count, and
+the machine has two cores and ``taskset``. The servers of one host (its portable app and every
+native baseline) start together and serve every round; every run is bounded by a duration (``wrk``
+is interrupted with SIGINT after it, so runs can be shorter than its one-second granularity), and
 every server is stopped (SIGTERM, then SIGKILL) by the process that started it.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import os
 import re
 import shutil
@@ -25,7 +29,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
 from bench.apps import WS_MESSAGE, Comparison
-from bench.driver import HTTP_CASES, ROUTES, VARIANTS, HTTPCase
+from bench.driver import HTTP_CASES, ROUTES, HTTPCase
 
 if TYPE_CHECKING:
     from websockets.client import ClientProtocol
@@ -69,80 +73,123 @@ def client_affinity(cores: Cores) -> Iterator[None]:
         os.sched_setaffinity(0, before)
 
 
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def server_available(kind: str) -> str | None:
+    """None when the ``kind`` server can run here, else why not."""
+    module = {"uvicorn": "uvicorn", "granian": "granian"}[kind]
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        return f"{kind} is not installed ({exc})"
+    return None
+
+
 class Server:
     """One ``python -m bench.server`` subprocess serving a comparison's portable or native app."""
 
-    def __init__(self, key: str, variant: str, cores: Cores) -> None:
+    def __init__(self, kind: str, key: str, variant: str, cores: Cores) -> None:
+        self.kind = kind
         self.key = key
         self.variant = variant
-        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(4096)
-        self.port: int = listener.getsockname()[1]
-        command = [sys.executable, "-m", "bench.server", key, variant, str(listener.fileno())]
+        pass_fds: list[int] = []
+        listener = None
+        if kind == "uvicorn":
+            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            listener.bind(("127.0.0.1", 0))
+            listener.listen(4096)
+            self.port: int = listener.getsockname()[1]
+            address = listener.fileno()
+            pass_fds.append(address)
+        else:
+            # granian binds the port itself (a short race with other programs, on a fresh free port).
+            self.port = address = free_port()
+        command = [sys.executable, "-m", "bench.server", kind, key, variant, str(address)]
         if cores.server is not None:
             command = ["taskset", "-c", str(cores.server), *command]
         self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(
             command,
-            pass_fds=[listener.fileno()],
+            pass_fds=pass_fds,
             cwd=ROOT,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
-        listener.close()
+        if listener is not None:
+            listener.close()
 
     @property
     def name(self) -> str:
-        return f"{self.key}/{self.variant}"
+        return f"{self.kind} {self.key}/{self.variant}"
 
     def log(self) -> str:
         self._log.seek(0)
         return self._log.read().decode(errors="replace")[-4000:]
 
     async def ready(self, timeout: float = 60.0) -> None:
-        """Wait until the app answers ``GET /plain`` with 200 (the socket listens from the start)."""
+        """Wait until the app answers ``GET /plain`` with 200."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server {self.name} exited with {self.process.returncode}:\n{self.log()}")
             try:
                 result = await asyncio.wait_for(http_load(self.port, HTTP_CASES[0], max_requests=1), 5)
-            except (OSError, asyncio.TimeoutError, RuntimeError):
-                await asyncio.sleep(0.05)
+            except (OSError, asyncio.TimeoutError, RuntimeError, asyncio.IncompleteReadError):
+                await asyncio.sleep(0.02)
                 continue
             if result.count == 1:
                 return
         raise RuntimeError(f"server {self.name} not ready after {timeout}s:\n{self.log()}")
 
-    def _stat(self) -> list[str]:
-        return Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+    def pids(self) -> list[int]:
+        """The server process and its descendants (granian serves from a worker process)."""
+        found, queue = [], [self.process.pid]
+        while queue:
+            pid = queue.pop()
+            found.append(pid)
+            with contextlib.suppress(OSError):
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    with contextlib.suppress(OSError):
+                        queue += [int(child) for child in (task / "children").read_text().split()]
+        return found
 
     def cpu_seconds(self) -> float:
-        """CPU time the server has used so far: the scheduler's ns-precise sum over its threads when
-        the kernel exposes it (``/proc/PID/task/*/sched``), else user + system time in clock ticks."""
-        total, found = 0.0, False
-        with contextlib.suppress(OSError):
-            for task in Path(f"/proc/{self.process.pid}/task").iterdir():
+        """CPU time the server has used so far, over its processes and their threads: the
+        scheduler's ns-precise sum (``/proc/PID/task/*/sched``) when the kernel exposes it, else
+        user + system time in clock ticks."""
+        total = 0.0
+        for pid in self.pids():
+            found = False
+            with contextlib.suppress(OSError):
+                for task in Path(f"/proc/{pid}/task").iterdir():
+                    with contextlib.suppress(OSError):
+                        for line in (task / "sched").read_text().splitlines():
+                            if line.startswith("se.sum_exec_runtime"):
+                                total += float(line.split(":")[1]) / 1000
+                                found = True
+            if not found:
                 with contextlib.suppress(OSError):
-                    for line in (task / "sched").read_text().splitlines():
-                        if line.startswith("se.sum_exec_runtime"):
-                            total += float(line.split(":")[1]) / 1000
-                            found = True
-        if found:
-            return total
-        fields = self._stat()
-        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        return total
 
     def rss_kib(self) -> int:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise RuntimeError("no VmRSS")
+        """Resident memory of the server's processes (KiB)."""
+        total = 0
+        for pid in self.pids():
+            with contextlib.suppress(OSError):
+                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+        return total
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -156,12 +203,14 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def serving(key: str, variants: Sequence[str], cores: Cores) -> AsyncIterator[dict[str, Server]]:
-    """Start one server per variant (concurrently), wait until all answer, stop them all on exit."""
-    servers: dict[str, Server] = {}
+async def serving(
+    kind: str, apps: Sequence[tuple[str, str]], cores: Cores
+) -> AsyncIterator[dict[tuple[str, str], Server]]:
+    """Start one server per ``(key, variant)`` (concurrently), wait until all answer, stop them all on exit."""
+    servers: dict[tuple[str, str], Server] = {}
     try:
-        for variant in variants:
-            servers[variant] = Server(key, variant, cores)
+        for key, variant in apps:
+            servers[key, variant] = Server(kind, key, variant, cores)
         await asyncio.gather(*(server.ready() for server in servers.values()))
         yield servers
     finally:
@@ -242,8 +291,9 @@ def wrk_version() -> str | None:
     return (result.stdout or result.stderr).splitlines()[0].strip() or "wrk"
 
 
-async def wrk_load(port: int, case: HTTPCase, *, seconds: int, connections: int, cores: Cores) -> Load:
-    """One ``wrk`` run (one thread, ``connections`` keep-alive connections, ``seconds`` long)."""
+async def wrk_load(port: int, case: HTTPCase, *, seconds: float, connections: int, cores: Cores) -> Load:
+    """One ``wrk`` run (one thread, ``connections`` keep-alive connections), interrupted after ``seconds``
+    (wrk's own ``-d`` counts whole seconds; on SIGINT it stops and reports what it measured)."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(f'wrk.method = "{case.method}"\n')
         if case.body:
@@ -251,15 +301,21 @@ async def wrk_load(port: int, case: HTTPCase, *, seconds: int, connections: int,
         for key, value in case.headers:
             if key.lower() != b"content-length":
                 script.write(f'wrk.headers["{key.decode()}"] = "{value.decode()}"\n')
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "-s", script.name]
+    bound = int(seconds) + 30
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{bound}s", "--timeout", "5s", "-s", script.name]
     command.append(f"http://127.0.0.1:{port}{case.path}")
     if cores.client is not None:
-        command = ["taskset", "-c", str(cores.client), *command]
+        command = ["taskset", "-c", str(cores.client), *command]  # taskset execs wrk: the same pid
     try:
         process = await asyncio.create_subprocess_exec(
             *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
         )
-        output_bytes, _ = await asyncio.wait_for(process.communicate(), seconds + 30)
+        try:
+            await asyncio.wait_for(asyncio.shield(process.wait()), seconds)
+        except asyncio.TimeoutError:
+            with contextlib.suppress(ProcessLookupError):
+                process.send_signal(signal.SIGINT)
+        output_bytes, _ = await asyncio.wait_for(process.communicate(), bound + 10)
     finally:
         os.unlink(script.name)
     output = output_bytes.decode(errors="replace")
@@ -326,11 +382,23 @@ class EchoSocket:
 
 
 async def ws_load(
-    port: int, *, duration: float, max_messages: int, connections: int, window: int = 4, path: str = "/ws"
+    port: int,
+    *,
+    duration: float,
+    max_messages: int,
+    connections: int,
+    window: int = 4,
+    path: str = "/ws",
+    meter: Callable[[], float] | None = None,
 ) -> Load:
-    """Text echo on ``connections`` WebSockets, in bursts of ``window`` messages on each."""
+    """Text echo on ``connections`` WebSockets, in bursts of ``window`` messages on each.
+
+    ``meter`` (the server's CPU clock) is read after the handshakes and before the closes, so the
+    load's ``server_cpu`` covers the echoes only.
+    """
     remaining = max_messages
     sockets = await asyncio.gather(*(EchoSocket.open(port, path) for _ in range(connections)))
+    before = meter() if meter is not None else 0.0
     start = time.perf_counter()
     deadline = start + duration
 
@@ -347,74 +415,133 @@ async def ws_load(
     try:
         counts = await asyncio.gather(*(worker(ws) for ws in sockets))
         elapsed = time.perf_counter() - start
+        server_cpu = meter() - before if meter is not None else 0.0
     finally:
         await asyncio.gather(*(ws.close() for ws in sockets), return_exceptions=True)
-    return Load(sum(counts), elapsed, client="websockets (sans-I/O handshake, prebuilt frames)")
+    return Load(sum(counts), elapsed, server_cpu, client="websockets (sans-I/O handshake, prebuilt frames)")
+
+
+def host_groups(comparisons: Sequence[Comparison]) -> dict[str, list[Comparison]]:
+    """The comparisons of each host: they share the host's portable app (one server for all)."""
+    groups: dict[str, list[Comparison]] = {}
+    for item in comparisons:
+        groups.setdefault(item.host, []).append(item)
+    return groups
 
 
 async def run_loopback(
     comparisons: Sequence[Comparison],
     results: Results,
     *,
+    servers: Sequence[str],
     rounds: int,
-    seconds: int,
+    seconds: float,
+    warmup_seconds: float,
     client: str,
     http_connections: int,
     ws_connections: int,
     ws_window: int,
     max_requests: int = 10_000_000,
-    warmup: int = 200,
+    warmup_client: str | None = None,
     log: Callable[[str], None] = print,
 ) -> None:
-    """Load every route of every comparison under uvicorn, rounds interleaved; record into ``results``.
+    """Load every route of every comparison under each server, rounds interleaved; record into ``results``.
 
-    ``client`` is ``"wrk"`` or ``"asyncio"`` for HTTP; WebSocket echo always uses ``websockets``.
+    One server per app of a host (its portable app, shared by its comparisons, and each native
+    baseline), started together and kept for every round; a discarded warm-up run per route and
+    server; then ``rounds`` rounds, each timing every route on every server, the order of the
+    servers reversed every other round. ``client`` is ``"wrk"`` or ``"asyncio"`` for HTTP;
+    WebSocket echo always uses ``websockets``' sans-I/O protocol. ``warmup_client`` (default:
+    ``client``) loads the warm-up runs: the smoke run passes the other client, keeping both alive.
     """
     from bench.report import Timing
 
     cores = Cores.detect()
     with client_affinity(cores):
-        for item in comparisons:
-            async with serving(item.key, VARIANTS, cores) as servers:
-                for server in servers.values():  # warm-up: every code path once, caches filled
-                    for case in HTTP_CASES:
-                        await http_load(server.port, case, max_requests=warmup, connections=2)
-                    await ws_load(server.port, duration=5, max_messages=warmup, connections=2)
-                timings = {route: Timing("loopback", item.key, route) for route in ROUTES}
-                results.timings.extend(timings.values())
-                for index in range(rounds):
-                    order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
-                    for route in ROUTES:
-                        for variant in order:
-                            server = servers[variant]
-                            before = server.cpu_seconds()
-                            load = await _load(
-                                server.port,
-                                route,
-                                seconds,
-                                client,
-                                http_connections,
-                                cores,
-                                ws_connections,
-                                ws_window,
-                                max_requests,
-                            )
+        for kind in servers:
+            mode = f"loopback/{kind}"
+            missing = server_available(kind)
+            for host, items in host_groups(comparisons).items():
+                if missing is not None:
+                    for item in items:
+                        results.unavailable[f"{mode} {item.key}"] = missing
+                    log(f"  {mode:18} {host}: not run: {missing}")
+                    continue
+                apps = [(items[0].key, "portable"), *((item.key, "native") for item in items)]
+                async with contextlib.AsyncExitStack() as stack:
+                    started = time.perf_counter()
+                    try:
+                        running = await stack.enter_async_context(serving(kind, apps, cores))
+                    except RuntimeError as exc:  # the host cannot run under this server: say why
+                        reason = _first_error_line(str(exc))
+                        for item in items:
+                            results.unavailable[f"{mode} {item.key}"] = reason
+                        log(f"  {mode:18} {host}: not run: {reason}")
+                        continue
+                    log(f"  {mode:18} {host}: {len(running)} servers ready in {time.perf_counter() - started:.1f} s")
+
+                    async def measure(server: Server, route: str, duration: float, client: str = client) -> Load:
+                        # A run that completed nothing (a server starved of its core by other work)
+                        # is repeated, longer, rather than divided by zero.
+                        for attempt in range(4):
+                            load = await measure_once(server, route, duration * 2**attempt, client)
+                            if load.count:
+                                return load
+                        raise RuntimeError(f"{server.name} {route}: no request completed")
+
+                    async def measure_once(server: Server, route: str, duration: float, client: str) -> Load:
+                        before = server.cpu_seconds()
+                        load = await _load(
+                            server,
+                            route,
+                            duration,
+                            client,
+                            http_connections,
+                            cores,
+                            ws_connections,
+                            ws_window,
+                            max_requests,
+                        )
+                        if not load.server_cpu:
                             load.server_cpu = server.cpu_seconds() - before
-                            timing = timings[route]
-                            getattr(timing, variant).append(load.server_cpu / load.count)
-                            getattr(timing, f"{variant}_wall").append(load.per_request)
-                            timing.client = load.client
-                for route, timing in timings.items():
-                    log(
-                        f"  loopback   {item.key:28} {route:24} ratio {timing.ratio:6.3f}  "
-                        f"({timing.portable_median * 1e6:7.2f} vs {timing.native_median * 1e6:7.2f} µs)"
-                    )
+                        return load
+
+                    for server in running.values():  # warm-up: every code path once, caches filled
+                        for route in ROUTES:
+                            await measure(server, route, warmup_seconds, warmup_client or client)
+                    timings = {(item.key, route): Timing(mode, item.key, route) for item in items for route in ROUTES}
+                    results.timings.extend(timings.values())
+                    labels = list(running)
+                    for index in range(rounds):
+                        order = labels if index % 2 == 0 else labels[::-1]
+                        for route in ROUTES:
+                            for label in order:
+                                load = await measure(running[label], route, seconds)
+                                key, variant = label
+                                targets = items if variant == "portable" else [c for c in items if c.key == key]
+                                for item in targets:
+                                    timing = timings[item.key, route]
+                                    getattr(timing, variant).append(load.server_cpu / load.count)
+                                    getattr(timing, f"{variant}_wall").append(load.per_request)
+                                    timing.client = load.client
+                    for (key, route), timing in timings.items():
+                        low, high = timing.spread
+                        log(
+                            f"  {mode:18} {key:28} {route:26} ratio {timing.ratio:6.3f} ({low:.3f}-{high:.3f})  "
+                            f"({timing.portable_median * 1e6:7.2f} vs {timing.native_median * 1e6:7.2f} µs)"
+                        )
+
+
+def _first_error_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    errors = [line for line in lines if "Error" in line or "error" in line]
+    return (errors[-1] if errors else lines[0] if lines else "the server did not start")[:200]
 
 
 async def _load(
-    port: int,
+    server: Server,
     route: str,
-    seconds: int,
+    seconds: float,
     client: str,
     http_connections: int,
     cores: Cores,
@@ -422,6 +549,7 @@ async def _load(
     ws_window: int,
     max_requests: int,
 ) -> Load:
+    port = server.port
     for case in HTTP_CASES:
         if case.route == route:
             if client == "wrk":
@@ -430,5 +558,10 @@ async def _load(
                 port, case, duration=seconds, max_requests=max_requests, connections=http_connections
             )
     return await ws_load(
-        port, duration=seconds, max_messages=max_requests, connections=ws_connections, window=ws_window
+        port,
+        duration=seconds,
+        max_messages=max_requests,
+        connections=ws_connections,
+        window=ws_window,
+        meter=server.cpu_seconds,
     )

@@ -13,9 +13,12 @@ from typing import Any
 from bench.apps import COMPARISONS
 from bench.driver import ROUTES
 from bench.scaling import POSITIONS, ScalingTiming, Startup
+from bench.stats import Paired, markdown_table
 
-#: portable/native time ratio a route may reach (design section 7), per mode, and the memory allowance.
+#: portable/native time ratio a route may reach (design section 7), per kind of mode, and the memory allowance.
 TIME_TARGETS = {"in-process": 1.00, "loopback": 1.02}
+#: the ASGI servers of the loopback rows; the mode of a loopback row is ``loopback/<server>``.
+SERVERS = ("uvicorn", "granian")
 TIME_TARGET = TIME_TARGETS["in-process"]
 #: the JSON echo with ``json_codec="msgspec"`` against the host's usual JSON
 FAST_JSON_TARGET = 0.70
@@ -30,7 +33,8 @@ SCALING_SIZE = 1_000
 #: the comparisons held to the target; the raw ASGI floor is a reference, not a target.
 FLOOR = "asgi-vs-raw"
 STARLETTE_ENDPOINT = "asgi-vs-starlette-endpoint"
-MODES = ("in-process", "loopback")
+COMPARISON_ORDER = {item.key: index for index, item in enumerate(COMPARISONS)}
+MODES = ("in-process", *(f"loopback/{server}" for server in SERVERS))
 
 
 def time_target(mode: str, key: str, route: str) -> tuple[float, bool] | None:
@@ -45,7 +49,7 @@ def time_target(mode: str, key: str, route: str) -> tuple[float, bool] | None:
         return 1.0, True
     if route == FAST_JSON_ROUTE:
         return FAST_JSON_TARGET, False
-    return TIME_TARGETS[mode], False
+    return TIME_TARGETS[mode.split("/")[0]], False
 
 
 def meets(ratio: float, target: tuple[float, bool]) -> bool:
@@ -54,7 +58,7 @@ def meets(ratio: float, target: tuple[float, bool]) -> bool:
 
 
 @dataclass
-class Timing:
+class Timing(Paired):
     """Seconds per request (or per echoed message), one value per round, for each side."""
 
     mode: str
@@ -68,20 +72,10 @@ class Timing:
     client: str = ""
 
     @property
-    def portable_median(self) -> float:
-        return statistics.median(self.portable)
-
-    @property
-    def native_median(self) -> float:
-        return statistics.median(self.native)
-
-    @property
-    def ratio(self) -> float:
-        return self.portable_median / self.native_median
-
-    @property
     def wall_ratio(self) -> float:
-        return statistics.median(self.portable_wall) / statistics.median(self.native_wall)
+        return statistics.median(
+            mine / theirs for mine, theirs in zip(self.portable_wall, self.native_wall, strict=True)
+        )
 
     def busy(self, variant: str) -> float:
         """Loopback: the share of wall time the server was on CPU (near 1: the server is the bottleneck)."""
@@ -89,19 +83,10 @@ class Timing:
         wall: list[float] = getattr(self, f"{variant}_wall")
         return statistics.median(c / w for c, w in zip(cpu, wall, strict=True))
 
-    @property
-    def round_ratios(self) -> list[float]:
-        return [mine / theirs for mine, theirs in zip(self.portable, self.native, strict=True)]
-
-    @property
-    def spread(self) -> tuple[float, float]:
-        ratios = self.round_ratios
-        return min(ratios), max(ratios)
-
 
 @dataclass
-class Memory:
-    """RSS of the server process per open, idle WebSocket, KiB, one value per round."""
+class Memory(Paired):
+    """RSS growth of the server process per open, idle WebSocket, KiB, one value per round."""
 
     key: str
     connections: int
@@ -109,11 +94,6 @@ class Memory:
     native: list[float] = field(default_factory=list)
     portable_base: list[int] = field(default_factory=list)
     native_base: list[int] = field(default_factory=list)
-
-    @property
-    def ratio(self) -> float:
-        native = statistics.median(self.native)
-        return statistics.median(self.portable) / native if native > 0 else float("nan")
 
 
 @dataclass
@@ -127,6 +107,10 @@ class Results:
     skipped: dict[str, str] = field(default_factory=dict)
     #: comparison key -> routes whose portable and native answers differ
     mismatches: dict[str, list[str]] = field(default_factory=dict)
+    #: "<mode> <comparison key>" -> why that comparison could not run in that mode
+    unavailable: dict[str, str] = field(default_factory=dict)
+    #: wall-clock seconds of each part of the run, in order
+    parts: dict[str, float] = field(default_factory=dict)
     seconds: float = 0.0
 
     def to_json(self) -> str:
@@ -164,7 +148,7 @@ class Results:
         """Every missed target, described."""
         missed = []
         for item in self.timings:
-            if not item.portable or not item.native:
+            if not item.measured:
                 continue
             target = time_target(item.mode, item.key, item.route)
             if target is not None and not meets(item.ratio, target):
@@ -172,8 +156,11 @@ class Results:
                 sign = "not <" if strict else ">"
                 missed.append(f"{item.mode} {item.key} {item.route}: ratio {item.ratio:.3f} {sign} {limit}")
         for memory in self.memory:
-            if memory.key != FLOOR and memory.portable and memory.native and memory.ratio > MEMORY_TARGET:
-                missed.append(f"memory {memory.key}: {memory.ratio:.2f}x native per WebSocket (> {MEMORY_TARGET})")
+            if memory.key != FLOOR and memory.measured and memory.ratio > MEMORY_TARGET:
+                missed.append(
+                    f"memory {memory.key} ({memory.connections} idle WebSockets): "
+                    f"{memory.ratio:.3f}x native per WebSocket (> {MEMORY_TARGET})"
+                )
         for scaled in self.scaling:
             if scaled.routes == SCALING_SIZE and scaled.ratio >= 1.0:
                 missed.append(
@@ -204,80 +191,117 @@ def _verdict(mode: str, key: str, route: str, ratio: float) -> str:
 
 
 def timing_table(results: Results, mode: str) -> list[str]:
-    cpu = "server CPU" if mode == "loopback" else "CPU"
-    header = ["host", "baseline", "route", f"portable/native {cpu} time (median)", "min-max over rounds"]
-    header += [f"portable {cpu} µs", f"native {cpu} µs", "wall-clock ratio", "wall µs p / n"]
-    align = ["---", "---", "---", "---:", "---:", "---:", "---:", "---:", "---:"]
-    if mode == "loopback":
-        header.append("server busy p / n")
-        align.append("---:")
-    header.append("target")
-    align.append("---")
-    rows = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
+    cpu = "CPU" if mode == "in-process" else "server CPU"
+    columns = [
+        ("host", "---"),
+        ("baseline", "---"),
+        ("route", "---"),
+        (f"portable/native {cpu} time (median of rounds)", "---:"),
+        ("min-max over rounds", "---:"),
+        (f"portable {cpu} µs", "---:"),
+        (f"native {cpu} µs", "---:"),
+        ("wall-clock ratio", "---:"),
+        ("wall µs p / n", "---:"),
+    ]
+    if mode != "in-process":
+        columns.append(("server busy p / n", "---:"))
+    columns.append(("target", "---"))
+    rows = []
     for item in COMPARISONS:
+        reason = results.unavailable.get(f"{mode} {item.key}")
+        if reason is not None:
+            rows.append([item.host, item.baseline, "every route", *["-"] * (len(columns) - 4), f"not run: {reason}"])
+            continue
         for route in ROUTES:
             timing = results.timing(mode, item.key, route)
-            if timing is None or not timing.portable or not timing.native:
+            if timing is None or not timing.measured:
                 continue
-            low, high = timing.spread
             cells = [
                 item.host,
                 item.baseline,
                 route,
-                f"**{timing.ratio:.3f}**",
-                f"{low:.3f}-{high:.3f}",
+                *timing.ratio_cells(),
                 _us(timing.portable_median),
                 _us(timing.native_median),
                 f"{timing.wall_ratio:.3f}",
                 f"{_us(statistics.median(timing.portable_wall))} / {_us(statistics.median(timing.native_wall))}",
             ]
-            if mode == "loopback":
+            if mode != "in-process":
                 cells.append(f"{timing.busy('portable'):.0%} / {timing.busy('native'):.0%}")
             cells.append(_verdict(mode, item.key, route, timing.ratio))
-            rows.append("| " + " | ".join(cells) + " |")
-    return rows
+            rows.append(cells)
+    return markdown_table(columns, rows)
 
 
 def memory_table(results: Results) -> list[str]:
-    rows = [
-        "| host | baseline | idle WebSockets | portable KiB/conn | native KiB/conn | portable/native "
-        "| server RSS before (p / n, MiB) | target |",
-        "|---|---|---:|---:|---:|---:|---:|---|",
+    columns = [
+        ("host", "---"),
+        ("baseline", "---"),
+        ("idle WebSockets", "---:"),
+        ("portable/native (median of rounds)", "---:"),
+        ("min-max over rounds", "---:"),
+        ("portable KiB/conn", "---:"),
+        ("native KiB/conn", "---:"),
+        ("server RSS before (p / n, MiB)", "---:"),
+        ("target", "---"),
     ]
-    for item in COMPARISONS:
-        for memory in results.memory:
-            if memory.key != item.key or not memory.portable or not memory.native:
-                continue
-            verdict = "floor" if item.key == FLOOR else ("ok" if memory.ratio <= MEMORY_TARGET else "**MISS**")
-            base = (
-                f"{statistics.median(memory.portable_base) / 1024:.1f} / "
-                f"{statistics.median(memory.native_base) / 1024:.1f}"
-            )
-            rows.append(
-                f"| {item.host} | {item.baseline} | {memory.connections} | {statistics.median(memory.portable):.1f} "
-                f"| {statistics.median(memory.native):.1f} | **{memory.ratio:.3f}** | {base} | {verdict} |"
-            )
-    return rows
+    rows = []
+    for memory in sorted(results.memory, key=lambda m: (COMPARISON_ORDER.get(m.key, 99), m.connections)):
+        if not memory.measured:
+            continue
+        item = next(c for c in COMPARISONS if c.key == memory.key)
+        verdict = "floor" if item.key == FLOOR else ("ok" if memory.ratio <= MEMORY_TARGET else "**MISS**")
+        base = (
+            f"{statistics.median(memory.portable_base) / 1024:.1f} / {statistics.median(memory.native_base) / 1024:.1f}"
+        )
+        rows.append(
+            [
+                item.host,
+                item.baseline,
+                f"{memory.connections:,}",
+                *memory.ratio_cells(),
+                f"{memory.portable_median:.1f}",
+                f"{memory.native_median:.1f}",
+                base,
+                f"{verdict} (<= {MEMORY_TARGET:.2f})" if verdict != "floor" else verdict,
+            ]
+        )
+    return markdown_table(columns, rows)
 
 
 def scaling_table(results: Results) -> list[str]:
-    rows = [
-        "| host | native baseline | routes | requested | portable/native CPU time (median) | min-max over rounds "
-        "| portable CPU µs | native CPU µs | portable cost / cost at 10 routes | target |",
-        "|---|---|---:|---|---:|---:|---:|---:|---:|---|",
+    columns = [
+        ("host", "---"),
+        ("native baseline", "---"),
+        ("routes", "---:"),
+        ("requested", "---"),
+        ("portable/native CPU time (median of rounds)", "---:"),
+        ("min-max over rounds", "---:"),
+        ("portable CPU µs", "---:"),
+        ("native CPU µs", "---:"),
+        ("portable cost / cost at 10 routes", "---:"),
+        ("target", "---"),
     ]
     from bench.scaling import NATIVE
 
-    hosts = sorted({item.host for item in results.scaling}, key=list(NATIVE).index)
-    sizes = sorted({item.routes for item in results.scaling})
+    skipped = {
+        (key.split()[1], key.split()[2]): reason
+        for key, reason in results.unavailable.items()
+        if key.startswith("scaling ")
+    }
+    hosts = sorted({item.host for item in results.scaling} | {host for host, _ in skipped}, key=list(NATIVE).index)
+    sizes = sorted({item.routes for item in results.scaling} | {int(size) for _, size in skipped})
+    rows = []
     for host in hosts:
         for size in sizes:
+            reason = skipped.get((host, str(size)))
+            if reason is not None:
+                rows.append([host, NATIVE[host][0], f"{size:,}", "all", "-", "-", "-", "-", "-", f"not run: {reason}"])
             for position in POSITIONS:
                 item = results.scaling_timing(host, size, position)
                 small = results.scaling_timing(host, min(sizes), position)
-                if item is None:
+                if item is None or not item.measured:
                     continue
-                low, high = item.spread
                 growth = item.portable_median / small.portable_median if small is not None else float("nan")
                 verdict = ""
                 if size == SCALING_SIZE:
@@ -286,28 +310,39 @@ def scaling_table(results: Results) -> list[str]:
                         ok = growth <= SCALING_GROWTH_TARGET
                         verdict += f"; growth {'ok' if ok else '**MISS**'} (<= {SCALING_GROWTH_TARGET})"
                 rows.append(
-                    f"| {host} | {NATIVE[host][0]} | {size:,} | {position} | **{item.ratio:.3f}** | "
-                    f"{low:.3f}-{high:.3f} | {_us(item.portable_median)} | {_us(item.native_median)} | "
-                    f"{growth:.2f} | {verdict} |"
+                    [
+                        host,
+                        NATIVE[host][0],
+                        f"{size:,}",
+                        position,
+                        *item.ratio_cells(),
+                        _us(item.portable_median),
+                        _us(item.native_median),
+                        f"{growth:.2f}",
+                        verdict,
+                    ]
                 )
-    return rows
+    return markdown_table(columns, rows)
 
 
 def startup_lines(startup: Startup) -> list[str]:
-    lines = [
-        "| host | `create_app`, 1,000 portable routes (ms, CPU) | native app, 1,000 routes (ms, CPU) |",
-        "|---|---:|---:|",
+    columns = [
+        ("host", "---"),
+        ("`create_app`, 1,000 portable routes (ms, CPU)", "---:"),
+        ("native app, 1,000 routes (ms, CPU)", "---:"),
     ]
+    rows = []
     for host, seconds in startup.create_app.items():
         native = startup.native_app.get(host, [])
         native_ms = f"{statistics.median(native) * 1e3:.1f}" if native else "-"
-        lines.append(f"| {host} | {statistics.median(seconds) * 1e3:.1f} | {native_ms} |")
+        rows.append([host, f"{statistics.median(seconds) * 1e3:.1f}", native_ms])
+    lines = markdown_table(columns, rows)
     if startup.import_seconds:
         lines += [
             "",
             "`import portable_endpoints` in a fresh interpreter: "
-            f"{statistics.median(startup.import_seconds) * 1e3:.1f} ms "
-            f"(median of {len(startup.import_seconds)}, wall clock).",
+            f"{statistics.median(startup.import_seconds) * 1e3:.1f} ms of CPU time "
+            f"(median of {len(startup.import_seconds)}).",
         ]
     return lines
 
@@ -319,12 +354,14 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
         "",
         "Generated by `nox -s bench` (`python -m bench`); do not edit by hand. Each row times the same",
         "route served by a portable endpoint mounted on the host and by the host's idiomatic native",
-        "endpoint, in the same run, rounds interleaved (portable and native alternate which goes first).",
-        "The ratio is median(portable) / median(native) CPU time per request; below 1 the portable",
-        "side is faster. The min-max column is the spread of the per-round ratios. CPU time (of the",
-        "driver's thread in-process, of the server process on loopback) is the primary measure because",
-        "this machine may be shared with other work, which inflates wall-clock time but not CPU time;",
-        "the wall-clock ratio is shown beside it.",
+        "endpoint, in the same run, rounds interleaved (portable and native alternate which goes first),",
+        "after a discarded warm-up, with the heap collected and frozen (`gc.collect()`, `gc.freeze()`)",
+        "before every timed batch of either side. The ratio is the median of the per-round",
+        "portable/native ratios of CPU time per request; below 1 the portable side is faster. The",
+        "min-max column is the spread of those per-round ratios. CPU time (of the driver's thread",
+        "in-process, of the server process on loopback) is the primary measure because this machine",
+        "may be shared with other work, which inflates wall-clock time but not CPU time; the",
+        "wall-clock ratio is shown beside it.",
         "",
         f"Targets: ratio <= {TIME_TARGETS['in-process']:.2f} in-process and <= {TIME_TARGETS['loopback']:.2f}"
         f' over loopback on every host and route; the JSON echo with `json_codec="msgspec"` <= {FAST_JSON_TARGET}',
@@ -361,18 +398,20 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
                 "",
             ]
         else:
+            server = mode.split("/")[1]
             lines += [
-                "## Loopback (uvicorn on 127.0.0.1)",
+                f"## Loopback ({SERVER_TITLES.get(server, server)} on 127.0.0.1)",
                 "",
                 f"{settings.get('loopback_rounds')} rounds; HTTP load from {settings.get('http_client')} "
                 f"({settings.get('http_connections')} keep-alive connections, "
                 f"{settings.get('loopback_seconds')} s per run), WebSocket text echo from a client on "
                 f"`websockets`' sans-I/O protocol ({settings.get('ws_connections')} connections, bursts of "
                 f"{settings.get('ws_window')} messages, prebuilt frames, echoes checked byte for byte, no "
-                "compression). Server CPU µs per request = the server process's CPU time "
-                "during the run (from `/proc`) / requests completed; wall µs = run time / requests "
-                "(1 / throughput). Server busy is CPU / wall: near 100% the server, not the client, is "
-                "the bottleneck, well below it the server was starved of its core by other work. "
+                "compression); the same client for both sides. Server CPU µs per request = the server "
+                "processes' CPU time during the run (from `/proc`, every thread and worker process) / "
+                "requests completed; wall µs = run time / requests (1 / throughput). Server busy is "
+                "CPU / wall: near 100% the server, not the client, is the bottleneck, well below it the "
+                "server was starved of its core by other work. "
                 f"Cores: {settings.get('cores')}.",
                 "",
             ]
@@ -381,11 +420,13 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
         lines += [
             "## Memory per open WebSocket",
             "",
-            "A fresh server per side and round; N/4 warm-up connections are opened and kept open (so "
-            "the allocator's free memory does not hide the growth), then the server's RSS is read "
-            "before and after opening N more idle WebSocket connections (each has echoed one message, so "
-            "the endpoint is in its receive loop); the growth divided by N, median of "
-            f"{settings.get('memory_rounds')} rounds. Most of it is uvicorn's own per-connection state.",
+            "One uvicorn server per side (pinned like the loopback servers); N/4 warm-up connections "
+            "are opened and kept open (so the allocator's free memory does not hide the growth), then "
+            f"{settings.get('memory_rounds')} rounds each read the server's RSS before and after opening N "
+            "more idle WebSocket connections, all kept open (each has echoed one message, so the "
+            "endpoint sits in its receive loop): the growth divided by N, per round. The "
+            f"{settings.get('ws_idle_large', 0):,}-connection rows open that many more on top, "
+            "once per side. Most of the growth is uvicorn's own per-connection state.",
             "",
             *memory_table(results),
             "",
@@ -408,10 +449,12 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
         lines += ["## Start-up", "", *startup_lines(results.startup), ""]
     lines += ["## Machine and versions", ""]
     lines += [f"- {key}: {value}" for key, value in results.machine.items()]
-    lines += [f"- run time: {results.seconds:.0f} s", ""]
+    parts = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in results.parts.items())
+    lines += [f"- run time: {results.seconds:.0f} s" + (f" ({parts})" if parts else ""), ""]
     return "\n".join(lines)
 
 
+SERVER_TITLES = {"uvicorn": "uvicorn with httptools and uvloop", "granian": "granian, ASGI interface, uvloop"}
 SHORT_LABELS = {
     "starlette": "starlette",
     "quart": "quart",

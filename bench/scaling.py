@@ -9,7 +9,7 @@ the same minimal driver, and timed with the thread's CPU clock. Also timed: ``cr
 
 from __future__ import annotations
 
-import statistics
+import math
 import subprocess
 import sys
 import time
@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from bench.driver import VARIANTS, HTTPCase, http_request, time_http
+from bench.driver import VARIANTS, HTTPCase, http_request, pinned, time_http
+from bench.stats import Paired
 from portable_endpoints.endpoints import HTTPEndpoint
 from portable_endpoints.requests import Request
 from portable_endpoints.responses import PlainTextResponse
@@ -25,6 +26,8 @@ from portable_endpoints.routing import Route
 from portable_endpoints.types import ASGIApp
 
 SIZES = (10, 100, 1_000, 10_000)
+#: the route count of the ``create_app`` timing
+STARTUP_ROUTES = 1_000
 POSITIONS = ("first", "middle", "last")
 PARAM = 7
 
@@ -136,7 +139,7 @@ NATIVE: dict[str, tuple[str, Callable[[int], ASGIApp]]] = {
 
 
 @dataclass
-class ScalingTiming:
+class ScalingTiming(Paired):
     """CPU seconds per request, one value per round, for one host, route count and position."""
 
     host: str
@@ -144,23 +147,6 @@ class ScalingTiming:
     position: str
     portable: list[float] = field(default_factory=list)
     native: list[float] = field(default_factory=list)
-
-    @property
-    def portable_median(self) -> float:
-        return statistics.median(self.portable)
-
-    @property
-    def native_median(self) -> float:
-        return statistics.median(self.native)
-
-    @property
-    def ratio(self) -> float:
-        return self.portable_median / self.native_median
-
-    @property
-    def spread(self) -> tuple[float, float]:
-        ratios = [p / n for p, n in zip(self.portable, self.native, strict=True)]
-        return min(ratios), max(ratios)
 
 
 @dataclass
@@ -187,40 +173,93 @@ async def run_scaling(
     sizes: Sequence[int] = SIZES,
     rounds: int,
     batch_seconds: float,
+    core: int | None = None,
+    startup: Startup | None = None,
+    unavailable: dict[str, str] | None = None,
+    build_budget: float = 60.0,
     log: Callable[[str], None] = print,
 ) -> None:
-    for host in hosts:
-        _, native_factory = NATIVE[host]
-        for n in sizes:
-            apps = {"portable": portable(host, n), "native": native_factory(n)}
-            cases = {position: case_for(index) for position, index in positions(n).items()}
-            for case in cases.values():
-                for variant, app in apps.items():
-                    result = await http_request(app, case)
-                    expected = f"item {PARAM}".encode()
-                    if (result.status, result.body) != (200, expected):
-                        raise RuntimeError(f"scaling {host} {variant} {case.path}: {result.status} {result.body!r}")
-            batches = {}
-            for position, case in cases.items():
-                per_request = max([(await time_http(app, case, 20))[0] for app in apps.values()])
-                batches[position] = max(10, int(batch_seconds / max(per_request, 1e-7)))
-            found = {position: ScalingTiming(host, n, position) for position in cases}
-            for index in range(rounds):
-                order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
+    """Each host at each size: the same-answer check, a discarded warm-up batch per side and position
+    (which also sizes the batches: about ``batch_seconds`` on the slower side, at least 5 requests,
+    so the 10,000-route linear scans stay bounded), then ``rounds`` interleaved rounds.
+
+    The CPU time of building each app is recorded (``startup``: the 1,000-route ``create_app``
+    figures). A size whose two apps would take more than ``build_budget`` CPU seconds to build,
+    extrapolated from the two sizes before it, is not run; ``unavailable`` says why.
+    """
+    with pinned(core):
+        for host in hosts:
+            _, native_factory = NATIVE[host]
+            builds: list[tuple[int, float]] = []
+            for n in sizes:
+                predicted = _predicted_build(builds, n)
+                if predicted is not None and predicted > build_budget:
+                    done = ", ".join(f"{size:,} routes {seconds:.1f} s" for size, seconds in builds)
+                    reason = (
+                        f"building the two {n:,}-route apps would take about {predicted:.0f} s of CPU "
+                        f"(over the {build_budget:.0f} s budget; measured: {done})"
+                    )
+                    if unavailable is not None:
+                        unavailable[f"scaling {host} {n}"] = reason
+                    log(f"  scaling {host:9} {n:6} routes: not run: {reason}")
+                    continue
+                started = time.process_time()
+                portable_app = portable(host, n)
+                built = time.process_time()
+                native_app = native_factory(n)
+                finished = time.process_time()
+                builds.append((n, finished - started))
+                if startup is not None and n == STARTUP_ROUTES:
+                    startup.create_app.setdefault(host, []).append(built - started)
+                    startup.native_app.setdefault(host, []).append(finished - built)
+                apps = {"portable": portable_app, "native": native_app}
+                cases = {position: case_for(index) for position, index in positions(n).items()}
+                for case in cases.values():
+                    for variant, app in apps.items():
+                        result = await http_request(app, case)
+                        expected = f"item {PARAM}".encode()
+                        if (result.status, result.body) != (200, expected):
+                            raise RuntimeError(f"scaling {host} {variant} {case.path}: {result.status} {result.body!r}")
+                batches = {}
                 for position, case in cases.items():
-                    for variant in order:
-                        cpu, _ = await time_http(apps[variant], case, batches[position])
-                        getattr(found[position], variant).append(cpu)
-            for timing in found.values():
-                timings.append(timing)
-                log(
-                    f"  scaling {host:9} {n:6} routes {timing.position:6} ratio {timing.ratio:6.3f} "
-                    f"({timing.portable_median * 1e6:8.2f} vs {timing.native_median * 1e6:8.2f} µs)"
-                )
+                    per_request = max([(await time_http(app, case, 5))[0] for app in apps.values()])
+                    batches[position] = max(5, int(batch_seconds / max(per_request, 1e-7)))
+                    for app in apps.values():  # the warm-up batch, discarded
+                        await time_http(app, case, batches[position])
+                found = {position: ScalingTiming(host, n, position) for position in cases}
+                for index in range(rounds):
+                    order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
+                    for position, case in cases.items():
+                        for variant in order:
+                            cpu, _ = await time_http(apps[variant], case, batches[position])
+                            getattr(found[position], variant).append(cpu)
+                del apps, portable_app, native_app
+                for timing in found.values():
+                    timings.append(timing)
+                    log(
+                        f"  scaling {host:9} {n:6} routes {timing.position:6} ratio {timing.ratio:6.3f} "
+                        f"({timing.portable_median * 1e6:8.2f} vs {timing.native_median * 1e6:8.2f} µs)"
+                    )
+
+
+def _predicted_build(builds: Sequence[tuple[int, float]], n: int) -> float | None:
+    """CPU seconds to build both apps at ``n`` routes, extrapolated from the last two sizes built
+    (at least linearly: some hosts' construction grows faster than the number of routes)."""
+    if len(builds) < 2:
+        return None
+    (small, small_seconds), (large, large_seconds) = builds[-2], builds[-1]
+    exponent = 1.0
+    if small_seconds > 0.05 and large_seconds > small_seconds:
+        exponent = max(1.0, math.log(large_seconds / small_seconds) / math.log(large / small))
+    return float(large_seconds * (n / large) ** exponent)
 
 
 def time_startup(hosts: Sequence[str], startup: Startup, *, routes: int = 1_000, rounds: int = 3) -> None:
+    """``create_app`` with ``routes`` routes on each host not measured yet (the scaling run records
+    its own builds), then ``import portable_endpoints`` in fresh interpreters."""
     for host in hosts:
+        if host in startup.create_app:
+            continue
         _, native_factory = NATIVE[host]
         for _ in range(rounds):
             start = time.process_time()
@@ -229,7 +268,8 @@ def time_startup(hosts: Sequence[str], startup: Startup, *, routes: int = 1_000,
             start = time.process_time()
             native_factory(routes)
             startup.native_app.setdefault(host, []).append(time.process_time() - start)
-    script = "import time; t = time.perf_counter(); import portable_endpoints; print(time.perf_counter() - t)"
+    # CPU time of the import (the machine may be shared, which inflates wall-clock time).
+    script = "import time; t = time.process_time(); import portable_endpoints; print(time.process_time() - t)"
     for _ in range(1 if rounds == 1 else max(rounds, 5)):
         out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
         startup.import_seconds.append(float(out))
