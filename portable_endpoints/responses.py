@@ -7,7 +7,6 @@ not a re-encode. HEAD requests get the headers and no body on every host.
 from __future__ import annotations
 
 import functools
-import hashlib
 import http.cookies
 import os
 import stat
@@ -398,6 +397,8 @@ class FileResponse(ChunkedResponse):
         headers = self.headers
         headers.setdefault("content-length", str(stat_result.st_size))
         headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
+        import hashlib  # on first use: only file responses need it
+
         headers.setdefault("etag", f'"{hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest()}"')
 
     async def prepare(self) -> None:
