@@ -109,11 +109,28 @@ def native_fastapi(n: int) -> ASGIApp:
     return cast(ASGIApp, app)
 
 
+def native_django(n: int) -> ASGIApp:
+    from bench.django_native import configure
+
+    configure()
+    from django.http import HttpRequest, HttpResponse
+    from django.urls import path
+    from portable_endpoints_django._app import URLConf
+    from portable_endpoints_django.testing import URLConfHandler
+
+    async def item(request: HttpRequest, x: int) -> HttpResponse:
+        return HttpResponse(f"item {x}", content_type="text/plain; charset=utf-8")
+
+    # The app's own URLconf (request.urlconf, as the portable app's): settings are process-wide.
+    return cast(ASGIApp, URLConfHandler(URLConf([path(f"r{i}/<int:x>", item, name=f"r{i}") for i in range(n)], {})))
+
+
 NATIVE: dict[str, tuple[str, Callable[[int], ASGIApp]]] = {
     "starlette": ("Starlette function endpoints", native_starlette),
     "quart": ("Quart add_url_rule", native_quart),
     "litestar": ("Litestar @get handlers", native_litestar),
     "fastapi": ("FastAPI add_api_route", native_fastapi),
+    "django": ("Django path() async views", native_django),
     "asgi": ("Starlette HTTPEndpoint on Starlette", native_starlette_endpoints),
 }
 

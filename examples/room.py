@@ -7,6 +7,8 @@ defaults to ``memory://``: one process.
 """
 
 import os
+from pathlib import Path
+from string import Template
 
 from portable_endpoints.broadcast import Broadcast, BrokerUnavailable
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
@@ -18,40 +20,7 @@ from portable_endpoints.websockets import WebSocket
 hub = Broadcast(os.environ.get("BROADCAST_URL", "memory://"))
 TOPIC = "room"
 
-html = """
-<!DOCTYPE html>
-<html>
-    <head>
-        <title>Room</title>
-    </head>
-    <body>
-        <h1>WebSocket Room</h1>
-        <form action="" onsubmit="sendMessage(event)">
-            <input type="text" id="messageText" autocomplete="off"/>
-            <button>Send</button>
-        </form>
-        <ul id='messages'>
-        </ul>
-        <script>
-            var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-            var ws = new WebSocket(scheme + window.location.host + "/ws");
-            ws.onmessage = function(event) {
-                var messages = document.getElementById('messages')
-                var message = document.createElement('li')
-                var content = document.createTextNode(event.data)
-                message.appendChild(content)
-                messages.appendChild(message)
-            };
-            function sendMessage(event) {
-                var input = document.getElementById("messageText")
-                ws.send(input.value)
-                input.value = ''
-                event.preventDefault()
-            }
-        </script>
-    </body>
-</html>
-"""
+html = Template(Path(__file__).with_name("page.html").read_text(encoding="utf-8")).substitute(title="Room")
 
 
 class Homepage(HTTPEndpoint):

@@ -13,6 +13,8 @@ What an adapter uses, all importable from here:
 - ``Dispatcher``, ``class_verbs``, ``function_verbs``, ``HTTP_METHODS``: the verb tables, e.g. to
   publish an API schema;
 - ``plain_error``: the bare host's error format, for hosts with none of their own;
+- ``RouteIndex``: the routes that can match a path without scanning them all, for a host that
+  lets the adapter match a whole table in one native route (cost that does not grow with routes);
 - ``portable_endpoints.requests.Request`` / ``portable_endpoints.websockets.WebSocket``: generic in
   the host's native object, with ``body_chunks`` / ``max_body_size`` for hosts that read the body;
 - ``portable_endpoints.types``: the ASGI vocabulary.
@@ -35,6 +37,7 @@ from portable_endpoints._dispatch import (
     plain_error,
     run_endpoint,
 )
+from portable_endpoints._index import RouteIndex
 from portable_endpoints.exceptions import AdapterUnavailable
 from portable_endpoints.hookspecs import hookimpl
 from portable_endpoints.routing import RouteTable
@@ -302,6 +305,7 @@ __all__ = [
     "Dispatcher",
     "HTTP_METHODS",
     "OPTIONAL_CAPABILITIES",
+    "RouteIndex",
     "app_is_instance",
     "class_verbs",
     "distribution_version",

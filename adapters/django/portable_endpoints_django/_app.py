@@ -35,7 +35,7 @@ from portable_endpoints_django._compat import (
 )
 from portable_endpoints_django._limits import BodyLimits
 from portable_endpoints_django._responses import PROCESS_EXCEPTION
-from portable_endpoints_django._routes import below_root_path, build_routes
+from portable_endpoints_django._routes import below_root_path, build_routes, indexed
 from portable_endpoints_django._settings import ensure_configured, split_options
 
 ERROR_HANDLERS = ("handler400", "handler403", "handler404", "handler500")
@@ -99,7 +99,7 @@ class PortableDjangoApp:
         self._routes.include(table)
         if table.redirect_slashes:
             self._handlers["handler404"] = self._slash_redirect_handler(self._handlers.get("handler404"))
-        self.http = PortableASGIHandler(URLConf(self.urlpatterns, self._handlers), settings.get("MIDDLEWARE"))
+        self.http = PortableASGIHandler(URLConf(indexed(self.urlpatterns), self._handlers), settings.get("MIDDLEWARE"))
         self.body_limits = BodyLimits()
         self.body_limits.include(table)
         self.websocket = URLRouter(self.websocket_urlpatterns)
@@ -125,7 +125,7 @@ class PortableDjangoApp:
         self.urlpatterns.extend(routes.urlpatterns)
         self.websocket_urlpatterns.extend(routes.websocket_urlpatterns)
         # A new URLconf object: Django caches each URLconf's resolver (and its reverse lookups).
-        self.http.urlconf = URLConf(self.urlpatterns, self._handlers)
+        self.http.urlconf = URLConf(indexed(self.urlpatterns), self._handlers)
         self.websocket = URLRouter(self.websocket_urlpatterns)
 
     def _slash_redirect_handler(self, own: Any) -> Any:

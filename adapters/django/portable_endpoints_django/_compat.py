@@ -21,7 +21,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllow
 from django.http.cookie import SimpleCookie
 from django.http.response import HttpResponseBase, ResponseHeaders
 from django.urls import NoReverseMatch, Resolver404, reverse
-from django.urls.resolvers import RegexPattern, URLPattern
+from django.urls.resolvers import RegexPattern, RoutePattern, URLPattern, URLResolver
 
 T = TypeVar("T")
 
@@ -38,10 +38,12 @@ __all__ = [
     "ProtocolTypeRouter",
     "RegexPattern",
     "Resolver404",
+    "RoutePattern",
     "ResponseHeaders",
     "SimpleCookie",
     "StreamingHttpResponse",
     "URLPattern",
+    "URLResolver",
     "URLRouter",
     "async_to_sync",
     "body_is_on_disk",

@@ -5,7 +5,9 @@ but its ``path`` and ``str`` differ, and ``/files/{name}.{ext}`` cannot be writt
 each route gets a ``PortablePattern``: a ``RegexPattern`` (Django's ``reverse()`` and checks work
 on it) whose ``match`` is the core's compiled path, giving the converted path params (``int`` is
 ``int``) as the view's keyword arguments. Patterns are tried in declaration order, so the first
-declared matching route wins, as on Starlette.
+declared matching route wins, as on Starlette. In an app's own URLconf, consecutive portable
+patterns are grouped under one ``PortablePatterns`` resolver (an ``include("")``) that asks the
+core's route index for the few patterns that can match, so resolving does not grow with the routes.
 
 HTTP patterns call an async Django view: Django's middleware, ``request.resolver_match``,
 ``process_view`` and error handling all apply. It serves every method, so Django never answers
@@ -26,10 +28,18 @@ from typing import Any
 
 from portable_endpoints import status
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.hosting import run_endpoint
-from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, enter_mount, first_match
+from portable_endpoints.hosting import RouteIndex, run_endpoint
+from portable_endpoints.routing import CompiledPath, Route, RouteTable, WebSocketRoute, enter_mount, first_match
 from portable_endpoints.types import Receive, Scope, Send
-from portable_endpoints_django._compat import HttpRequest, HttpResponseBase, RegexPattern, URLPattern
+from portable_endpoints_django._compat import (
+    HttpRequest,
+    HttpResponseBase,
+    RegexPattern,
+    Resolver404,
+    RoutePattern,
+    URLPattern,
+    URLResolver,
+)
 from portable_endpoints_django._connection import DjangoRequest, DjangoWebSocket, body_chunks, read_body
 from portable_endpoints_django._responses import django_error, django_response
 
@@ -43,6 +53,7 @@ class PortablePattern(RegexPattern):
         # Django hands an endpoint pattern the path without its leading slash.
         super().__init__("^" + pattern[2:], name=route.name, is_endpoint=True)
         self.portable_path = route.path
+        self.compiled = route.compiled
         self._match = route.compiled.match
 
     def match(self, path: str) -> tuple[str, tuple[str], dict[str, Any]] | None:
@@ -54,6 +65,45 @@ class PortablePattern(RegexPattern):
 
     def __str__(self) -> str:
         return self.portable_path
+
+
+class PortablePatterns(URLResolver):
+    """Portable URL patterns as one ``include("")``, resolved through the core's route index.
+
+    Django's resolver tries every pattern in turn; this one tries only the patterns whose path can
+    match (in declaration order), and returns the first match as Django would have found it
+    (the same view, arguments, name and route). ``reverse()`` and checks see the patterns as an
+    include's.
+    """
+
+    def __init__(self, entries: list[tuple[CompiledPath, URLPattern]]) -> None:
+        super().__init__(RoutePattern(""), [pattern for _, pattern in entries])
+        self._index: RouteIndex[URLPattern] = RouteIndex(entries)
+
+    def resolve(self, path: Any) -> Any:
+        for pattern in self._index.candidates("/" + str(path)):
+            match = pattern.resolve(path)
+            if match:
+                return match
+        # Django's 404 (DEBUG's technical page) lists every pattern its linear resolver tried.
+        raise Resolver404({"tried": [[pattern] for pattern in self.url_patterns], "path": path})
+
+
+def indexed(urlpatterns: Iterable[Any]) -> list[Any]:
+    """``urlpatterns`` with each run of consecutive portable patterns grouped as ``PortablePatterns``."""
+    grouped: list[Any] = []
+    run: list[tuple[CompiledPath, URLPattern]] = []
+    for pattern in urlpatterns:
+        if isinstance(pattern, URLPattern) and isinstance(pattern.pattern, PortablePattern):
+            run.append((pattern.pattern.compiled, pattern))
+            continue
+        if run:
+            grouped.append(PortablePatterns(run))
+            run = []
+        grouped.append(pattern)
+    if run:
+        grouped.append(PortablePatterns(run))
+    return grouped
 
 
 def _prefix(full: str, matched: str) -> str:

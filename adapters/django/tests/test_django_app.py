@@ -244,3 +244,33 @@ def test_a_missing_companion_is_reported_naming_the_extra() -> None:
     )
     with pytest.raises(AdapterUnavailable, match=r"portable-endpoints\[django\]"):
         broken.load()
+
+
+def test_the_apps_indexed_urlconf_resolves_as_djangos_linear_resolver() -> None:
+    from django.urls import Resolver404, resolve
+    from portable_endpoints_django._app import URLConf
+
+    routes = [
+        *(Route(f"/r{i}/{{x:int}}", Native, name=f"r{i}") for i in range(50)),
+        Route("/r7/{x:str}", Native, name="after"),
+        Route("/files/{name}.{ext}", Native, name="file"),
+    ]
+    app = django_app(routes, urlpatterns=[path("native/<slug:slug>/", native_view, name="native")])
+    # Django's resolve() and reverse() take any URLconf object (its stubs say a module name).
+    indexed_urls: Any = app.http.urlconf
+    linear: Any = URLConf(app.urlpatterns, {})
+    assert indexed_urls.urlpatterns != app.urlpatterns  # one index resolver, then the native pattern
+    for found in ("r0/3", "r49/12", "r7/abc", "files/a.txt", "native/x/"):
+        indexed, expected = resolve("/" + found, indexed_urls), resolve("/" + found, linear)
+        assert (indexed.func, indexed.args, indexed.kwargs, indexed.url_name, indexed.route) == (
+            expected.func,
+            expected.args,
+            expected.kwargs,
+            expected.url_name,
+            expected.route,
+        )
+    for missing in ("/r50/1", "/r49/-1", "/files/a", "/nowhere"):
+        with pytest.raises(Resolver404) as raised:
+            resolve(missing, indexed_urls)
+        assert len(raised.value.args[0]["tried"]) == len(app.urlpatterns)  # Django's 404 lists them all
+    assert reverse("r49", kwargs={"x": 5}, urlconf=indexed_urls) == "/r49/5"

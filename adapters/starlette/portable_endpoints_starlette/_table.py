@@ -19,7 +19,7 @@ import starlette.routing
 from starlette.datastructures import URLPath
 from starlette.routing import Match, NoMatchFound
 
-from portable_endpoints._index import RouteIndex
+from portable_endpoints.hosting import RouteIndex
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, path_below_root
 from portable_endpoints.types import Receive, Scope, Send
 
