@@ -1,19 +1,9 @@
 """Write a Starlette-style HTTP or WebSocket endpoint once; mount it on any ASGI framework."""
 
+import typing
+
 from portable_endpoints._api import adapters, create_app, mount, native_routes
 from portable_endpoints.background import BackgroundTask, BackgroundTasks
-from portable_endpoints.broadcast import (
-    BackendNotFound,
-    BackendUnavailable,
-    Broadcast,
-    BroadcastBackend,
-    BroadcastError,
-    BrokerUnavailable,
-    Forwarding,
-    MessageTooLarge,
-    SubscriberOverflow,
-    Subscription,
-)
 from portable_endpoints.datastructures import URL, FormData, Headers, QueryParams, UploadFile
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
 from portable_endpoints.exceptions import (
@@ -39,7 +29,48 @@ from portable_endpoints.responses import (
 from portable_endpoints.routing import Mount, NoMatchFound, Route, RouteTable, WebSocketRoute
 from portable_endpoints.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
+if typing.TYPE_CHECKING:
+    from portable_endpoints.broadcast import (
+        BackendNotFound,
+        BackendUnavailable,
+        Broadcast,
+        BroadcastBackend,
+        BroadcastError,
+        BrokerUnavailable,
+        Forwarding,
+        MessageTooLarge,
+        SubscriberOverflow,
+        Subscription,
+    )
+
 __version__ = "0.1.0"
+
+# Broadcast (and the asyncio it imports) loads on first use: most apps never touch it.
+_BROADCAST_NAMES = frozenset(
+    {
+        "BackendNotFound",
+        "BackendUnavailable",
+        "Broadcast",
+        "BroadcastBackend",
+        "BroadcastError",
+        "BrokerUnavailable",
+        "Forwarding",
+        "MessageTooLarge",
+        "SubscriberOverflow",
+        "Subscription",
+    }
+)
+
+
+def __getattr__(name: str) -> typing.Any:
+    if name in _BROADCAST_NAMES:
+        from portable_endpoints import broadcast
+
+        value = getattr(broadcast, name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "Adapter",

@@ -77,7 +77,7 @@ class Dispatcher:
     :param name: the route's name, for error messages.
     """
 
-    __slots__ = ("_allow_headers", "_entries", "allow", "max_body_size", "methods", "name")
+    __slots__ = ("_allow_headers", "allow", "entries", "max_body_size", "methods", "name")
 
     def __init__(
         self,
@@ -96,7 +96,9 @@ class Dispatcher:
         else:
             entry = (None, endpoint, is_async_callable(endpoint))
             entries = dict.fromkeys(function_verbs(methods), entry)
-        self._entries = entries
+        #: per verb served: (endpoint class or None for a function endpoint, method name or the
+        #: function, whether it is async); read-only, for a host that inlines ``__call__``
+        self.entries: dict[str, _Entry] = entries
         self.name = name
         #: the verbs served, in Starlette's order
         self.methods: tuple[str, ...] = tuple(entries)
@@ -123,7 +125,7 @@ class Dispatcher:
         if self.max_body_size is not None:
             request.limit_body(self.max_body_size)
         scope = request.scope
-        entry = self._entries.get(scope["method"])
+        entry = self.entries.get(scope["method"])
         if entry is None:
             raise HTTPException(405, headers=self._allow_headers)
         endpoint, target, is_async = entry

@@ -51,7 +51,7 @@ def literal_prefix(compiled: CompiledPath) -> list[str] | None:
 class RouteIndex(Generic[T]):
     """The candidates for a path among ``entries`` (``(compiled path, item)`` in declaration order)."""
 
-    __slots__ = ("_all", "_root", "_static")
+    __slots__ = ("_all", "_root", "_static", "static")
 
     def __init__(self, entries: Sequence[tuple[CompiledPath, T]]) -> None:
         self._all: list[T] = [item for _, item in entries]
@@ -74,6 +74,9 @@ class RouteIndex(Generic[T]):
             self._static[path] = [item for _, item in heapq.merge(deepest, own, key=lambda pair: pair[0])]
         # From here on a node holds its merged candidates only.
         _drop_orders(root)
+        #: the candidates of each path a parameterless route matches, read-only: a caller may look
+        #: a path up here first and call ``tree_candidates`` only when it is not there
+        self.static: dict[str, list[T]] = self._static
 
     def _walk(self, path: str) -> list[tuple[int, T]]:
         node = self._root
@@ -89,6 +92,10 @@ class RouteIndex(Generic[T]):
         found = self._static.get(path)
         if found is not None:
             return found
+        return self.tree_candidates(path)
+
+    def tree_candidates(self, path: str) -> Sequence[T]:
+        """``candidates(path)`` for a path that is not a key of ``static``."""
         node = self._root
         children = node.children
         start = 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Callable
 from typing import Any, ClassVar, Generic, TypeVar
 
 T = TypeVar("T")
@@ -100,3 +101,19 @@ CONVERTOR_TYPES: dict[str, Convertor[Any]] = {
 def register_url_convertor(key: str, convertor: Convertor[Any]) -> None:
     """Add a convertor usable as ``{name:key}`` in paths defined afterwards."""
     CONVERTOR_TYPES[key] = convertor
+
+
+def direct_convert(convertor: Convertor[T]) -> Callable[[str], T]:
+    """``convertor.convert``, or for a stock convertor the builtin it calls (``int``, ``float``,
+    ``uuid.UUID``, ``str``): the same value with no Python frame per path parameter."""
+    found = _DIRECT.get(type(convertor))
+    return found if found is not None else convertor.convert
+
+
+_DIRECT: dict[type, Callable[[str], Any]] = {
+    StringConvertor: str,
+    PathConvertor: str,
+    IntegerConvertor: int,
+    FloatConvertor: float,
+    UUIDConvertor: uuid.UUID,
+}

@@ -13,7 +13,7 @@ import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, NoReturn, cast
 
-from portable_endpoints._json import codec_of
+from portable_endpoints._json import STDLIB, JSONCodec
 from portable_endpoints.datastructures import (
     URL,
     Address,
@@ -35,6 +35,10 @@ else:
 NativeT = TypeVar("NativeT", default=Any)
 
 
+#: ``Request._json`` before the body is parsed (``None`` is a valid JSON value, so not that).
+_UNPARSED: Any = object()
+
+
 class ClientDisconnect(Exception):
     """The client went away before the whole request body arrived."""
 
@@ -50,10 +54,16 @@ async def read_asgi_body(receive: Receive, limit: int | None = None) -> bytes:
     limit), and ``ClientDisconnect`` when the client leaves first. Reads the channel directly, with
     no generator in between: this is every request's hot path.
     """
+    message = await receive()
+    if message["type"] == "http.request" and not message.get("more_body", False):
+        # The whole body in one message, the common case: no list, no join.
+        body = message.get("body", b"")
+        if limit is not None and len(body) > limit:
+            raise _too_large(limit)
+        return body if type(body) is bytes else bytes(body)
     chunks = []
     size = 0
     while True:
-        message = await receive()
         if message["type"] == "http.request":
             chunk = message.get("body", b"")
             if limit is not None:
@@ -65,6 +75,7 @@ async def read_asgi_body(receive: Receive, limit: int | None = None) -> bytes:
                 return b"".join(chunks)
         elif message["type"] == "http.disconnect":
             raise ClientDisconnect
+        message = await receive()
 
 
 async def read_chunks(chunks: AsyncIterator[bytes], limit: int | None = None) -> bytes:
@@ -268,8 +279,9 @@ class Request(HTTPConnection[NativeT]):
         "receive",
         "send",
     )
-    _body: bytes
-    _form: FormData
+    # Set in __init__ (None / _UNPARSED until read): a missing slot would make every check raise inside.
+    _body: bytes | None
+    _form: FormData | None
     _json: Any
 
     def __init__(
@@ -277,11 +289,12 @@ class Request(HTTPConnection[NativeT]):
         scope: Scope,
         receive: Receive = _no_receive,
         send: Send = _no_send,
+        # Positional too (additively): a class called with keywords costs far more per request.
+        path_params: dict[str, Any] | None = None,
+        route_table: URLPathResolver | None = None,
         *,
         native: NativeT | None = None,
         native_factory: Callable[[], NativeT] | None = None,
-        path_params: dict[str, Any] | None = None,
-        route_table: URLPathResolver | None = None,
         body_chunks: BodyChunks | None = None,
         read_body: Callable[[], Awaitable[bytes]] | None = None,
         max_body_size: int | None = None,
@@ -299,6 +312,9 @@ class Request(HTTPConnection[NativeT]):
         self.max_body_size = max_body_size
         self._limited_by_route = False
         self._stream_consumed = False
+        self._body = None
+        self._json = _UNPARSED
+        self._form = None
 
     def limit_body(self, max_body_size: int) -> None:
         """Lower the body limit to ``max_body_size`` (the route's); the host's own limit still applies when smaller."""
@@ -313,7 +329,7 @@ class Request(HTTPConnection[NativeT]):
 
     async def stream(self) -> AsyncIterator[bytes]:
         """The body in chunks as they arrive; after ``body()`` it yields the cached body."""
-        if hasattr(self, "_body"):
+        if self._body is not None:
             yield self._body
             yield b""
             return
@@ -355,9 +371,13 @@ class Request(HTTPConnection[NativeT]):
 
     async def body(self) -> bytes:
         """The whole body, read once and cached; more than ``max_body_size`` bytes is a 413."""
-        if not hasattr(self, "_body"):
-            self._start_reading()
+        body = self._body
+        if body is None:
             limit = self.max_body_size
+            if limit is not None or self._stream_consumed:
+                self._start_reading()
+            else:
+                self._stream_consumed = True
             if self._read_body is not None and not self._cut_off_chunked():
                 body = await self._read_body()
                 if limit is not None and len(body) > limit:
@@ -367,7 +387,7 @@ class Request(HTTPConnection[NativeT]):
             else:
                 body = await read_asgi_body(self.receive, limit)
             self._body = body
-        return self._body
+        return body
 
     def _cut_off_chunked(self) -> bool:
         # The host's whole-body reader knows only the host's limit. A body of undeclared length
@@ -376,32 +396,37 @@ class Request(HTTPConnection[NativeT]):
 
     async def json(self) -> Any:
         """The body parsed as JSON by the app's ``json_codec``; a malformed body is a 400, never a 500."""
-        if not hasattr(self, "_json"):
-            body = await self.body()
+        value = self._json
+        if value is _UNPARSED:
+            body = self._body
+            if body is None:
+                body = await self.body()
+            codec: JSONCodec = getattr(self.route_table, "json_codec", STDLIB)  # codec_of(), inlined
             try:
-                self._json = codec_of(self.route_table).loads(body)
+                value = self._json = codec.loads(body)
             except ValueError as exc:  # every codec's malformed-JSON and bad-UTF-8 errors
                 raise HTTPException(400, f"Malformed JSON body: {exc}") from exc
-        return self._json
+        return value
 
     async def form(
         self, *, max_files: int = 1000, max_fields: int = 1000, max_part_size: int = 1024 * 1024
     ) -> FormData:
         """URL-encoded or multipart form data; a malformed form is a 400."""
-        if not hasattr(self, "_form"):
+        form = self._form
+        if form is None:
             # Imported on first use: python-multipart is needed only by apps that read forms.
             from portable_endpoints.formparsers import parse_form
 
-            self._form = await parse_form(
+            form = self._form = await parse_form(
                 self.headers,
                 self.stream(),
                 max_files=max_files,
                 max_fields=max_fields,
                 max_part_size=max_part_size,
             )
-        return self._form
+        return form
 
     async def close(self) -> None:
         """Close the files of a parsed multipart form, if any."""
-        if hasattr(self, "_form"):
+        if self._form is not None:
             await self._form.close()

@@ -7,7 +7,6 @@ not a re-encode. HEAD requests get the headers and no body on every host.
 from __future__ import annotations
 
 import functools
-import hashlib
 import http.cookies
 import os
 import stat
@@ -45,6 +44,18 @@ def _encode_header_for_type(media_type: str, charset: str) -> tuple[bytes, bytes
 # The content-type header of each media type in the default charset: one dict lookup per response.
 _UTF8_CONTENT_TYPES: dict[str, tuple[bytes, bytes]] = {}
 
+# The content-length header of each body length seen up to _CACHED_LENGTHS: formatting the number
+# and building the pair cost more than the rest of a small response's headers.
+_CONTENT_LENGTHS: dict[int, tuple[bytes, bytes]] = {}
+_CACHED_LENGTHS = 4096
+
+
+def _content_length(length: int) -> tuple[bytes, bytes]:
+    header = (b"content-length", b"%d" % length)
+    if length <= _CACHED_LENGTHS:
+        _CONTENT_LENGTHS[length] = header
+    return header
+
 
 class Response:
     """A complete response: ``content`` (str or bytes) with a status, headers and media type."""
@@ -52,12 +63,18 @@ class Response:
     media_type: str | None = None
     charset = "utf-8"
     body: bytes
-    # Whether the class keeps Response's render and init_headers, so __init__ may inline them.
+    # Whether the class keeps Response's render / init_headers, so __init__ may inline them.
     _stock: bool = True
+    _stock_headers: bool = True
+    # Whether the class keeps Response's __call__ (two ASGI messages, then the background task),
+    # so the asgi host may send those messages itself, with no coroutine in between.
+    _plain_send: bool = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        cls._stock = cls.render is Response.render and cls.init_headers is Response.init_headers
+        cls._stock_headers = cls.init_headers is Response.init_headers
+        cls._stock = cls._stock_headers and cls.render is Response.render
+        cls._plain_send = cls.__call__ is Response.__call__
 
     def __init__(
         self,
@@ -71,24 +88,24 @@ class Response:
         if media_type is not None:
             self.media_type = media_type
         self.background = background
-        if (
-            self._stock
-            and headers is None
-            and type(content) is str
-            and 200 <= status_code != 204
-            and status_code != 304
-        ):
-            # render() and init_headers() inlined for the most common response: text, no extra headers.
-            self.body = body = content.encode(self.charset)
+        if headers is None and self._stock_headers and 200 <= status_code != 204 and status_code != 304:
+            # render() (for text) and init_headers() inlined for the most common response: no extra headers.
+            charset = self.charset
+            if self._stock and type(content) is str:
+                body = content.encode() if charset == "utf-8" else content.encode(charset)
+            else:
+                body = self.render(content)
+            self.body = body
+            if body is None:  # a subclass's render may leave the body to its __call__
+                self.init_headers(None)
+                return
+            length = _CONTENT_LENGTHS.get(len(body)) or _content_length(len(body))
             media = self.media_type
             if media is None:
-                self.raw_headers = [(b"content-length", b"%d" % len(body))]
+                self.raw_headers = [length]
             else:
-                content_type = _UTF8_CONTENT_TYPES.get(media) if self.charset == "utf-8" else None
-                self.raw_headers = [
-                    (b"content-length", b"%d" % len(body)),
-                    content_type or _content_type_header(media, self.charset),
-                ]
+                content_type = _UTF8_CONTENT_TYPES.get(media) if charset == "utf-8" else None
+                self.raw_headers = [length, content_type or _content_type_header(media, charset)]
             return
         self.body = self.render(content)
         self.init_headers(headers)
@@ -112,7 +129,7 @@ class Response:
             raw = (
                 []
                 if body is None or status < 200 or status == 204 or status == 304
-                else [(b"content-length", b"%d" % len(body))]
+                else [_CONTENT_LENGTHS.get(len(body)) or _content_length(len(body))]
             )
             if media_type is not None:
                 content_type = _UTF8_CONTENT_TYPES.get(media_type) if self.charset == "utf-8" else None
@@ -380,6 +397,8 @@ class FileResponse(ChunkedResponse):
         headers = self.headers
         headers.setdefault("content-length", str(stat_result.st_size))
         headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
+        import hashlib  # on first use: only file responses need it
+
         headers.setdefault("etag", f'"{hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest()}"')
 
     async def prepare(self) -> None:

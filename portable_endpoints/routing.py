@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 from portable_endpoints._concurrency import is_async_callable
 from portable_endpoints._dispatch import Dispatcher
 from portable_endpoints._json import JSONCodec, get_codec
-from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
+from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor, direct_convert
 from portable_endpoints.datastructures import URLPath
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
 from portable_endpoints.exceptions import ConfigurationError, NoMatchFound, WebSocketException
@@ -102,7 +102,7 @@ class CompiledPath:
         self.regex = re.compile(pattern + re.escape(path[idx:]) + ("" if prefix else r"\Z"))
         self.format = path_format + path[idx:]
         self.convertors = convertors
-        self._converts = tuple((name, convertor.convert) for name, convertor in convertors.items())
+        self._converts = tuple((name, direct_convert(convertor)) for name, convertor in convertors.items())
         #: a whole path without parameters matches one string only: compared, not searched
         self._literal = not convertors and not prefix
         #: (param name, convertor name) in path order, for adapters that translate the path

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from portable_endpoints._dispatch import plain_error, run_endpoint
+from portable_endpoints._concurrency import run_in_threadpool
+from portable_endpoints._dispatch import Dispatcher, plain_error
 from portable_endpoints._index import RouteIndex
-from portable_endpoints.requests import Request
-from portable_endpoints.responses import PlainTextResponse, RedirectResponse
+from portable_endpoints._json import JSONCodec, current_codec
+from portable_endpoints.convertors import direct_convert
+from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.requests import ClientDisconnect, Request
+from portable_endpoints.responses import PlainTextResponse, RedirectResponse, Response
 from portable_endpoints.routing import (
     Route,
     RouteTable,
@@ -22,6 +26,41 @@ from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+
+
+class _HTTPPlan:
+    """What serving one HTTP route takes, looked up once when the route is added, not per request."""
+
+    __slots__ = (
+        "codec",
+        "converts",
+        "dispatcher",
+        "entries",
+        "literal",
+        "max_body_size",
+        "method_set",
+        "mounted",
+        "regex",
+        "route",
+        "table",
+    )
+
+    def __init__(self, route: Route, table: RouteTable) -> None:
+        compiled = route.compiled
+        self.route = route
+        self.table = table
+        self.dispatcher: Dispatcher = route.dispatcher
+        self.entries = self.dispatcher.entries
+        self.max_body_size = self.dispatcher.max_body_size
+        self.method_set = route.method_set
+        #: the one path a route without parameters matches (compared, not searched), else None
+        self.literal: str | None = compiled.path if not compiled.convertors else None
+        self.regex = compiled.regex
+        self.converts: tuple[tuple[str, Callable[[str], Any]], ...] = tuple(
+            (name, direct_convert(convertor)) for name, convertor in compiled.convertors.items()
+        )
+        self.mounted = route.mount_compiled is not None
+        self.codec: JSONCodec = table.json_codec
 
 
 class PortableASGIApp:
@@ -53,6 +92,9 @@ class PortableASGIApp:
         self._websocket += table.websocket_routes
         self._table_of.update((id(route), table) for route in table)
         self._http_index = RouteIndex([(route.compiled, route) for route in self._http])
+        plans = [_HTTPPlan(route, self._table_of[id(route)]) for route in self._http]
+        self._http_plans = RouteIndex([(plan.route.compiled, plan) for plan in plans])
+        self._http_static = self._http_plans.static
         self._websocket_index = RouteIndex([(route.compiled, route) for route in self._websocket])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -60,28 +102,66 @@ class PortableASGIApp:
         if "app" not in scope:
             scope["app"] = self
         if kind == "http":
-            path = path_below_root(scope)
-            found = first_match(self._http_index.candidates(path), path, scope["method"])
-            if found is not None:
-                route = found.route
-                enter_mount(scope, route, path)
-                table = self._table_of[id(route)]
-                request: Request[None] = Request(scope, receive, send, path_params=found.params, route_table=table)
-                response = await run_endpoint(
-                    route.dispatcher, request, http_error=plain_error, is_native_response=callable
-                )
-                if response is not None:
-                    await response(scope, receive, send)
-                return
-            location = (
-                slash_redirect(self._http_index.candidates(toggled_slash(path)), scope)
-                if self.redirect_slashes
-                else None
-            )
-            if location is not None:
-                await RedirectResponse(location)(scope, receive, send)
-                return
-            await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
+            path = scope["path"] if not scope.get("root_path") else path_below_root(scope)
+            method = scope["method"]
+            # first_match(), inlined over the precomputed plans: the first route matching path and
+            # method, else the first matching the path only (its endpoint answers 405).
+            partial: tuple[_HTTPPlan, dict[str, Any]] | None = None
+            plans: Sequence[_HTTPPlan] | None = self._http_static.get(path)
+            if plans is None:
+                plans = self._http_plans.tree_candidates(path)
+            for plan in plans:
+                literal = plan.literal
+                if literal is not None:
+                    if path != literal:
+                        continue
+                    params: dict[str, Any] = {}
+                else:
+                    found = plan.regex.match(path)
+                    if found is None:
+                        continue
+                    params = {name: convert(found[name]) for name, convert in plan.converts}
+                if method in plan.method_set:
+                    break
+                if partial is None:
+                    partial = (plan, params)
+            else:
+                if partial is None:
+                    await self._unmatched(scope, receive, send, path)
+                    return
+                plan, params = partial
+            # From here: run_endpoint, Dispatcher.__call__ and Response.__call__, inlined (same rules).
+            if plan.mounted:
+                enter_mount(scope, plan.route, path)
+            request: Request[None] = Request(scope, receive, send, params, plan.table)
+            codec = plan.codec
+            token = current_codec.set(codec) if codec is not current_codec.get() else None
+            try:
+                entry = plan.entries.get(method)
+                if entry is None or plan.max_body_size is not None:
+                    response = await plan.dispatcher(request)  # the 405, or a body limit to apply first
+                else:
+                    endpoint, target, is_async = entry
+                    # Starlette instantiates the endpoint per request, so `self.scope` works alike.
+                    handler = target if endpoint is None else getattr(endpoint(scope, receive, send), target)
+                    response = await (handler(request) if is_async else run_in_threadpool(handler, request))
+            except HTTPException as exc:
+                response = plain_error(exc)
+            except ClientDisconnect:
+                return  # the client left before its body arrived: nobody to answer
+            finally:
+                if token is not None:
+                    current_codec.reset(token)
+            if isinstance(response, Response):
+                if response._plain_send and response.background is None:
+                    await send(
+                        {"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers}
+                    )
+                    await send({"type": "http.response.body", "body": b"" if method == "HEAD" else response.body})
+                    return
+            elif not callable(response):
+                raise TypeError(f"Endpoint {plan.dispatcher.name!r} returned {response!r}; return a Response")
+            await response(scope, receive, send)
         elif kind == "websocket":
             path = path_below_root(scope)
             ws_found = first_match(self._websocket_index.candidates(path), path)
@@ -97,6 +177,15 @@ class PortableASGIApp:
             await send({"type": "websocket.close", "code": 1000, "reason": ""})
         elif kind == "lifespan":
             await self._lifespan(scope, receive, send)
+
+    async def _unmatched(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        location = (
+            slash_redirect(self._http_index.candidates(toggled_slash(path)), scope) if self.redirect_slashes else None
+        )
+        if location is not None:
+            await RedirectResponse(location)(scope, receive, send)
+            return
+        await PlainTextResponse("Not Found", status_code=404)(scope, receive, send)
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         await receive()
