@@ -259,7 +259,9 @@ class WebSocketRoute(BaseRoute):
 
             def session(websocket: WebSocket[Any]) -> Coroutine[Any, Any, None]:
                 # Not a coroutine itself: the endpoint's session is the only frame kept per connection.
-                return cls(websocket.scope, websocket.receive, websocket.send).session(websocket)
+                # The endpoint gets the connection's ASGI receive and send, as Starlette's does (and no
+                # bound methods are made per connection).
+                return cls(websocket.scope, websocket._receive, websocket._send).session(websocket)
 
             self.session = session
         elif isinstance(endpoint, type) and issubclass(endpoint, HTTPEndpoint):
