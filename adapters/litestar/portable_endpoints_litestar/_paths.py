@@ -12,8 +12,9 @@ as Starlette does. Everything here runs once, when routes are registered.
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import NamedTuple, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 from urllib.parse import unquote
 
 from portable_endpoints.routing import CompiledPath, PathParam, Route, RouteTable, WebSocketRoute
@@ -124,12 +125,12 @@ def _literal_head(route: Route | WebSocketRoute) -> list[str]:
     return head
 
 
-def _may_route_to(target: LitestarPath, route: Route | WebSocketRoute) -> bool:
-    """Whether Litestar may send a URL that ``route`` matches to ``target`` (conservative)."""
+def _may_route_to(target: LitestarPath, route: Route | WebSocketRoute, head: list[str]) -> bool:
+    """Whether Litestar may send a URL that ``route`` (literal head ``head``) matches to ``target`` (conservative)."""
     if not route.compiled.convertors:
         # Litestar looks plain paths up first, by their normalised text.
-        return target.is_plain and target.segments == _literal_head(route)
-    for i, literal in enumerate(_literal_head(route)):
+        return target.is_plain and target.segments == head
+    for i, literal in enumerate(head):
         if i >= len(target.segments):
             return False
         seg = target.segments[i]
@@ -139,6 +140,28 @@ def _may_route_to(target: LitestarPath, route: Route | WebSocketRoute) -> bool:
         elif seg != literal:
             return False
     return True
+
+
+class _Heads(Generic[RouteT]):
+    """``routes`` by the first segment of their literal head, so a path's candidates are found
+    without comparing it with every route (an app of N routes has about N paths)."""
+
+    def __init__(self, routes: Sequence[RouteT]) -> None:
+        self.routes: Sequence[RouteT] = routes
+        self.heads = [_literal_head(route) for route in routes]
+        self.by_first: dict[str | None, list[int]] = {}
+        for index, head in enumerate(self.heads):
+            self.by_first.setdefault(head[0] if head else None, []).append(index)
+
+    def candidates(self, target: LitestarPath) -> list[RouteT]:
+        """The routes ``_may_route_to(target, ...)``, in declaration order."""
+        first = target.segments[0] if target.segments else None
+        if isinstance(first, str):
+            # A route whose head starts with another literal can never route here.
+            pool: Iterable[int] = sorted(self.by_first.get(first, []) + self.by_first.get(None, []))
+        else:
+            pool = range(len(self.routes))
+        return [self.routes[i] for i in pool if _may_route_to(target, self.routes[i], self.heads[i])]
 
 
 def _merge(paths: list[LitestarPath]) -> list[Segment]:
@@ -175,13 +198,14 @@ def plan(table: RouteTable) -> list[LitestarPath]:
             single.websocket_members.append(owner)
         groups.setdefault(_trie_key(shape), []).append(single)
     paths = []
+    http, websocket = _Heads(table.http_routes), _Heads(table.websocket_routes)
     for shared in groups.values():
         merged = LitestarPath(_merge(shared))
         for single in shared:
             merged.http_members += single.http_members
             merged.websocket_members += single.websocket_members
-        merged.http_candidates = [route for route in table.http_routes if _may_route_to(merged, route)]
-        merged.websocket_candidates = [route for route in table.websocket_routes if _may_route_to(merged, route)]
+        merged.http_candidates = http.candidates(merged)
+        merged.websocket_candidates = websocket.candidates(merged)
         paths.append(merged)
     return paths
 
