@@ -10,6 +10,7 @@ the same minimal driver, and timed with the thread's CPU clock. Also timed: ``cr
 from __future__ import annotations
 
 import math
+import statistics
 import subprocess
 import sys
 import time
@@ -147,6 +148,15 @@ class ScalingTiming(Paired):
     position: str
     portable: list[float] = field(default_factory=list)
     native: list[float] = field(default_factory=list)
+    #: the same position on the smallest portable app, timed in the same rounds (paired growth)
+    smallest: list[float] = field(default_factory=list)
+
+    @property
+    def growth(self) -> float | None:
+        """Median over rounds of this cost over the smallest app's, both timed in the round; None unpaired."""
+        if not self.smallest:
+            return None
+        return statistics.median(mine / small for mine, small in zip(self.portable, self.smallest, strict=True))
 
 
 @dataclass
@@ -191,6 +201,7 @@ async def run_scaling(
         for host in hosts:
             _, native_factory = NATIVE[host]
             builds: list[tuple[int, float]] = []
+            smallest: tuple[ASGIApp, int] | None = None
             for n in sizes:
                 predicted = _predicted_build(builds, n)
                 if predicted is not None and predicted > build_budget:
@@ -214,6 +225,8 @@ async def run_scaling(
                     startup.native_app.setdefault(host, []).append(finished - built)
                 apps = {"portable": portable_app, "native": native_app}
                 cases = {position: case_for(index) for position, index in positions(n).items()}
+                if smallest is None:
+                    smallest = (portable_app, n)
                 for case in cases.values():
                     for variant, app in apps.items():
                         result = await http_request(app, case)
@@ -227,12 +240,21 @@ async def run_scaling(
                     for app in apps.values():  # the warm-up batch, discarded
                         await time_http(app, case, batches[position])
                 found = {position: ScalingTiming(host, n, position) for position in cases}
+                small_app, small_n = smallest
+                small_cases = {position: case_for(index) for position, index in positions(small_n).items()}
                 for index in range(rounds):
-                    order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
+                    order: tuple[str, ...] = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
+                    if small_n != n:
+                        # The growth is a ratio of two costs: both are timed in each round, in turns first.
+                        order = (*order, "smallest") if index % 2 == 0 else ("smallest", *order)
                     for position, case in cases.items():
                         for variant in order:
-                            cpu, _ = await time_http(apps[variant], case, batches[position])
-                            getattr(found[position], variant).append(cpu)
+                            if variant == "smallest":
+                                cpu, _ = await time_http(small_app, small_cases[position], batches[position])
+                                found[position].smallest.append(cpu)
+                            else:
+                                cpu, _ = await time_http(apps[variant], case, batches[position])
+                                getattr(found[position], variant).append(cpu)
                 del apps, portable_app, native_app
                 for timing in found.values():
                     timings.append(timing)
