@@ -129,3 +129,26 @@ def test_channels_middleware_keep_what_they_wrap_as_inner() -> None:
     while not isinstance(inner, URLRouter):
         inner = inner.inner
     assert inner is router
+
+
+def test_a_nested_url_resolvers_resolve_is_what_the_root_resolver_calls() -> None:
+    # PortablePatterns overrides URLResolver.resolve: Django's root resolver must delegate to it
+    # with the path below the root's "^/", and return its match's view, args and kwargs.
+    def view(request: Any) -> HttpResponse:
+        return HttpResponse()
+
+    calls: list[str] = []
+
+    class Recording(_compat.URLResolver):
+        def resolve(self, path: Any) -> Any:
+            calls.append(str(path))
+            return super().resolve(path)
+
+    child = Recording(_compat.RoutePattern(""), [path("a/<int:n>", view, name="a")])
+    root = _compat.URLResolver(_compat.RegexPattern(r"^/"), [child])
+    match = root.resolve("/a/3")
+    assert calls == ["a/3"]
+    assert (match.func, match.kwargs, match.url_name, match.route) == (view, {"n": 3}, "a", "a/<int:n>")
+    assert child.url_patterns == child.urlconf_name  # a list as the URLconf: its patterns
+    with pytest.raises(_compat.Resolver404):
+        root.resolve("/b")
