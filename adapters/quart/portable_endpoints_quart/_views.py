@@ -17,7 +17,7 @@ on it. The endpoint's exceptions propagate to Quart, which logs them and signals
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from werkzeug.exceptions import NotFound
 from werkzeug.sansio.response import Response as SansIOResponse
@@ -41,11 +41,58 @@ from portable_endpoints_quart._responses import PortableResponse, is_quart_respo
 
 View = Callable[..., Awaitable[SansIOResponse]]
 WebSocketView = Callable[..., Awaitable[None]]
+R = TypeVar("R", Route, WebSocketRoute)
 
 
 def raise_quart_error(exc: HTTPException) -> NoReturn:
     """Werkzeug's exception for ``exc``, which Quart handles, so ``app.errorhandler`` applies."""
     raise quart_error(exc) from None
+
+
+def choose_target(
+    route: R,
+    table: RouteTable,
+    group: Sequence[R],
+    across: AcrossTables[R],
+    prefixes: Prefixes,
+    native: Any,
+    params: dict[str, Any],
+    method: str | None,
+    missing: Callable[[], Exception],
+) -> tuple[R, dict[str, Any], RouteTable]:
+    """The route Starlette's router would choose for the request werkzeug gave ``route``, its path
+    params and its table (entering its mount); raises ``missing()`` when no route matches after all.
+
+    ``group``: the routes of ``route``'s table that may match the same URLs; ``method``: the HTTP
+    method to match (``None`` for a WebSocket).
+    """
+    scope = native.scope
+    target, target_table = route, table
+    app_routes = table.app_routes
+    if app_routes is not None and table.neighbours:  # beside other tables: create_app, pe.mount
+        # Werkzeug prefers a literal path to a parameter: across the tables of create_app and
+        # each pe.mount, the route declared first must still win, as on Starlette.
+        candidates = across.current(app_routes)
+        if candidates:
+            path = native.path
+            found = table_match(candidates, path, method)
+            if found is None:
+                raise missing()
+            target, params = found.route, found.params
+            target_table = across.table_of[id(target)]
+            enter_mount(scope, target, path)
+        elif route.mount_compiled is not None:
+            enter_mount(scope, route, native.path)
+    elif group or route.mount_compiled is not None:
+        path = table_path(native, prefixes)
+        if path is not None:
+            if group:
+                found = table_match(group, path, method)
+                if found is None:
+                    raise missing()
+                target, params = found.route, found.params
+            enter_mount(scope, target, path)
+    return target, params, target_table
 
 
 def http_view(
@@ -66,31 +113,9 @@ def http_view(
             raise NotFound()  # werkzeug matched it with the leading slashes stripped; Starlette does not
         if trailing_slash:
             del params[TRAILING_SLASH]
-        target, target_table = route, table
-        app_routes = table.app_routes
-        if app_routes is not None and table.neighbours:  # beside other tables: create_app, pe.mount
-            # Werkzeug prefers a literal path to a parameter: across the tables of create_app and
-            # each pe.mount, the route declared first must still win, as on Starlette.
-            candidates = across.current(app_routes)
-            if candidates:
-                path = native.path
-                found = table_match(candidates, path, scope["method"])
-                if found is None:
-                    raise not_found(native)
-                target, params = found.route, found.params
-                target_table = across.table_of[id(target)]
-                enter_mount(scope, target, path)
-            elif route.mount_compiled is not None:
-                enter_mount(scope, route, native.path)
-        elif group or route.mount_compiled is not None:
-            path = table_path(native, prefixes)
-            if path is not None:
-                if group:
-                    found = table_match(group, path, scope["method"])
-                    if found is None:
-                        raise not_found(native)
-                    target, params = found.route, found.params
-                enter_mount(scope, target, path)
+        target, params, target_table = choose_target(
+            route, table, group, across, prefixes, native, params, scope["method"], lambda: not_found(native)
+        )
         scope["path_params"] = params
         if scope["method"] == "OPTIONS" and "OPTIONS" not in target.method_set and _is_preflight(native):
             # Quart's automatic OPTIONS, which CORS extensions (quart-cors) decorate in after_request.
@@ -138,29 +163,9 @@ def websocket_view(
             raise NotFound()
         if trailing_slash:
             del params[TRAILING_SLASH]
-        target, target_table = route, table
-        app_routes = table.app_routes
-        if app_routes is not None and table.neighbours:  # beside other tables: create_app, pe.mount
-            candidates = across.current(app_routes)
-            if candidates:
-                path = native.path
-                found = table_match(candidates, path, None)
-                if found is None:
-                    raise NotFound()
-                target, params = found.route, found.params
-                target_table = across.table_of[id(target)]
-                enter_mount(scope, target, path)
-            elif route.mount_compiled is not None:
-                enter_mount(scope, route, native.path)
-        elif group or route.mount_compiled is not None:
-            path = table_path(native, prefixes)
-            if path is not None:
-                if group:
-                    found = table_match(group, path, None)
-                    if found is None:
-                        raise NotFound()
-                    target, params = found.route, found.params
-                enter_mount(scope, target, path)
+        target, params, target_table = choose_target(
+            route, table, group, across, prefixes, native, params, None, NotFound
+        )
         scope["path_params"] = params
         receive, send = channel.endpoint_io()
         websocket = QuartWebSocket(scope, receive, send, native=native, path_params=params, route_table=target_table)
