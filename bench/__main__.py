@@ -85,6 +85,11 @@ def parser() -> argparse.ArgumentParser:
         help="comma-separated hosts measured at --ws-idle-large connections too (default: starlette)",
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the memory test (in --mode all)")
+    parser.add_argument(
+        "--hash-seed",
+        default="0",
+        help="PYTHONHASHSEED of the bench and its servers (default 0; 'random': a new one per process)",
+    )
     parser.add_argument("--output", type=Path, default=HERE, help="where RESULTS.md and results.png go")
     parser.add_argument(
         "--write",
@@ -136,7 +141,8 @@ def machine_info(cores: Cores) -> dict[str, str]:
         "date": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
         "machine": f"{platform.machine()}, {cpu}, {os.cpu_count()} CPUs, {memory} RAM",
         "OS": f"{platform.system()} {platform.release()} ({platform.platform()})",
-        "Python": f"{platform.python_implementation()} {platform.python_version()}",
+        "Python": f"{platform.python_implementation()} {platform.python_version()}, "
+        f"PYTHONHASHSEED={os.environ.get('PYTHONHASHSEED', 'random')} (the bench's and its servers')",
         "packages": ", ".join(versions),
         "uvicorn": f"http={http}, ws={ws}, loop={loop} (the in-process driver runs on asyncio's default loop)",
         "granian": _version("granian") or "not installed",
@@ -213,8 +219,10 @@ async def run(args: argparse.Namespace) -> Results:
         "in_process_rounds": in_rounds,
         "in_process_batch_seconds": args.batch_seconds,
         "loopback_rounds": loop_rounds,
-        "loopback_seconds": 0.1 if smoke else 0.2,
-        "loopback_warmup_seconds": 0.05 if smoke else 0.1,
+        "loopback_seconds": 0.1 if smoke else 0.5,
+        "loopback_min_requests": 0 if smoke else 1500,
+        "loopback_max_seconds": 0.1 if smoke else 2.0,
+        "loopback_warmup_seconds": 0.05 if smoke else 0.2,
         "servers": servers,
         "http_client": "`wrk` (1 thread)" if client == "wrk" else "the bench's asyncio HTTP/1.1 client",
         "http_connections": 16,
@@ -225,6 +233,7 @@ async def run(args: argparse.Namespace) -> Results:
         "ws_idle_large": args.ws_idle_large if args.ws_idle_large is not None else (40 if smoke else 10_000),
         "ws_idle_large_hosts": large_hosts,
         "cores": cores.describe(),
+        "hash_seed": os.environ.get("PYTHONHASHSEED", "random"),
         "in_process_core": cores.server,
     }
     results = Results(settings=settings, skipped=skipped)
@@ -284,6 +293,8 @@ async def run(args: argparse.Namespace) -> Results:
                 rounds=loop_rounds,
                 seconds=settings["loopback_seconds"],
                 warmup_seconds=settings["loopback_warmup_seconds"],
+                min_requests=settings["loopback_min_requests"],
+                max_seconds=settings["loopback_max_seconds"],
                 client=client,
                 http_connections=4 if smoke else settings["http_connections"],
                 ws_connections=2 if smoke else settings["ws_connections"],
@@ -307,8 +318,23 @@ async def run(args: argparse.Namespace) -> Results:
     return results
 
 
+def fix_hash_seed(seed: str) -> None:
+    """Run under ``PYTHONHASHSEED=seed``, re-executing this process if it was started with another.
+
+    Hash randomisation changes every dict's and set's layout from one process to the next, and with
+    it each side's speed: it alone moved in-process rows by up to 7% between two otherwise equal
+    runs. One seed for the bench and every server it starts makes two runs comparable.
+    """
+    if os.environ.get("PYTHONHASHSEED") == seed:
+        return
+    os.environ["PYTHONHASHSEED"] = seed
+    os.execv(sys.executable, [sys.executable, "-m", "bench", *sys.argv[1:]])
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if argv is None:
+        fix_hash_seed(args.hash_seed)
     results = asyncio.run(run(args))
     full = (
         not args.smoke

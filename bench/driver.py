@@ -173,13 +173,13 @@ async def time_http(app: ASGIApp, case: HTTPCase, n: int) -> Seconds:
     template = case.scope()
     body = case.body
     quiet_heap()
-    start, cpu_start = time.perf_counter(), time.thread_time()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(n):
         scope = template.copy()
         scope["state"] = {}
         exchange = HTTPExchange(body)
         await app(scope, exchange.receive, exchange.send)
-    cpu, elapsed = time.thread_time() - cpu_start, time.perf_counter() - start
+    cpu, elapsed = time.process_time() - cpu_start, time.perf_counter() - start
     if exchange.status != 200:
         raise RuntimeError(f"{case.route}: status {exchange.status}")
     return cpu / n, elapsed / n
@@ -286,11 +286,11 @@ async def time_ws(app: ASGIApp, n: int) -> Seconds:
     push, receive = session.push, session.next
     message = {"type": "websocket.receive", "text": WS_MESSAGE}
     quiet_heap()
-    start, cpu_start = time.perf_counter(), time.thread_time()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(n):
         push(message.copy())
         reply = await receive()
-    cpu, elapsed = time.thread_time() - cpu_start, time.perf_counter() - start
+    cpu, elapsed = time.process_time() - cpu_start, time.perf_counter() - start
     await session.close()
     if reply.get("text") != WS_MESSAGE:
         raise RuntimeError(f"bad echo {reply!r}")
@@ -394,12 +394,14 @@ async def run_in_process(
     rounds: int,
     batch_seconds: float,
     fixed_batch: int | None = None,
+    slices: int = 4,
     core: int | None = None,
     log: Callable[[str], None] = print,
 ) -> None:
     """Time every route of every comparison, rounds interleaved; record into ``results``.
 
-    The process is pinned to ``core``; each side's first batch per route is a discarded warm-up.
+    The process is pinned to ``core``; each side's first batch per route is a discarded warm-up;
+    each round times a batch per side in ``slices`` turns.
     """
     from bench.report import Timing
 
@@ -424,12 +426,20 @@ async def run_in_process(
                     timings[route] = Timing("in-process", item.key, route)
                     results.timings.append(timings[route])
                 for index in range(rounds):
-                    order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
                     for route in ROUTES:
                         timing = timings[route]
                         run = timer(route)
-                        for variant in order:
-                            cpu, wall = await run(apps[variant], batches[route])
+                        # A round's batch is timed in slices, the sides taking turns (ABBA...), so a
+                        # drift of the machine's speed within the round falls on both sides alike.
+                        size = max(1, batches[route] // slices)
+                        totals = {variant: [0.0, 0.0] for variant in VARIANTS}
+                        for turn in range(slices):
+                            order = VARIANTS if (index + turn) % 2 == 0 else VARIANTS[::-1]
+                            for variant in order:
+                                cpu, wall = await run(apps[variant], size)
+                                totals[variant][0] += cpu / slices
+                                totals[variant][1] += wall / slices
+                        for variant, (cpu, wall) in totals.items():
                             getattr(timing, variant).append(cpu)
                             getattr(timing, f"{variant}_wall").append(wall)
                 for route in ROUTES:

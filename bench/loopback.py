@@ -442,6 +442,8 @@ async def run_loopback(
     ws_connections: int,
     ws_window: int,
     max_requests: int = 10_000_000,
+    min_requests: int = 0,
+    max_seconds: float = 0.0,
     warmup_client: str | None = None,
     log: Callable[[str], None] = print,
 ) -> None:
@@ -449,10 +451,14 @@ async def run_loopback(
 
     One server per app of a host (its portable app, shared by its comparisons, and each native
     baseline), started together and kept for every round; a discarded warm-up run per route and
-    server; then ``rounds`` rounds, each timing every route on every server, the order of the
-    servers reversed every other round. ``client`` is ``"wrk"`` or ``"asyncio"`` for HTTP;
+    route; then ``rounds`` rounds, each loading every route on all of the host's servers at once
+    (they share the server core, each with its own client), the clients' start order reversed
+    every other round. ``client`` is ``"wrk"`` or ``"asyncio"`` for HTTP;
     WebSocket echo always uses ``websockets``' sans-I/O protocol. ``warmup_client`` (default:
     ``client``) loads the warm-up runs: the smoke run passes the other client, keeping both alive.
+    A run lasts ``seconds``, or longer for a route whose warm-up shows fewer than ``min_requests``
+    per ``seconds`` on its slowest server: as long as ``min_requests`` take there, at most
+    ``max_seconds``.
     """
     from bench.report import Timing
 
@@ -480,43 +486,62 @@ async def run_loopback(
                         continue
                     log(f"  {mode:18} {host}: {len(running)} servers ready in {time.perf_counter() - started:.1f} s")
 
-                    async def measure(server: Server, route: str, duration: float, client: str = client) -> Load:
-                        # A run that completed nothing (a server starved of its core by other work)
-                        # is repeated, longer, rather than divided by zero.
+                    async def measure(
+                        servers: Sequence[Server], route: str, duration: float, client: str = client
+                    ) -> list[Load]:
+                        # A run in which a server completed nothing (starved of its core by other
+                        # work) is repeated, longer, rather than divided by zero.
                         for attempt in range(4):
-                            load = await measure_once(server, route, duration * 2**attempt, client)
-                            if load.count:
-                                return load
-                        raise RuntimeError(f"{server.name} {route}: no request completed")
+                            loads = await measure_together(servers, route, duration * 2**attempt, client)
+                            if all(load.count for load in loads):
+                                return loads
+                        raise RuntimeError(f"{route}: no request completed on {', '.join(s.name for s in servers)}")
 
-                    async def measure_once(server: Server, route: str, duration: float, client: str) -> Load:
-                        before = server.cpu_seconds()
-                        load = await _load(
-                            server,
-                            route,
-                            duration,
-                            client,
-                            http_connections,
-                            cores,
-                            ws_connections,
-                            ws_window,
-                            max_requests,
+                    async def measure_together(
+                        servers: Sequence[Server], route: str, duration: float, client: str
+                    ) -> list[Load]:
+                        # Every server of the comparison is loaded at once, each by its own client,
+                        # while they share the server core: a slower or faster spell of the machine
+                        # (which lasts seconds on a shared host) falls on both sides alike.
+                        before = [server.cpu_seconds() for server in servers]
+                        loads = await asyncio.gather(
+                            *(
+                                _load(
+                                    server,
+                                    route,
+                                    duration,
+                                    client,
+                                    http_connections,
+                                    cores,
+                                    ws_connections,
+                                    ws_window,
+                                    max_requests,
+                                )
+                                for server in servers
+                            )
                         )
-                        if not load.server_cpu:
-                            load.server_cpu = server.cpu_seconds() - before
-                        return load
+                        for server, load, start in zip(servers, loads, before, strict=True):
+                            if not load.server_cpu:
+                                load.server_cpu = server.cpu_seconds() - start
+                        return loads
 
-                    for server in running.values():  # warm-up: every code path once, caches filled
-                        for route in ROUTES:
-                            await measure(server, route, warmup_seconds, warmup_client or client)
+                    labels = list(running)
+                    durations: dict[str, float] = {}
+                    for route in ROUTES:  # warm-up: every code path once, caches filled
+                        warm = await measure(
+                            [running[label] for label in labels], route, warmup_seconds, warmup_client or client
+                        )
+                        # A slow route (Django's thread hops) runs longer, so that every run counts
+                        # enough requests for its ratio to hold between runs.
+                        slowest = max(load.per_request for load in warm)
+                        durations[route] = max(seconds, min(max_seconds, min_requests * slowest))
                     timings = {(item.key, route): Timing(mode, item.key, route) for item in items for route in ROUTES}
                     results.timings.extend(timings.values())
-                    labels = list(running)
                     for index in range(rounds):
-                        order = labels if index % 2 == 0 else labels[::-1]
+                        order = labels if index % 2 == 0 else labels[::-1]  # which client starts first
                         for route in ROUTES:
-                            for label in order:
-                                load = await measure(running[label], route, seconds)
+                            loads = await measure([running[label] for label in order], route, durations[route])
+                            for label, load in zip(order, loads, strict=True):
                                 key, variant = label
                                 targets = items if variant == "portable" else [c for c in items if c.key == key]
                                 for item in targets:

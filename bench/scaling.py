@@ -3,7 +3,7 @@
 Each host serves N routes of that shape twice: as portable routes (``pe.create_app``) and as the
 host's own idiom (for the built-in ``asgi`` host: Starlette's ``HTTPEndpoint`` on a Starlette app).
 Every request gets ``item <x>`` back as text. Rounds are interleaved as in the in-process mode, on
-the same minimal driver, and timed with the thread's CPU clock. Also timed: ``create_app`` with
+the same minimal driver, and timed with the process's CPU clock. Also timed: ``create_app`` with
 1,000 routes on each host, and ``import portable_endpoints`` in a fresh interpreter.
 """
 
