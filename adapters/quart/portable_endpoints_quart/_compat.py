@@ -44,6 +44,29 @@ def set_header_list(headers: Headers, items: list[tuple[str, str]]) -> None:
     headers._list = items
 
 
+def body_limit(request: Any) -> int | None:
+    """The body limit Quart gave this request's ``Body`` when it built the request (the app's
+    ``MAX_CONTENT_LENGTH`` then; the ``Body``'s private ``_max_content_length``), read without
+    going through ``current_app``."""
+    limit: int | None = request.body._max_content_length
+    return limit
+
+
+#: werkzeug's (status line, code) for each status code a response was given.
+_STATUS: dict[int, tuple[str, int]] = {}
+
+
+def set_status(response: Any, code: int) -> None:
+    """Set ``response.status`` to ``code``: werkzeug's ``_clean_status`` once per code, then the
+    private ``_status`` / ``_status_code`` its setter writes."""
+    pair = _STATUS.get(code)
+    if pair is None:
+        pair = response._clean_status(code)
+        if 100 <= code <= 999:  # every code a neutral response can have; bounds the cache
+            _STATUS[code] = pair
+    response._status, response._status_code = pair
+
+
 def body_complete(body: Any) -> bool:
     """Whether Quart's ``Body`` has received the whole request body (its private ``_complete`` event)."""
     complete = getattr(body, "_complete", None)

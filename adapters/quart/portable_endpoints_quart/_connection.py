@@ -22,7 +22,7 @@ from portable_endpoints.requests import ClientDisconnect, HTTPConnection, Reques
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_quart._asgi import installed
-from portable_endpoints_quart._compat import CLIENT_GONE, body_complete, current_g
+from portable_endpoints_quart._compat import CLIENT_GONE, body_complete, body_limit, current_g
 
 N = TypeVar("N", quart.Request, quart.Websocket)
 
@@ -133,7 +133,7 @@ def quart_request(scope: Any, native: quart.Request, params: dict[str, Any], tab
         route_table=table,
         body_chunks=chunks,
         read_body=read_all,
-        max_body_size=quart.current_app.config["MAX_CONTENT_LENGTH"],
+        max_body_size=body_limit(native),
     )
 
 

@@ -48,7 +48,7 @@ class PortableResponse(quart.Response):
         # The neutral response has already refused CR and LF in values, which Headers() re-checks.
         _compat.set_header_list(headers, [_header(pair) for pair in raw_headers])
         self.headers = headers
-        self.status = status
+        _compat.set_status(self, status)
         # Quart stops sending after RESPONSE_TIMEOUT and leaves the response unfinished; on
         # every other host a response is sent whole, however long it takes.
         self.timeout = None

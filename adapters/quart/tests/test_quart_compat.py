@@ -49,6 +49,33 @@ def test_header_list_is_set_as_given() -> None:
     assert headers.getlist("set-cookie") == ["a=1", "b=2"]
 
 
+async def test_body_limit_is_the_apps_when_the_request_was_made() -> None:
+    app = quart.Quart(__name__)
+    seen = []
+
+    @app.post("/")
+    async def view() -> str:
+        seen.append(_compat.body_limit(quart.request._get_current_object()))
+        return "ok"
+
+    async with TestClient(cast(ASGIApp, app)) as client:
+        assert (await client.post("/", content=b"x")).text == "ok"
+        app.config["MAX_CONTENT_LENGTH"] = 1234
+        assert (await client.post("/", content=b"x")).text == "ok"
+        app.config["MAX_CONTENT_LENGTH"] = None
+        assert (await client.post("/", content=b"x")).text == "ok"
+    assert seen == [16 * 1024 * 1024, 1234, None]
+
+
+@pytest.mark.parametrize("code", [200, 201, 204, 404, 418, 499, 599, 999])
+def test_status_is_set_as_werkzeugs_setter_does(code: int) -> None:
+    ours, theirs = quart.Response(), quart.Response()
+    _compat.set_status(ours, code)
+    _compat.set_status(ours, code)  # the second time from the cache
+    theirs.status = code
+    assert (ours.status, ours.status_code) == (theirs.status, theirs.status_code)
+
+
 async def test_body_completeness_is_visible() -> None:
     app = quart.Quart(__name__)
     seen = []
