@@ -4,9 +4,10 @@ bounded client.
 The server is pinned to one core and the load generator (``wrk`` when installed, else a small
 asyncio HTTP/1.1 keep-alive client; a ``websockets`` client for WebSocket echo) to the other, when
 the machine has two cores and ``taskset``. The servers of one host (its portable app and every
-native baseline) start together and serve every round; every run is bounded by a duration (``wrk``
-is interrupted with SIGINT after it, so runs can be shorter than its one-second granularity), and
-every server is stopped (SIGTERM, then SIGKILL) by the process that started it.
+native baseline) start together and serve every round, and each run loads them all at once, sharing
+the server core, so that the machine's speed at the time is the same for both sides; every run is
+bounded by a duration (``wrk`` is interrupted with SIGINT after it, so runs can be shorter than its
+one-second granularity), and every server is stopped (SIGTERM, then SIGKILL) by the process that started it.
 """
 
 from __future__ import annotations
@@ -450,7 +451,7 @@ async def run_loopback(
     """Load every route of every comparison under each server, rounds interleaved; record into ``results``.
 
     One server per app of a host (its portable app, shared by its comparisons, and each native
-    baseline), started together and kept for every round; a discarded warm-up run per route and
+    baseline), started together and kept for every round; a discarded warm-up run per
     route; then ``rounds`` rounds, each loading every route on all of the host's servers at once
     (they share the server core, each with its own client), the clients' start order reversed
     every other round. ``client`` is ``"wrk"`` or ``"asyncio"`` for HTTP;
