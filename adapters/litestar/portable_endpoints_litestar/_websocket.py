@@ -63,30 +63,37 @@ def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Calla
     """The handler function for one Litestar path: the first of ``routes`` matching the request."""
     candidates = tuple(routes)
 
-    async def endpoint(socket: litestar.WebSocket[Any, Any, Any]) -> None:
-        # Litestar types the ASGI scope and channels more narrowly than the core's plain mappings.
-        native: Any = socket
+    def connect(socket: litestar.WebSocket[Any, Any, Any]) -> tuple[WebSocketRoute, LitestarWebSocket] | None:
+        # A plain function: its locals are gone once the session starts, where the endpoint's
+        # frame lives as long as the connection.
+        native: Any = socket  # Litestar types the scope and channels more narrowly than the core
         scope = native.scope
         full_path, path = original_paths(scope)
         target_table = table
         if table.app_routes is not None and table.neighbours:
             across = table.app_routes.match_websocket(path)
             found, target_table = across if across is not None else (None, table)
-            del across
         else:
             found = first_match(candidates, path)
         if found is None:
-            # Closing before accepting rejects the handshake (403), as Starlette's router does.
-            await socket.send({"type": "websocket.close", "code": status.WS_1000_NORMAL_CLOSURE, "reason": ""})
-            return
+            return None
         route, params = found.route, found.params
-        del found  # this frame lives as long as the connection: keep only what the session needs
         enter_mount(scope, route, path)
         scope["path_params"] = params
         websocket = LitestarWebSocket(
             scope, native.receive, native.send, native=socket, path_params=params, route_table=target_table
         )
         websocket._full_path = full_path
+        return route, websocket
+
+    async def endpoint(socket: litestar.WebSocket[Any, Any, Any]) -> None:
+        connected = connect(socket)
+        if connected is None:
+            # Closing before accepting rejects the handshake (403), as Starlette's router does.
+            await socket.send({"type": "websocket.close", "code": status.WS_1000_NORMAL_CLOSURE, "reason": ""})
+            return
+        route, websocket = connected
+        del connected
         try:
             await route.session(websocket)
         except Exception as exc:
@@ -97,7 +104,7 @@ def session_runner(routes: Sequence[WebSocketRoute], table: RouteTable) -> Calla
                 raise LitestarWebSocketException(detail="", code=status.WS_1011_INTERNAL_ERROR) from exc
             # Already closed, or never accepted: a second close from Litestar would be a protocol
             # error, so the exception goes on to the server, as on any other host.
-            _compat.mark_response_started(scope)
+            _compat.mark_response_started(websocket.scope)
             raise
         if websocket.client_state is WebSocketState.DISCONNECTED:
             _compat.set_disconnected(socket)
