@@ -233,7 +233,6 @@ async def run(args: argparse.Namespace) -> Results:
         "ws_idle_large": args.ws_idle_large if args.ws_idle_large is not None else (40 if smoke else 10_000),
         "ws_idle_large_hosts": large_hosts,
         "cores": cores.describe(),
-        "hash_seed": os.environ.get("PYTHONHASHSEED", "random"),
         "in_process_core": cores.server,
     }
     results = Results(settings=settings, skipped=skipped)
