@@ -46,7 +46,14 @@ def parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--smoke", action="store_true", help="tiny counts, one round; writes no RESULTS.md")
     parser.add_argument(
-        "--rounds", type=int, help="interleaved rounds per mode (default 15 in-process, 5 loopback, 5 scaling)"
+        "--rounds",
+        type=int,
+        help="interleaved rounds per mode (default 40 in-process, 2 per server start over loopback, 9 scaling)",
+    )
+    parser.add_argument(
+        "--server-starts",
+        type=int,
+        help="loopback: times each host's servers are started anew, the rounds of all starts pooled (default 4)",
     )
     parser.add_argument("--mode", choices=("in-process", "loopback", "scaling", "memory", "all"), default="all")
     parser.add_argument(
@@ -210,14 +217,17 @@ async def run(args: argparse.Namespace) -> Results:
     unknown = set(servers) - set(SERVERS)
     if unknown:
         sys.exit(f"unknown server(s) {', '.join(sorted(unknown))}; choose from {', '.join(SERVERS)}")
-    in_rounds = args.rounds or (2 if smoke else 15)
-    loop_rounds = args.rounds or (2 if smoke else 5)
+    in_rounds = args.rounds or (2 if smoke else 40)
+    # The smoke run starts its servers twice too (one round each), keeping the pooling path alive.
+    loop_rounds = args.rounds or (1 if smoke else 2)
+    loop_starts = args.server_starts or (2 if smoke else 4)
     memory_rounds = 2 if smoke else 3
     large_hosts = [host.strip() for host in args.ws_idle_large_hosts.split(",") if host.strip()]
     settings = {
         "smoke": smoke,
         "in_process_rounds": in_rounds,
         "in_process_batch_seconds": args.batch_seconds,
+        "loopback_starts": loop_starts,
         "loopback_rounds": loop_rounds,
         "loopback_seconds": 0.1 if smoke else 0.5,
         "loopback_min_requests": 0 if smoke else 1500,
@@ -260,7 +270,7 @@ async def run(args: argparse.Namespace) -> Results:
         )
         # Django's URLconf is process-wide settings: no per-size native app to compare with here.
         scaling_hosts = [host for host in HOSTS if host in NATIVE and host in {item.host for item in comparisons}]
-        settings["scaling_rounds"] = 2 if smoke else (args.rounds or 5)
+        settings["scaling_rounds"] = 2 if smoke else (args.rounds or 9)
         settings["scaling_batch_seconds"] = 0.002 if smoke else 0.02
         print(f"scaling ({', '.join(map(str, sizes))} routes):")
         results.startup = Startup()
@@ -290,6 +300,7 @@ async def run(args: argparse.Namespace) -> Results:
                 results,
                 servers=servers,
                 rounds=loop_rounds,
+                starts=loop_starts,
                 seconds=settings["loopback_seconds"],
                 warmup_seconds=settings["loopback_warmup_seconds"],
                 min_requests=settings["loopback_min_requests"],

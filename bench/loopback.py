@@ -90,6 +90,10 @@ def server_available(kind: str) -> str | None:
     return None
 
 
+class ServerFailed(RuntimeError):
+    """A server exited, or did not answer, before it was ready (its log is in the message)."""
+
+
 class Server:
     """One ``python -m bench.server`` subprocess serving a comparison's portable or native app."""
 
@@ -140,7 +144,7 @@ class Server:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server {self.name} exited with {self.process.returncode}:\n{self.log()}")
+                raise ServerFailed(f"server {self.name} exited with {self.process.returncode}:\n{self.log()}")
             try:
                 result = await asyncio.wait_for(http_load(self.port, HTTP_CASES[0], max_requests=1), 5)
             except (OSError, asyncio.TimeoutError, RuntimeError, asyncio.IncompleteReadError):
@@ -148,7 +152,7 @@ class Server:
                 continue
             if result.count == 1:
                 return
-        raise RuntimeError(f"server {self.name} not ready after {timeout}s:\n{self.log()}")
+        raise ServerFailed(f"server {self.name} not ready after {timeout}s:\n{self.log()}")
 
     def pids(self) -> list[int]:
         """The server process and its descendants (granian serves from a worker process)."""
@@ -442,6 +446,7 @@ async def run_loopback(
     http_connections: int,
     ws_connections: int,
     ws_window: int,
+    starts: int = 1,
     max_requests: int = 10_000_000,
     min_requests: int = 0,
     max_seconds: float = 0.0,
@@ -451,111 +456,168 @@ async def run_loopback(
     """Load every route of every comparison under each server, rounds interleaved; record into ``results``.
 
     One server per app of a host (its portable app, shared by its comparisons, and each native
-    baseline), started together and kept for every round; a discarded warm-up run per
-    route; then ``rounds`` rounds, each loading every route on all of the host's servers at once
-    (they share the server core, each with its own client), the clients' start order reversed
-    every other round. ``client`` is ``"wrk"`` or ``"asyncio"`` for HTTP;
+    baseline), started together; a discarded warm-up run per route; then ``rounds`` rounds, each
+    loading every route on all of the host's servers at once (they share the server core, each with
+    its own client), the clients' start order reversed every other round. All of that ``starts``
+    times, with new server processes each time, every host and server in turn before the next
+    start, and the rounds of all starts pooled. ``client`` is ``"wrk"`` or ``"asyncio"`` for HTTP;
     WebSocket echo always uses ``websockets``' sans-I/O protocol. ``warmup_client`` (default:
     ``client``) loads the warm-up runs: the smoke run passes the other client, keeping both alive.
-    A run lasts ``seconds``, or longer for a route whose warm-up shows fewer than ``min_requests``
-    per ``seconds`` on its slowest server: as long as ``min_requests`` take there, at most
-    ``max_seconds``.
+    A run lasts ``seconds``, or longer for a route whose first warm-up shows fewer than
+    ``min_requests`` per ``seconds`` on its slowest server: as long as ``min_requests`` take there,
+    at most ``max_seconds``.
     """
     from bench.report import Timing
 
     cores = Cores.detect()
+    groups = host_groups(comparisons)
+    timings: dict[tuple[str, str, str], Timing] = {}
+    durations: dict[tuple[str, str, str], float] = {}
+    not_run: set[tuple[str, str]] = set()
     with client_affinity(cores):
-        for kind in servers:
-            mode = f"loopback/{kind}"
-            missing = server_available(kind)
-            for host, items in host_groups(comparisons).items():
-                if missing is not None:
-                    for item in items:
-                        results.unavailable[f"{mode} {item.key}"] = missing
-                    log(f"  {mode:18} {host}: not run: {missing}")
-                    continue
-                apps = [(items[0].key, "portable"), *((item.key, "native") for item in items)]
-                async with contextlib.AsyncExitStack() as stack:
-                    started = time.perf_counter()
-                    try:
-                        running = await stack.enter_async_context(serving(kind, apps, cores))
-                    except RuntimeError as exc:  # the host cannot run under this server: say why
-                        reason = _first_error_line(str(exc))
-                        for item in items:
-                            results.unavailable[f"{mode} {item.key}"] = reason
-                        log(f"  {mode:18} {host}: not run: {reason}")
+        for start in range(starts):
+            for kind in servers:
+                mode = f"loopback/{kind}"
+                missing = server_available(kind)
+                for host, items in groups.items():
+                    if (kind, host) in not_run:
                         continue
-                    log(f"  {mode:18} {host}: {len(running)} servers ready in {time.perf_counter() - started:.1f} s")
-
-                    async def measure(
-                        servers: Sequence[Server], route: str, duration: float, client: str = client
-                    ) -> list[Load]:
-                        # A run in which a server completed nothing (starved of its core by other
-                        # work) is repeated, longer, rather than divided by zero.
-                        for attempt in range(4):
-                            loads = await measure_together(servers, route, duration * 2**attempt, client)
-                            if all(load.count for load in loads):
-                                return loads
-                        raise RuntimeError(f"{route}: no request completed on {', '.join(s.name for s in servers)}")
-
-                    async def measure_together(
-                        servers: Sequence[Server], route: str, duration: float, client: str
-                    ) -> list[Load]:
-                        # Every server of the comparison is loaded at once, each by its own client,
-                        # while they share the server core: a slower or faster spell of the machine
-                        # (which lasts seconds on a shared host) falls on both sides alike.
-                        before = [server.cpu_seconds() for server in servers]
-                        loads = await asyncio.gather(
-                            *(
-                                _load(
-                                    server,
+                    if missing is not None:
+                        _not_run(results, log, mode, host, items, missing)
+                        not_run.add((kind, host))
+                        continue
+                    apps = [(items[0].key, "portable"), *((item.key, "native") for item in items)]
+                    began = time.perf_counter()
+                    try:
+                        async with serving(kind, apps, cores) as running:
+                            log(
+                                f"  {mode:18} {host}: {len(running)} servers ready in "
+                                f"{time.perf_counter() - began:.1f} s (start {start + 1} of {starts})"
+                            )
+                            labels = list(running)
+                            for route in ROUTES:  # warm-up: every code path once, caches filled
+                                warm = await _measure(
+                                    [running[label] for label in labels],
                                     route,
-                                    duration,
-                                    client,
-                                    http_connections,
+                                    warmup_seconds,
+                                    warmup_client or client,
                                     cores,
+                                    http_connections,
                                     ws_connections,
                                     ws_window,
                                     max_requests,
                                 )
-                                for server in servers
-                            )
-                        )
-                        for server, load, start in zip(servers, loads, before, strict=True):
-                            if not load.server_cpu:
-                                load.server_cpu = server.cpu_seconds() - start
-                        return loads
+                                # A slow route (Django's thread hops) runs longer, so that every run
+                                # counts enough requests for its ratio to hold between runs.
+                                slowest = max(load.per_request for load in warm)
+                                durations.setdefault(
+                                    (kind, host, route), max(seconds, min(max_seconds, min_requests * slowest))
+                                )
+                            for item in items:
+                                for route in ROUTES:
+                                    if (mode, item.key, route) not in timings:
+                                        timings[mode, item.key, route] = timing = Timing(mode, item.key, route)
+                                        results.timings.append(timing)
+                            for index in range(rounds):
+                                # which client starts first alternates, over the rounds of every start
+                                order = labels if (start * rounds + index) % 2 == 0 else labels[::-1]
+                                for route in ROUTES:
+                                    loads = await _measure(
+                                        [running[label] for label in order],
+                                        route,
+                                        durations[kind, host, route],
+                                        client,
+                                        cores,
+                                        http_connections,
+                                        ws_connections,
+                                        ws_window,
+                                        max_requests,
+                                    )
+                                    for label, load in zip(order, loads, strict=True):
+                                        key, variant = label
+                                        targets = items if variant == "portable" else [c for c in items if c.key == key]
+                                        for item in targets:
+                                            timing = timings[mode, item.key, route]
+                                            getattr(timing, variant).append(load.server_cpu / load.count)
+                                            getattr(timing, f"{variant}_wall").append(load.per_request)
+                                            timing.client = load.client
+                    except ServerFailed as exc:  # the host cannot run under this server: say why
+                        if start == 0:
+                            _not_run(results, log, mode, host, items, _first_error_line(str(exc)))
+                            not_run.add((kind, host))
+                            continue
+                        raise
+    for timing in timings.values():
+        low, high = timing.spread
+        log(
+            f"  {timing.mode:18} {timing.key:28} {timing.route:26} ratio {timing.ratio:6.3f} ({low:.3f}-{high:.3f})  "
+            f"({timing.portable_median * 1e6:7.2f} vs {timing.native_median * 1e6:7.2f} µs)"
+        )
 
-                    labels = list(running)
-                    durations: dict[str, float] = {}
-                    for route in ROUTES:  # warm-up: every code path once, caches filled
-                        warm = await measure(
-                            [running[label] for label in labels], route, warmup_seconds, warmup_client or client
-                        )
-                        # A slow route (Django's thread hops) runs longer, so that every run counts
-                        # enough requests for its ratio to hold between runs.
-                        slowest = max(load.per_request for load in warm)
-                        durations[route] = max(seconds, min(max_seconds, min_requests * slowest))
-                    timings = {(item.key, route): Timing(mode, item.key, route) for item in items for route in ROUTES}
-                    results.timings.extend(timings.values())
-                    for index in range(rounds):
-                        order = labels if index % 2 == 0 else labels[::-1]  # which client starts first
-                        for route in ROUTES:
-                            loads = await measure([running[label] for label in order], route, durations[route])
-                            for label, load in zip(order, loads, strict=True):
-                                key, variant = label
-                                targets = items if variant == "portable" else [c for c in items if c.key == key]
-                                for item in targets:
-                                    timing = timings[item.key, route]
-                                    getattr(timing, variant).append(load.server_cpu / load.count)
-                                    getattr(timing, f"{variant}_wall").append(load.per_request)
-                                    timing.client = load.client
-                    for (key, route), timing in timings.items():
-                        low, high = timing.spread
-                        log(
-                            f"  {mode:18} {key:28} {route:26} ratio {timing.ratio:6.3f} ({low:.3f}-{high:.3f})  "
-                            f"({timing.portable_median * 1e6:7.2f} vs {timing.native_median * 1e6:7.2f} µs)"
-                        )
+
+def _not_run(
+    results: Results, log: Callable[[str], None], mode: str, host: str, items: Sequence[Comparison], reason: str
+) -> None:
+    for item in items:
+        results.unavailable[f"{mode} {item.key}"] = reason
+    log(f"  {mode:18} {host}: not run: {reason}")
+
+
+async def _measure(
+    servers: Sequence[Server],
+    route: str,
+    duration: float,
+    client: str,
+    cores: Cores,
+    http_connections: int,
+    ws_connections: int,
+    ws_window: int,
+    max_requests: int,
+) -> list[Load]:
+    """One run of ``route`` on every server at once; a run in which a server completed nothing
+    (starved of its core by other work) is repeated, longer, rather than divided by zero."""
+    for attempt in range(4):
+        loads = await _measure_together(
+            servers,
+            route,
+            duration * 2**attempt,
+            client,
+            cores,
+            http_connections,
+            ws_connections,
+            ws_window,
+            max_requests,
+        )
+        if all(load.count for load in loads):
+            return loads
+    raise RuntimeError(f"{route}: no request completed on {', '.join(s.name for s in servers)}")
+
+
+async def _measure_together(
+    servers: Sequence[Server],
+    route: str,
+    duration: float,
+    client: str,
+    cores: Cores,
+    http_connections: int,
+    ws_connections: int,
+    ws_window: int,
+    max_requests: int,
+) -> list[Load]:
+    # Every server of the comparison is loaded at once, each by its own client, while they share
+    # the server core: a slower or faster spell of the machine (which lasts seconds on a shared
+    # host) falls on both sides alike.
+    before = [server.cpu_seconds() for server in servers]
+    loads = await asyncio.gather(
+        *(
+            _load(server, route, duration, client, http_connections, cores, ws_connections, ws_window, max_requests)
+            for server in servers
+        )
+    )
+    for server, load, start in zip(servers, loads, before, strict=True):
+        if not load.server_cpu:
+            load.server_cpu = server.cpu_seconds() - start
+    return loads
 
 
 def _first_error_line(text: str) -> str:

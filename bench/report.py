@@ -347,6 +347,18 @@ def startup_lines(startup: Startup) -> list[str]:
     return lines
 
 
+def _loopback_rounds(settings: dict[str, Any]) -> str:
+    """How many rounds, over how many server starts (results from before starts existed: one)."""
+    starts = settings.get("loopback_starts", 1)
+    rounds = settings.get("loopback_rounds")
+    if starts == 1:
+        return f"{rounds} rounds"
+    return (
+        f"{starts} starts of every server (new processes each time, every host and server in turn between "
+        f"two starts), {rounds} rounds each, pooled: {starts * rounds} rounds in all"
+    )
+
+
 def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
     settings = results.settings
     lines = [
@@ -405,7 +417,7 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
             lines += [
                 f"## Loopback ({SERVER_TITLES.get(server, server)} on 127.0.0.1)",
                 "",
-                f"{settings.get('loopback_rounds')} rounds. In each run, the portable server and the "
+                f"{_loopback_rounds(settings)}. In each run, the portable server and the "
                 "native server(s) of a host are loaded at the same time, each by its own client, and share "
                 "the server core: a faster or slower spell of the machine (on a shared host they last "
                 "seconds) then falls on both sides alike, where runs one after the other would each get "
