@@ -25,7 +25,7 @@ import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -35,7 +35,7 @@ from bench.driver import HTTP_CASES, ROUTES, HTTPCase
 if TYPE_CHECKING:
     from websockets.client import ClientProtocol
 
-    from bench.report import Results
+    from bench.report import Results, Timing
 
 ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -235,6 +235,18 @@ class Load:
     @property
     def per_request(self) -> float:
         return self.seconds / self.count if self.count else float("inf")
+
+
+@dataclass(frozen=True)
+class Clients:
+    """How each server is loaded in a run: the same for every server, both sides."""
+
+    client: str  #: ``"wrk"`` or ``"asyncio"`` (HTTP); WebSocket echo always uses ``ws_load``
+    cores: Cores
+    http_connections: int
+    ws_connections: int
+    ws_window: int
+    max_requests: int
 
 
 def _request_bytes(port: int, case: HTTPCase) -> bytes:
@@ -467,12 +479,11 @@ async def run_loopback(
     ``min_requests`` per ``seconds`` on its slowest server: as long as ``min_requests`` take there,
     at most ``max_seconds``.
     """
-    from bench.report import Timing
-
     cores = Cores.detect()
+    clients = Clients(client, cores, http_connections, ws_connections, ws_window, max_requests)
+    warmup = replace(clients, client=warmup_client or client)
     groups = host_groups(comparisons)
-    timings: dict[tuple[str, str, str], Timing] = {}
-    durations: dict[tuple[str, str, str], float] = {}
+    pooled = _Pooled(results)
     not_run: set[tuple[str, str]] = set()
     with client_affinity(cores):
         for start in range(starts):
@@ -494,65 +505,76 @@ async def run_loopback(
                                 f"  {mode:18} {host}: {len(running)} servers ready in "
                                 f"{time.perf_counter() - began:.1f} s (start {start + 1} of {starts})"
                             )
-                            labels = list(running)
                             for route in ROUTES:  # warm-up: every code path once, caches filled
-                                warm = await _measure(
-                                    [running[label] for label in labels],
-                                    route,
-                                    warmup_seconds,
-                                    warmup_client or client,
-                                    cores,
-                                    http_connections,
-                                    ws_connections,
-                                    ws_window,
-                                    max_requests,
-                                )
+                                warm = await _measure(list(running.values()), route, warmup_seconds, warmup)
                                 # A slow route (Django's thread hops) runs longer, so that every run
                                 # counts enough requests for its ratio to hold between runs.
                                 slowest = max(load.per_request for load in warm)
-                                durations.setdefault(
-                                    (kind, host, route), max(seconds, min(max_seconds, min_requests * slowest))
+                                pooled.durations.setdefault(
+                                    (mode, host, route), max(seconds, min(max_seconds, min_requests * slowest))
                                 )
-                            for item in items:
+                            for item in items:  # the rows in the tables' order: comparison, then route
                                 for route in ROUTES:
-                                    if (mode, item.key, route) not in timings:
-                                        timings[mode, item.key, route] = timing = Timing(mode, item.key, route)
-                                        results.timings.append(timing)
+                                    pooled.timing(mode, item.key, route)
                             for index in range(rounds):
-                                # which client starts first alternates, over the rounds of every start
-                                order = labels if (start * rounds + index) % 2 == 0 else labels[::-1]
-                                for route in ROUTES:
-                                    loads = await _measure(
-                                        [running[label] for label in order],
-                                        route,
-                                        durations[kind, host, route],
-                                        client,
-                                        cores,
-                                        http_connections,
-                                        ws_connections,
-                                        ws_window,
-                                        max_requests,
-                                    )
-                                    for label, load in zip(order, loads, strict=True):
-                                        key, variant = label
-                                        targets = items if variant == "portable" else [c for c in items if c.key == key]
-                                        for item in targets:
-                                            timing = timings[mode, item.key, route]
-                                            getattr(timing, variant).append(load.server_cpu / load.count)
-                                            getattr(timing, f"{variant}_wall").append(load.per_request)
-                                            timing.client = load.client
+                                # Which client starts first alternates over the rounds of every start.
+                                reverse = (start * rounds + index) % 2 == 1
+                                await pooled.round(mode, host, items, running, clients, reverse=reverse)
                     except ServerFailed as exc:  # the host cannot run under this server: say why
                         if start == 0:
                             _not_run(results, log, mode, host, items, _first_error_line(str(exc)))
                             not_run.add((kind, host))
                             continue
                         raise
-    for timing in timings.values():
+    for timing in pooled.timings.values():
         low, high = timing.spread
         log(
             f"  {timing.mode:18} {timing.key:28} {timing.route:26} ratio {timing.ratio:6.3f} ({low:.3f}-{high:.3f})  "
             f"({timing.portable_median * 1e6:7.2f} vs {timing.native_median * 1e6:7.2f} µs)"
         )
+
+
+class _Pooled:
+    """The timings of every start of every host's servers, rounds appended as they are run."""
+
+    def __init__(self, results: Results) -> None:
+        self.results = results
+        self.timings: dict[tuple[str, str, str], Timing] = {}
+        #: run length per (mode, host, route), from the first start's warm-up
+        self.durations: dict[tuple[str, str, str], float] = {}
+
+    def timing(self, mode: str, key: str, route: str) -> Timing:
+        from bench.report import Timing
+
+        found = self.timings.get((mode, key, route))
+        if found is None:
+            found = self.timings[mode, key, route] = Timing(mode, key, route)
+            self.results.timings.append(found)
+        return found
+
+    async def round(
+        self,
+        mode: str,
+        host: str,
+        items: Sequence[Comparison],
+        running: dict[tuple[str, str], Server],
+        clients: Clients,
+        *,
+        reverse: bool,
+    ) -> None:
+        """One run of every route on all of the host's servers; the portable server's figures go
+        to every comparison of the host, each native server's to its own."""
+        labels = list(running)[::-1] if reverse else list(running)
+        for route in ROUTES:
+            loads = await _measure(
+                [running[label] for label in labels], route, self.durations[mode, host, route], clients
+            )
+            for (key, variant), load in zip(labels, loads, strict=True):
+                for item in items if variant == "portable" else [c for c in items if c.key == key]:
+                    timing = self.timing(mode, item.key, route)
+                    getattr(timing, variant).append(load.server_cpu / load.count)
+                    getattr(timing, f"{variant}_wall").append(load.per_request)
+                    timing.client = load.client
 
 
 def _not_run(
@@ -563,57 +585,22 @@ def _not_run(
     log(f"  {mode:18} {host}: not run: {reason}")
 
 
-async def _measure(
-    servers: Sequence[Server],
-    route: str,
-    duration: float,
-    client: str,
-    cores: Cores,
-    http_connections: int,
-    ws_connections: int,
-    ws_window: int,
-    max_requests: int,
-) -> list[Load]:
+async def _measure(servers: Sequence[Server], route: str, duration: float, clients: Clients) -> list[Load]:
     """One run of ``route`` on every server at once; a run in which a server completed nothing
     (starved of its core by other work) is repeated, longer, rather than divided by zero."""
     for attempt in range(4):
-        loads = await _measure_together(
-            servers,
-            route,
-            duration * 2**attempt,
-            client,
-            cores,
-            http_connections,
-            ws_connections,
-            ws_window,
-            max_requests,
-        )
+        loads = await _measure_together(servers, route, duration * 2**attempt, clients)
         if all(load.count for load in loads):
             return loads
     raise RuntimeError(f"{route}: no request completed on {', '.join(s.name for s in servers)}")
 
 
-async def _measure_together(
-    servers: Sequence[Server],
-    route: str,
-    duration: float,
-    client: str,
-    cores: Cores,
-    http_connections: int,
-    ws_connections: int,
-    ws_window: int,
-    max_requests: int,
-) -> list[Load]:
+async def _measure_together(servers: Sequence[Server], route: str, duration: float, clients: Clients) -> list[Load]:
     # Every server of the comparison is loaded at once, each by its own client, while they share
     # the server core: a slower or faster spell of the machine (which lasts seconds on a shared
     # host) falls on both sides alike.
     before = [server.cpu_seconds() for server in servers]
-    loads = await asyncio.gather(
-        *(
-            _load(server, route, duration, client, http_connections, cores, ws_connections, ws_window, max_requests)
-            for server in servers
-        )
-    )
+    loads = await asyncio.gather(*(_load(server, route, duration, clients) for server in servers))
     for server, load, start in zip(servers, loads, before, strict=True):
         if not load.server_cpu:
             load.server_cpu = server.cpu_seconds() - start
@@ -626,30 +613,22 @@ def _first_error_line(text: str) -> str:
     return (errors[-1] if errors else lines[0] if lines else "the server did not start")[:200]
 
 
-async def _load(
-    server: Server,
-    route: str,
-    seconds: float,
-    client: str,
-    http_connections: int,
-    cores: Cores,
-    ws_connections: int,
-    ws_window: int,
-    max_requests: int,
-) -> Load:
+async def _load(server: Server, route: str, seconds: float, clients: Clients) -> Load:
     port = server.port
     for case in HTTP_CASES:
         if case.route == route:
-            if client == "wrk":
-                return await wrk_load(port, case, seconds=seconds, connections=http_connections, cores=cores)
+            if clients.client == "wrk":
+                return await wrk_load(
+                    port, case, seconds=seconds, connections=clients.http_connections, cores=clients.cores
+                )
             return await http_load(
-                port, case, duration=seconds, max_requests=max_requests, connections=http_connections
+                port, case, duration=seconds, max_requests=clients.max_requests, connections=clients.http_connections
             )
     return await ws_load(
         port,
         duration=seconds,
-        max_messages=max_requests,
-        connections=ws_connections,
-        window=ws_window,
+        max_messages=clients.max_requests,
+        connections=clients.ws_connections,
+        window=clients.ws_window,
         meter=server.cpu_seconds,
     )
