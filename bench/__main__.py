@@ -18,6 +18,7 @@ from bench.apps import COMPARISONS, HOSTS, Comparison, available_hosts
 from bench.driver import run_in_process
 from bench.loopback import Cores, wrk_available, wrk_version
 from bench.memory import run_memory
+from bench.processes import run_in_processes
 from bench.report import SERVERS, Results, markdown, write
 
 HERE = Path(__file__).resolve().parent
@@ -48,8 +49,16 @@ def parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--rounds",
         type=int,
-        help="interleaved rounds per mode (default 40 in-process, 2 per server start over loopback, 9 scaling)",
+        help="interleaved rounds per mode (default: 10 in each in-process worker, 2 per server start over "
+        "loopback, 9 scaling)",
     )
+    parser.add_argument(
+        "--processes",
+        type=int,
+        help="in-process: fresh worker processes the rounds are timed in, one after the other, pooled (default 4)",
+    )
+    # A worker of the in-process mode hands its results back as JSON there, and writes nothing else.
+    parser.add_argument("--results-to", type=Path, help=argparse.SUPPRESS)
     parser.add_argument(
         "--server-starts",
         type=int,
@@ -217,7 +226,9 @@ async def run(args: argparse.Namespace) -> Results:
     unknown = set(servers) - set(SERVERS)
     if unknown:
         sys.exit(f"unknown server(s) {', '.join(sorted(unknown))}; choose from {', '.join(SERVERS)}")
-    in_rounds = args.rounds or (2 if smoke else 40)
+    in_rounds = args.rounds or (1 if smoke else 10)
+    # A worker (--results-to) times its rounds itself; the smoke run uses two workers too.
+    in_processes = 1 if args.results_to else (args.processes or (2 if smoke else 4))
     # The smoke run starts its servers twice too (one round each), keeping the pooling path alive.
     loop_rounds = args.rounds or (1 if smoke else 2)
     loop_starts = args.server_starts or (2 if smoke else 4)
@@ -225,6 +236,7 @@ async def run(args: argparse.Namespace) -> Results:
     large_hosts = [host.strip() for host in args.ws_idle_large_hosts.split(",") if host.strip()]
     settings = {
         "smoke": smoke,
+        "in_process_processes": in_processes,
         "in_process_rounds": in_rounds,
         "in_process_batch_seconds": args.batch_seconds,
         "loopback_starts": loop_starts,
@@ -252,14 +264,25 @@ async def run(args: argparse.Namespace) -> Results:
     if args.mode in ("in-process", "all"):
         print(f"in-process (pinned to CPU {cores.server}):" if cores.server is not None else "in-process:")
         with parts.part("in-process"):
-            await run_in_process(
-                comparisons,
-                results,
-                rounds=in_rounds,
-                batch_seconds=args.batch_seconds,
-                fixed_batch=30 if smoke else None,
-                core=cores.server,
-            )
+            if in_processes > 1:
+                await run_in_processes(
+                    sorted({item.host for item in comparisons}),
+                    results,
+                    processes=in_processes,
+                    rounds=in_rounds,
+                    batch_seconds=args.batch_seconds,
+                    hash_seed=args.hash_seed,
+                    smoke=smoke,
+                )
+            else:
+                await run_in_process(
+                    comparisons,
+                    results,
+                    rounds=in_rounds,
+                    batch_seconds=args.batch_seconds,
+                    fixed_batch=30 if smoke else None,
+                    core=cores.server,
+                )
     if args.mode in ("scaling", "all"):
         from bench.scaling import NATIVE, SIZES, Startup, run_scaling, time_startup
 
@@ -346,6 +369,9 @@ def main(argv: list[str] | None = None) -> int:
     if argv is None:
         fix_hash_seed(args.hash_seed)
     results = asyncio.run(run(args))
+    if args.results_to:
+        args.results_to.write_text(results.to_json())
+        return 1 if results.mismatches else 0
     full = (
         not args.smoke
         and args.mode == "all"

@@ -443,12 +443,7 @@ async def run_in_process(
                             getattr(timing, variant).append(cpu)
                             getattr(timing, f"{variant}_wall").append(wall)
                 for route in ROUTES:
-                    timing = timings[route]
-                    low, high = timing.spread
-                    log(
-                        f"  in-process {item.key:28} {route:26} ratio {timing.ratio:6.3f} ({low:.3f}-{high:.3f})  "
-                        f"({timing.portable_median * 1e6:7.2f} vs {timing.native_median * 1e6:7.2f} µs)"
-                    )
+                    log(f"  in-process {timings[route].summary()}")
             finally:
                 for lifespan in lifespans:
                     await lifespan.shutdown()

@@ -527,11 +527,7 @@ async def run_loopback(
                             continue
                         raise
     for timing in pooled.timings.values():
-        low, high = timing.spread
-        log(
-            f"  {timing.mode:18} {timing.key:28} {timing.route:26} ratio {timing.ratio:6.3f} ({low:.3f}-{high:.3f})  "
-            f"({timing.portable_median * 1e6:7.2f} vs {timing.native_median * 1e6:7.2f} µs)"
-        )
+        log(f"  {timing.mode:18} {timing.summary()}")
 
 
 class _Pooled:

@@ -71,6 +71,14 @@ class Timing(Paired):
     native_wall: list[float] = field(default_factory=list)
     client: str = ""
 
+    def summary(self) -> str:
+        """The row as the run prints it: comparison, route, ratio, spread, both sides' µs."""
+        low, high = self.spread
+        return (
+            f"{self.key:28} {self.route:26} ratio {self.ratio:6.3f} ({low:.3f}-{high:.3f})  "
+            f"({self.portable_median * 1e6:7.2f} vs {self.native_median * 1e6:7.2f} µs)"
+        )
+
     @property
     def wall_ratio(self) -> float:
         return statistics.median(
@@ -347,6 +355,18 @@ def startup_lines(startup: Startup) -> list[str]:
     return lines
 
 
+def _in_process_rounds(settings: dict[str, Any]) -> str:
+    """How many rounds, in how many worker processes (results from before workers existed: one)."""
+    processes = settings.get("in_process_processes", 1)
+    rounds = settings.get("in_process_rounds")
+    if processes == 1:
+        return f"{rounds} rounds"
+    return (
+        f"{processes} fresh worker processes, one after the other (a process's memory layout alone "
+        f"moves some rows by a few %), {rounds} rounds each, pooled: {processes * rounds} rounds in all"
+    )
+
+
 def _loopback_rounds(settings: dict[str, Any]) -> str:
     """How many rounds, over how many server starts (results from before starts existed: one)."""
     starts = settings.get("loopback_starts", 1)
@@ -404,7 +424,7 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
             lines += [
                 "## In-process (ASGI driver, no sockets)",
                 "",
-                f"{settings.get('in_process_rounds')} rounds; each round times a batch of sequential requests "
+                f"{_in_process_rounds(settings)}; each round times a batch of sequential requests "
                 f"(about {settings.get('in_process_batch_seconds')} s per batch) on one event loop with "
                 "the bench's minimal ASGI driver (`bench/driver.py`). Times are µs per request (per echoed "
                 "message for WebSocket), measured with the process's CPU clock (every thread: Django's "
