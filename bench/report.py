@@ -355,28 +355,26 @@ def startup_lines(startup: Startup) -> list[str]:
     return lines
 
 
-def _in_process_rounds(settings: dict[str, Any]) -> str:
-    """How many rounds, in how many worker processes (results from before workers existed: one)."""
-    processes = settings.get("in_process_processes", 1)
-    rounds = settings.get("in_process_rounds")
-    if processes == 1:
+def _pooled_rounds(settings: dict[str, Any], mode: str) -> str:
+    """How many rounds, over how many worker processes (in-process) or server starts (loopback),
+    pooled; results from before either existed: one of them."""
+    if mode == "in-process":
+        groups = settings.get("in_process_processes", 1)
+        rounds = settings.get("in_process_rounds")
+        what = (
+            f"{groups} fresh worker processes, one after the other (a process's memory layout alone "
+            "moves some rows by a few %)"
+        )
+    else:
+        groups = settings.get("loopback_starts", 1)
+        rounds = settings.get("loopback_rounds")
+        what = (
+            f"{groups} starts of every server (new processes each time, every host and server in turn "
+            "between two starts)"
+        )
+    if groups == 1:
         return f"{rounds} rounds"
-    return (
-        f"{processes} fresh worker processes, one after the other (a process's memory layout alone "
-        f"moves some rows by a few %), {rounds} rounds each, pooled: {processes * rounds} rounds in all"
-    )
-
-
-def _loopback_rounds(settings: dict[str, Any]) -> str:
-    """How many rounds, over how many server starts (results from before starts existed: one)."""
-    starts = settings.get("loopback_starts", 1)
-    rounds = settings.get("loopback_rounds")
-    if starts == 1:
-        return f"{rounds} rounds"
-    return (
-        f"{starts} starts of every server (new processes each time, every host and server in turn between "
-        f"two starts), {rounds} rounds each, pooled: {starts * rounds} rounds in all"
-    )
+    return f"{what}, {rounds} rounds each, pooled: {groups * rounds} rounds in all"
 
 
 def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
@@ -424,7 +422,7 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
             lines += [
                 "## In-process (ASGI driver, no sockets)",
                 "",
-                f"{_in_process_rounds(settings)}; each round times a batch of sequential requests "
+                f"{_pooled_rounds(settings, 'in-process')}; each round times a batch of sequential requests "
                 f"(about {settings.get('in_process_batch_seconds')} s per batch) on one event loop with "
                 "the bench's minimal ASGI driver (`bench/driver.py`). Times are µs per request (per echoed "
                 "message for WebSocket), measured with the process's CPU clock (every thread: Django's "
@@ -437,7 +435,7 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
             lines += [
                 f"## Loopback ({SERVER_TITLES.get(server, server)} on 127.0.0.1)",
                 "",
-                f"{_loopback_rounds(settings)}. In each run, the portable server and the "
+                f"{_pooled_rounds(settings, mode)}. In each run, the portable server and the "
                 "native server(s) of a host are loaded at the same time, each by its own client, and share "
                 "the server core: a faster or slower spell of the machine (on a shared host they last "
                 "seconds) then falls on both sides alike, where runs one after the other would each get "
