@@ -3,9 +3,9 @@
 Two processes of the same program differ in where everything lands in memory (address space
 layout randomisation), and with it each side's speed, even under one hash seed: of five
 single-process runs of the asgi host, one measured POST /echo against Starlette's endpoints 4-7%
-above the other four, which spanned 2.4% among themselves. So each process (``python -m bench --mode in-process``, its results handed back as
-JSON) times a share of the rounds, one after the other, and the rounds of all of them are pooled,
-as pyperf pools its worker processes.
+above the other four, which spanned 2.4% among themselves. So each process (``python -m bench
+--mode in-process``, its results handed back as JSON) times a share of the rounds, one after the
+other, and the rounds of all of them are pooled, as pyperf pools its worker processes.
 """
 
 from __future__ import annotations
