@@ -6,3 +6,17 @@ same code paths that writes nothing. Modules: ``apps`` (what is served), ``drive
 ASGI driver and timing), ``server`` (the uvicorn subprocess), ``loopback`` (load over 127.0.0.1),
 ``memory`` (RSS per open WebSocket), ``report`` (ratios, tables, plot).
 """
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The repository: the working directory of every subprocess the bench starts.
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def child_env() -> dict[str, str]:
+    """The environment of a subprocess that runs bench code (a server, an in-process worker):
+    this process's, with the repository first on ``PYTHONPATH``."""
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}

@@ -29,10 +29,10 @@ import time
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from importlib import metadata
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench import ROOT
+
 LIBRARIES = ("portable", "broadcaster")
 TOPIC = "bench"
 IDLE = 3.0  # a worker stops this long after its last message (when "stop" was lost)

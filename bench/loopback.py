@@ -29,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from bench import ROOT, child_env
 from bench.apps import WS_MESSAGE, Comparison
 from bench.driver import HTTP_CASES, ROUTES, HTTPCase
 
@@ -37,7 +38,6 @@ if TYPE_CHECKING:
 
     from bench.report import Results, Timing
 
-ROOT = Path(__file__).resolve().parent.parent
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 
@@ -118,12 +118,11 @@ class Server:
         if cores.server is not None:
             command = ["taskset", "-c", str(cores.server), *command]
         self._log: IO[bytes] = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the server)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
         self.process = subprocess.Popen(
             command,
             pass_fds=pass_fds,
             cwd=ROOT,
-            env=env,
+            env=child_env(),
             stdin=subprocess.DEVNULL,
             stdout=self._log,
             stderr=subprocess.STDOUT,
@@ -567,7 +566,7 @@ class _Pooled:
             )
             for (key, variant), load in zip(labels, loads, strict=True):
                 for item in items if variant == "portable" else [c for c in items if c.key == key]:
-                    timing = self.timing(mode, item.key, route)
+                    timing = self.timings[mode, item.key, route]
                     getattr(timing, variant).append(load.server_cpu / load.count)
                     getattr(timing, f"{variant}_wall").append(load.per_request)
                     timing.client = load.client

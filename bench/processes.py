@@ -11,7 +11,6 @@ other, and the rounds of all of them are pooled, as pyperf pools its worker proc
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -19,10 +18,10 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bench import ROOT, child_env
+
 if TYPE_CHECKING:
     from bench.report import Results, Timing
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 async def run_in_processes(
@@ -57,8 +56,6 @@ async def run_in_processes(
                 str(rounds),
                 "--batch-seconds",
                 str(batch_seconds),
-                "--processes",
-                "1",
                 "--hash-seed",
                 hash_seed,
                 "--results-to",
@@ -66,9 +63,8 @@ async def run_in_processes(
             ]
             if smoke:
                 command.append("--smoke")
-            env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
             worker = await asyncio.create_subprocess_exec(
-                *command, cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+                *command, cwd=ROOT, env=child_env(), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
             )
             output, _ = await worker.communicate()
             if not path.exists():  # a worker whose answers differ still writes its results
