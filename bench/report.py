@@ -427,7 +427,8 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
                 "the bench's minimal ASGI driver (`bench/driver.py`). Times are µs per request (per echoed "
                 "message for WebSocket), measured with the process's CPU clock (every thread: Django's "
                 "`sync_to_async` threads too) and with the wall clock; each round times its batch in "
-                "slices, the two sides taking turns.",
+                "up to 16 slices per side, the two sides taking turns, each slice after up to 8 untimed "
+                "requests.",
                 "",
             ]
         else:

@@ -9,6 +9,7 @@ the same minimal driver, and timed with the process's CPU clock. Also timed: ``c
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 import subprocess
@@ -18,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from bench.driver import VARIANTS, HTTPCase, http_request, pinned, time_http
+from bench.driver import VARIANTS, HTTPCase, http_request, pinned, time_http, time_round
 from bench.stats import Paired
 from portable_endpoints.endpoints import HTTPEndpoint
 from portable_endpoints.requests import Request
@@ -243,18 +244,13 @@ async def run_scaling(
                 small_app, small_n = smallest
                 small_cases = {position: case_for(index) for position, index in positions(small_n).items()}
                 for index in range(rounds):
-                    order: tuple[str, ...] = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
-                    if small_n != n:
-                        # The growth is a ratio of two costs: both are timed in each round, in turns first.
-                        order = (*order, "smallest") if index % 2 == 0 else ("smallest", *order)
                     for position, case in cases.items():
-                        for variant in order:
-                            if variant == "smallest":
-                                cpu, _ = await time_http(small_app, small_cases[position], batches[position])
-                                found[position].smallest.append(cpu)
-                            else:
-                                cpu, _ = await time_http(apps[variant], case, batches[position])
-                                getattr(found[position], variant).append(cpu)
+                        sides = {variant: functools.partial(time_http, apps[variant], case) for variant in VARIANTS}
+                        if small_n != n:
+                            # The growth is a ratio of two costs: both are timed in each round, in turns.
+                            sides["smallest"] = functools.partial(time_http, small_app, small_cases[position])
+                        for variant, (cpu, _) in (await time_round(sides, batches[position], index)).items():
+                            getattr(found[position], variant).append(cpu)
                 del apps, portable_app, native_app
                 for timing in found.values():
                     timings.append(timing)
