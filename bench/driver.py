@@ -414,8 +414,9 @@ async def time_round(sides: Mapping[str, Slice], batch: int, index: int) -> dict
     A drift of the machine's speed within the round then falls on every side alike: with 4 slices
     per round instead of 16, the per-round ratios spread 1.4-1.5x as wide. Each slice opens with a
     few untimed requests, because a side that takes its turn finds the CPU's caches filled with the
-    other side's code and data, as a server running one app never does: timed from the first
-    request, Quart's portable GET /plain and JSON echo measured 1.00-1.05 in two runs; warm, 0.99-1.01.
+    other side's code and data, as a server running one app never does: over two full runs each,
+    timed from the first request and then warm, Quart's portable GET /plain went from 1.025-1.027
+    to 1.011-1.012 of native.
     """
     count = max(1, min(SLICES, batch // SLICE_MINIMUM))
     size = max(1, batch // count)
