@@ -175,8 +175,7 @@ async def time_http(app: ASGIApp, case: HTTPCase, n: int, warmup: int = 0) -> Se
     body = case.body
     quiet_heap()
     for _ in range(warmup):
-        exchange = HTTPExchange(body)
-        await app({**template, "state": {}}, exchange.receive, exchange.send)
+        await http_request(app, case)
     start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(n):
         scope = template.copy()
@@ -292,8 +291,7 @@ async def time_ws(app: ASGIApp, n: int, warmup: int = 0) -> Seconds:
     message = {"type": "websocket.receive", "text": WS_MESSAGE}
     quiet_heap()
     for _ in range(warmup):
-        push(message.copy())
-        await receive()
+        await session.echo(WS_MESSAGE)
     start, cpu_start = time.perf_counter(), time.process_time()
     for _ in range(n):
         push(message.copy())

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.apps import COMPARISONS
-from bench.driver import ROUTES
+from bench.driver import ROUTES, SLICE_WARMUP, SLICES
 from bench.scaling import POSITIONS, ScalingTiming, Startup
 from bench.stats import Paired, markdown_table
 
@@ -427,8 +427,8 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
                 "the bench's minimal ASGI driver (`bench/driver.py`). Times are µs per request (per echoed "
                 "message for WebSocket), measured with the process's CPU clock (every thread: Django's "
                 "`sync_to_async` threads too) and with the wall clock; each round times its batch in "
-                "up to 16 slices per side, the two sides taking turns, each slice after up to 8 untimed "
-                "requests.",
+                f"up to {SLICES} slices per side, the two sides taking turns, each slice after up to "
+                f"{SLICE_WARMUP} untimed requests.",
                 "",
             ]
         else:
