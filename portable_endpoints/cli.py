@@ -68,11 +68,22 @@ def _run_module(location: str, rerun: str, run: Callable[[], Any]) -> Any:
         ) from exc
 
 
+#: Module-level names ``serve`` passes to ``create_app`` when the target module defines them:
+#: Starlette's constructor arguments of the same names, so a ported app keeps its own.
+APP_OPTION_NAMES = ("middleware", "lifespan", "exception_handlers")
+
+
 def load_routes(target: str) -> list[BaseRoute]:
     """``module:attr`` or ``path/to/file.py[:attr]``; ``attr`` defaults to ``routes``."""
+    return load_target(target)[0]
+
+
+def load_target(target: str) -> tuple[list[BaseRoute], dict[str, Any]]:
+    """The routes ``target`` names, and the app options (``APP_OPTION_NAMES``) its module defines."""
     location, _, attribute = target.partition(":")
     attribute = attribute or "routes"
     module = _import_target(location)
+    options = {name: getattr(module, name) for name in APP_OPTION_NAMES if getattr(module, name, None) is not None}
     try:
         routes = getattr(module, attribute)
     except AttributeError:
@@ -82,13 +93,13 @@ def load_routes(target: str) -> list[BaseRoute]:
             f"{location} has no attribute {attribute!r}; name the route list as {location}:NAME ({hint})"
         ) from None
     if isinstance(routes, BaseRoute):
-        return [routes]
+        return [routes], options
     if not _is_route_list(routes):
         raise CLIError(
             f"{location}:{attribute} is a {type(routes).__name__}, not a list of routes; "
             "point at a list of Route / WebSocketRoute / Mount"
         )
-    return list(routes)
+    return list(routes), options
 
 
 def _is_route_list(value: object) -> bool:
@@ -126,7 +137,13 @@ def _check_port_free(host: str, port: int) -> None:
 
 def build_app_from_env() -> Any:
     """The app factory ``serve --reload`` hands to uvicorn (it needs an import string)."""
-    return create_app(load_routes(os.environ[TARGET_ENV]), framework=os.environ[FRAMEWORK_ENV])
+    return build_app(os.environ[TARGET_ENV], os.environ[FRAMEWORK_ENV])
+
+
+def build_app(target: str, framework: str) -> Any:
+    """The app ``serve`` runs: ``create_app`` of the target's routes and its module's app options."""
+    routes, options = load_target(target)
+    return create_app(routes, framework=framework, **options)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -136,7 +153,7 @@ def _serve(args: argparse.Namespace) -> int:
         raise CLIError("serve needs uvicorn: pip install 'portable-endpoints[serve]'") from None
     framework = args.framework or default_framework()
     _adapter(framework)
-    app = create_app(load_routes(args.target), framework=framework)
+    app = build_app(args.target, framework)
     if not 0 < args.port < 65536:
         raise CLIError(f"Port {args.port} is not a TCP port; pass --port between 1 and 65535")
     _check_port_free(args.host, args.port)
