@@ -211,6 +211,22 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
         client = self.scope.get("client")
         return None if client is None else Address(*client)
 
+    @property
+    def auth(self) -> Any:
+        """The credentials an authentication middleware found (``scope["auth"]``): ``auth.scopes``."""
+        try:
+            return self.scope["auth"]
+        except KeyError:
+            raise AssertionError("AuthenticationMiddleware must be installed to access request.auth") from None
+
+    @property
+    def user(self) -> Any:
+        """Who is calling (``scope["user"]``), as the host's or the portable authentication middleware set it."""
+        try:
+            return self.scope["user"]
+        except KeyError:
+            raise AssertionError("AuthenticationMiddleware must be installed to access request.user") from None
+
     #: what to install for ``session`` to work, named in the error when there is no session
     session_hint = (
         'install a session middleware around the app that sets scope["session"], '

@@ -10,6 +10,7 @@ from pathlib import Path
 import portable_endpoints as pe
 
 SUBMODULES = {
+    "authentication",
     "background",
     "cli",
     "convertors",

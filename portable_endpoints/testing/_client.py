@@ -104,6 +104,9 @@ class TestClient:
         self.lifespan_state: dict[str, Any] = {}
         self._late_errors: list[Exception] = []
         self._streams: list[Any] = []
+        # Per request whose response is complete but whose app has not returned yet (background
+        # tasks, the host's clean-up): set when the app returns.
+        self._finishing: list[anyio.Event] = []
 
     async def __aenter__(self) -> TestClient:
         self._task_group = await self._stack.enter_async_context(anyio.create_task_group())
@@ -121,6 +124,10 @@ class TestClient:
                     await self._lifespan_done.wait()
         finally:
             assert self._task_group is not None
+            # As a server does at shutdown: answered requests may finish (bounded), the rest are cancelled.
+            with anyio.move_on_after(TIMEOUT):
+                for returned in self._finishing:
+                    await returned.wait()
             self._task_group.cancel_scope.cancel()
             try:
                 await self._stack.__aexit__(exc_type, exc, tb)
@@ -247,6 +254,8 @@ class TestClient:
                     complete.set()
                     answered.set()
 
+        returned = anyio.Event()
+
         async def run() -> None:
             # The app keeps running after the response (background tasks), as under a server.
             try:
@@ -258,11 +267,14 @@ class TestClient:
             finally:
                 complete.set()
                 answered.set()
+                returned.set()
 
         assert self._task_group is not None, "use 'async with TestClient(app) as client'"
         self._task_group.start_soon(run)
         with anyio.fail_after(TIMEOUT):
             await answered.wait()
+        if not returned.is_set():
+            self._finishing.append(returned)
         if errors and self.raise_app_exceptions:
             raise errors[0]
         if not status:

@@ -8,6 +8,7 @@ middleware or handlers choose), instead of ``ROOT_URLCONF``.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -21,6 +22,7 @@ from portable_endpoints_django._compat import (
     HttpRequest,
     HttpResponse,
     ProtocolTypeRouter,
+    RequestAborted,
     Resolver404,
     URLRouter,
 )
@@ -40,6 +42,14 @@ class URLConfHandler(ASGIHandler):
     async def get_response_async(self, request: Any) -> Any:
         request.urlconf = self.urlconf
         return await super().get_response_async(request)
+
+    async def listen_for_disconnect(self, receive: Any) -> None:
+        # Django's handler waits for the first of this task and the view, and never reads this task's
+        # RequestAborted: a disconnect that follows the response at once (as uvicorn's and the test
+        # client's do) leaves "Task exception was never retrieved" for the garbage collector. Ending
+        # quietly has the same effect on the handler (the view is cancelled if still running).
+        with contextlib.suppress(RequestAborted):
+            await super().listen_for_disconnect(receive)
 
 
 class RejectUnmatched:
