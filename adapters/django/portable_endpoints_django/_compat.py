@@ -36,6 +36,7 @@ __all__ = [
     "NoReverseMatch",
     "PermissionDenied",
     "ProtocolTypeRouter",
+    "RequestAborted",
     "RegexPattern",
     "Resolver404",
     "RoutePattern",
