@@ -21,11 +21,11 @@ def test_log_in_see_the_protected_page_and_socket_log_out(browser: Browser, pe_h
         assert page.url == f"http://{address}/login?next=http%3A%2F%2F{address.replace(':', '%3A')}%2F"
         page.fill("#username", "ada")
         page.fill("#password", "wrong")
-        page.click("text=Log in")
+        page.click("button:has-text('Log in')")
         assert page.inner_text("#error") == "Unknown user or wrong password"
         page.fill("#username", "ada")
         page.fill("#password", "lovelace")
-        page.click("text=Log in")
+        page.click("button:has-text('Log in')")
         page.wait_for_selector("#who", timeout=10_000)
         assert page.inner_text("#who") == "Signed in as ada"
         page.wait_for_function("document.getElementById('socket').textContent === 'ada said hello'", timeout=10_000)
