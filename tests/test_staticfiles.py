@@ -237,20 +237,20 @@ async def test_staticfiles_304_with_etag_match(tmpdir: Path) -> None:
         second_resp = await client.get("/example.txt", headers={"if-none-match": f'W/{last_etag}, "123"'})
         assert second_resp.status_code == 304
         assert second_resp.content == b""
+        second_resp = await client.get("/example.txt", headers={"if-none-match": f'"123",\tW/{last_etag}'})
+        assert second_resp.status_code == 304
+        assert second_resp.content == b""
 
 
-async def test_staticfiles_200_with_etag_mismatch(tmpdir: Path) -> None:
-    path = os.path.join(tmpdir, "example.txt")
-    write_file(path, "<file content>")
+@pytest.mark.parametrize("if_none_match", ['"123"', '"*"', '"foo,*,bar"'])
+async def test_staticfiles_200_with_etag_mismatch(tmp_path: Path, if_none_match: str) -> None:
+    write_file(tmp_path / "example.txt", "<file content>")
 
-    app = StaticFiles(directory=tmpdir)
+    app = StaticFiles(directory=tmp_path)
     async with client_for(app) as client:
-        first_resp = await client.get("/example.txt")
-        assert first_resp.status_code == 200
-        assert first_resp.headers["etag"] != '"123"'
-        second_resp = await client.get("/example.txt", headers={"if-none-match": '"123"'})
-        assert second_resp.status_code == 200
-        assert second_resp.content == b"<file content>"
+        response = await client.get("/example.txt", headers={"if-none-match": if_none_match})
+    assert response.status_code == 200
+    assert response.content == b"<file content>"
 
 
 async def test_staticfiles_200_with_etag_mismatch_and_timestamp_match(tmpdir: Path) -> None:
@@ -271,13 +271,14 @@ async def test_staticfiles_200_with_etag_mismatch_and_timestamp_match(tmpdir: Pa
         assert second_resp.content == b"<file content>"
 
 
-async def test_staticfiles_304_with_etag_wildcard(tmpdir: Path) -> None:
-    path = os.path.join(tmpdir, "example.txt")
-    write_file(path, "<file content>")
+@pytest.mark.parametrize("method", ["GET", "HEAD"])
+@pytest.mark.parametrize("if_none_match", ["*", " \t* \t"])
+async def test_staticfiles_304_with_if_none_match_wildcard(tmp_path: Path, method: str, if_none_match: str) -> None:
+    write_file(tmp_path / "example.txt", "<file content>")
 
-    app = StaticFiles(directory=tmpdir)
+    app = StaticFiles(directory=tmp_path)
     async with client_for(app) as client:
-        response = await client.get("/example.txt", headers={"if-none-match": "*"})
+        response = await client.request(method, "/example.txt", headers={"if-none-match": if_none_match})
     assert response.status_code == 304
     assert response.content == b""
 
@@ -653,6 +654,16 @@ def test_staticfiles_rejects_absolute_paths(tmp_path: Path) -> None:
     app = StaticFiles(directory=statics_path)
 
     full_path, stat_result = app.lookup_path("/etc/passwd")
+    assert full_path == ""
+    assert stat_result is None
+
+
+def test_staticfiles_rejects_absolute_windows_paths(tmp_path: Path) -> None:
+    statics_path = tmp_path / "static"
+    statics_path.mkdir()
+    app = StaticFiles(directory=statics_path)
+
+    full_path, stat_result = app.lookup_path("\\\\server\\share")
     assert full_path == ""
     assert stat_result is None
 
