@@ -27,6 +27,7 @@ from portable_endpoints.responses import (
     StreamingResponse,
 )
 from portable_endpoints.routing import Mount, NoMatchFound, Route, RouteTable, WebSocketRoute
+from portable_endpoints.staticfiles import StaticFiles
 from portable_endpoints.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 if typing.TYPE_CHECKING:
@@ -107,6 +108,7 @@ __all__ = [
     "Response",
     "Route",
     "RouteTable",
+    "StaticFiles",
     "StreamingResponse",
     "SubscriberOverflow",
     "Subscription",
