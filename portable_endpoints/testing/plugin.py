@@ -3,6 +3,10 @@
 ``--pe-adapter NAME`` (repeatable) picks the adapters; by default every available one. Any test
 that takes the ``pe_host`` fixture runs once per adapter, with a ``Host`` that builds apps every way
 a user can (``create_app``, ``mount``, ``native_routes``), under a prefix and a ``root_path``.
+
+``pytest --pe-adapter NAME`` with no test paths on the command line runs the conformance suite
+(``SUITE``), whatever the project's ``testpaths``; with paths, it runs those, as pytest always does
+(``pytest tests --pyargs portable_endpoints.testing.suite --pe-adapter NAME`` runs both).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from portable_endpoints.testing.native_kit import NativeKit, NoNativeKit
 #: The ways an app can serve portable routes: ``pe.create_app``, ``pe.mount`` into an app that has
 #: a native route, and ``pe.native_routes`` composed by hand into a native app.
 COMPOSITIONS = ("create_app", "mount", "native_routes")
+#: The conformance suite's package, which ``--pe-adapter`` without test paths runs.
+SUITE = "portable_endpoints.testing.suite"
 #: The native route of every mounted or composed app, which must keep working beside portable ones.
 NATIVE_PATH = "/native-route"
 NATIVE_TEXT = "served by the host's own route"
@@ -136,6 +142,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="run the conformance suite on this adapter (repeatable; default: every available one)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("pe_adapter") and config.args_source is not pytest.Config.ArgsSource.ARGS:
+        # No test paths given: what ``--pe-adapter`` asks for is the suite, found as a package.
+        config.args = [SUITE]
+        config.option.pyargs = True
 
 
 def selected_adapters(config: pytest.Config) -> list[AdapterInfo]:
