@@ -177,6 +177,9 @@ def docs(session: nox.Session) -> None:
         "-e",
         ".",
         *[arg for path in adapters for arg in ("-e", str(path.relative_to(ROOT)))],
+        # docs/third-party.md's examples import the tiny third-party adapter it shows.
+        "-e",
+        "tests/thirdparty/tiny_adapter",
         *TEST_DEPS,
         "mkdocs-material>=9.5",
         "mkdocstrings[python]>=0.26",

@@ -4,7 +4,7 @@ Its "framework" is ``TinyApp``: a minimal ASGI router with its own error format 
 own error handlers, its own response class and its own (exact-path, GET-only) native routes. The
 adapter uses only ``portable_endpoints.hosting`` and the neutral ``Request`` / ``WebSocket``; it
 is registered with ``AdapterPlugin`` (``tinyhost.plugin``). Its host cannot send a WebSocket
-denial response, so it declares fewer capabilities than the in-tree adapters.
+denial response, so it declares fewer capabilities than the built-in `asgi` host.
 """
 
 from __future__ import annotations
