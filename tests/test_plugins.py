@@ -201,3 +201,53 @@ async def test_replay_receive_gives_the_consumed_messages_first() -> None:
         {"type": "websocket.receive", "text": "hi"},
         {"type": "websocket.disconnect", "code": 1000},
     ]
+
+
+@pytest.mark.anyio
+async def test_a_websocket_over_a_replayed_connect_sees_the_connection_from_its_start() -> None:
+    """A host that read ``websocket.connect`` to route the connection hands it back to the endpoint."""
+    from portable_endpoints.hosting import replay_receive
+    from portable_endpoints.types import Message
+
+    incoming: list[Message] = [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": "hi"}]
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return incoming.pop(0)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope = {"type": "websocket", "path": "/", "headers": [], "query_string": b""}
+    connect = await receive()  # the host consumed it before routing
+    websocket = pe.WebSocket(scope, replay_receive(receive, connect), send)
+    await websocket.accept()
+    assert await websocket.receive_text() == "hi"
+    assert sent == [{"type": "websocket.accept", "subprotocol": None, "headers": []}]
+
+    # Without the replay, the endpoint's first message is not the handshake: a clear error.
+    incoming[:] = [{"type": "websocket.connect"}, {"type": "websocket.receive", "text": "hi"}]
+    await receive()
+    with pytest.raises(RuntimeError, match=r'Expected ASGI message "websocket.connect"'):
+        await pe.WebSocket(scope, receive, send).accept()
+
+
+def test_pe_adapter_without_test_paths_collects_the_suite_whatever_the_testpaths(tmp_path: Path) -> None:
+    (tmp_path / "pytest.ini").write_text("[pytest]\ntestpaths = own\n")
+    (tmp_path / "own").mkdir()
+    (tmp_path / "own" / "test_own.py").write_text("def test_own():\n    pass\n")
+
+    def collected(*args: str) -> str:
+        command = [sys.executable, "-m", "pytest", "--co", "-q", "-p", "no:cacheprovider", *args]
+        env = {**os.environ, _plugins.PLUGINS_ENV: "asgi"}  # no framework to import: a quick collection
+        done = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+        return done.stdout
+
+    suite = collected("--pe-adapter", "asgi")
+    assert "test_http.py::" in suite
+    assert "test_own" not in suite
+    # Test paths given: pytest runs those, as always.
+    own = collected("own", "--pe-adapter", "asgi")
+    assert "test_own" in own
+    assert "test_http.py" not in own
