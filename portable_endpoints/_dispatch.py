@@ -15,19 +15,21 @@ from __future__ import annotations
 import copy
 import weakref
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeVar
+from typing import Any, TypeGuard, TypeVar, overload
 
 from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
 from portable_endpoints._json import STDLIB, current_codec
 from portable_endpoints.exceptions import ConfigurationError, HTTPException
 from portable_endpoints.requests import ClientDisconnect, Request
 from portable_endpoints.responses import PlainTextResponse, Response
-from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints.types import ASGIApp, Receive, Scope, Send
 
 #: The verbs that dispatch, in the order Starlette lists them in ``Allow``.
 HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY")
 
 T = TypeVar("T")
+#: the host's own response type, which ``run_endpoint`` passes through untouched
+NativeResponse = TypeVar("NativeResponse")
 # Per verb: (endpoint class or None for a function endpoint, method name or the function, is_async).
 _Entry = tuple[type | None, Any, bool]
 
@@ -140,6 +142,32 @@ def _never(response: object) -> bool:
     return False
 
 
+@overload
+async def run_endpoint(
+    dispatcher: Dispatcher, request: Request[Any], *, http_error: Callable[[HTTPException], T]
+) -> Response | T | None: ...
+
+
+@overload
+async def run_endpoint(
+    dispatcher: Dispatcher,
+    request: Request[Any],
+    *,
+    http_error: Callable[[HTTPException], T],
+    is_native_response: Callable[[object], TypeGuard[NativeResponse]],
+) -> Response | T | NativeResponse | None: ...
+
+
+@overload
+async def run_endpoint(
+    dispatcher: Dispatcher,
+    request: Request[Any],
+    *,
+    http_error: Callable[[HTTPException], T],
+    is_native_response: Callable[[object], bool],
+) -> Response | T | Any | None: ...
+
+
 async def run_endpoint(
     dispatcher: Dispatcher,
     request: Request[Any],
@@ -155,7 +183,10 @@ async def run_endpoint(
         does not serve) into the host's own error: return a native response, or raise the host's
         exception so the host app's exception handlers apply.
     :param is_native_response: whether a value the endpoint returned is one of the host's own
-        response objects, passed through untouched.
+        response objects, passed through untouched. Declare it ``(value: object) ->
+        TypeGuard[NativeResponse]`` (``typing.TypeGuard``) and the result is typed
+        ``Response | T | NativeResponse | None``, with no cast at the call site (a plain ``bool``
+        predicate types the native response as ``Any``).
 
     Returns the neutral ``Response`` to send, the native response, or what ``http_error``
     returned; ``None`` when the client left before its body arrived (nobody to answer: send
@@ -191,9 +222,14 @@ def plain_error(exc: HTTPException) -> Response:
     return PlainTextResponse(exc.detail, status_code=exc.status_code, headers=exc.headers)
 
 
+def is_asgi_app(value: object) -> TypeGuard[ASGIApp]:
+    """Whether an endpoint's return value can be sent as an ASGI app (the bare host's native response)."""
+    return callable(value)
+
+
 async def serve_asgi(dispatcher: Dispatcher, request: Request[Any], scope: Scope, receive: Receive, send: Send) -> None:
     """Serve ``request`` over raw ASGI: the outcome in the bare host's format (any ASGI app passes)."""
-    response = await run_endpoint(dispatcher, request, http_error=plain_error, is_native_response=callable)
+    response = await run_endpoint(dispatcher, request, http_error=plain_error, is_native_response=is_asgi_app)
     if response is not None:
         await response(scope, receive, send)
 

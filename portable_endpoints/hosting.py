@@ -15,6 +15,11 @@ What an adapter uses, all importable from here:
 - ``plain_error``: the bare host's error format, for hosts with none of their own;
 - ``RouteIndex``: the routes that can match a path without scanning them all, for a host that
   lets the adapter match a whole table in one native route (cost that does not grow with routes);
+- ``RouteTable``, ``first_match``, ``RouteMatch``, ``path_below_root``, ``slash_redirect``,
+  ``enter_mount``, ``AppRoutes`` (from ``portable_endpoints.routing``): Starlette's router, written
+  once: route choice, method fall-through, trailing-slash redirects, ``root_path`` under mounts,
+  and the tables of one app linked for matching and ``url_for`` across them;
+- ``replay_receive``: hand the endpoint a ``websocket.connect`` message the host consumed;
 - ``portable_endpoints.requests.Request`` / ``portable_endpoints.websockets.WebSocket``: generic in
   the host's native object, with ``body_chunks`` / ``max_body_size`` for hosts that read the body;
 - ``portable_endpoints.types``: the ASGI vocabulary.
@@ -40,7 +45,16 @@ from portable_endpoints._dispatch import (
 from portable_endpoints._index import RouteIndex
 from portable_endpoints.exceptions import AdapterUnavailable
 from portable_endpoints.hookspecs import hookimpl
-from portable_endpoints.routing import RouteTable
+from portable_endpoints.routing import (
+    AppRoutes,
+    RouteMatch,
+    RouteTable,
+    enter_mount,
+    first_match,
+    path_below_root,
+    slash_redirect,
+)
+from portable_endpoints.types import Message, Receive
 
 if TYPE_CHECKING:
     from portable_endpoints.testing.native_kit import NativeKit
@@ -92,13 +106,22 @@ class Adapter(Protocol):
 
     HTTP, for each request:
 
-    1. Match the path with the core's rules (``route.compiled.match(path)``: Starlette's syntax and
-       convertors, converted values), first declared route first, on the path below the app's
-       ``root_path``; a host whose router matches differently must not decide the match.
+    1. Match the path with the core's rules, on ``path_below_root(scope)`` (the path below the
+       app's ``root_path``): ``first_match(routes, path, method)`` takes the first route matching
+       path and method, else the first matching the path only (a partial match: its endpoint
+       answers 405 with ``Allow``), with Starlette's syntax, convertors and converted values. A host
+       whose router matches differently must not decide the match. No match: when the app
+       redirects slashes (``table.redirect_slashes`` for ``create_app``), ``slash_redirect(routes,
+       scope)`` is the ``Location`` of a 307; else the host's 404. On a match, ``enter_mount(scope,
+       route, path)`` gives the endpoint the ``root_path`` Starlette's ``Mount`` would.
     2. Build ``Request(scope, receive, send, native=..., path_params=..., route_table=table)``
        over the host's own request: pass ``native`` (or ``native_factory``), ``body_chunks`` when
        the host reads the ASGI channel itself, ``max_body_size`` when the host has a body limit.
-       Subclass only to take ``state`` or ``url_for`` from the host.
+       ``scope["app"]`` must be the host's app object (``request.app`` reads it: set it with
+       ``scope.setdefault("app", app)`` when the host does not); ``request.state`` is an
+       attribute view over ``scope["state"]``, where ASGI servers put the lifespan state: subclass
+       ``Request`` and override ``state`` only when the host keeps per-request state elsewhere
+       (likewise ``url_for`` when the host's own router must resolve names).
     3. ``outcome = await run_endpoint(route.dispatcher, request, http_error=..., is_native_response=...)``.
        Every method must reach it (no native 405/OPTIONS answer): it answers unserved verbs.
     4. ``None``: the client left mid-body; send nothing, log nothing. A neutral ``Response``: send
@@ -109,49 +132,120 @@ class Adapter(Protocol):
        error response); 204 and 304 carry no body. Exceptions the endpoint raised propagate to
        the host.
 
-    WebSocket, for each connection: match as above, build ``WebSocket(scope, receive, send, ...)``
-    whose receive/send carry raw ASGI ``websocket.*`` messages (recover the client's close code
-    and reason where the host hides them, send close reasons and accept headers the host would
-    drop), then ``await route.session(websocket)``; let its exceptions propagate.
+    WebSocket, for each connection: match as above (``first_match(routes, path)``, no method),
+    build ``WebSocket(scope, receive, send, ...)`` whose receive/send carry raw ASGI
+    ``websocket.*`` messages, then ``await route.session(websocket)``; let its exceptions
+    propagate. The first message the endpoint receives must be ``websocket.connect``: a host that
+    reads it before routing gives the endpoint ``replay_receive(receive, connect_message)``.
+    Recover the client's close code and reason where the host hides them, and send close reasons
+    and accept headers the host would drop.
 
-    Example, a complete adapter for a host that is a bare ASGI router::
+    Several tables, one app: ``pe.mount`` adds a table to an app ``create_app`` made, or to one
+    the user built, and ``mount`` may run many times on one app. Keep one ``AppRoutes`` per app
+    and ``include`` every table in it: ``url_for`` in one table then finds the others' routes
+    (``table.neighbours``), and ``match_http(path, method)`` / ``match_websocket(path)`` are
+    Starlette's router across all of them, returning the route's table too (a host whose own
+    router picks one table's handler asks ``table.app_routes`` whenever ``table.neighbours`` is
+    not empty, so an earlier route still wins and a method mismatch still falls through).
 
-        from portable_endpoints.hosting import plain_error, run_endpoint
+    ``table.resolves_here``: set it to True in ``create_app`` and ``mount`` (the adapter placed
+    the table, so its paths are below the app's root path) and leave it False for
+    ``native_routes`` (the user composes those). The core does not read it: it is for an adapter
+    whose ``url_for`` must choose between the table and the host's own router, which alone knows
+    where composed routes ended up.
+
+    Example, a complete adapter for a host that is a bare ASGI router (the test suite runs this
+    very code through the conformance suite)::
+
+        import portable_endpoints as pe
+        from portable_endpoints.hosting import (
+            AdapterInfo,
+            AppRoutes,
+            enter_mount,
+            path_below_root,
+            plain_error,
+            run_endpoint,
+            slash_redirect,
+        )
         from portable_endpoints.requests import Request
-        from portable_endpoints.routing import Route, RouteTable
+        from portable_endpoints.responses import PlainTextResponse, RedirectResponse
         from portable_endpoints.websockets import WebSocket
 
-        class MiniHost:
-            def __init__(self, table):
-                self.tables = [table]
+
+        class MiniHost:  # the host: an ASGI app serving the tables of create_app and each pe.mount
+
+            def __init__(self, table, redirect_slashes=True):
+                self.routes = AppRoutes()  # Starlette's router and url_for, across tables
+                self.routes.include(table)
+                self.redirect_slashes = redirect_slashes
 
             async def __call__(self, scope, receive, send):
-                for table in self.tables:
-                    for route in table.routes:
-                        params = route.compiled.match(scope["path"])
-                        if params is None:
-                            continue
-                        if scope["type"] == "http" and isinstance(route, Route):
-                            request = Request(scope, receive, send, path_params=params, route_table=table)
-                            response = await run_endpoint(route.dispatcher, request, http_error=plain_error)
-                            if response is not None:
-                                await response(scope, receive, send)
-                            return
-                        if scope["type"] == "websocket" and not isinstance(route, Route):
-                            await route.session(WebSocket(scope, receive, send, path_params=params, route_table=table))
-                            return
+                if scope["type"] not in ("http", "websocket"):
+                    return  # no lifespan: the server carries on without it
+                scope.setdefault("app", self)  # request.app
+                path = path_below_root(scope)
+                if scope["type"] == "websocket":
+                    found = self.routes.match_websocket(path)
+                    if found is None:
+                        await send({"type": "websocket.close", "code": 1000, "reason": ""})
+                        return
+                    match, table = found
+                    enter_mount(scope, match.route, path)
+                    websocket = WebSocket(scope, receive, send, path_params=match.params, route_table=table)
+                    await match.route.session(websocket)
+                    return
+                # The first route matching path and method, else the first matching the path (405).
+                found = self.routes.match_http(path, scope["method"])
+                if found is None:
+                    location = slash_redirect(self.routes.http_routes, scope) if self.redirect_slashes else None
+                    missing = RedirectResponse(location) if location else PlainTextResponse("Not Found", 404)
+                    await missing(scope, receive, send)
+                    return
+                match, table = found
+                enter_mount(scope, match.route, path)  # root_path as under Starlette's Mount
+                request = Request(scope, receive, send, path_params=match.params, route_table=table)
+                response = await run_endpoint(match.route.dispatcher, request, http_error=plain_error)
+                if response is not None:  # None: the client left mid-body, nobody to answer
+                    await response(scope, receive, send)
+
 
         class MiniAdapter:
             name = "mini"
 
             def create_app(self, table, options):
-                return MiniHost(table)
+                return MiniHost(table, redirect_slashes=table.redirect_slashes, **options)
 
             def native_routes(self, table):
-                return MiniHost(table)
+                return table  # this host has no route objects of its own
 
             def mount(self, app, table):
-                app.tables.append(table)
+                app.routes.include(table)
+
+
+        ADAPTER = MiniAdapter()
+
+
+        @pe.hookimpl
+        def pe_adapter_info():
+            return AdapterInfo(
+                name="mini",
+                distribution="mini-host",
+                version="1.0",
+                framework="mini-host",
+                framework_version="1.0",
+                # What this host can do beyond the core: the suite tests these, and the absence of the rest.
+                capabilities=frozenset({"websocket.denial_response", "http.streaming_request_body"}),
+            )
+
+
+        @pe.hookimpl
+        def pe_get_adapter(framework):
+            return ADAPTER if framework == "mini" else None
+
+
+        @pe.hookimpl
+        def pe_get_adapter_for_app(app):
+            return ADAPTER if isinstance(app, MiniHost) else None
     """
 
     name: str
@@ -179,12 +273,27 @@ def distribution_version(name: str) -> str | None:
         return None
 
 
+def install_command(name: str) -> str:
+    """What ``AdapterPlugin`` tells users to run by default: the core's extra named after the adapter."""
+    return f"pip install 'portable-endpoints[{name}]'"
+
+
 def missing_framework_info(
-    name: str, distribution: str, framework: str, capabilities: frozenset[str] = frozenset()
+    name: str,
+    distribution: str,
+    framework: str,
+    capabilities: frozenset[str] = frozenset(),
+    *,
+    install_hint: str | None = None,
 ) -> AdapterInfo | None:
-    """The ``AdapterInfo`` of an adapter whose framework is not installed, or None if it is."""
+    """The ``AdapterInfo`` of an adapter whose framework is not installed, or None if it is.
+
+    Its ``problem`` names ``install_hint``, what to run to install the framework (default:
+    ``install_command(name)``, the core's extra named after the adapter).
+    """
     if distribution_version(framework) is not None:
         return None
+    hint = install_command(name) if install_hint is None else install_hint
     return AdapterInfo(
         name=name,
         distribution=distribution,
@@ -193,7 +302,7 @@ def missing_framework_info(
         framework_version=None,
         capabilities=capabilities,
         available=False,
-        problem=f"{framework} is not installed: pip install 'portable-endpoints[{name}]'",
+        problem=f"{framework} is not installed: {hint}",
     )
 
 
@@ -225,6 +334,9 @@ class AdapterPlugin:
     :param capabilities: the ``OPTIONAL_CAPABILITIES`` the host supports.
     :param native_kit: ``"module:attribute"`` of the adapter's ``portable_endpoints.testing.NativeKit``,
         for the conformance suite (``pe_native_kit``); ``None``: the adapter provides none.
+    :param install_hint: what to run to install the framework, named when it is missing (e.g.
+        ``"pip install 'falcon-portable-endpoints'"``, or ``"pip install 'falcon>=4'"``); default
+        ``pip install 'portable-endpoints[NAME]'``, right only for the core's own extras.
     """
 
     def __init__(
@@ -237,6 +349,7 @@ class AdapterPlugin:
         app_classes: Sequence[str],
         capabilities: frozenset[str] = frozenset(),
         native_kit: str | None = None,
+        install_hint: str | None = None,
     ) -> None:
         unknown = capabilities - OPTIONAL_CAPABILITIES
         if unknown:
@@ -248,11 +361,14 @@ class AdapterPlugin:
         self.adapter_path = adapter
         self.app_classes = [tuple(path.split(":")) for path in app_classes]
         self.native_kit_path = native_kit
+        self.install_hint = install_command(name) if install_hint is None else install_hint
         self._adapter: Adapter | None = None
 
     def load(self) -> Adapter:
         if self._adapter is None:
-            missing = missing_framework_info(self.name, self.distribution, self.framework)
+            missing = missing_framework_info(
+                self.name, self.distribution, self.framework, install_hint=self.install_hint
+            )
             if missing is not None:
                 raise AdapterUnavailable(f"The {self.name!r} adapter cannot run here: {missing.problem}")
             module, _, attribute = self.adapter_path.partition(":")
@@ -263,7 +379,9 @@ class AdapterPlugin:
     @hookimpl
     def pe_adapter_info(self) -> AdapterInfo:
         # From package metadata alone: listing adapters must not import any framework.
-        missing = missing_framework_info(self.name, self.distribution, self.framework, self.capabilities)
+        missing = missing_framework_info(
+            self.name, self.distribution, self.framework, self.capabilities, install_hint=self.install_hint
+        )
         if missing is not None:
             return missing
         return AdapterInfo(
@@ -297,21 +415,47 @@ class AdapterPlugin:
         return kit
 
 
+def replay_receive(receive: Receive, *messages: Message) -> Receive:
+    """``receive``, giving ``messages`` first: what a host consumed before the endpoint could.
+
+    A WebSocket endpoint's first message must be ``websocket.connect``; a host that reads it
+    before routing (to decide where the connection goes) builds the ``WebSocket`` with
+    ``replay_receive(receive, connect_message)``, so the endpoint sees the connection from its start.
+    """
+    pending = list(messages)
+
+    async def replaying() -> Message:
+        if pending:
+            return pending.pop(0)
+        return await receive()
+
+    return replaying
+
+
 __all__ = [
     "Adapter",
     "AdapterInfo",
     "AdapterPlugin",
     "AppClaim",
+    "AppRoutes",
     "Dispatcher",
     "HTTP_METHODS",
     "OPTIONAL_CAPABILITIES",
     "RouteIndex",
+    "RouteMatch",
+    "RouteTable",
     "app_is_instance",
     "class_verbs",
     "distribution_version",
+    "enter_mount",
+    "first_match",
     "function_verbs",
+    "install_command",
     "loaded_class",
     "missing_framework_info",
+    "path_below_root",
     "plain_error",
+    "replay_receive",
     "run_endpoint",
+    "slash_redirect",
 ]

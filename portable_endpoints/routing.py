@@ -483,6 +483,11 @@ class AppRoutes:
     def several(self) -> bool:
         return len(self.tables) > 1
 
+    @property
+    def http_routes(self) -> list[Route]:
+        """Every HTTP route of the app, in the order served (read-only), e.g. for ``slash_redirect``."""
+        return self._http
+
     def include(self, table: RouteTable) -> None:
         """Serve ``table`` after the routes already here; each table's ``url_for`` finds the others'."""
         for other in self.tables:

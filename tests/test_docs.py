@@ -121,3 +121,28 @@ def test_every_broadcast_name_is_in_the_api_reference() -> None:
     documented = documented_objects()
     for name in broadcast.__all__:
         assert f"portable_endpoints.broadcast.{name}" in documented, f"portable_endpoints.broadcast.{name}"
+
+
+def fenced_blocks(text: str) -> list[str]:
+    """The contents of every fenced code block of a Markdown page."""
+    import re
+
+    return [match.group(1) for match in re.finditer(r"^```[\w-]*\n(.*?)^```$", text, re.M | re.S)]
+
+
+def test_the_third_party_page_shows_the_tested_adapter_verbatim() -> None:
+    """docs/third-party.md is the tiny adapter the thirdparty session runs the suite on, file for file.
+
+    The kit's block is fenced ``py`` (it imports its package relatively, so it runs only installed,
+    where the suite runs it); the others also run as docs examples.
+    """
+    tiny = Path(__file__).parent / "thirdparty" / "tiny_adapter"
+    blocks = fenced_blocks((DOCS / "third-party.md").read_text())
+    for name in ("tinyhost/__init__.py", "tinyhost/plugin.py", "tinyhost/testing.py", "pyproject.toml"):
+        assert (tiny / name).read_text() in blocks, f"docs/third-party.md does not show {name} as it is"
+
+
+def test_the_third_party_page_gives_the_one_command_that_runs_the_suite() -> None:
+    text = (DOCS / "third-party.md").read_text()
+    assert "pip install 'portable-endpoints[testing]' -e .\npytest --pe-adapter tiny\n" in text
+    assert "in-tree adapters" not in text  # self-contained: nothing a wheel does not show

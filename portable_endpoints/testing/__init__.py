@@ -1,7 +1,7 @@
 """Testing tools: an in-process ASGI test client and the cross-host conformance suite.
 
-Run the conformance suite against any adapter with ``pytest --pyargs portable_endpoints.testing.suite
---pe-adapter NAME``.
+Run the conformance suite against any adapter with ``pytest --pe-adapter NAME`` (what it needs:
+``pip install 'portable-endpoints[testing]'``).
 """
 
 from portable_endpoints.testing._client import (

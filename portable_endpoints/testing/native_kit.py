@@ -45,6 +45,12 @@ class NativeKit(Protocol):
 
         It has one native route: ``GET path`` answers 200 with ``text`` as ``text/plain``.
 
+        The suite also serves the app under a ``root_path`` (``scope["root_path"] = "/root"``,
+        ``scope["path"] = "/root" + path``, as an ASGI server behind a proxy prefix sends it): the
+        native route must match the path below the root path there too, as the framework's own
+        routing does for its users (a router that matches ``scope["path"]`` whole must strip
+        ``root_path`` first, e.g. with ``portable_endpoints.hosting.path_below_root``).
+
         :param path: the native route's path, a plain path without parameters, e.g. ``"/native"``.
         :param text: the native route's body.
         :param native_routes: what ``pe.native_routes(routes, framework=...)`` returned, to compose
@@ -54,13 +60,20 @@ class NativeKit(Protocol):
         ...
 
     def app_with_error_handlers(self, routes: Sequence[BaseRoute], status_codes: Sequence[int]) -> Any:
-        """``pe.create_app(routes, framework=...)``, with a native HTTP error handler per status code.
+        """``pe.create_app(routes, framework=...)``, with native HTTP error handlers for ``status_codes``.
 
-        Each handler is registered through the framework's own mechanism (an ``exception_handlers``
-        option, an ``errorhandler`` registration...) for HTTP errors of its status code, and
-        answers with status 299, the error's own headers (its ``Allow``, say; not its content
+        The handlers are registered through the framework's own mechanism (an ``exception_handlers``
+        option, an ``errorhandler`` registration...). Each HTTP error of one of ``status_codes``
+        gets the answer: status 299, the error's own headers (its ``Allow``, say; not its content
         type), and the ``text/plain`` body ``f"handled {status_code}: {detail}"``, where ``detail``
-        is the native error's detail or description.
+        is the native error's detail or description. Any other status keeps the host's default
+        answer (the suite checks a 404 is still the host's).
+
+        A framework that registers handlers per status code gets one per code. One that registers
+        them per exception class (Falcon's ``add_error_handler(HTTPError, handler)``) gets one
+        handler for its HTTP error class, which answers as above when the error's status is one of
+        ``status_codes`` and otherwise hands the error to the framework's default handling (re-raise
+        it, or call the default handler), so both kinds of host pass the same test.
 
         :param routes: the portable routes the app serves.
         :param status_codes: the HTTP statuses to handle, e.g. ``[418, 405]``.

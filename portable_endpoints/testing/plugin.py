@@ -3,6 +3,10 @@
 ``--pe-adapter NAME`` (repeatable) picks the adapters; by default every available one. Any test
 that takes the ``pe_host`` fixture runs once per adapter, with a ``Host`` that builds apps every way
 a user can (``create_app``, ``mount``, ``native_routes``), under a prefix and a ``root_path``.
+
+``pytest --pe-adapter NAME`` with no test paths on the command line runs the conformance suite
+(``SUITE``), whatever the project's ``testpaths``; with paths, it runs those, as pytest always does
+(``pytest tests --pyargs portable_endpoints.testing.suite --pe-adapter NAME`` runs both).
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from portable_endpoints.testing.native_kit import NativeKit, NoNativeKit
 #: The ways an app can serve portable routes: ``pe.create_app``, ``pe.mount`` into an app that has
 #: a native route, and ``pe.native_routes`` composed by hand into a native app.
 COMPOSITIONS = ("create_app", "mount", "native_routes")
+#: The conformance suite's package, which ``--pe-adapter`` without test paths runs.
+SUITE = "portable_endpoints.testing.suite"
 #: The native route of every mounted or composed app, which must keep working beside portable ones.
 NATIVE_PATH = "/native-route"
 NATIVE_TEXT = "served by the host's own route"
@@ -107,6 +113,21 @@ class Host:
             return self.composed_app(routes, prefix=prefix)
         raise ValueError(f"Unknown composition {composition!r}; known: {', '.join(COMPOSITIONS)}")
 
+    def build_if_composable(
+        self, routes: Sequence[BaseRoute], composition: str = "create_app", *, prefix: str = ""
+    ) -> Any | None:
+        """``build(...)``, or None for ``native_routes`` on an adapter without a native kit, after
+        checking that absence is the declared one (the suite cannot compose routes by hand there)."""
+        if composition == "native_routes" and self.native_kit is None:
+            try:
+                self.build(routes, composition, prefix=prefix)
+            except NoNativeKit as exc:
+                if f"The {self.name!r} adapter provides no native kit" not in str(exc):
+                    raise
+                return None
+            raise AssertionError(f"{self.name}: native_routes composed without a native kit")
+        return self.build(routes, composition, prefix=prefix)
+
     def supports(self, capability: str) -> bool:
         return capability in self.info.capabilities
 
@@ -136,6 +157,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         help="run the conformance suite on this adapter (repeatable; default: every available one)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if config.getoption("pe_adapter") and config.args_source is not pytest.Config.ArgsSource.ARGS:
+        # No test paths given: what ``--pe-adapter`` asks for is the suite, found as a package.
+        config.args = [SUITE]
+        config.option.pyargs = True
 
 
 def selected_adapters(config: pytest.Config) -> list[AdapterInfo]:

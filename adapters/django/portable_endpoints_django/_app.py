@@ -33,7 +33,7 @@ from portable_endpoints_django._compat import (
     load_middleware,
     read_body,
 )
-from portable_endpoints_django._limits import BodyLimits
+from portable_endpoints_django._limits import BodyLimited, BodyLimits
 from portable_endpoints_django._responses import PROCESS_EXCEPTION
 from portable_endpoints_django._routes import below_root_path, build_routes, indexed
 from portable_endpoints_django._settings import ensure_configured, split_options
@@ -197,7 +197,10 @@ def mount_on_protocol_router(app: Any, table: RouteTable) -> None:
         http = mapping.get("http")
         if http is None:
             raise ConfigurationError("This ProtocolTypeRouter has no 'http' application to add HTTP routes to")
-        urlconf = getattr(http, "urlconf", None)
+        if not isinstance(http, BodyLimited):
+            http = mapping["http"] = BodyLimited(http)
+        http.body_limits.include(table)
+        urlconf = getattr(http.app, "urlconf", None)
         if urlconf is None:
             urlconf = importlib.import_module(settings.ROOT_URLCONF)
         urlconf.urlpatterns.extend(routes.urlpatterns)

@@ -96,17 +96,22 @@ async def to_thread(func: Callable[[], T]) -> T:
     return await anyio.to_thread.run_sync(func)
 
 
-def fill_headers(response: Any, raw: Iterable[tuple[bytes, bytes]]) -> list[str]:
-    """Put ASGI ``raw`` headers into a Django response as they are; returns the Set-Cookie values.
+def fill_headers(
+    response: Any, raw: Iterable[tuple[bytes, bytes]]
+) -> tuple[list[str], dict[str, tuple[str, list[str]]]]:
+    """Put ASGI ``raw`` headers into a Django response as they are; returns the Set-Cookie values
+    and, per repeated header (by lower name), its joined value and its values one by one.
 
     Django keeps one value per header name (``ResponseHeaders``, a case-insensitive mapping of
-    ``lower name -> (name, value)``), so repeated headers are joined with ", " as HTTP allows;
-    Set-Cookie headers, which cannot be joined, are returned for the response to send apart. The
-    neutral response has already refused CR and LF in values.
+    ``lower name -> (name, value)``), so repeated headers are joined with ", " there, for middleware
+    to read; the response sends them apart again (one line each, as on every host) unless
+    middleware changed the joined value. Set-Cookie headers, which cannot be joined, are returned
+    for the response to send apart. The neutral response has already refused CR and LF in values.
     """
     store: dict[str, tuple[str, str]] = response.headers._store
     store.clear()
     cookies = []
+    values: dict[str, list[str]] = {}
     for key, value in raw:
         name = key.decode("latin-1")
         text = value.decode("latin-1")
@@ -116,7 +121,9 @@ def fill_headers(response: Any, raw: Iterable[tuple[bytes, bytes]]) -> list[str]
         lower = name.lower()
         present = store.get(lower)
         store[lower] = (name, text) if present is None else (present[0], f"{present[1]}, {text}")
-    return cookies
+        values.setdefault(lower, []).append(text)
+    repeated = {lower: (store[lower][1], each) for lower, each in values.items() if len(each) > 1}
+    return cookies, repeated
 
 
 async def read_body(handler: ASGIHandler, receive: Any) -> Any:

@@ -62,3 +62,18 @@ class BodyLimits:
             return message
 
         await app(scope, limited_receive, send)
+
+
+class BodyLimited:
+    """A project's ``"http"`` application, with the body limits of the portable routes mounted into it.
+
+    ``pe.mount`` wraps a ``ProtocolTypeRouter``'s HTTP application in it, so a body over a mounted
+    route's limit is a 413 before Django reads it, as on an app ``create_app`` built.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.body_limits = BodyLimits()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.body_limits.serve(self.app, scope, receive, send)

@@ -41,14 +41,24 @@ class _Portable:
     """What both portable response classes add to Django's: raw Set-Cookie headers, a background task."""
 
     _pe_cookies: list[str]
+    #: per repeated header (lower name): the joined value Django holds, and the values to send apart
+    _pe_repeated: dict[str, tuple[str, list[str]]]
     _pe_background: BackgroundTask | None
     headers: Any
 
     def items(self) -> Iterable[tuple[str, str]]:
         # Django's ASGI handler sends items(), then response.cookies.
-        if not self._pe_cookies:
+        repeated = self._pe_repeated
+        if not self._pe_cookies and not repeated:
             return self.headers.items()  # type: ignore[no-any-return]
-        return [*self.headers.items(), *(("Set-Cookie", cookie) for cookie in self._pe_cookies)]
+        lines: list[tuple[str, str]] = []
+        for name, value in self.headers.items():
+            kept = repeated.get(name.lower())
+            if kept is not None and kept[0] == value:  # as the endpoint set it: one line per value
+                lines.extend((name, one) for one in kept[1])
+            else:
+                lines.append((name, value))
+        return [*lines, *(("Set-Cookie", cookie) for cookie in self._pe_cookies)]
 
     def close(self) -> None:
         # Django calls close() in a worker thread once the last body message is out.
@@ -65,14 +75,14 @@ class PortableHttpResponse(_Portable, HttpResponse):
         # HttpResponse.__init__ would add a Content-Type and re-validate every header; the neutral
         # response has settled them.
         init_response(self, portable.status_code, body)
-        self._pe_cookies = fill_headers(self, portable.raw_headers)
+        self._pe_cookies, self._pe_repeated = fill_headers(self, portable.raw_headers)
         self._pe_background = portable.background
 
 
 class PortableStreamingHttpResponse(_Portable, StreamingHttpResponse):
     def __init__(self, portable: ChunkedResponse, chunks: AsyncIterator[bytes]) -> None:
         super().__init__(chunks, status=portable.status_code)
-        self._pe_cookies = fill_headers(self, portable.raw_headers)
+        self._pe_cookies, self._pe_repeated = fill_headers(self, portable.raw_headers)
         self._pe_background = portable.background
 
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import Any, TypeGuard
 
 from portable_endpoints import status
 from portable_endpoints.exceptions import HTTPException
@@ -120,7 +120,7 @@ class _Deferred:
         self.exc = exc
 
 
-def _is_native(response: object) -> bool:
+def _is_native(response: object) -> TypeGuard[HttpResponseBase]:
     return isinstance(response, HttpResponseBase)
 
 

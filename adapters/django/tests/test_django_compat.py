@@ -49,10 +49,11 @@ def test_cached_body_is_httprequest_body_once_read() -> None:
 def test_init_response_makes_a_response_django_can_send() -> None:
     response = HttpResponse.__new__(HttpResponse)
     _compat.init_response(response, 201, b"made")
-    cookies = _compat.fill_headers(response, [(b"x-a", b"1"), (b"set-cookie", b"a=1"), (b"x-a", b"2")])
+    cookies, repeated = _compat.fill_headers(response, [(b"x-a", b"1"), (b"set-cookie", b"a=1"), (b"x-a", b"2")])
     assert (response.status_code, response.content, response.reason_phrase) == (201, b"made", "Created")
-    assert list(response.items()) == [("x-a", "1, 2")]
+    assert list(response.items()) == [("x-a", "1, 2")]  # joined for middleware; sent apart (_responses)
     assert cookies == ["a=1"]
+    assert repeated == {"x-a": ("1, 2", ["1", "2"])}
     response.headers["X-Later"] = "set by middleware"  # ResponseHeaders still validates and stores
     assert response.headers["x-later"] == "set by middleware"
     response.close()  # closers, request_finished: what the handler calls after sending

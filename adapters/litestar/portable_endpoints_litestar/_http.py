@@ -13,7 +13,7 @@ import inspect
 import itertools
 import re
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 import litestar
 from litestar.enums import HttpMethod
@@ -113,7 +113,7 @@ def litestar_error(exc: HTTPException) -> Response:
     raise native_error(exc) from exc
 
 
-def is_litestar_response(value: object) -> bool:
+def is_litestar_response(value: object) -> TypeGuard[litestar.Response[Any]]:
     return isinstance(value, litestar.Response)
 
 
@@ -150,7 +150,7 @@ def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callabl
             return no_answer()  # the client left mid-body: nobody to answer
         if isinstance(response, Response):
             return PortableResponse(response)
-        return response  # type: ignore[no-any-return]  # a native response passes through untouched
+        return response  # a native response passes through untouched
 
     # Real classes, not strings: Litestar models the signature from these annotations.
     endpoint.__annotations__ = {"request": litestar.Request, "return": litestar.Response}

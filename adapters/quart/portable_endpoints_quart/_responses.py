@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import AsyncIterator, Iterable
-from typing import Any, cast
+from typing import Any, TypeGuard, cast
 
 import quart
 from werkzeug.datastructures import Headers
@@ -88,7 +88,7 @@ def _value(raw: bytes) -> str:
     return value if raw.isascii() else _Latin1(value)
 
 
-def is_quart_response(value: object) -> bool:
+def is_quart_response(value: object) -> TypeGuard[SansIOResponse]:
     """Quart's or werkzeug's own response objects, which pass through untouched."""
     return isinstance(value, SansIOResponse)
 

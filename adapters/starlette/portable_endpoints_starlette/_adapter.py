@@ -10,7 +10,7 @@ and Starlette's own ``Request`` is built only if the endpoint asks for ``request
 
 from __future__ import annotations
 
-from typing import Any, NoReturn, cast
+from typing import Any, NoReturn, TypeGuard, cast
 
 import starlette.exceptions
 import starlette.requests
@@ -83,7 +83,7 @@ def starlette_error(exc: HTTPException) -> NoReturn:
     raise starlette.exceptions.HTTPException(exc.status_code, exc.detail, exc.headers) from exc
 
 
-def is_starlette_response(value: object) -> bool:
+def is_starlette_response(value: object) -> TypeGuard[starlette.responses.Response]:
     return isinstance(value, starlette.responses.Response)
 
 

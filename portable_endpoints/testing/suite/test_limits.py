@@ -9,7 +9,7 @@ import pytest
 from portable_endpoints import HTTPEndpoint, JSONResponse, Request, Route, UploadFile
 from portable_endpoints.testing import TestClient
 from portable_endpoints.testing._raw import drive_http, http_scope
-from portable_endpoints.testing.plugin import Host
+from portable_endpoints.testing.plugin import COMPOSITIONS, Host
 
 pytestmark = pytest.mark.anyio
 
@@ -61,26 +61,46 @@ async def test_a_body_within_max_body_size_is_read(pe_host: Host, kind: str) -> 
         assert response.json()["read"] in ("123456", '"123456"', {"a": "1", "b": "22"})
 
 
+def reads_whole_bodies_first(pe_host: Host) -> bool:
+    """A host without ``http.streaming_request_body`` reads each whole body before any view runs."""
+    return not pe_host.supports("http.streaming_request_body")
+
+
+@pytest.mark.parametrize("composition", COMPOSITIONS)
 @pytest.mark.parametrize("kind", KINDS)
-async def test_a_declared_length_over_max_body_size_is_a_413_before_reading(pe_host: Host, kind: str) -> None:
-    app = pe_host.app([Route("/", Limited)])
+async def test_a_declared_length_over_max_body_size_is_a_413_before_reading(
+    pe_host: Host, kind: str, composition: str
+) -> None:
+    app = pe_host.build_if_composable([Route("/", Limited)], composition)
+    if app is None:
+        return  # no native kit: the suite cannot compose native routes on this host
     headers = [(b"content-length", b"11"), (b"content-type", content_type(kind)["content-type"].encode())]
-    # The body is held back until the app answers: an app that read it first would never answer.
-    outcome = await drive_http(
-        app, http_scope("POST", "/", query_string=f"kind={kind}".encode(), headers=headers), hold=True
-    )
+    scope = http_scope("POST", "/", query_string=f"kind={kind}".encode(), headers=headers)
+    if composition == "native_routes" and reads_whole_bodies_first(pe_host):
+        # Routes composed by hand have no say before such a host reads the body: the 413 comes
+        # once the body is in (create_app and mount apply the limit on the channel first).
+        outcome = await drive_http(app, scope, [b"x" * 11])
+    else:
+        # The body is held back until the app answers: an app that read it first would never answer.
+        outcome = await drive_http(app, scope, hold=True)
     assert outcome.finished
     assert outcome.status == 413
     assert outcome.error is None
 
 
+@pytest.mark.parametrize("composition", COMPOSITIONS)
 @pytest.mark.parametrize("kind", KINDS)
-async def test_an_undeclared_body_is_cut_off_with_a_413_as_it_passes_max_body_size(pe_host: Host, kind: str) -> None:
-    app = pe_host.app([Route("/", Limited)])
+async def test_an_undeclared_body_is_cut_off_with_a_413_as_it_passes_max_body_size(
+    pe_host: Host, kind: str, composition: str
+) -> None:
+    app = pe_host.build_if_composable([Route("/", Limited)], composition)
+    if app is None:
+        return  # no native kit: the suite cannot compose native routes on this host
     headers = [(b"content-type", content_type(kind)["content-type"].encode())]
     scope = http_scope("POST", "/", query_string=f"kind={kind}".encode(), headers=headers)
     # 12 bytes arrive, more are announced but never come until the app has answered.
-    outcome = await drive_http(app, scope, [b"a=1234", b"&b=567"], hold=True)
+    hold = not (composition == "native_routes" and reads_whole_bodies_first(pe_host))
+    outcome = await drive_http(app, scope, [b"a=1234", b"&b=567"], hold=hold)
     assert outcome.finished
     assert outcome.status == 413
     assert outcome.error is None

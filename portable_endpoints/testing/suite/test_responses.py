@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import anyio
@@ -21,7 +22,8 @@ from portable_endpoints import (
     Route,
     StreamingResponse,
 )
-from portable_endpoints.testing.plugin import Host
+from portable_endpoints.testing._raw import drive_http, http_scope
+from portable_endpoints.testing.plugin import COMPOSITIONS, Host
 
 pytestmark = pytest.mark.anyio
 
@@ -168,3 +170,42 @@ async def test_background_tasks_run_after_the_response(pe_host: Host) -> None:
         with anyio.fail_after(5):
             await finished.wait()
     assert events == ["handler", "async one", "sync two"]
+
+
+async def repeated_headers(request: Request) -> Response:
+    response: Response
+    if request.path_params["kind"] == "streaming":
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"streamed"
+
+        response = StreamingResponse(chunks(), media_type="text/plain")
+    else:
+        response = PlainTextResponse("plain")
+    response.set_cookie("first", "1")
+    response.set_cookie("second", "2")
+    response.headers.append("X-Repeated", "one")
+    response.headers.append("X-Repeated", "two")
+    response.raw_headers.append((b"x-raw", b"a"))
+    response.raw_headers.append((b"x-raw", b"b"))
+    return response
+
+
+@pytest.mark.parametrize("composition", COMPOSITIONS)
+@pytest.mark.parametrize("kind", ["plain", "streaming"])
+async def test_repeated_response_headers_arrive_as_separate_lines(pe_host: Host, composition: str, kind: str) -> None:
+    app = pe_host.build_if_composable([Route("/{kind}", repeated_headers)], composition)
+    if app is None:
+        return  # no native kit: the suite cannot compose native routes on this host
+    # Raw ASGI, to see the header lines exactly as the host sends them to the server.
+    outcome = await drive_http(app, http_scope("GET", f"/{kind}"))
+    assert (outcome.error, outcome.status) == (None, 200)
+    assert outcome.body == (b"streamed" if kind == "streaming" else b"plain")
+
+    def lines(name: bytes) -> list[str]:
+        return [value.decode("latin-1") for key, value in outcome.headers if key == name]
+
+    # One header line per value, in order: never folded into one comma-joined line.
+    assert [value.split(";")[0] for value in lines(b"set-cookie")] == ["first=1", "second=2"]
+    assert lines(b"x-repeated") == ["one", "two"]
+    assert lines(b"x-raw") == ["a", "b"]

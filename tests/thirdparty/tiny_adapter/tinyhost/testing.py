@@ -6,7 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import portable_endpoints as pe
-from portable_endpoints.routing import BaseRoute, RouteTable
+from portable_endpoints.hosting import RouteTable
+from portable_endpoints.routing import BaseRoute
 
 from . import TinyApp, TinyResponse
 
@@ -22,7 +23,7 @@ class TinyKit:
         app = TinyApp()
         app.add_route(path, lambda: TinyResponse(text.encode(), 200, [TEXT]))
         if native_routes is not None:
-            app.tables.append(native_routes)
+            app.routes.include(native_routes)  # how TinyApp's users compose pe.native_routes
         return app
 
     def app_with_error_handlers(self, routes: Sequence[BaseRoute], status_codes: Sequence[int]) -> TinyApp:
