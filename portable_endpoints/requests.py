@@ -221,9 +221,12 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
     def session(self) -> Any:
         """The host's session (a mutable mapping); a clear error naming what to install when none is."""
         try:
-            return self.scope["session"]
+            session = self.scope["session"]
         except KeyError:
             raise RuntimeError(f"request.session needs a session on this host: {self.session_hint}") from None
+        if hasattr(session, "mark_accessed"):  # as Starlette: a session read answers "Vary: Cookie"
+            session.mark_accessed()
+        return session
 
     @property
     def state(self) -> Any:

@@ -6,6 +6,7 @@ import json as jsonlib
 import math
 import secrets
 import sys
+import zlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from http.cookies import SimpleCookie
@@ -29,14 +30,14 @@ TIMEOUT = 10.0
 
 
 class TestResponse:
-    """A complete response: status, headers and the whole body."""
+    """A complete response: status, headers and the whole body (decoded from gzip or deflate, as httpx)."""
 
     __test__ = False
 
     def __init__(self, status_code: int, raw_headers: list[tuple[bytes, bytes]], content: bytes) -> None:
         self.status_code = status_code
         self.headers = Headers(raw=raw_headers)
-        self.content = content
+        self.content = _decoded(content, self.headers.get("content-encoding", ""))
 
     @property
     def text(self) -> str:
@@ -57,6 +58,15 @@ class TestResponse:
 
     def __repr__(self) -> str:
         return f"<TestResponse [{self.status_code}]>"
+
+
+def _decoded(content: bytes, encoding: str) -> bytes:
+    """``content`` with its ``Content-Encoding`` undone, as httpx does (so Starlette's tests port as they are)."""
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(encoding.strip().lower())
+    if wbits is None or not content:
+        return content
+    decoder = zlib.decompressobj(wbits)
+    return decoder.decompress(content) + decoder.flush()
 
 
 class WebSocketRejected(Exception):
