@@ -10,7 +10,7 @@ state or URL building from its host.
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, NoReturn, cast
 
 from portable_endpoints._json import STDLIB, JSONCodec
@@ -330,7 +330,7 @@ class Request(HTTPConnection[NativeT]):
         """The HTTP method, upper case (``"GET"``)."""
         return str(self.scope["method"])
 
-    async def stream(self) -> AsyncIterator[bytes]:
+    async def stream(self) -> AsyncGenerator[bytes, None]:
         """The body in chunks as they arrive; after ``body()`` it yields the cached body."""
         if self._body is not None:
             yield self._body

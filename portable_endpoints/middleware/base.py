@@ -104,6 +104,12 @@ class _CachedRequest(Request):
                 self._is_disconnected = True
         return self._is_disconnected
 
+    async def send_early_hints(self, link: str, /, *additional_links: str) -> None:
+        """Send a 103 Early Hints with these ``Link`` values, if the server supports them (as Starlette's)."""
+        if "http.response.early_hint" in self.scope.get("extensions", {}):
+            raw_links = [value.encode("latin-1") for value in (link, *additional_links)]
+            await self.send({"type": "http.response.early_hint", "links": raw_links})
+
     async def wrapped_receive(self) -> Message:
         """The app's ``receive``: what the dispatch left of the body, then the disconnect."""
         if self._wrapped_rcv_disconnected:

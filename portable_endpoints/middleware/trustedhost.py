@@ -5,38 +5,13 @@ Ported from Starlette 1.10 (``starlette.middleware.trustedhost``, BSD-3-Clause, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from ipaddress import AddressValueError, IPv6Address
 
-from portable_endpoints.datastructures import URL, Headers
+from portable_endpoints.datastructures import URL, Headers, parse_host_header
 from portable_endpoints.responses import PlainTextResponse, RedirectResponse, Response
 from portable_endpoints.types import ASGIApp, Receive, Scope, Send
 
 ENFORCE_DOMAIN_WILDCARD = "Domain wildcard patterns must be like '*.example.com'."
-
-# Starlette's: characters that could make a Host header change the URL path or authority are refused.
-_HOST_RE = re.compile(
-    r"^(?P<host>[a-z0-9._~%!$&'()*+,;=-]+|\[(?:(?P<ipv6>[a-f0-9]*:[a-f0-9.:]+)|"
-    r"(?-i:v)[a-f0-9]+\.[a-z0-9._~!$&'()*+,;=:-]+)\])(?::(?P<port>[0-9]+))?$",
-    re.IGNORECASE,
-)
-
-
-def _host_of(host_header: str | None) -> str | None:
-    """The host of a ``Host`` header (IP literals keep their brackets); None when it is invalid."""
-    if host_header is None:
-        return None
-    match = _HOST_RE.fullmatch(host_header)
-    if match is None:
-        return None
-    ipv6 = match["ipv6"]
-    if ipv6 is not None:
-        try:
-            IPv6Address(ipv6)
-        except AddressValueError:
-            return None
-    return match["host"]
 
 
 class TrustedHostMiddleware:
@@ -70,11 +45,11 @@ class TrustedHostMiddleware:
             return
 
         headers = Headers(scope=scope)
-        parsed_host = _host_of(headers.get("host"))
+        parsed_host = parse_host_header(headers.get("host"))
         if parsed_host is None:
             await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
             return
-        host = parsed_host.lower()
+        host = parsed_host.host.lower()
 
         is_valid_host = False
         found_www_redirect = False
