@@ -214,7 +214,7 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
     #: what to install for ``session`` to work, named in the error when there is no session
     session_hint = (
         'install a session middleware around the app that sets scope["session"], '
-        "such as starlette.middleware.sessions.SessionMiddleware"
+        "such as portable_endpoints.middleware.sessions.SessionMiddleware"
     )
 
     @property
