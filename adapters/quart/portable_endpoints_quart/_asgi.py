@@ -1,11 +1,12 @@
 """The ASGI wrapper installed once on every Quart app serving portable routes.
 
 Quart documents ``app.asgi_app = middleware(app.asgi_app)`` as its middleware hook, so the app
-stays a ``quart.Quart``. The wrapper does two things Quart cannot be asked to do from a view:
+stays a ``quart.Quart``. The wrapper does what Quart cannot be asked to do from a view:
 
 - HTTP: run a neutral response's background task after the last body message has been sent,
   inside the ASGI call, as Starlette does (Quart's ``add_background_task`` starts it at once,
-  its ``after_request`` hooks run before sending);
+  its ``after_request`` hooks run before sending); and end a body of declared length on its last
+  chunk, as every other host does, for ASGI middleware around the app (``whole_body_send``);
 - WebSocket: give every connection a ``Channel`` (``_channel``), through which Quart reads and
   writes as before until a portable view claims it.
 
