@@ -28,7 +28,7 @@ from portable_endpoints.middleware.gzip import GZipMiddleware
 from portable_endpoints.middleware.httpsredirect import HTTPSRedirectMiddleware
 from portable_endpoints.middleware.sessions import Session, SessionMiddleware
 from portable_endpoints.middleware.trustedhost import TrustedHostMiddleware
-from portable_endpoints.testing import TestClient
+from portable_endpoints.testing import TestClient, WebSocketRejected
 from portable_endpoints.testing.plugin import Host
 from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -225,11 +225,21 @@ async def test_trusted_host_refuses_other_hosts(pe_host: Host) -> None:
 
 
 async def test_https_redirect(pe_host: Host) -> None:
-    app = wrapped(pe_host, [Route("/", homepage)], Middleware(HTTPSRedirectMiddleware))
+    async def socket(websocket: WebSocket) -> None:
+        await websocket.accept()
+        await websocket.close()
+
+    app = wrapped(pe_host, [Route("/", homepage), WebSocketRoute("/ws", socket)], Middleware(HTTPSRedirectMiddleware))
     async with TestClient(app) as client:
         response = await client.get("/?q=1")
         assert response.status_code == 307
         assert response.headers["location"] == "https://testserver/?q=1"
+        # A WebSocket handshake gets the redirect as a denial response, to wss.
+        with pytest.raises(WebSocketRejected) as rejected:
+            async with client.websocket_connect("/ws"):
+                pass
+        assert rejected.value.status_code == 307
+        assert rejected.value.headers["location"] == "wss://testserver/ws"
     async with TestClient(app, base_url="https://testserver") as client:
         response = await client.get("/")
         assert response.status_code == 200
