@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
+from ipaddress import AddressValueError, IPv6Address
 from shlex import shlex
 from tempfile import SpooledTemporaryFile
 from typing import Any, BinaryIO, NamedTuple, TypeVar
@@ -17,6 +19,50 @@ _T = TypeVar("_T")
 class Address(NamedTuple):
     host: str
     port: int
+
+
+# Starlette 1.10's: a Host header with characters that could change the URL's path or authority is invalid.
+_HOST_RE = re.compile(
+    r"^(?P<host>[a-z0-9._~%!$&'()*+,;=-]+|\[(?:(?P<ipv6>[a-f0-9]*:[a-f0-9.:]+)|"
+    r"(?-i:v)[a-f0-9]+\.[a-z0-9._~!$&'()*+,;=:-]+)\])(?::(?P<port>[0-9]+))?$",
+    re.IGNORECASE,
+)
+
+
+class ParsedHost(NamedTuple):
+    """A valid ``Host`` header: its host (IP literals keep their brackets) and port, as given."""
+
+    host: str
+    port: str | None
+
+    @property
+    def authority(self) -> str:
+        """``host:port``, or the host alone when no port was given."""
+        return self.host if self.port is None else f"{self.host}:{self.port}"
+
+    @property
+    def is_valid_port(self) -> bool:
+        """Whether the port, if any, is at most 65535."""
+        if self.port is None:
+            return True
+        port = self.port.lstrip("0")
+        return len(port) <= 5 and int(port or "0") <= 65535
+
+
+def parse_host_header(host_header: str | None) -> ParsedHost | None:
+    """A ``Host`` header split into host and port (Starlette 1.10's rule); None when it is invalid."""
+    if host_header is None:
+        return None
+    match = _HOST_RE.fullmatch(host_header)
+    if match is None:
+        return None
+    ipv6 = match["ipv6"]
+    if ipv6 is not None:
+        try:
+            IPv6Address(ipv6)
+        except AddressValueError:
+            return None
+    return ParsedHost(match["host"], match["port"])
 
 
 class URL:
@@ -40,12 +86,16 @@ class URL:
             if key == b"host":
                 host = value.decode("latin-1")
                 break
-        if host is not None:
-            url = f"{scheme}://{host}{path}"
+        # As Starlette 1.10: an invalid Host header gives way to the server's address.
+        parsed = parse_host_header(host) if host is not None else None
+        if parsed is not None and parsed.is_valid_port:
+            url = f"{scheme}://{parsed.authority}{path}"
         elif server is None:
             url = path
         else:
             name, port = server
+            if ":" in name and not name.startswith("["):
+                name = f"[{name}]"
             default = {"http": 80, "https": 443, "ws": 80, "wss": 443}[scheme]
             url = f"{scheme}://{name}{'' if port == default else f':{port}'}{path}"
         if query_string:
@@ -328,8 +378,7 @@ class MutableHeaders(Headers):
             self[key] = value
 
     def add_vary_header(self, vary: str) -> None:
-        existing = self.get("vary")
-        self["vary"] = f"{existing}, {vary}" if existing is not None else vary
+        self["vary"] = ", ".join([*self.getlist("vary"), vary])
 
 
 class UploadFile:

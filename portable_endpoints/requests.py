@@ -10,7 +10,7 @@ state or URL building from its host.
 from __future__ import annotations
 
 import sys
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, NoReturn, cast
 
 from portable_endpoints._json import STDLIB, JSONCodec
@@ -230,16 +230,19 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
     #: what to install for ``session`` to work, named in the error when there is no session
     session_hint = (
         'install a session middleware around the app that sets scope["session"], '
-        "such as starlette.middleware.sessions.SessionMiddleware"
+        "such as portable_endpoints.middleware.sessions.SessionMiddleware"
     )
 
     @property
     def session(self) -> Any:
         """The host's session (a mutable mapping); a clear error naming what to install when none is."""
         try:
-            return self.scope["session"]
+            session = self.scope["session"]
         except KeyError:
             raise RuntimeError(f"request.session needs a session on this host: {self.session_hint}") from None
+        if hasattr(session, "mark_accessed"):  # as Starlette: a session read answers "Vary: Cookie"
+            session.mark_accessed()
+        return session
 
     @property
     def state(self) -> Any:
@@ -343,7 +346,7 @@ class Request(HTTPConnection[NativeT]):
         """The HTTP method, upper case (``"GET"``)."""
         return str(self.scope["method"])
 
-    async def stream(self) -> AsyncIterator[bytes]:
+    async def stream(self) -> AsyncGenerator[bytes, None]:
         """The body in chunks as they arrive; after ``body()`` it yields the cached body."""
         if self._body is not None:
             yield self._body

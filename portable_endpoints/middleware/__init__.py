@@ -4,6 +4,9 @@ routes or one route, on every host.
 ``cls`` is any ASGI middleware factory, called as ``cls(app, *args, **kwargs)``: the portable
 middleware of this package, Starlette's own, or any pure-ASGI class. Starlette's ``Middleware``
 objects are accepted wherever a portable one is (both unpack as ``(cls, args, kwargs)``).
+
+Starlette's middleware, ported as pure ASGI, are in the modules of Starlette's names: ``base``
+(``BaseHTTPMiddleware``), ``cors``, ``gzip``, ``sessions``, ``trustedhost``, ``httpsredirect``.
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json as jsonlib
 import math
+import re
 import secrets
 import sys
+import zlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from http.cookies import SimpleCookie
@@ -29,14 +31,16 @@ TIMEOUT = 10.0
 
 
 class TestResponse:
-    """A complete response: status, headers and the whole body."""
+    """A complete response: status, headers and the whole body (decoded from gzip or deflate, as httpx)."""
 
     __test__ = False
 
     def __init__(self, status_code: int, raw_headers: list[tuple[bytes, bytes]], content: bytes) -> None:
         self.status_code = status_code
         self.headers = Headers(raw=raw_headers)
-        self.content = content
+        self.content = _decoded(content, self.headers.get("content-encoding", ""))
+        #: as httpx's: ``"http.response.trailers"``, the trailers, when the app sent some
+        self.extensions: dict[str, Any] = {}
 
     @property
     def text(self) -> str:
@@ -52,11 +56,35 @@ class TestResponse:
         """The cookies the response sets, by name."""
         jar: SimpleCookie = SimpleCookie()
         for value in self.headers.getlist("set-cookie"):
-            jar.load(value)
+            jar.load(_loadable(value))
         return {key: morsel.value for key, morsel in jar.items()}
 
     def __repr__(self) -> str:
         return f"<TestResponse [{self.status_code}]>"
+
+
+def _server(netloc: str, scheme: str) -> list[Any]:
+    """The scope's ``server``: the URL's host and port (the scheme's default port when it has none)."""
+    parts = urlsplit(f"//{netloc}")
+    try:
+        port = parts.port
+    except ValueError:  # a port out of range: the default one
+        port = None
+    return [parts.hostname or "testserver", port or (443 if scheme in ("https", "wss") else 80)]
+
+
+def _loadable(set_cookie: str) -> str:
+    """A ``Set-Cookie`` value without ``Partitioned``, which ``http.cookies`` before 3.14 refuses whole."""
+    return re.sub(r";\s*partitioned\s*(?=;|$)", "", set_cookie, flags=re.IGNORECASE)
+
+
+def _decoded(content: bytes, encoding: str) -> bytes:
+    """``content`` with its ``Content-Encoding`` undone, as httpx does (so Starlette's tests port as they are)."""
+    wbits = {"gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}.get(encoding.strip().lower())
+    if wbits is None or not content:
+        return content
+    decoder = zlib.decompressobj(wbits)
+    return decoder.decompress(content) + decoder.flush()
 
 
 class WebSocketRejected(Exception):
@@ -99,14 +127,15 @@ class TestClient:
         self.spec_version = spec_version
         self.use_lifespan = lifespan
         self.cookies: dict[str, str] = {}
+        #: names of the cookies set ``Secure``, which go to https/wss URLs only (as browsers and httpx)
+        self._secure_cookies: set[str] = set()
         self._stack = AsyncExitStack()
         self._task_group: anyio.abc.TaskGroup | None = None
         self.lifespan_state: dict[str, Any] = {}
         self._late_errors: list[Exception] = []
+        #: set when each request's app call has returned
+        self._requests_running: list[anyio.Event] = []
         self._streams: list[Any] = []
-        # Per request whose response is complete but whose app has not returned yet (background
-        # tasks, the host's clean-up): set when the app returns.
-        self._finishing: list[anyio.Event] = []
 
     async def __aenter__(self) -> TestClient:
         self._task_group = await self._stack.enter_async_context(anyio.create_task_group())
@@ -118,16 +147,18 @@ class TestClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
+            if exc is None:
+                # As a server lets a request's app call finish (background tasks), so its late
+                # errors are raised here, before the app shuts down.
+                with anyio.move_on_after(TIMEOUT):
+                    for finished in list(self._requests_running):
+                        await finished.wait()
             if self.use_lifespan and hasattr(self, "_lifespan_in"):
                 await self._lifespan_in.send({"type": "lifespan.shutdown"})
                 with anyio.fail_after(TIMEOUT):
                     await self._lifespan_done.wait()
         finally:
             assert self._task_group is not None
-            # As a server does at shutdown: answered requests may finish (bounded), the rest are cancelled.
-            with anyio.move_on_after(TIMEOUT):
-                for returned in self._finishing:
-                    await returned.wait()
             self._task_group.cancel_scope.cancel()
             try:
                 await self._stack.__aexit__(exc_type, exc, tb)
@@ -182,9 +213,13 @@ class TestClient:
         query = parts.query
         if params:
             query = "&".join(filter(None, [query, urlencode(params, doseq=True)]))
-        raw_headers = [(b"host", (parts.netloc or self.netloc).encode())]
-        if self.cookies:
-            raw_headers.append((b"cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()).encode()))
+        given = {key.lower() for key in headers or {}}
+        # A Host header of the test's own replaces the URL's, as in httpx.
+        raw_headers = [] if "host" in given else [(b"host", (parts.netloc or self.netloc).encode())]
+        secure = (parts.scheme or self.scheme) in ("https", "wss")
+        cookies = {k: v for k, v in self.cookies.items() if secure or k not in self._secure_cookies}
+        if cookies:
+            raw_headers.append((b"cookie", "; ".join(f"{k}={v}" for k, v in cookies.items()).encode()))
         for key, value in (headers or {}).items():
             raw_headers.append((key.lower().encode("latin-1"), value.encode("latin-1")))
         path = self.root_path + (parts.path or "/")
@@ -202,7 +237,7 @@ class TestClient:
             "query_string": query.encode(),
             "headers": raw_headers,
             "client": list(self.client),
-            "server": ["testserver", 443 if scheme in ("https", "wss") else 80],
+            "server": _server(parts.netloc or self.netloc, scheme),
             "extensions": {"websocket.http.response": {}} if kind == "websocket" else {},
             "state": dict(self.lifespan_state),
         }
@@ -231,6 +266,7 @@ class TestClient:
         raw_headers: list[tuple[bytes, bytes]] = []
         body = bytearray()
         errors: list[Exception] = []
+        trailers: list[tuple[bytes, bytes]] | None = None  # a list once the app announces trailers
 
         async def receive() -> Message:
             if pending:
@@ -240,21 +276,30 @@ class TestClient:
             return {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
+            nonlocal trailers
             if message["type"] == "http.response.start":
                 if status:
                     raise RuntimeError("The app sent http.response.start twice")
                 status.append(message["status"])
                 # Header names are case-insensitive; some hosts (Django) send them capitalised.
                 raw_headers.extend((bytes(k).lower(), bytes(v)) for k, v in message.get("headers", []))
+                if message.get("trailers", False):
+                    trailers = []
             elif message["type"] == "http.response.body":
                 if not status or complete.is_set():
                     raise RuntimeError("The app sent a body outside a response")
                 body.extend(message.get("body", b""))
-                if not message.get("more_body", False):
+                if not message.get("more_body", False) and trailers is None:
+                    complete.set()
+                    answered.set()
+            elif message["type"] == "http.response.trailers" and trailers is not None:
+                trailers.extend((bytes(k).lower(), bytes(v)) for k, v in message.get("headers", []))
+                if not message.get("more_trailers", False):
                     complete.set()
                     answered.set()
 
-        returned = anyio.Event()
+        finished = anyio.Event()
+        self._requests_running.append(finished)
 
         async def run() -> None:
             # The app keeps running after the response (background tasks), as under a server.
@@ -267,14 +312,13 @@ class TestClient:
             finally:
                 complete.set()
                 answered.set()
-                returned.set()
+                finished.set()
+                self._requests_running.remove(finished)
 
         assert self._task_group is not None, "use 'async with TestClient(app) as client'"
         self._task_group.start_soon(run)
         with anyio.fail_after(TIMEOUT):
             await answered.wait()
-        if not returned.is_set():
-            self._finishing.append(returned)
         if errors and self.raise_app_exceptions:
             raise errors[0]
         if not status:
@@ -282,18 +326,25 @@ class TestClient:
                 return TestResponse(500, [], b"")
             raise RuntimeError("The app returned without sending a response")
         response = TestResponse(status[0], raw_headers, bytes(body))
+        if trailers is not None:
+            response.extensions["http.response.trailers"] = trailers
         self._update_cookies(response)
         return response
 
     def _update_cookies(self, response: TestResponse) -> None:
         for value in response.headers.getlist("set-cookie"):
             jar: SimpleCookie = SimpleCookie()
-            jar.load(value)
+            jar.load(_loadable(value))
             for key, morsel in jar.items():
-                if morsel["max-age"] in ("0", 0) or morsel["expires"] in ("0", 0):
+                max_age = str(morsel["max-age"])
+                if (max_age.lstrip("-").isdigit() and int(max_age) <= 0) or morsel["expires"] in ("0", 0):
                     self.cookies.pop(key, None)
                 else:
                     self.cookies[key] = morsel.value
+                    if morsel["secure"]:
+                        self._secure_cookies.add(key)
+                    else:
+                        self._secure_cookies.discard(key)
 
     async def get(self, url: str, **kwargs: Any) -> TestResponse:
         """A GET request; keyword arguments as for ``request``."""

@@ -61,7 +61,12 @@ class DjangoRequest(_DjangoConnection[HttpRequest], Request[HttpRequest]):
 
     @property
     def session(self) -> Any:
-        """Django's session (``request.native.session``), when its SessionMiddleware is installed."""
+        """Django's session (``request.native.session``), when its SessionMiddleware is installed.
+
+        A session middleware around the app (the portable ``SessionMiddleware``) wins: ``scope["session"]``.
+        """
+        if "session" in self.scope:
+            return super().session
         session = getattr(self.native, "session", None)
         assert session is not None, "Django's SessionMiddleware must be in MIDDLEWARE to access request.session"
         return session

@@ -1,11 +1,12 @@
 """The ASGI wrapper installed once on every Quart app serving portable routes.
 
 Quart documents ``app.asgi_app = middleware(app.asgi_app)`` as its middleware hook, so the app
-stays a ``quart.Quart``. The wrapper does two things Quart cannot be asked to do from a view:
+stays a ``quart.Quart``. The wrapper does what Quart cannot be asked to do from a view:
 
 - HTTP: run a neutral response's background task after the last body message has been sent,
   inside the ASGI call, as Starlette does (Quart's ``add_background_task`` starts it at once,
-  its ``after_request`` hooks run before sending);
+  its ``after_request`` hooks run before sending); and end a body of declared length on its last
+  chunk, as every other host does, for ASGI middleware around the app (``whole_body_send``);
 - WebSocket: give every connection a ``Channel`` (``_channel``), through which Quart reads and
   writes as before until a portable view claims it.
 
@@ -27,7 +28,7 @@ from werkzeug.routing import RequestRedirect, WebsocketMismatch
 
 from portable_endpoints.responses import RedirectResponse
 from portable_endpoints.routing import AppRoutes, Route, path_below_root, slash_twin_url, toggled_slash
-from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints.types import Message, Receive, Scope, Send
 from portable_endpoints_quart import _compat
 from portable_endpoints_quart._channel import CHANNEL, Channel
 from portable_endpoints_quart._responses import BACKGROUND, PortableResponse
@@ -48,7 +49,7 @@ def install(app: quart.Quart) -> None:
     inner: Any = app.asgi_app
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
-        await inner(scope, receive, send)
+        await inner(scope, receive, whole_body_send(send))
         background = scope.get(BACKGROUND)
         if background is not None:
             async with app.app_context():  # current_app works in the task, as in a view
@@ -77,6 +78,43 @@ def install(app: quart.Quart) -> None:
 
     _compat.wrap_routing_exception(app, portable_routing_exception)
     app.extensions[EXTENSION] = _Installed()
+
+
+def whole_body_send(send: Send) -> Send:
+    """``send``, with a body of declared length ending on its last chunk, as on every other host.
+
+    Quart sends every body as chunks marked ``more_body``, then an empty last message; ASGI
+    middleware around the app would take any response for a stream (``GZipMiddleware`` would
+    compress a small one). The chunk that completes the ``Content-Length`` is held until Quart's
+    empty last message, and goes out in its place, marked last (Quart has finished its body
+    iterator by then). Bodies of unknown length pass through untouched: streams are not held back.
+    """
+    remaining: int | None = None  # bytes the declared length still expects
+    held: Message | None = None
+
+    async def whole_body(message: Message) -> None:
+        nonlocal remaining, held
+        kind = message["type"]
+        if kind == "http.response.start":
+            for name, value in message.get("headers", ()):
+                if name.lower() == b"content-length" and value.isdigit():
+                    remaining = int(value)
+        elif kind == "http.response.body" and remaining is not None:
+            more_body = message.get("more_body", False)
+            if held is not None:
+                last, held = held, None
+                if not more_body and not message.get("body"):
+                    await send({**last, "more_body": False})
+                    return
+                await send(last)
+            elif more_body:
+                remaining -= len(message.get("body", b""))
+                if remaining <= 0:
+                    held = message
+                    return
+        await send(message)
+
+    return whole_body
 
 
 def _portable_other_kind(app: quart.Quart, request: Any) -> bool:

@@ -39,6 +39,17 @@ def current_g() -> Any:
     return quart.g._get_current_object()
 
 
+def share_g(g: Any, state: dict[str, Any]) -> None:
+    """Make ``state`` (``scope["state"]``) the attribute store of ``g``, keeping what ``g`` holds.
+
+    ``g`` keeps its attributes in its instance ``__dict__`` (Flask's ``_AppCtxGlobals``, whose
+    ``__setattr__`` would store ``__dict__`` as an attribute: hence ``object.__setattr__``).
+    """
+    if g.__dict__ is not state:
+        state.update(g.__dict__)
+        object.__setattr__(g, "__dict__", state)
+
+
 def set_header_list(headers: Headers, items: list[tuple[str, str]]) -> None:
     """Fill ``headers`` with ``items`` as they are (werkzeug's private ``_list``), skipping its re-validation."""
     headers._list = items

@@ -22,7 +22,7 @@ from portable_endpoints.requests import ClientDisconnect, HTTPConnection, Reques
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_quart._asgi import installed
-from portable_endpoints_quart._compat import CLIENT_GONE, body_complete, body_limit, current_g
+from portable_endpoints_quart._compat import CLIENT_GONE, body_complete, body_limit, current_g, share_g
 
 N = TypeVar("N", quart.Request, quart.Websocket)
 
@@ -37,14 +37,22 @@ class _QuartConnection(HTTPConnection[N]):
 
     @property
     def state(self) -> Any:
-        """Quart's ``g``: per request or websocket, shared with hooks and extensions."""
-        return current_g()
+        """Quart's ``g``: per request or websocket, shared with hooks and extensions, and with ASGI
+        middleware around the app through ``scope["state"]`` (as Starlette's ``request.state``)."""
+        g = current_g()
+        share_g(g, self.scope.setdefault("state", {}))
+        return g
 
     session_hint = "set the app's secret_key (app.secret_key = ...), which Quart's cookie session needs"
 
     @property
     def session(self) -> Any:
-        """Quart's ``session``: saved by Quart into its cookie after the response, as for any view."""
+        """Quart's ``session``: saved by Quart into its cookie after the response, as for any view.
+
+        A session middleware around the app (the portable ``SessionMiddleware``) wins: ``scope["session"]``.
+        """
+        if "session" in self.scope:
+            return super().session
         session = quart.session._get_current_object()
         if isinstance(session, NullSession):
             raise RuntimeError(f"request.session needs a session on this host: {self.session_hint}")

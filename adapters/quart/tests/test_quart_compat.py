@@ -43,6 +43,23 @@ async def test_current_objects_are_quarts_own() -> None:
     assert isinstance(seen["websocket"], quart.Websocket)
 
 
+async def test_g_shares_a_state_dict_both_ways() -> None:
+    app = quart.Quart(__name__)
+    state = {"user": "ada"}
+
+    @app.get("/")
+    async def view() -> str:
+        quart.g.before = "hook"
+        g = _compat.current_g()
+        _compat.share_g(g, state)
+        quart.g.after = "view"
+        return f"{quart.g.user} {g.before}"
+
+    async with TestClient(cast(ASGIApp, app)) as client:
+        assert (await client.get("/")).text == "ada hook"
+    assert state == {"user": "ada", "before": "hook", "after": "view"}
+
+
 def test_header_list_is_set_as_given() -> None:
     headers = Headers()
     _compat.set_header_list(headers, [("set-cookie", "a=1"), ("set-cookie", "b=2")])

@@ -229,3 +229,37 @@ async def test_url_for_reaches_quarts_own_endpoints_and_refuses_unknown_names() 
             "missing": 'No route exists for name "nowhere" and params "".',
             "extra": "refused",
         }
+
+
+async def test_a_body_of_declared_length_ends_on_its_last_chunk_and_a_stream_is_not_held() -> None:
+    # Quart alone sends every body as a chunk marked more_body, then an empty last message.
+    messages: list[dict[str, Any]] = []
+
+    async def streamed(request: Request) -> StreamingResponse:
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b"first"
+            # The first chunk has reached the server while the stream is still running.
+            assert messages[-1] == {"type": "http.response.body", "body": b"first", "more_body": True}
+            yield b"second"
+
+        return StreamingResponse(chunks())
+
+    inner = pe.create_app(
+        [Route("/whole", lambda request: PlainTextResponse("x" * 100)), Route("/stream", streamed)],
+        framework="quart",
+    )
+
+    async def recording(scope: Any, receive: Any, send: Any) -> None:
+        async def record(message: Any) -> None:
+            if message["type"] == "http.response.body":
+                messages.append(dict(message))
+            await send(message)
+
+        await inner(scope, receive, record)
+
+    async with TestClient(recording) as client:
+        assert (await client.get("/whole")).text == "x" * 100
+        assert messages == [{"type": "http.response.body", "body": b"x" * 100, "more_body": False}]
+        messages.clear()
+        assert (await client.get("/stream")).text == "firstsecond"
+        assert [message["body"] for message in messages] == [b"first", b"second", b""]
