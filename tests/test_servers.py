@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from typing import Any, NamedTuple
 
+import anyio
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -26,6 +28,7 @@ from portable_endpoints import (
     WebSocketEndpoint,
     WebSocketRoute,
 )
+from portable_endpoints.sse import EventSourceResponse
 from portable_endpoints.testing.plugin import Host
 
 from .servers import SERVERS, running
@@ -36,6 +39,8 @@ class Seen:
         self.events: list[Any] = []
         self.disconnected = threading.Event()
         self.background = threading.Event()
+        #: set by an endless stream's ``finally``: the stream stopped
+        self.stream_closed = threading.Event()
 
 
 SEEN = Seen()
@@ -93,6 +98,24 @@ async def streamed(request: Request) -> StreamingResponse:
     return StreamingResponse(numbers(), media_type="text/plain")
 
 
+async def three_then_wait(end: str) -> AsyncIterator[str]:
+    """Three lines, then nothing, ever: only the client leaving can end it."""
+    try:
+        for number in range(3):
+            yield f"{number}{end}"
+        await anyio.sleep_forever()
+    finally:
+        SEEN.stream_closed.set()
+
+
+async def endless(request: Request) -> StreamingResponse:
+    return StreamingResponse(three_then_wait("\n"), media_type="text/plain")
+
+
+async def endless_events(request: Request) -> EventSourceResponse:
+    return EventSourceResponse(three_then_wait(""), ping=0)
+
+
 def encoded(kind: Any) -> type[WebSocketEndpoint]:
     class Encoded(WebSocketEndpoint):
         encoding = kind
@@ -124,6 +147,8 @@ ROUTES = [
     Route("/n/{number:int}", Typed),
     Route("/json", Json),
     Route("/stream", streamed),
+    Route("/endless", endless),
+    Route("/events", endless_events),
     WebSocketRoute("/chat", Chat),
     WebSocketRoute("/enc/text", encoded("text"), name="enc_text"),
     WebSocketRoute("/enc/bytes", encoded("bytes"), name="enc_bytes"),
@@ -173,6 +198,7 @@ def served(request: pytest.FixtureRequest, pe_host: Host, server_pool: dict[tupl
     SEEN.events.clear()
     SEEN.disconnected.clear()
     SEEN.background.clear()
+    SEEN.stream_closed.clear()
     key = (pe_host.name, request.param)
     if key not in server_pool:
         stack = pool_stack[0]
@@ -282,3 +308,22 @@ def test_the_clients_close_code_and_reason_as_each_server_hands_them_over(served
         ws.close(code=4001, reason="client leaving")
     assert SEEN.disconnected.wait(5)
     assert SEEN.events == [("raw", *client_close_seen(served.name))]
+
+
+#: How soon after its client leaves a stream must have stopped, on every host and server.
+PROMPTLY = 1.0
+
+
+@pytest.mark.parametrize(("path", "prefix"), [("/endless", ""), ("/events", "data: ")])
+def test_a_stream_stops_within_a_second_of_its_client_leaving(served: Served, path: str, prefix: str) -> None:
+    with httpx.stream("GET", f"http://{served.address}{path}", timeout=5) as response:
+        lines = []
+        for line in response.iter_lines():
+            if line:
+                lines.append(line)
+            if len(lines) == 3:
+                break  # leaving iter_lines closes the connection: the client has gone
+    left = time.monotonic()
+    assert lines == [f"{prefix}{number}" for number in range(3)]
+    assert SEEN.stream_closed.wait(5), "the stream went on after its client left"
+    assert time.monotonic() - left < PROMPTLY
