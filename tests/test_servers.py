@@ -31,7 +31,7 @@ from portable_endpoints import (
 from portable_endpoints.sse import EventSourceResponse
 from portable_endpoints.testing.plugin import Host
 
-from .servers import SERVERS, running
+from .servers import SERVERS, running, wait_for_port
 
 
 class Seen:
@@ -327,3 +327,38 @@ def test_a_stream_stops_within_a_second_of_its_client_leaving(served: Served, pa
     assert lines == [f"{prefix}{number}" for number in range(3)]
     assert SEEN.stream_closed.wait(5), "the stream went on after its client left"
     assert time.monotonic() - left < PROMPTLY
+
+
+#: What each server waits for open connections when stopping (SIGTERM) before cancelling them.
+#: None of them tells the app it is stopping before then (uvicorn's lifespan shutdown comes only
+#: after the wait), so an endless stream keeps the server up until this timeout; without one,
+#: uvicorn waits forever (hypercorn's default is 3 s; granian's --workers-kill-timeout, off by
+#: default, kills the worker without running the stream's finally).
+GRACEFUL_TIMEOUT = 0.5
+
+
+@pytest.mark.parametrize("server", ["uvicorn-h11-wsproto", "hypercorn"])
+def test_stopping_the_server_closes_an_open_stream_after_its_graceful_timeout(pe_host: Host, server: str) -> None:
+    SEEN.stream_closed.clear()
+    lines: list[str] = []
+    with running(pe_host.app(ROUTES), server, graceful_timeout=GRACEFUL_TIMEOUT) as address:
+        wait_for_port(int(address.rpartition(":")[2]))
+
+        def read() -> None:
+            try:
+                with httpx.stream("GET", f"http://{address}/endless", timeout=5) as response:
+                    lines.extend(response.iter_lines())
+            except httpx.HTTPError:
+                pass  # the server cut the stream, as it should
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 5
+        while len(lines) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert lines[:3] == ["0", "1", "2"]
+        stopping = time.monotonic()
+    # Leaving ``running`` stopped the server and joined its thread (it fails if that takes 10 s).
+    assert time.monotonic() - stopping < GRACEFUL_TIMEOUT + 2
+    assert SEEN.stream_closed.is_set()
+    reader.join(5)
