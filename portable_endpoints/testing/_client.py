@@ -112,7 +112,7 @@ class StreamingTestResponse:
             yield pending.removesuffix("\r")
 
     async def read(self) -> bytes:
-        """The rest of the body, once the app has sent all of it."""
+        """The rest of the body, once the app has sent all of it (or returned without finishing it)."""
         return b"".join([chunk async for chunk in self.aiter_bytes()])
 
     def __repr__(self) -> str:
@@ -362,7 +362,7 @@ class TestClient:
         left = False
         status: list[int] = []
         raw_headers: list[tuple[bytes, bytes]] = []
-        errors: list[Exception] = []
+        errors: list[tuple[Exception, bool]] = []  # each with whether the client had left by then
         chunks_in, chunks_out = anyio.create_memory_object_stream[bytes | None](STREAM_BUFFER)
         self._streams += [chunks_in, chunks_out]
 
@@ -403,7 +403,7 @@ class TestClient:
             try:
                 await self.app(scope, receive, send)
             except Exception as exc:
-                errors.append(exc)
+                errors.append((exc, left))
             finally:
                 returned.set()
                 started.set()
@@ -415,7 +415,7 @@ class TestClient:
             await started.wait()
         if not status:
             if errors and self.raise_app_exceptions:
-                raise errors[0]
+                raise errors[0][0]
             raise RuntimeError("The app returned without sending a response")
         response = StreamingTestResponse(status[0], raw_headers, chunks_out)
         self._update_cookies(TestResponse(status[0], raw_headers, b""))
@@ -432,9 +432,9 @@ class TestClient:
             except TimeoutError:
                 raise TimeoutError(f"The app went on for {TIMEOUT} s after the client left") from None
         # What a server logs and drops: the app learning, by an error, that its client has gone.
-        errors = [error for error in errors if not (left and _client_gone(error))]
-        if errors and self.raise_app_exceptions:
-            raise errors[0]
+        raised = [error for error, after_leaving in errors if not (after_leaving and _client_gone(error))]
+        if raised and self.raise_app_exceptions:
+            raise raised[0]
 
     def _update_cookies(self, response: TestResponse) -> None:
         for value in response.headers.getlist("set-cookie"):
