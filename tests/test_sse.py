@@ -60,7 +60,7 @@ def test_a_json_event_is_compact_and_keeps_non_ascii() -> None:
 
 def test_the_headers_are_sse_starlettes() -> None:
     ours = EventSourceResponse([], headers={"X-Extra": "1"})
-    theirs = sse_starlette.sse.EventSourceResponse([], headers={"X-Extra": "1"})
+    theirs = sse_starlette.sse.EventSourceResponse(iter([]), headers={"X-Extra": "1"})
     assert ours.raw_headers == theirs.raw_headers
     assert ours.ping_interval == theirs.ping_interval == 15
     assert dict(EventSourceResponse([], media_type="text/plain").headers)["content-type"] == (
@@ -82,7 +82,7 @@ def test_bad_options_are_refused_as_sse_starlette_refuses_them(
     with pytest.raises(error, match=message):
         EventSourceResponse([], **options)
     with pytest.raises(error, match=message):
-        sse_starlette.sse.EventSourceResponse([], **options)
+        sse_starlette.sse.EventSourceResponse(iter([]), **options)
 
 
 def test_a_retry_that_is_not_an_int_is_refused() -> None:
