@@ -318,7 +318,7 @@ class ChunkedResponse(Response):
             await self.send_chunks(scope, _denial_send(send))
         elif scope.get("method") == "HEAD":
             await self.send_chunks(scope, send)  # no body to stop sending
-        elif spec_version(scope) >= (2, 4):
+        elif spec_version(scope) >= (2, 4) and not self.always_listens:
             # A spec 2.4 server raises OSError from send once the client has gone.
             try:
                 await self.send_chunks(scope, send)

@@ -25,8 +25,8 @@ import anyio
 
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.datastructures import MutableHeaders
-from portable_endpoints.responses import StreamingResponse, _denial_send, close_iterator, until_disconnect
-from portable_endpoints.types import Message, Receive, Scope, Send
+from portable_endpoints.responses import StreamingResponse, close_iterator
+from portable_endpoints.types import Message, Scope, Send
 
 __all__ = ["EventSourceResponse", "JSONServerSentEvent", "SendTimeoutError", "ServerSentEvent"]
 
@@ -122,6 +122,8 @@ class EventSourceResponse(StreamingResponse):
     DEFAULT_PING_INTERVAL = 15
     DEFAULT_SEPARATOR = "\r\n"
     media_type = "text/event-stream"
+    # As sse-starlette: the disconnect is listened for on every ASGI spec version, so a stream
+    # waiting for its next event stops at once, and the background task runs after it.
     always_listens = True
 
     def __init__(
@@ -205,19 +207,9 @@ class EventSourceResponse(StreamingResponse):
                     await asyncio.wait({task})
             await close_iterator(events)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            send = _denial_send(send)
-        if scope["type"] == "websocket" or scope.get("method") == "HEAD":
-            # Headers only: an endless stream would never end a HEAD response (sse-starlette's rule).
-            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        else:
-            timed_send = send if self.send_timeout is None else self._timed(send)
-            # As sse-starlette: the disconnect is listened for on every ASGI spec version.
-            await until_disconnect(lambda: self.send_chunks(scope, timed_send), receive)
-        if self.background is not None:
-            await self.background()
+    async def send_chunks(self, scope: Scope, send: Send) -> None:
+        """Send the events, each send limited to ``send_timeout`` seconds."""
+        await super().send_chunks(scope, send if self.send_timeout is None else self._timed(send))
 
     def _timed(self, send: Send) -> Send:
         timeout = self.send_timeout
