@@ -385,6 +385,7 @@ class Request(HTTPConnection[NativeT]):
                 if not message.get("more_body", False):
                     return
             elif message["type"] == "http.disconnect":
+                client_left(self.scope)  # as Starlette: is_disconnected() says so from now on
                 raise ClientDisconnect
 
     async def body(self) -> bytes:

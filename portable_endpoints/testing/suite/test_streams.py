@@ -10,8 +10,10 @@ and events the test reads after the client has left.
 
 from __future__ import annotations
 
+import itertools
+import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import anyio
@@ -105,6 +107,29 @@ async def test_a_stream_stops_at_its_next_send_under_spec_2_4(pe_host: Host) -> 
     assert elapsed < PROMPTLY
     # Starlette's rule under spec 2.4: the failed send is a ClientDisconnect; no background task.
     assert not watch.background_ran
+
+
+async def test_a_sync_iterator_is_closed_when_its_client_leaves(pe_host: Host) -> None:
+    """A sync iterator is read in a worker thread; it is closed once the thread's item is in."""
+    closed = threading.Event()
+
+    def lines() -> Iterator[str]:
+        try:
+            for number in itertools.count(1):
+                yield f"line {number}\n"
+                time.sleep(0.01)
+        finally:
+            closed.set()
+
+    async def endless(request: Request) -> StreamingResponse:
+        return StreamingResponse(lines(), media_type="text/plain")
+
+    async with pe_host.client([Route("/endless", endless)], spec_version="2.3") as client:
+        async with client.stream("GET", "/endless") as response:
+            async for line in response.aiter_lines():
+                if line == "line 3":
+                    break
+        assert await anyio.to_thread.run_sync(closed.wait, PROMPTLY)
 
 
 async def test_a_file_stops_when_its_client_leaves(pe_host: Host, tmp_path: Any) -> None:
