@@ -350,14 +350,13 @@ async def host_sent_chunks(response: ChunkedResponse, scope: Scope) -> AsyncIter
     (``request.is_disconnected()``, ``runs_background``).
     """
     chunks = response.chunks()
-    ended = False
     try:
         async for chunk in chunks:
             yield chunk
-        ended = True
+    except (anyio.get_cancelled_exc_class(), GeneratorExit):
+        client_left(scope)  # cancelled, or closed by the host, before the last chunk: the client left
+        raise
     finally:
-        if not ended:  # cancelled, or closed by the host, before the last chunk: the client left
-            client_left(scope)
         await close_iterator(chunks)
 
 
