@@ -298,6 +298,10 @@ class ChunkedResponse(Response):
     the response itself, or the one this request gets instead (a file's 206, 304 or 416).
     """
 
+    #: Whether a send failing under spec 2.4 is raised as ``ClientDisconnect`` (Starlette's
+    #: ``StreamingResponse``) or as the server's ``OSError`` (Starlette's ``FileResponse``).
+    _gone_is_client_disconnect = False
+
     async def prepare(self) -> None:
         """Finish the headers before they are sent (a file is stat'ed here)."""
 
@@ -323,6 +327,8 @@ class ChunkedResponse(Response):
             try:
                 await self.send_chunks(scope, send)
             except OSError:
+                if not self._gone_is_client_disconnect:
+                    raise
                 raise ClientDisconnect() from None
         else:
             await until_disconnect(functools.partial(self.send_chunks, scope, send), receive)
@@ -414,6 +420,7 @@ class StreamingResponse(ChunkedResponse):
     """A body sent chunk by chunk; a sync iterator is read in a worker thread."""
 
     body_iterator: AsyncIterable[Content]
+    _gone_is_client_disconnect = True
 
     def __init__(
         self,

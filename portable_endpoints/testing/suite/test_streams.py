@@ -132,7 +132,8 @@ async def test_a_sync_iterator_is_closed_when_its_client_leaves(pe_host: Host) -
         assert await anyio.to_thread.run_sync(closed.wait, PROMPTLY)
 
 
-async def test_a_file_stops_when_its_client_leaves(pe_host: Host, tmp_path: Any) -> None:
+@pytest.mark.parametrize("spec_version", ["2.3", "2.4"])
+async def test_a_file_stops_when_its_client_leaves(pe_host: Host, tmp_path: Any, spec_version: str) -> None:
     path = tmp_path / "big.bin"
     path.write_bytes(b"x" * (64 * 1024 * 64))  # 64 chunks: more than the client's buffer holds
     ran: list[bool] = []
@@ -140,7 +141,7 @@ async def test_a_file_stops_when_its_client_leaves(pe_host: Host, tmp_path: Any)
     async def big(request: Request) -> FileResponse:
         return FileResponse(path, background=BackgroundTask(ran.append, True))
 
-    async with pe_host.client([Route("/big", big)], spec_version="2.3") as client:
+    async with pe_host.client([Route("/big", big)], spec_version=spec_version) as client:
         started = time.monotonic()
         async with client.stream("GET", "/big") as response:
             assert response.headers["content-length"] == str(64 * 1024 * 64)
@@ -149,7 +150,8 @@ async def test_a_file_stops_when_its_client_leaves(pe_host: Host, tmp_path: Any)
                 break
         # Leaving waits for the app to return: it did, without sending the rest to nobody.
         assert time.monotonic() - started < PROMPTLY
-    assert ran == [True]
+    # Starlette's rule: the background task runs after a disconnect before spec 2.4, not from 2.4.
+    assert ran == ([True] if spec_version == "2.3" else [])
 
 
 async def test_is_disconnected_is_false_while_the_client_waits(pe_host: Host) -> None:
