@@ -28,7 +28,7 @@ from portable_endpoints.datastructures import MutableHeaders
 from portable_endpoints.responses import StreamingResponse, close_iterator
 from portable_endpoints.types import Message, Scope, Send
 
-__all__ = ["EventSourceResponse", "JSONServerSentEvent", "SendTimeoutError", "ServerSentEvent"]
+__all__ = ["EventSourceResponse", "JSONServerSentEvent", "SendTimeoutError", "ServerSentEvent", "ensure_bytes"]
 
 _LINE_SEP = re.compile(r"\r\n|\r|\n")
 _SEPARATORS = ("\r\n", "\r", "\n")
