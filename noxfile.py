@@ -39,6 +39,8 @@ FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django")
 ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
     "fastapi": {"install": ["-e", "adapters/starlette", "openapi-spec-validator>=0.7"], "hosts": ["asgi", "fastapi"]},
     "quart": {"install": ["quart-cors>=0.7"]},
+    # sse-starlette (built on Starlette), the reference the portable event stream is compared with
+    "starlette": {"install": ["sse-starlette>=3.0"]},
     # daphne, Channels' own server, for the Django host's daphne tests
     "django": {"install": ["daphne>=4.0"]},
 }
@@ -54,7 +56,7 @@ TEST_DEPS += ["jinja2>=3.0"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
 #: mypy, and the test tools of adapter tests that mypy reads
-TYPING_DEPS = ["mypy>=1.13", "openapi-spec-validator>=0.7", "quart-cors>=0.7"]
+TYPING_DEPS = ["mypy>=1.13", "openapi-spec-validator>=0.7", "quart-cors>=0.7", "sse-starlette>=3.0"]
 
 
 def interpreter(version: str) -> str:

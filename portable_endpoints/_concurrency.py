@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
@@ -37,9 +38,24 @@ def _next(iterator: Iterator[T]) -> T:
 
 
 async def iterate_in_threadpool(iterable: Iterable[T]) -> AsyncIterator[T]:
+    """Each item of ``iterable``, read in a worker thread; closed early, it closes the iterator.
+
+    A generator's ``close()`` then runs its ``finally`` at once, not whenever it is garbage-collected;
+    unless a ``next()`` is still under way in its thread (threads cannot be interrupted, and a
+    host's own cancellation may not wait for them): it then ends with that thread.
+    """
     iterator = iter(iterable)
-    while True:
-        try:
-            yield await anyio.to_thread.run_sync(_next, iterator)
-        except _StopIteration:
-            break
+    exhausted = False
+    try:
+        while True:
+            try:
+                yield await anyio.to_thread.run_sync(_next, iterator)
+            except _StopIteration:
+                exhausted = True
+                break
+    finally:
+        close = getattr(iterator, "close", None)
+        if not exhausted and close is not None:
+            # "generator already executing": a host cancelled without waiting for the thread.
+            with contextlib.suppress(ValueError):
+                close()

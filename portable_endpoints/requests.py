@@ -13,6 +13,8 @@ import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, NoReturn, cast
 
+import anyio
+
 from portable_endpoints._json import STDLIB, JSONCodec
 from portable_endpoints.datastructures import (
     URL,
@@ -40,7 +42,23 @@ _UNPARSED: Any = object()
 
 
 class ClientDisconnect(Exception):
-    """The client went away before the whole request body arrived."""
+    """The client went away before the whole request body arrived (or, on a spec 2.4 server, mid-response)."""
+
+
+#: Scope key of a host's disconnect probe: a ``() -> bool`` saying whether the client has gone.
+#: A host that reads the ASGI receive channel itself (Quart, Django) sets it, since
+#: ``Request.is_disconnected`` cannot read the channel there; the request sets it too, to
+#: remember a disconnect it has seen.
+DISCONNECT_PROBE = "portable_endpoints.disconnect_probe"
+
+
+def _gone() -> bool:
+    return True
+
+
+def client_left(scope: Scope) -> None:
+    """Remember in ``scope`` that the client has gone: ``is_disconnected()`` then says so."""
+    scope[DISCONNECT_PROBE] = _gone
 
 
 def _too_large(limit: int) -> HTTPException:
@@ -386,6 +404,7 @@ class Request(HTTPConnection[NativeT]):
                 if not message.get("more_body", False):
                     return
             elif message["type"] == "http.disconnect":
+                client_left(self.scope)  # as Starlette: is_disconnected() says so from now on
                 raise ClientDisconnect
 
     async def body(self) -> bytes:
@@ -444,6 +463,27 @@ class Request(HTTPConnection[NativeT]):
                 max_part_size=max_part_size,
             )
         return form
+
+    async def is_disconnected(self) -> bool:
+        """Whether the client has gone, without waiting: Starlette's check, on every host.
+
+        Reads a message from the ASGI channel only if one is there at once (a body message read
+        this way is lost, as on Starlette); a disconnect, once seen, is remembered. On a host that
+        reads the channel itself, the host's own knowledge is asked (``DISCONNECT_PROBE``).
+        """
+        probe: Callable[[], bool] | None = self.scope.get(DISCONNECT_PROBE)
+        if probe is not None:
+            return probe()
+        if self.receive is _no_receive:
+            return False  # a host that owns the channel and gave no probe: it cannot tell
+        message: Message = {}
+        with anyio.CancelScope() as cancel_scope:  # if no message is there at once, move on
+            cancel_scope.cancel()
+            message = await self.receive()
+        if message.get("type") == "http.disconnect":
+            client_left(self.scope)
+            return True
+        return False
 
     async def close(self) -> None:
         """Close the files of a parsed multipart form, if any."""

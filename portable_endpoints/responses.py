@@ -1,7 +1,9 @@
 """Neutral responses, Starlette's API. Each is also an ASGI app; adapters may convert instead.
 
 Headers are kept as the ASGI raw list (``raw_headers``) so that converting to any host is a copy,
-not a re-encode. HEAD requests get the headers and no body on every host.
+not a re-encode. HEAD requests get the headers and no body on every host. A chunked response
+stops when its client leaves, as Starlette 1.10's do (BSD-3, Encode OSS Ltd.; its disconnect
+handling is ported here).
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ import functools
 import http.cookies
 import os
 import stat
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+import sys
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from email.utils import format_datetime, formatdate, parsedate
 from mimetypes import guess_type
@@ -24,7 +27,11 @@ from portable_endpoints._concurrency import iterate_in_threadpool
 from portable_endpoints._json import current_codec
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.datastructures import URL, Headers, MutableHeaders, _encode_header
+from portable_endpoints.requests import DISCONNECT_PROBE, ClientDisconnect, client_left
 from portable_endpoints.types import Message, Receive, Scope, Send
+
+if sys.version_info < (3, 11):
+    from exceptiongroup import BaseExceptionGroup
 
 
 @functools.cache
@@ -69,6 +76,9 @@ class Response:
     # Whether the class keeps Response's __call__ (two ASGI messages, then the background task),
     # so the asgi host may send those messages itself, with no coroutine in between.
     _plain_send: bool = True
+    #: Whether the response listens for ``http.disconnect`` under every ASGI spec version (an event
+    #: stream, as sse-starlette's), not only before 2.4 (Starlette's rule for a stream).
+    always_listens = False
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -288,6 +298,10 @@ class ChunkedResponse(Response):
     the response itself, or the one this request gets instead (a file's 206, 304 or 416).
     """
 
+    #: Whether a send failing under spec 2.4 is raised as ``ClientDisconnect`` (Starlette's
+    #: ``StreamingResponse``) or as the server's ``OSError`` (Starlette's ``FileResponse``).
+    _gone_is_client_disconnect = False
+
     async def prepare(self) -> None:
         """Finish the headers before they are sent (a file is stat'ed here)."""
 
@@ -305,20 +319,108 @@ class ChunkedResponse(Response):
             await response(scope, receive, send)
             return
         if scope["type"] == "websocket":
-            send = _denial_send(send)
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        if scope.get("method") != "HEAD":
-            async for chunk in self.chunks():
-                await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+            await self.send_chunks(scope, _denial_send(send))
+        elif scope.get("method") == "HEAD":
+            await self.send_chunks(scope, send)  # no body to stop sending
+        elif spec_version(scope) >= (2, 4) and not self.always_listens:
+            # A spec 2.4 server raises OSError from send once the client has gone.
+            try:
+                await self.send_chunks(scope, send)
+            except OSError:
+                if not self._gone_is_client_disconnect:
+                    raise
+                raise ClientDisconnect() from None
+        else:
+            await until_disconnect(functools.partial(self.send_chunks, scope, send), receive)
         if self.background is not None:
             await self.background()
+
+    async def send_chunks(self, scope: Scope, send: Send) -> None:
+        """Send the response start, every chunk, then the end; the chunks are closed however it ends."""
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if scope.get("method") != "HEAD":
+            chunks = self.chunks()
+            try:
+                async for chunk in chunks:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            finally:
+                await close_iterator(chunks)
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def host_sent_chunks(response: ChunkedResponse, scope: Scope) -> AsyncIterator[bytes]:
+    """``response.chunks()`` for a host that sends them itself (Quart, Django).
+
+    Such a host listens for the disconnect and cancels its sending when the client leaves; the
+    chunks stop at once, closed, and the request remembers the client gone
+    (``request.is_disconnected()``, ``runs_background``).
+    """
+    chunks = response.chunks()
+    try:
+        async for chunk in chunks:
+            yield chunk
+    except (anyio.get_cancelled_exc_class(), GeneratorExit):
+        client_left(scope)  # cancelled, or closed by the host, before the last chunk: the client left
+        raise
+    finally:
+        await close_iterator(chunks)
+
+
+def runs_background(response: Response, scope: Scope) -> bool:
+    """Whether ``response``'s background task runs after it, on a host that sends it itself:
+    Starlette's rule. Before ASGI spec 2.4 it always runs; from 2.4 not once the client has left
+    mid-response (Starlette's send raises ``ClientDisconnect`` instead), unless the response
+    listens for the disconnect on every spec version (``always_listens``: an event stream).
+    """
+    if response.always_listens or spec_version(scope) < (2, 4):
+        return True
+    probe = scope.get(DISCONNECT_PROBE)
+    return probe is None or not probe()
+
+
+def spec_version(scope: Scope) -> tuple[int, ...]:
+    """The ASGI spec version the server speaks for this connection (``(2, 0)`` when it does not say)."""
+    return tuple(map(int, scope.get("asgi", {}).get("spec_version", "2.0").split(".")))
+
+
+async def close_iterator(iterator: object) -> None:
+    """``aclose()`` an async generator (its ``finally`` runs now), even inside a cancelled scope."""
+    aclose: Callable[[], Awaitable[object]] | None = getattr(iterator, "aclose", None)
+    if aclose is not None:
+        with anyio.CancelScope(shield=True):
+            await aclose()
+
+
+async def until_disconnect(stream: Callable[[], Awaitable[None]], receive: Receive) -> None:
+    """Run ``stream`` until it ends or an ``http.disconnect`` arrives, whichever comes first.
+
+    Starlette's rule before ASGI spec 2.4: the only way to learn the client left is to read
+    ``receive``; ``stream`` is cancelled as soon as it says so.
+    """
+    try:
+        async with anyio.create_task_group() as group:
+
+            async def run_stream() -> None:
+                await stream()
+                group.cancel_scope.cancel()
+
+            group.start_soon(run_stream)
+            while (await receive())["type"] != "http.disconnect":
+                pass
+            group.cancel_scope.cancel()
+    except BaseExceptionGroup as group_error:  # one error: raise it as itself, as Starlette does
+        if len(group_error.exceptions) != 1:
+            raise
+        error = group_error.exceptions[0]
+        context = None if error.__suppress_context__ else error.__context__
+        raise error from error.__cause__ or context
 
 
 class StreamingResponse(ChunkedResponse):
     """A body sent chunk by chunk; a sync iterator is read in a worker thread."""
 
     body_iterator: AsyncIterable[Content]
+    _gone_is_client_disconnect = True
 
     def __init__(
         self,
@@ -336,9 +438,13 @@ class StreamingResponse(ChunkedResponse):
         self.init_headers(headers)
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        """The body as bytes chunks, whatever the iterator yields."""
-        async for chunk in self.body_iterator:
-            yield chunk.encode(self.charset) if isinstance(chunk, str) else bytes(chunk)
+        """The body as bytes chunks, whatever the iterator yields; the iterator is closed when they stop."""
+        iterator = self.body_iterator
+        try:
+            async for chunk in iterator:
+                yield chunk.encode(self.charset) if isinstance(chunk, str) else bytes(chunk)
+        finally:
+            await close_iterator(iterator)
 
 
 class MalformedRangeHeader(Exception):

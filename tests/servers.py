@@ -37,13 +37,17 @@ def wait_for_port(port: int, timeout: float = 60.0) -> None:
     raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
 
 
-def _uvicorn(app: Any, port: int, server: str) -> tuple[Callable[[], None], Callable[[], None]]:
+def _uvicorn(
+    app: Any, port: int, server: str, graceful_timeout: float | None
+) -> tuple[Callable[[], None], Callable[[], None]]:
     import uvicorn
 
     options: dict[str, Any] = {}
     if server != "uvicorn":
         _, http, ws = server.split("-", 2)
         options = {"http": http, "ws": ws}
+    if graceful_timeout is not None:
+        options["timeout_graceful_shutdown"] = graceful_timeout
     uv_server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error", lifespan="auto", **options)
     )
@@ -62,6 +66,11 @@ def _in_own_loop(
     def run() -> None:
         asyncio.set_event_loop(loop)
         loop.run_until_complete(serve())
+        # As asyncio.run (and hypercorn's own runner): tasks the app left are cancelled, not dropped.
+        leftover = asyncio.all_tasks(loop)
+        for task in leftover:
+            task.cancel()
+        loop.run_until_complete(asyncio.gather(*leftover, return_exceptions=True))
         loop.close()
 
     def stop() -> None:
@@ -70,11 +79,13 @@ def _in_own_loop(
     return run, stop
 
 
-def _hypercorn(app: Any, port: int) -> tuple[Callable[[], None], Callable[[], None]]:
+def _hypercorn(app: Any, port: int, graceful_timeout: float | None) -> tuple[Callable[[], None], Callable[[], None]]:
     from hypercorn.asyncio import serve
     from hypercorn.config import Config
 
     config = Config()
+    if graceful_timeout is not None:
+        config.graceful_timeout = graceful_timeout
     config.bind = [f"127.0.0.1:{port}"]
     config.loglevel = "ERROR"
     shutdown = asyncio.Event()
@@ -91,13 +102,17 @@ def _granian(app: Any, port: int) -> tuple[Callable[[], None], Callable[[], None
 
 
 @contextmanager
-def running(app: Any, server: str) -> Iterator[str]:
-    """Serve ``app`` with ``server`` (one of ``SERVERS``, or ``"uvicorn"``); yields ``127.0.0.1:PORT``."""
+def running(app: Any, server: str, *, graceful_timeout: float | None = None) -> Iterator[str]:
+    """Serve ``app`` with ``server`` (one of ``SERVERS``, or ``"uvicorn"``); yields ``127.0.0.1:PORT``.
+
+    ``graceful_timeout``: how long uvicorn (``--timeout-graceful-shutdown``) or hypercorn
+    (``--graceful-timeout``) waits for open connections when stopping before cancelling them.
+    """
     port = free_port()
     if server.startswith("uvicorn"):
-        run, stop = _uvicorn(app, port, server)
+        run, stop = _uvicorn(app, port, server, graceful_timeout)
     elif server == "hypercorn":
-        run, stop = _hypercorn(app, port)
+        run, stop = _hypercorn(app, port, graceful_timeout)
     elif server == "granian":
         run, stop = _granian(app, port)
     else:

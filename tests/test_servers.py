@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 from typing import Any, NamedTuple
 
+import anyio
 import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -26,9 +28,10 @@ from portable_endpoints import (
     WebSocketEndpoint,
     WebSocketRoute,
 )
+from portable_endpoints.sse import EventSourceResponse
 from portable_endpoints.testing.plugin import Host
 
-from .servers import SERVERS, running
+from .servers import SERVERS, running, wait_for_port
 
 
 class Seen:
@@ -36,6 +39,8 @@ class Seen:
         self.events: list[Any] = []
         self.disconnected = threading.Event()
         self.background = threading.Event()
+        #: set by an endless stream's ``finally``: the stream stopped
+        self.stream_closed = threading.Event()
 
 
 SEEN = Seen()
@@ -93,6 +98,24 @@ async def streamed(request: Request) -> StreamingResponse:
     return StreamingResponse(numbers(), media_type="text/plain")
 
 
+async def three_then_wait(end: str) -> AsyncIterator[str]:
+    """Three lines, then nothing, ever: only the client leaving can end it."""
+    try:
+        for number in range(3):
+            yield f"{number}{end}"
+        await anyio.sleep_forever()
+    finally:
+        SEEN.stream_closed.set()
+
+
+async def endless(request: Request) -> StreamingResponse:
+    return StreamingResponse(three_then_wait("\n"), media_type="text/plain")
+
+
+async def endless_events(request: Request) -> EventSourceResponse:
+    return EventSourceResponse(three_then_wait(""), ping=0)
+
+
 def encoded(kind: Any) -> type[WebSocketEndpoint]:
     class Encoded(WebSocketEndpoint):
         encoding = kind
@@ -124,6 +147,8 @@ ROUTES = [
     Route("/n/{number:int}", Typed),
     Route("/json", Json),
     Route("/stream", streamed),
+    Route("/endless", endless),
+    Route("/events", endless_events),
     WebSocketRoute("/chat", Chat),
     WebSocketRoute("/enc/text", encoded("text"), name="enc_text"),
     WebSocketRoute("/enc/bytes", encoded("bytes"), name="enc_bytes"),
@@ -173,6 +198,7 @@ def served(request: pytest.FixtureRequest, pe_host: Host, server_pool: dict[tupl
     SEEN.events.clear()
     SEEN.disconnected.clear()
     SEEN.background.clear()
+    SEEN.stream_closed.clear()
     key = (pe_host.name, request.param)
     if key not in server_pool:
         stack = pool_stack[0]
@@ -282,3 +308,57 @@ def test_the_clients_close_code_and_reason_as_each_server_hands_them_over(served
         ws.close(code=4001, reason="client leaving")
     assert SEEN.disconnected.wait(5)
     assert SEEN.events == [("raw", *client_close_seen(served.name))]
+
+
+#: How soon after its client leaves a stream must have stopped, on every host and server.
+PROMPTLY = 1.0
+
+
+@pytest.mark.parametrize(("path", "prefix"), [("/endless", ""), ("/events", "data: ")])
+def test_a_stream_stops_within_a_second_of_its_client_leaving(served: Served, path: str, prefix: str) -> None:
+    with httpx.stream("GET", f"http://{served.address}{path}", timeout=5) as response:
+        lines = []
+        for line in response.iter_lines():
+            if line:
+                lines.append(line)
+            if len(lines) == 3:
+                break  # leaving iter_lines closes the connection: the client has gone
+    left = time.monotonic()
+    assert lines == [f"{prefix}{number}" for number in range(3)]
+    assert SEEN.stream_closed.wait(5), "the stream went on after its client left"
+    assert time.monotonic() - left < PROMPTLY
+
+
+#: What each server waits for open connections when stopping (SIGTERM) before cancelling them.
+#: None of them tells the app it is stopping before then (uvicorn's lifespan shutdown comes only
+#: after the wait), so an endless stream keeps the server up until this timeout; without one,
+#: uvicorn waits forever (hypercorn's default is 3 s; granian's --workers-kill-timeout, off by
+#: default, kills the worker without running the stream's finally).
+GRACEFUL_TIMEOUT = 0.5
+
+
+@pytest.mark.parametrize("server", ["uvicorn-h11-wsproto", "hypercorn"])
+def test_stopping_the_server_closes_an_open_stream_after_its_graceful_timeout(pe_host: Host, server: str) -> None:
+    SEEN.stream_closed.clear()
+    lines: list[str] = []
+    with running(pe_host.app(ROUTES), server, graceful_timeout=GRACEFUL_TIMEOUT) as address:
+        wait_for_port(int(address.rpartition(":")[2]))
+
+        def read() -> None:
+            try:
+                with httpx.stream("GET", f"http://{address}/endless", timeout=5) as response:
+                    lines.extend(response.iter_lines())
+            except httpx.HTTPError:
+                pass  # the server cut the stream, as it should
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 5
+        while len(lines) < 3 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert lines[:3] == ["0", "1", "2"]
+        stopping = time.monotonic()
+    # Leaving ``running`` stopped the server and joined its thread (it fails if that takes 10 s).
+    assert time.monotonic() - stopping < GRACEFUL_TIMEOUT + 2
+    assert SEEN.stream_closed.is_set()
+    reader.join(5)

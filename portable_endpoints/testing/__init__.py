@@ -5,6 +5,7 @@ Run the conformance suite against any adapter with ``pytest --pe-adapter NAME`` 
 """
 
 from portable_endpoints.testing._client import (
+    StreamingTestResponse,
     TestClient,
     TestResponse,
     WebSocketRejected,
@@ -12,4 +13,11 @@ from portable_endpoints.testing._client import (
 )
 from portable_endpoints.testing.native_kit import NativeKit
 
-__all__ = ["NativeKit", "TestClient", "TestResponse", "WebSocketRejected", "WebSocketTestSession"]
+__all__ = [
+    "NativeKit",
+    "StreamingTestResponse",
+    "TestClient",
+    "TestResponse",
+    "WebSocketRejected",
+    "WebSocketTestSession",
+]

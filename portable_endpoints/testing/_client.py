@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json as jsonlib
 import math
 import re
@@ -23,11 +24,15 @@ if sys.version_info < (3, 11):
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from portable_endpoints.datastructures import Headers
+from portable_endpoints.requests import ClientDisconnect
 from portable_endpoints.types import ASGIApp, Message
 from portable_endpoints.websockets import WebSocketDisconnect
 
 FileField = tuple[str, bytes, str]
+_LINE_END = re.compile(r"\r\n|\r|\n")
 TIMEOUT = 10.0
+#: how many body messages ``stream()`` holds that the test has not read (the app's sends then wait)
+STREAM_BUFFER = 16
 
 
 class TestResponse:
@@ -85,6 +90,58 @@ def _decoded(content: bytes, encoding: str) -> bytes:
         return content
     decoder = zlib.decompressobj(wbits)
     return decoder.decompress(content) + decoder.flush()
+class StreamingTestResponse:
+    """A response read as it arrives (``client.stream(...)``): status and headers, then the body."""
+
+    __test__ = False
+
+    def __init__(self, status_code: int, raw_headers: list[tuple[bytes, bytes]], chunks: Any) -> None:
+        self.status_code = status_code
+        self.headers = Headers(raw=raw_headers)
+        self._chunks: MemoryObjectReceiveStream[bytes | None] = chunks
+        #: whether the app has sent the last body message
+        self.complete = False
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """The body chunks as the app sends them; each must come within the client's timeout."""
+        while not self.complete:
+            try:
+                with anyio.fail_after(TIMEOUT):
+                    chunk = await self._chunks.receive()
+            except anyio.EndOfStream:
+                return
+            if chunk is None:
+                self.complete = True
+                return
+            if chunk:
+                yield chunk
+
+    async def aiter_text(self) -> AsyncIterator[str]:
+        """The body chunks decoded as UTF-8 (a character split across chunks is kept whole)."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        async for chunk in self.aiter_bytes():
+            if text := decoder.decode(chunk):
+                yield text
+
+    async def aiter_lines(self) -> AsyncIterator[str]:
+        """The body's lines as they complete, without their ``\\n``, ``\\r\\n`` or ``\\r``."""
+        pending = ""
+        async for text in self.aiter_text():
+            pending += text
+            while (end := _LINE_END.search(pending)) is not None:
+                if end.group() == "\r" and end.end() == len(pending):
+                    break  # perhaps the first half of a "\r\n" split across chunks
+                yield pending[: end.start()]
+                pending = pending[end.end() :]
+        if pending:
+            yield pending.removesuffix("\r")
+
+    async def read(self) -> bytes:
+        """The rest of the body, once the app has sent all of it (or returned without finishing it)."""
+        return b"".join([chunk async for chunk in self.aiter_bytes()])
+
+    def __repr__(self) -> str:
+        return f"<StreamingTestResponse [{self.status_code}]>"
 
 
 class WebSocketRejected(Exception):
@@ -272,7 +329,8 @@ class TestClient:
             if pending:
                 chunk = pending.pop(0)
                 return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
-            await complete.wait()
+            if not complete.is_set():  # as servers, a disconnect already known is returned at once
+                await complete.wait()
             return {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
@@ -330,6 +388,108 @@ class TestClient:
             response.extensions["http.response.trailers"] = trailers
         self._update_cookies(response)
         return response
+
+    @asynccontextmanager
+    async def stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        params: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | str | Sequence[bytes] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        files: Mapping[str, FileField] | None = None,
+    ) -> AsyncIterator[StreamingTestResponse]:
+        """Send one request; yield the response once its headers have come, to read its body as it
+        arrives. Leaving the block before the body has ended is the client leaving: the app receives
+        ``http.disconnect`` and (spec 2.4) its sends raise ``OSError``; leaving waits for the app to
+        return, and fails after the client's timeout if it does not.
+        """
+        headers = dict(headers or {})
+        pending = list(_encode_body(headers, content, json, data, files))
+        scope = self._scope("http", url, params, headers)
+        scope["method"] = method.upper()
+        gone_raises = tuple(map(int, self.spec_version.split("."))) >= (2, 4)
+        started, returned = anyio.Event(), anyio.Event()
+        over = anyio.Event()  # the response is complete, or the client has left
+        left = False
+        status: list[int] = []
+        raw_headers: list[tuple[bytes, bytes]] = []
+        errors: list[tuple[Exception, bool]] = []  # each with whether the client had left by then
+        chunks_in, chunks_out = anyio.create_memory_object_stream[bytes | None](STREAM_BUFFER)
+        self._streams += [chunks_in, chunks_out]
+
+        async def receive() -> Message:
+            if pending and not left:
+                chunk = pending.pop(0)
+                return {"type": "http.request", "body": chunk, "more_body": bool(pending)}
+            if not over.is_set():  # as servers, a disconnect already known is returned at once
+                await over.wait()
+            return {"type": "http.disconnect"}
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                if status:
+                    raise RuntimeError("The app sent http.response.start twice")
+                status.append(message["status"])
+                raw_headers.extend((bytes(k).lower(), bytes(v)) for k, v in message.get("headers", []))
+                started.set()
+                return
+            if message["type"] != "http.response.body" or not status or (over.is_set() and not left):
+                raise RuntimeError("The app sent a body outside a response")
+            more = message.get("more_body", False)
+            try:
+                if left:
+                    raise anyio.BrokenResourceError
+                # A bounded buffer, as a socket's: a client that does not read holds the app's sends.
+                await chunks_in.send(bytes(message.get("body", b"")))
+                if not more:
+                    await chunks_in.send(None)
+            except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+                if gone_raises:
+                    raise OSError("the client has gone") from None
+                return  # a server before spec 2.4 drops what is sent to a client that has gone
+            if not more:
+                over.set()
+
+        async def run() -> None:
+            try:
+                await self.app(scope, receive, send)
+            except Exception as exc:
+                errors.append((exc, left))
+            finally:
+                returned.set()
+                started.set()
+                chunks_in.close()
+
+        assert self._task_group is not None, "use 'async with TestClient(app) as client'"
+        self._task_group.start_soon(run)
+        with anyio.fail_after(TIMEOUT):
+            await started.wait()
+        if not status:
+            if errors and self.raise_app_exceptions:
+                raise errors[0][0]
+            raise RuntimeError("The app returned without sending a response")
+        response = StreamingTestResponse(status[0], raw_headers, chunks_out)
+        self._update_cookies(TestResponse(status[0], raw_headers, b""))
+        try:
+            yield response
+        finally:
+            if not over.is_set():
+                left = True
+                chunks_out.close()
+                over.set()
+            try:
+                with anyio.fail_after(TIMEOUT):
+                    await returned.wait()
+            except TimeoutError:
+                raise TimeoutError(f"The app went on for {TIMEOUT} s after the client left") from None
+        # What a server logs and drops: the app learning, by an error, that its client has gone.
+        raised = [error for error, after_leaving in errors if not (after_leaving and _client_gone(error))]
+        if raised and self.raise_app_exceptions:
+            raise raised[0]
 
     def _update_cookies(self, response: TestResponse) -> None:
         for value in response.headers.getlist("set-cookie"):
@@ -550,6 +710,15 @@ class WebSocketTestSession:
         self._closed = True
         await self._to_app.send({"type": "websocket.disconnect", "code": code, "reason": reason})
         await self._wait_app()
+
+
+def _client_gone(error: BaseException | None) -> bool:
+    """Whether ``error`` is (or a host's wrapping of) a send to a client that has gone."""
+    while error is not None:
+        if isinstance(error, OSError | ClientDisconnect):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 def _encode_body(

@@ -4,7 +4,8 @@ A neutral response becomes an ``HttpResponse`` (or a ``StreamingHttpResponse`` f
 files), so Django's middleware can read and change it and Django's handler sends it. Its headers
 are the neutral ``raw_headers`` as they are: no Content-Type of Django's own, several Set-Cookie
 headers kept (Django's ``response.cookies``, set by middleware, follow them). A background task
-runs when Django closes the response, which its ASGI handler does after the last body message.
+runs when Django closes the response, which its ASGI handler does after the last body message
+(after a client that left mid-stream, by Starlette's rule for the server's spec version).
 Django's own responses pass through untouched.
 
 ``HTTPException`` becomes Django's error response for that status: 404, 403 and 400 go through
@@ -20,7 +21,7 @@ from typing import Any
 
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.responses import ChunkedResponse, Response
+from portable_endpoints.responses import ChunkedResponse, Response, close_iterator, host_sent_chunks, runs_background
 from portable_endpoints_django._compat import (
     BadRequest,
     Http404,
@@ -44,6 +45,8 @@ class _Portable:
     #: per repeated header (lower name): the joined value Django holds, and the values to send apart
     _pe_repeated: dict[str, tuple[str, list[str]]]
     _pe_background: BackgroundTask | None
+    _pe_scope: dict[str, Any] | None = None
+    _pe_portable: Response
     headers: Any
 
     def items(self) -> Iterable[tuple[str, str]]:
@@ -64,7 +67,9 @@ class _Portable:
         # Django calls close() in a worker thread once the last body message is out.
         background, self._pe_background = self._pe_background, None
         try:
-            if background is not None:
+            if background is not None and (
+                self._pe_scope is None or runs_background(self._pe_portable, self._pe_scope)
+            ):
                 async_to_sync(background)()
         finally:
             super().close()  # type: ignore[misc]
@@ -80,10 +85,22 @@ class PortableHttpResponse(_Portable, HttpResponse):
 
 
 class PortableStreamingHttpResponse(_Portable, StreamingHttpResponse):
-    def __init__(self, portable: ChunkedResponse, chunks: AsyncIterator[bytes]) -> None:
+    def __init__(self, portable: ChunkedResponse, chunks: AsyncIterator[bytes], scope: dict[str, Any]) -> None:
         super().__init__(chunks, status=portable.status_code)
         self._pe_cookies, self._pe_repeated = fill_headers(self, portable.raw_headers)
         self._pe_background = portable.background
+        self._pe_chunks = chunks
+        self._pe_scope = scope
+        self._pe_portable = portable
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        # Django closes only the outermost of its iterator wrappers when the client leaves;
+        # the chunks are closed here, at once, not when the garbage collector gets to them.
+        try:
+            async for part in super().__aiter__():
+                yield part
+        finally:
+            await close_iterator(self._pe_chunks)
 
 
 async def _no_chunks() -> AsyncIterator[bytes]:
@@ -97,8 +114,9 @@ async def django_response(result: Any, request: HttpRequest) -> Any:
         # What this request gets: the response, or its 206/304/416 variant (a file's).
         result = await result.for_request(request.scope)  # type: ignore[attr-defined]
     if isinstance(result, ChunkedResponse):
-        chunks = _no_chunks() if request.method == "HEAD" else result.chunks()
-        return PortableStreamingHttpResponse(result, chunks)
+        scope = request.scope  # type: ignore[attr-defined]
+        chunks = _no_chunks() if request.method == "HEAD" else host_sent_chunks(result, scope)
+        return PortableStreamingHttpResponse(result, chunks, scope)
     if isinstance(result, Response):
         return PortableHttpResponse(result, b"" if request.method == "HEAD" else result.body)
     return result  # Django's own response passes through untouched

@@ -5,8 +5,10 @@ stays a ``quart.Quart``. The wrapper does what Quart cannot be asked to do from 
 
 - HTTP: run a neutral response's background task after the last body message has been sent,
   inside the ASGI call, as Starlette does (Quart's ``add_background_task`` starts it at once,
-  its ``after_request`` hooks run before sending); and end a body of declared length on its last
-  chunk, as every other host does, for ASGI middleware around the app (``whole_body_send``);
+  its ``after_request`` hooks run before sending); after a client that left mid-response, by
+  Starlette's rule for the server's spec version (``runs_background``); and end a body of
+  declared length on its last chunk, as every other host does, for ASGI middleware around the
+  app (``whole_body_send``);
 - WebSocket: give every connection a ``Channel`` (``_channel``), through which Quart reads and
   writes as before until a portable view claims it.
 
@@ -26,7 +28,7 @@ import quart
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import RequestRedirect, WebsocketMismatch
 
-from portable_endpoints.responses import RedirectResponse
+from portable_endpoints.responses import RedirectResponse, runs_background
 from portable_endpoints.routing import AppRoutes, Route, path_below_root, slash_twin_url, toggled_slash
 from portable_endpoints.types import Message, Receive, Scope, Send
 from portable_endpoints_quart import _compat
@@ -50,10 +52,10 @@ def install(app: quart.Quart) -> None:
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
         await inner(scope, receive, whole_body_send(send))
-        background = scope.get(BACKGROUND)
-        if background is not None:
+        response = scope.get(BACKGROUND)
+        if response is not None and response.background is not None and runs_background(response, scope):
             async with app.app_context():  # current_app works in the task, as in a view
-                await background()
+                await response.background()
 
     def portable_asgi_app(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # Not a coroutine itself: a WebSocket keeps no frame of the wrapper for its whole life.

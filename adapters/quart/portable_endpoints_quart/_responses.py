@@ -26,11 +26,11 @@ from werkzeug.exceptions import MethodNotAllowed, default_exceptions
 from werkzeug.sansio.response import Response as SansIOResponse
 
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.responses import ChunkedResponse, Response
+from portable_endpoints.responses import ChunkedResponse, Response, host_sent_chunks
 from portable_endpoints.types import Scope
 from portable_endpoints_quart import _compat
 
-#: Scope key of the neutral response's background task, run after the response by the app wrapper.
+#: Scope key of a neutral response with a background task, run after the response by the app wrapper.
 BACKGROUND = "portable_endpoints.background"
 RawHeaders = list[tuple[bytes, bytes]]
 
@@ -49,8 +49,9 @@ class PortableResponse(quart.Response):
         _compat.set_header_list(headers, [_header(pair) for pair in raw_headers])
         self.headers = headers
         _compat.set_status(self, status)
-        # Quart stops sending after RESPONSE_TIMEOUT and leaves the response unfinished; on
-        # every other host a response is sent whole, however long it takes.
+        # Quart stops sending after RESPONSE_TIMEOUT (60 s by default) and leaves the response
+        # unfinished; on every other host a response is sent whole, however long it takes (an
+        # endless stream or event stream until its client leaves, which Quart does notice).
         self.timeout = None
         if isinstance(body, bytes):
             self.response = self.data_body_class(body)
@@ -100,9 +101,9 @@ async def quart_response(result: Response | SansIOResponse, scope: Scope) -> San
             # What this request gets: the response, or its 206/304/416 variant (a file's).
             result = await result.for_request(scope)
         if result.background is not None:
-            scope[BACKGROUND] = result.background
+            scope[BACKGROUND] = result
         if isinstance(result, ChunkedResponse):
-            body = b"" if scope["method"] == "HEAD" else result.chunks()
+            body = b"" if scope["method"] == "HEAD" else host_sent_chunks(result, scope)
             return PortableResponse(body, result.status_code, result.raw_headers)
         return PortableResponse(
             b"" if scope["method"] == "HEAD" else result.body, result.status_code, result.raw_headers

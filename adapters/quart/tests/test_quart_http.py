@@ -22,6 +22,7 @@ from portable_endpoints import (
     Route,
     StreamingResponse,
 )
+from portable_endpoints.sse import EventSourceResponse
 from portable_endpoints.testing import TestClient
 
 pytestmark = pytest.mark.anyio
@@ -73,6 +74,23 @@ async def test_a_stream_outlives_quarts_response_timeout() -> None:
         assert (await client.get("/")).text == "0,1,2,3,"
         head = await client.head("/")
     assert (head.status_code, head.content, head.headers["content-type"]) == (200, b"", "text/plain; charset=utf-8")
+
+
+async def test_an_event_stream_outlives_quarts_response_timeout() -> None:
+    async def ticks() -> AsyncIterator[str]:
+        for number in range(3):
+            await anyio.sleep(0.1)
+            yield str(number)
+
+    async def events(request: Request) -> EventSourceResponse:
+        return EventSourceResponse(ticks(), ping=0.04)
+
+    app = pe.create_app([Route("/", events)], framework="quart")
+    app.config["RESPONSE_TIMEOUT"] = 0.1  # Quart would cut the stream after its first event
+    async with TestClient(app) as client:
+        text = (await client.get("/")).text
+    assert [line for line in text.split("\r\n") if line.startswith("data")] == ["data: 0", "data: 1", "data: 2"]
+    assert text.count(": ping - ") >= 3
 
 
 async def test_background_runs_after_the_response_in_an_app_context_and_hooks_see_the_response() -> None:
