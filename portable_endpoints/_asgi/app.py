@@ -5,10 +5,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from portable_endpoints._concurrency import run_in_threadpool
-from portable_endpoints._dispatch import Dispatcher, plain_error
+from portable_endpoints._dispatch import Dispatcher, plain_error, run_endpoint
+from portable_endpoints._handlers import mark_endpoint_reached
 from portable_endpoints._index import RouteIndex
 from portable_endpoints._json import JSONCodec, current_codec
 from portable_endpoints.convertors import direct_convert
+from portable_endpoints.datastructures import State
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.requests import ClientDisconnect, Request
 from portable_endpoints.responses import PlainTextResponse, RedirectResponse, Response
@@ -22,7 +24,7 @@ from portable_endpoints.routing import (
     slash_redirect,
     toggled_slash,
 )
-from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints.types import ASGIApp, Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
@@ -34,6 +36,7 @@ class _HTTPPlan:
     __slots__ = (
         "codec",
         "converts",
+        "direct",
         "dispatcher",
         "entries",
         "literal",
@@ -61,6 +64,8 @@ class _HTTPPlan:
         )
         self.mounted = route.mount_compiled is not None
         self.codec: JSONCodec = table.json_codec
+        #: whether the inlined dispatch may serve it: no body limit, no exception handlers to consult
+        self.direct = self.max_body_size is None and table.exception_handlers is None
 
 
 class PortableASGIApp:
@@ -68,10 +73,17 @@ class PortableASGIApp:
 
     Matching goes through a ``RouteIndex`` rebuilt when routes are added, so its cost does not
     grow with the number of routes; among the index's candidates the rules are ``first_match``'s.
+
+    ``__call__`` delegates to ``asgi_app`` (``serve``, unless wrapped: ``app.asgi_app =
+    middleware(app.asgi_app)`` keeps the app itself the ``PortableASGIApp``, as Quart's does).
     """
 
     def __init__(self, table: RouteTable, *, lifespan: Lifespan | None = None) -> None:
         self.lifespan = lifespan
+        #: Starlette's ``app.state``: an attribute bag for the application's own objects
+        self.state = State()
+        #: the ASGI entry ``__call__`` runs: ``serve``, or the middleware wrapped around it
+        self.asgi_app: ASGIApp = self.serve
         self.redirect_slashes = table.redirect_slashes
         self._tables: list[RouteTable] = []
         self._http: list[Route] = []
@@ -98,9 +110,13 @@ class PortableASGIApp:
         self._websocket_index = RouteIndex([(route.compiled, route) for route in self._websocket])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
         if "app" not in scope:
             scope["app"] = self
+        await self.asgi_app(scope, receive, send)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route one connection (``__call__`` runs this through any middleware)."""
+        kind = scope["type"]
         if kind == "http":
             path = scope["path"] if not scope.get("root_path") else path_below_root(scope)
             method = scope["method"]
@@ -134,12 +150,18 @@ class PortableASGIApp:
             if plan.mounted:
                 enter_mount(scope, plan.route, path)
             request: Request[None] = Request(scope, receive, send, params, plan.table)
+            if not plan.direct:
+                outcome = await run_endpoint(plan.dispatcher, request, http_error=plain_error, is_native_response=callable)
+                if outcome is not None:
+                    await outcome(scope, receive, send)
+                return
+            mark_endpoint_reached()
             codec = plan.codec
             token = current_codec.set(codec) if codec is not current_codec.get() else None
             try:
                 entry = plan.entries.get(method)
-                if entry is None or plan.max_body_size is not None:
-                    response = await plan.dispatcher(request)  # the 405, or a body limit to apply first
+                if entry is None:
+                    response = await plan.dispatcher(request)  # the 405
                 else:
                     endpoint, target, is_async = entry
                     # Starlette instantiates the endpoint per request, so `self.scope` works alike.

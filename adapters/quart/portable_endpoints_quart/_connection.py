@@ -37,8 +37,17 @@ class _QuartConnection(HTTPConnection[N]):
 
     @property
     def state(self) -> Any:
-        """Quart's ``g``: per request or websocket, shared with hooks and extensions."""
-        return current_g()
+        """Quart's ``g``: per request or websocket, shared with hooks and extensions.
+
+        It starts with the lifespan state (``scope["state"]``), as Starlette's ``request.state``.
+        """
+        g = current_g()
+        lifespan_state = self.scope.get("state")
+        if lifespan_state:
+            for key, value in lifespan_state.items():
+                if key not in g:
+                    setattr(g, key, value)
+        return g
 
     session_hint = "set the app's secret_key (app.secret_key = ...), which Quart's cookie session needs"
 
