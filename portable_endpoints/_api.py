@@ -42,15 +42,19 @@ def create_app(
     middleware class) go to the host's own ``middleware`` option untouched.
     ``lifespan=`` an async context manager factory taking the app; the mapping it yields is every
     request's ``request.state`` (a list, Litestar's own ``lifespan``, goes to the host untouched). ``exception_handlers={ExcClassOrStatusCode: handler}``:
-    ``handler(request, exc)``, sync or async, returns the response.
+    ``handler(request, exc)``, sync or async, returns the response; entries keyed by the host's own
+    exception classes (Starlette's or Litestar's ``HTTPException``...) go to the host untouched.
     """
-    handlers = None if exception_handlers is None else ExceptionHandlers(exception_handlers)
+    adapter = _plugins.get_adapter(framework)
+    portable_handlers, own_handlers = _app.split_exception_handlers(adapter, exception_handlers)
+    handlers = None if portable_handlers is None else ExceptionHandlers(portable_handlers)  # type: ignore[arg-type]
     portable_middleware, own_middleware = _app.split_middleware(middleware or [])
     portable_lifespan, own_lifespan = _app.split_lifespan(lifespan)
     table = RouteTable(routes, redirect_slashes=redirect_slashes, max_body_size=max_body_size, json_codec=json_codec)
     table.exception_handlers = handlers
-    adapter = _plugins.get_adapter(framework)
     options = dict(native_options)
+    if own_handlers:
+        options["exception_handlers"] = own_handlers
     if own_middleware:
         options["middleware"] = own_middleware
     if own_lifespan is not None:

@@ -14,7 +14,7 @@ with an ``asgi_app`` attribute (Quart's convention, ``__call__`` delegating to i
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
@@ -156,6 +156,16 @@ def split_middleware(middleware: object) -> tuple[list[Any], list[Any]]:
         )
     portable = [item for item in middleware if is_middleware(item)]
     return portable, [item for item in middleware if not is_middleware(item)]
+
+
+def split_exception_handlers(adapter: Any, handlers: object) -> tuple[object, dict[Any, Any]]:
+    """``exception_handlers=``'s portable entries, and those keyed by the host's own exception
+    classes (``adapter.native_exception_types``), which go to the host untouched."""
+    native_types: tuple[type, ...] = getattr(adapter, "native_exception_types", ())
+    if not native_types or not isinstance(handlers, Mapping):
+        return handlers, {}
+    native = {key: value for key, value in handlers.items() if isinstance(key, type) and issubclass(key, native_types)}
+    return {key: value for key, value in handlers.items() if key not in native}, native
 
 
 def split_lifespan(lifespan: object) -> tuple[Lifespan | None, Any]:

@@ -21,9 +21,16 @@ from enum import Enum
 from typing import Any, cast
 
 import fastapi
+import fastapi.exceptions
 import starlette.responses
 from fastapi.routing import APIRoute, APIRouter
-from portable_endpoints_starlette._adapter import HTTPApp, WebSocketApp, starlette_path, wrap_user_middleware
+from portable_endpoints_starlette._adapter import (
+    NATIVE_EXCEPTION_TYPES,
+    HTTPApp,
+    WebSocketApp,
+    starlette_path,
+    wrap_user_middleware,
+)
 from portable_endpoints_starlette._table import PortableRoutes
 from starlette.routing import Match
 
@@ -201,6 +208,8 @@ def serve_through_index(router: APIRouter, table: RouteTable, start: int) -> Non
 
 class FastAPIAdapter:
     name = "fastapi"
+    #: ``create_app(exception_handlers=)`` keys that stay FastAPI's own (its handlers, its request)
+    native_exception_types: tuple[type, ...] = (*NATIVE_EXCEPTION_TYPES, fastapi.exceptions.ValidationException)
 
     def native_routes(self, table: RouteTable) -> APIRouter:
         router = APIRouter()

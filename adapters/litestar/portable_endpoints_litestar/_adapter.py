@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from litestar import Litestar
+from litestar.exceptions import LitestarException
 from litestar.handlers import BaseRouteHandler
 from litestar.routes import BaseRoute, HTTPRoute, WebSocketRoute
 
@@ -79,6 +80,8 @@ def _link(app: Litestar, table: RouteTable) -> None:
 
 class LitestarAdapter:
     name = "litestar"
+    #: ``create_app(exception_handlers=)`` keys that stay Litestar's own (its handlers, its request)
+    native_exception_types: tuple[type, ...] = (LitestarException,)
 
     def native_routes(self, table: RouteTable) -> list[BaseRouteHandler]:
         """Handlers to pass to ``Litestar(route_handlers=...)``, in this order.

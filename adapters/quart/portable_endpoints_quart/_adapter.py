@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import quart
 
+from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.routing import RouteTable
 from portable_endpoints_quart._asgi import blueprint_name, install, installed
 from portable_endpoints_quart._connection import endpoint_name
@@ -127,6 +128,11 @@ class QuartAdapter:
         otherwise serve ``/static/<path:filename>`` next to the portable routes. The routes'
         endpoints are their Starlette names (``url_for("user", ...)`` in Quart code).
         """
+        if "middleware" in options:
+            raise ConfigurationError(
+                f"Quart has no middleware option of its own for {options['middleware']!r}: declare each one "
+                "as Middleware(cls, *args, **kwargs) (portable_endpoints.middleware)"
+            )
         options.setdefault("static_folder", None)
         app = quart.Quart(options.pop("import_name", __name__.partition(".")[0]), **options)
         add_to_app(app, table)

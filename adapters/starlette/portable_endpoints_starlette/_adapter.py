@@ -176,6 +176,10 @@ def starlette_path(route: Route | WebSocketRoute) -> str:
     return route.compiled.template(lambda param: "{" + f"{param.name}:pe_{param.kind}" + "}")
 
 
+#: Starlette's own exception classes: handlers keyed by them are Starlette's (``create_app``).
+NATIVE_EXCEPTION_TYPES: tuple[type, ...] = (starlette.exceptions.HTTPException, starlette.exceptions.WebSocketException)
+
+
 def wrap_user_middleware(app: Starlette, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
     """``wrap`` as the innermost of the app's own middleware: Starlette's exact stack
     (``ServerErrorMiddleware``, user middleware, ``ExceptionMiddleware``, router)."""
@@ -184,6 +188,8 @@ def wrap_user_middleware(app: Starlette, wrap: Callable[[ASGIApp], ASGIApp]) -> 
 
 class StarletteAdapter:
     name = "starlette"
+    #: ``create_app(exception_handlers=)`` keys that stay Starlette's own (its handlers, its request)
+    native_exception_types: tuple[type, ...] = NATIVE_EXCEPTION_TYPES
 
     def native_routes(self, table: RouteTable) -> list[starlette.routing.BaseRoute]:
         # An ASGI-app endpoint with methods=None: a partial match still reaches the portable
