@@ -18,7 +18,7 @@ def create_app(
     max_body_size: int | None = None,
     json_codec: str = "stdlib",
     middleware: Sequence[Any] | None = None,
-    lifespan: Callable[[Any], AbstractAsyncContextManager[Any]] | None = None,
+    lifespan: Callable[[Any], AbstractAsyncContextManager[Any]] | Sequence[Any] | None = None,
     exception_handlers: Mapping[Any, Callable[..., Any]] | None = None,
     **native_options: Any,
 ) -> Any:
@@ -41,7 +41,8 @@ def create_app(
     entries that are no ``Middleware`` declaration (Litestar's ``DefineMiddleware``, a bare
     middleware class) go to the host's own ``middleware`` option untouched.
     ``lifespan=`` an async context manager factory taking the app; the mapping it yields is every
-    request's ``request.state`` (a list, Litestar's own ``lifespan``, goes to the host untouched). ``exception_handlers={ExcClassOrStatusCode: handler}``:
+    request's ``request.state`` (a list, Litestar's own ``lifespan``, goes to the host untouched).
+    ``exception_handlers={ExcClassOrStatusCode: handler}``:
     ``handler(request, exc)``, sync or async, returns the response; entries keyed by the host's own
     exception classes (Starlette's or Litestar's ``HTTPException``...) go to the host untouched.
     """

@@ -14,6 +14,7 @@ with an ``asgi_app`` attribute (Quart's convention, ``__call__`` delegating to i
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -171,7 +172,7 @@ def split_exception_handlers(adapter: Any, handlers: object) -> tuple[object, di
 def split_lifespan(lifespan: object) -> tuple[Lifespan | None, Any]:
     """``lifespan=``: a callable is the portable lifespan; a list (Litestar's own option) is the host's."""
     if lifespan is None or callable(lifespan):
-        return lifespan, None  # type: ignore[return-value]
+        return lifespan, None
     if isinstance(lifespan, Sequence) and not isinstance(lifespan, str | bytes):
         return None, lifespan
     raise ConfigurationError(
@@ -212,10 +213,9 @@ def install(
 def ensure_state(app: Any) -> None:
     """Give ``app`` a ``state`` (Starlette's ``app.state``) when its host has none."""
     if not hasattr(app, "state"):
-        try:
+        # An app object that takes no attributes: request.app.state stays the host's business.
+        with contextlib.suppress(AttributeError):
             app.state = State()
-        except AttributeError:
-            pass  # an app object that takes no attributes: request.app.state stays the host's business
 
 
 async def lifespan_complete(scope: Scope, receive: Receive, send: Send) -> None:

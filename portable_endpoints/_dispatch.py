@@ -177,16 +177,14 @@ async def run_endpoint(
         response = await dispatcher(request)
     except HTTPException as exc:
         handlers: ExceptionHandlers | None = getattr(table, "exception_handlers", None)
-        handler = None if handlers is None else handlers.lookup(exc)
-        if handler is None:
+        if handlers is None or (handler := handlers.lookup(exc)) is None:
             return http_error(exc)
         response = await handler_response(handlers, handler, request, exc)
     except ClientDisconnect:
         return None
     except Exception as exc:
         handlers = getattr(table, "exception_handlers", None)
-        handler = None if handlers is None else handlers.lookup(exc)
-        if handler is None:
+        if handlers is None or (handler := handlers.lookup(exc)) is None:
             raise
         response = await handler_response(handlers, handler, request, exc)
     finally:

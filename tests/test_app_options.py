@@ -36,9 +36,7 @@ async def test_starlettes_cors_middleware_on_every_host_a_404_too(pe_host: Host,
     async with TestClient(app) as client:
         found = await client.get("/", headers=headers)
         missing = await client.get("/nowhere", headers=headers)
-        preflight = await client.options(
-            "/nowhere", headers={**headers, "access-control-request-method": "GET"}
-        )
+        preflight = await client.options("/nowhere", headers={**headers, "access-control-request-method": "GET"})
     assert found.headers["access-control-allow-origin"] == "https://example.org"
     assert (missing.status_code, missing.text) == (404, "no such page")
     assert missing.headers["access-control-allow-origin"] == "https://example.org"
@@ -71,7 +69,7 @@ def test_bad_app_options_are_clear_errors(options: dict[str, Any], message: str)
 def test_mount_checks_its_exception_handlers() -> None:
     app = pe.create_app([], framework="asgi")
     with pytest.raises(pe.ConfigurationError, match="must be callable"):
-        pe.mount(app, [Route("/", Hello)], exception_handlers={404: None})
+        pe.mount(app, [Route("/", Hello)], exception_handlers={404: None})  # type: ignore[dict-item]
 
 
 @pytest.mark.parametrize("framework", ["asgi", "quart"])

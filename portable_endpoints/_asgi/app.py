@@ -151,7 +151,9 @@ class PortableASGIApp:
                 enter_mount(scope, plan.route, path)
             request: Request[None] = Request(scope, receive, send, params, plan.table)
             if not plan.direct:
-                outcome = await run_endpoint(plan.dispatcher, request, http_error=plain_error, is_native_response=callable)
+                outcome = await run_endpoint(
+                    plan.dispatcher, request, http_error=plain_error, is_native_response=callable
+                )
                 if outcome is not None:
                     await outcome(scope, receive, send)
                 return
