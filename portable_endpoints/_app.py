@@ -9,12 +9,15 @@ answered in ``run_endpoint`` (the route table's ``exception_handlers``).
 
 How the stack is put in place is the adapter's ``wrap_asgi(app, wrap)`` (see
 ``portable_endpoints.hosting.WrapsASGIEntry``); an adapter without one gets the default: an app
-with an ``asgi_app`` attribute (Quart's convention, ``__call__`` delegating to it) has it wrapped.
+with an ``asgi_app`` attribute (Quart's convention, ``__call__`` delegating to it) has it wrapped,
+and any other app of a plain Python class gets a subclass of its class whose ``__call__`` runs the
+stack (so a third-party adapter gets the options with no work).
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
@@ -203,11 +206,32 @@ def install(
         wrap_asgi(app, wrap_entry)
     elif callable(getattr(app, "asgi_app", None)):
         app.asgi_app = wrap_entry(app.asgi_app)
-    else:
+    elif not _call_through(app, wrap_entry):
         raise ConfigurationError(
             f"The {adapter.name!r} adapter cannot put middleware, a lifespan or a 404 handler around its app: "
             "it needs a wrap_asgi(app, wrap) method, or an app whose __call__ delegates to an asgi_app attribute"
         )
+
+
+def _call_through(app: Any, wrap_entry: Callable[[ASGIApp], ASGIApp]) -> bool:
+    """The last resort for an app with neither ``wrap_asgi`` nor ``asgi_app``: ``app`` becomes an
+    instance of a one-off subclass of its class whose ``__call__`` runs the stack around the class's
+    own, so it stays an instance of its host's class. False when its class cannot be swapped."""
+    cls = type(app)
+    if not callable(app) or cls.__module__ == "builtins":
+        return False
+    stack = wrap_entry(functools.partial(cls.__call__, app))
+
+    async def __call__(self: Any, scope: Scope, receive: Receive, send: Send) -> None:
+        # A coroutine function, as servers tell an ASGI 3 app by its __call__.
+        await stack(scope, receive, send)
+
+    namespace = {"__slots__": (), "__call__": __call__, "__module__": cls.__module__, "__qualname__": cls.__qualname__}
+    try:
+        app.__class__ = type(cls.__name__, (cls,), namespace)
+    except TypeError:
+        return False
+    return True
 
 
 def ensure_state(app: Any) -> None:

@@ -154,6 +154,10 @@ class Adapter(Protocol):
 
             def mount(self, app, table):
                 app.tables.append(table)
+
+    Optional: ``wrap_asgi(app, wrap)`` (see ``WrapsASGIEntry``) for ``create_app``'s middleware,
+    lifespan and 404 handler, and ``native_exception_types``, the host's own exception classes
+    whose ``exception_handlers`` entries go to ``options`` untouched.
     """
 
     name: str
@@ -194,7 +198,8 @@ class WrapsASGIEntry(Protocol):
 
         Without this method, the core wraps ``app.asgi_app`` when the app has one (Quart's
         convention: ``__call__`` delegates to ``self.asgi_app``, so the app stays the host's
-        object); else those options are a ``ConfigurationError``.
+        object); else it swaps the app's class for a one-off subclass whose ``__call__`` runs the
+        stack; an app whose class cannot be swapped makes those options a ``ConfigurationError``.
         """
         ...
 

@@ -13,6 +13,7 @@ from portable_endpoints import HTTPEndpoint, PlainTextResponse, Request, Route
 from portable_endpoints.middleware import Middleware
 from portable_endpoints.testing import TestClient
 from portable_endpoints.testing.plugin import Host
+from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
 
 
 class Hello(HTTPEndpoint):
@@ -111,3 +112,38 @@ def test_an_adapter_that_cannot_wrap_its_app_says_so() -> None:
 
     with pytest.raises(pe.ConfigurationError, match="wrap_asgi"):
         _app.install(NoWrap(), object(), RouteTable([]), middleware=[Middleware(CORSMiddleware)], lifespan=None)
+
+
+class PlainApp:
+    """An app of a plain class, whose adapter has no wrap_asgi and which has no asgi_app."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await PlainTextResponse("plain", status_code=404)(scope, receive, send)
+
+
+class StampHeader:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def stamped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message = {**message, "headers": [*message["headers"], (b"x-stamp", b"yes")]}
+            await send(message)
+
+        await self.app(scope, receive, stamped)
+
+
+@pytest.mark.anyio
+async def test_an_app_of_a_plain_class_gets_the_stack_and_stays_an_instance_of_its_class() -> None:
+    from portable_endpoints import _app
+    from portable_endpoints.routing import RouteTable
+
+    app = PlainApp()
+    _app.install(NoWrap(), app, RouteTable([]), middleware=[Middleware(StampHeader)], lifespan=None)
+    assert isinstance(app, PlainApp)
+    assert (type(app).__name__, type(app).__module__) == ("PlainApp", __name__)
+    async with TestClient(app) as client:
+        response = await client.get("/")
+    assert (response.status_code, response.text, response.headers["x-stamp"]) == (404, "plain", "yes")

@@ -53,7 +53,6 @@ class TinyApp:
         self.redirect_slashes = redirect_slashes
         self.native_routes: dict[str, Callable[[], TinyResponse]] = {}
         self.error_handlers: dict[int, ErrorHandler] = {}
-        self.asgi_app: Callable[[Any, Any, Any], Any] = self.serve
 
     def add_route(self, path: str, handler: Callable[[], TinyResponse]) -> None:
         """A native GET route on exactly ``path``."""
@@ -66,11 +65,6 @@ class TinyApp:
         return tiny_error(exc)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        # Through asgi_app, which middleware may wrap (the core's default for create_app's
-        # middleware=, lifespan= and 404 handler), so the app stays this object.
-        await self.asgi_app(scope, receive, send)
-
-    async def serve(self, scope: Any, receive: Any, send: Any) -> None:
         if scope["type"] == "lifespan":
             while (await receive())["type"] != "lifespan.shutdown":
                 await send({"type": "lifespan.startup.complete"})
