@@ -60,3 +60,22 @@ async def test_starlettes_middleware_declarations_keep_starlettes_stack() -> Non
     assert len(app.user_middleware) == 1
     app.add_middleware(Stamp)  # Starlette's own way still works, outermost
     assert len(app.user_middleware) == 2
+
+
+async def test_routes_mounted_on_a_starlette_app_see_its_own_lifespan_state() -> None:
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[dict[str, str]]:
+        yield {"db": "connected"}
+
+    class Reads(HTTPEndpoint):
+        async def get(self, request: Request) -> PlainTextResponse:
+            return PlainTextResponse(f"{request.state.db} {request.app.state.greeting}")
+
+    app = Starlette(lifespan=lifespan)
+    app.state.greeting = "hi"
+    pe.mount(app, [Route("/", Reads)])
+    async with TestClient(app) as client:
+        assert (await client.get("/")).text == "connected hi"

@@ -10,7 +10,17 @@ from typing import Any
 import pytest
 
 import portable_endpoints as pe
-from portable_endpoints import HTTPEndpoint, HTTPException, JSONResponse, PlainTextResponse, Request, Route
+from portable_endpoints import (
+    HTTPEndpoint,
+    HTTPException,
+    JSONResponse,
+    PlainTextResponse,
+    Request,
+    Route,
+    WebSocket,
+    WebSocketEndpoint,
+    WebSocketRoute,
+)
 from portable_endpoints.middleware import Middleware
 from portable_endpoints.testing import TestClient
 from portable_endpoints.testing.plugin import NATIVE_PATH, NATIVE_TEXT, Host
@@ -130,6 +140,34 @@ async def test_middleware_refuses_before_routing(pe_host: Host) -> None:
     assert (refused.status_code, refused.text) == (400, "Invalid host header")
     assert (refused_missing.status_code, refused_missing.text) == (400, "Invalid host header")
     assert (allowed.status_code, allowed.text) == (200, "hello")
+
+
+class RecordScopes:
+    """A pure-ASGI middleware recording the type of every scope it sees."""
+
+    def __init__(self, app: ASGIApp, seen: list[str]) -> None:
+        self.app = app
+        self.seen = seen
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.seen.append(scope["type"])
+        await self.app(scope, receive, send)
+
+
+class Echo(WebSocketEndpoint):
+    encoding = "text"
+
+    async def on_receive(self, websocket: WebSocket, data: Any) -> None:
+        await websocket.send_text(data)
+
+
+async def test_middleware_sees_websockets_too(pe_host: Host) -> None:
+    seen: list[str] = []
+    app = pe_host.app([WebSocketRoute("/ws", Echo)], middleware=[Middleware(RecordScopes, seen)])
+    async with TestClient(app) as client, client.websocket_connect("/ws") as websocket:
+        await websocket.send_text("hi")
+        assert await websocket.receive_text() == "hi"
+    assert "websocket" in seen
 
 
 # -- lifespan -----------------------------------------------------------------------------------
@@ -308,3 +346,22 @@ async def test_request_app_is_the_hosts_app_with_a_state(pe_host: Host) -> None:
     async with TestClient(app) as client:
         response = await client.get("/")
     assert response.text == f"hi from {type(app).__name__}"
+
+
+class StateAndApp(HTTPEndpoint):
+    async def get(self, request: Request) -> PlainTextResponse:
+        return PlainTextResponse(f"{request.state.db} {request.app.state.greeting}")
+
+
+async def test_routes_mounted_later_see_the_apps_lifespan_state_and_state(pe_host: Host) -> None:
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[dict[str, str]]:
+        yield {"db": "connected"}
+
+    app = pe_host.app([Route("/", StateAndApp)], lifespan=lifespan)
+    pe.mount(app, [Route("/more", StateAndApp)], prefix="/v1")
+    app.state.greeting = "hi"
+    async with TestClient(app) as client:
+        first = await client.get("/")
+        mounted = await client.get("/v1/more")
+    assert (first.text, mounted.text) == ("connected hi", "connected hi")
