@@ -48,7 +48,7 @@ def create_app(
     """
     adapter = _plugins.get_adapter(framework)
     portable_handlers, own_handlers = _app.split_exception_handlers(adapter, exception_handlers)
-    handlers = None if portable_handlers is None else ExceptionHandlers(portable_handlers)  # type: ignore[arg-type]
+    handlers = None if portable_handlers is None else ExceptionHandlers(portable_handlers)
     portable_middleware, own_middleware = _app.split_middleware(middleware or [])
     portable_lifespan, own_lifespan = _app.split_lifespan(lifespan)
     table = RouteTable(routes, redirect_slashes=redirect_slashes, max_body_size=max_body_size, json_codec=json_codec)

@@ -16,10 +16,9 @@ stack (so a third-party adapter gets the options with no work).
 
 from __future__ import annotations
 
-import contextlib
 import functools
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
 
 import anyio
@@ -162,7 +161,7 @@ def split_middleware(middleware: object) -> tuple[list[Any], list[Any]]:
     return portable, [item for item in middleware if not is_middleware(item)]
 
 
-def split_exception_handlers(adapter: Any, handlers: object) -> tuple[object, dict[Any, Any]]:
+def split_exception_handlers(adapter: Any, handlers: Any) -> tuple[Any, dict[Any, Any]]:
     """``exception_handlers=``'s portable entries, and those keyed by the host's own exception
     classes (``adapter.native_exception_types``), which go to the host untouched."""
     native_types: tuple[type, ...] = getattr(adapter, "native_exception_types", ())
@@ -238,7 +237,7 @@ def ensure_state(app: Any) -> None:
     """Give ``app`` a ``state`` (Starlette's ``app.state``) when its host has none."""
     if not hasattr(app, "state"):
         # An app object that takes no attributes: request.app.state stays the host's business.
-        with contextlib.suppress(AttributeError):
+        with suppress(AttributeError):
             app.state = State()
 
 
