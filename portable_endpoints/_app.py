@@ -222,7 +222,10 @@ def _call_through(app: Any, wrap_entry: Callable[[ASGIApp], ASGIApp]) -> bool:
     stack = wrap_entry(functools.partial(cls.__call__, app))
 
     async def __call__(self: Any, scope: Scope, receive: Receive, send: Send) -> None:
-        # A coroutine function, as servers tell an ASGI 3 app by its __call__.
+        # A coroutine function, as servers tell an ASGI 3 app by its __call__. The app is in the
+        # scope before the middleware runs, as Starlette's.
+        if "app" not in scope:
+            scope["app"] = self
         await stack(scope, receive, send)
 
     namespace = {"__slots__": (), "__call__": __call__, "__module__": cls.__module__, "__qualname__": cls.__qualname__}

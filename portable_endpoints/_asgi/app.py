@@ -24,7 +24,7 @@ from portable_endpoints.routing import (
     slash_redirect,
     toggled_slash,
 )
-from portable_endpoints.types import ASGIApp, Receive, Scope, Send
+from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
@@ -73,17 +73,12 @@ class PortableASGIApp:
 
     Matching goes through a ``RouteIndex`` rebuilt when routes are added, so its cost does not
     grow with the number of routes; among the index's candidates the rules are ``first_match``'s.
-
-    ``__call__`` delegates to ``asgi_app`` (``serve``, unless wrapped: ``app.asgi_app =
-    middleware(app.asgi_app)`` keeps the app itself the ``PortableASGIApp``, as Quart's does).
     """
 
     def __init__(self, table: RouteTable, *, lifespan: Lifespan | None = None) -> None:
         self.lifespan = lifespan
         #: Starlette's ``app.state``: an attribute bag for the application's own objects
         self.state = State()
-        #: the ASGI entry ``__call__`` runs: ``serve``, or the middleware wrapped around it
-        self.asgi_app: ASGIApp = self.serve
         self.redirect_slashes = table.redirect_slashes
         self._tables: list[RouteTable] = []
         self._http: list[Route] = []
@@ -110,13 +105,9 @@ class PortableASGIApp:
         self._websocket_index = RouteIndex([(route.compiled, route) for route in self._websocket])
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = scope["type"]
         if "app" not in scope:
             scope["app"] = self
-        await self.asgi_app(scope, receive, send)
-
-    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Route one connection (``__call__`` runs this through any middleware)."""
-        kind = scope["type"]
         if kind == "http":
             path = scope["path"] if not scope.get("root_path") else path_below_root(scope)
             method = scope["method"]
