@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import fastapi
 import pytest
 from fastapi.exceptions import RequestValidationError
@@ -34,11 +32,12 @@ async def fastapi_handler(request: fastapi.Request, exc: Exception) -> FastAPIPl
 
 
 async def test_handlers_keyed_by_fastapis_exceptions_stay_fastapis() -> None:
-    app: Any = pe.create_app(
+    app = pe.create_app(
         [Route("/teapot", Raises)],
         framework="fastapi",
         exception_handlers={Teapot: portable_handler, RequestValidationError: fastapi_handler},
     )
+    assert isinstance(app, fastapi.FastAPI)
 
     @app.get("/items/{item_id}")
     async def item(item_id: int) -> dict[str, int]:
