@@ -134,21 +134,37 @@ class AppLayer:
                 self.state = {}
                 await context.__aexit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
 
+        async def shut_down() -> None:
+            try:
+                await close(None)
+            except BaseException as exc:
+                await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
+                raise
+
+        answered = False
+
         async def host_send(message: Message) -> None:
+            nonlocal answered
+            answered = True
             if message["type"] == "lifespan.shutdown.complete":
-                try:
-                    await close(None)
-                except BaseException as exc:
-                    await send({"type": "lifespan.shutdown.failed", "message": repr(exc)})
-                    raise
+                await shut_down()
             await send(message)
 
         try:
             await self.app(scope, host_receive, host_send)
         except BaseException as exc:
-            await close(exc)
-            raise
-        await close(None)
+            if answered:
+                await close(exc)
+                raise
+            # Raising before any answer is how an ASGI app says it speaks no lifespan.
+        if answered:
+            await close(None)
+            return
+        # A host that speaks no lifespan: the portable one still runs, answered here.
+        await send({"type": "lifespan.startup.complete"})
+        await receive()
+        await shut_down()
+        await send({"type": "lifespan.shutdown.complete"})
 
 
 def split_middleware(middleware: object) -> tuple[list[Any], list[Any]]:

@@ -147,3 +147,35 @@ async def test_an_app_of_a_plain_class_gets_the_stack_and_stays_an_instance_of_i
     async with TestClient(app) as client:
         response = await client.get("/")
     assert (response.status_code, response.text, response.headers["x-stamp"]) == (404, "plain", "yes")
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("refusal", ["returns", "raises"])
+async def test_the_lifespan_runs_on_a_host_that_speaks_none(refusal: str) -> None:
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    from portable_endpoints import _app
+    from portable_endpoints.routing import RouteTable
+
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[dict[str, str]]:
+        events.append("startup")
+        yield {"db": "connected"}
+        events.append("shutdown")
+
+    class NoLifespan(PlainApp):
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "lifespan" and refusal == "raises":
+                raise ValueError("no lifespan here")
+            if scope["type"] == "http":
+                await PlainTextResponse(scope["state"]["db"])(scope, receive, send)
+
+    app = NoLifespan()
+    _app.install(NoWrap(), app, RouteTable([]), middleware=[], lifespan=lifespan)
+    async with TestClient(app) as client:
+        assert events == ["startup"]
+        assert (await client.get("/")).text == "connected"
+    assert events == ["startup", "shutdown"]
