@@ -70,3 +70,15 @@ async def test_lifespan_state_seeds_quarts_g_and_the_app_has_a_state() -> None:
         response = await client.get("/")
     # request.state is Quart's g, holding the lifespan state from its first use on.
     assert response.text == "connected connected app"
+
+
+async def test_handlers_keyed_by_werkzeugs_exceptions_are_quarts_own() -> None:
+    from werkzeug.exceptions import NotFound
+
+    async def quart_not_found(error: Exception) -> Any:
+        return f"quart {type(error).__name__}", 404
+
+    app = pe.create_app([Route("/", Raises)], framework="quart", exception_handlers={NotFound: quart_not_found})
+    async with TestClient(app) as client:
+        missing = await client.get("/nowhere")
+    assert (missing.status_code, missing.text) == (404, "quart NotFound")
