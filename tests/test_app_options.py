@@ -73,7 +73,7 @@ def test_mount_checks_its_exception_handlers() -> None:
         pe.mount(app, [Route("/", Hello)], exception_handlers={404: None})  # type: ignore[dict-item]
 
 
-@pytest.mark.parametrize("framework", ["asgi", "quart"])
+@pytest.mark.parametrize("framework", ["asgi", "quart", "django"])
 def test_a_host_without_a_middleware_option_refuses_other_entries(framework: str) -> None:
     with pytest.raises(pe.ConfigurationError, match="middleware"):
         pe.create_app([Route("/", Hello)], framework=framework, middleware=[CORSMiddleware])
