@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeGuard, TypeVar, overload
 
 from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
+from portable_endpoints._handlers import ExceptionHandlers, handler_response, mark_endpoint_reached
 from portable_endpoints._json import STDLIB, current_codec
 from portable_endpoints.exceptions import ConfigurationError, HTTPException
 from portable_endpoints.requests import ClientDisconnect, Request
@@ -192,18 +193,31 @@ async def run_endpoint(
     returned; ``None`` when the client left before its body arrived (nobody to answer: send
     nothing). Any other return value is the endpoint's bug and raises ``TypeError`` naming it.
 
+    The route table's ``exception_handlers`` (``create_app`` / ``mount`` option) answer what the
+    endpoint raised first, by Starlette's lookup; what they do not handle goes on as above.
+
     While the endpoint runs, ``current_codec`` holds the route table's JSON codec, so a
     ``JSONResponse`` built by the endpoint renders with it (set only when it differs: the stdlib
     default costs one lookup).
     """
-    codec = getattr(request.route_table, "json_codec", STDLIB)  # codec_of(), inlined: every request runs this
+    table = request.route_table
+    codec = getattr(table, "json_codec", STDLIB)  # codec_of(), inlined: every request runs this
     token = current_codec.set(codec) if codec is not current_codec.get() else None
+    mark_endpoint_reached()
     try:
         response = await dispatcher(request)
     except HTTPException as exc:
-        return http_error(exc)
+        handlers: ExceptionHandlers | None = getattr(table, "exception_handlers", None)
+        if handlers is None or (handler := handlers.lookup(exc)) is None:
+            return http_error(exc)
+        response = await handler_response(handlers, handler, request, exc)
     except ClientDisconnect:
         return None
+    except Exception as exc:
+        handlers = getattr(table, "exception_handlers", None)
+        if handlers is None or (handler := handlers.lookup(exc)) is None:
+            raise
+        response = await handler_response(handlers, handler, request, exc)
     finally:
         if token is not None:
             current_codec.reset(token)

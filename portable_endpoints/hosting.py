@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from portable_endpoints._app import asgi_lifespan, lifespan_complete
 from portable_endpoints._dispatch import (
     HTTP_METHODS,
     Dispatcher,
@@ -54,7 +55,7 @@ from portable_endpoints.routing import (
     path_below_root,
     slash_redirect,
 )
-from portable_endpoints.types import Message, Receive
+from portable_endpoints.types import ASGIApp, Message, Receive
 
 if TYPE_CHECKING:
     from portable_endpoints.testing.native_kit import NativeKit
@@ -153,6 +154,10 @@ class Adapter(Protocol):
     ``native_routes`` (the user composes those). The core does not read it: it is for an adapter
     whose ``url_for`` must choose between the table and the host's own router, which alone knows
     where composed routes ended up.
+
+    Optional: ``wrap_asgi(app, wrap)`` (see ``WrapsASGIEntry``) for ``create_app``'s middleware,
+    lifespan and 404 handler, and ``native_exception_types``, the host's own exception classes
+    whose ``exception_handlers`` entries go to ``options`` untouched.
 
     Example, a complete adapter for a host that is a bare ASGI router (the test suite runs this
     very code through the conformance suite)::
@@ -262,6 +267,32 @@ class Adapter(Protocol):
         """Add ``table`` (its paths already carry the mount prefix) to the existing native ``app``.
 
         The app's own routes keep working; ``table``'s routes come after them.
+        """
+        ...
+
+
+@runtime_checkable
+class WrapsASGIEntry(Protocol):
+    """The optional ``Adapter`` method behind ``create_app``'s ``middleware``, ``lifespan`` and 404 handler.
+
+    ``wrap(entry)`` is the user's middleware around the core's app layer (lifespan, lifespan
+    state, the ``404`` handler) around ``entry``. The core calls ``wrap_asgi`` once, right after
+    ``create_app``, and only when the app has any of those options.
+    """
+
+    def wrap_asgi(self, app: Any, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+        """Make ``app`` serve every connection through ``wrap(entry)``, built once.
+
+        ``entry`` is the app's own ASGI entry before its routing: what a middleware around the
+        whole app wraps, so it runs for paths no route matches too. It must receive the
+        ``lifespan`` scope as well (the stack runs the portable lifespan around the host's own);
+        where the host's entry never sees it, answer it with ``lifespan_complete`` and run the
+        stack's lifespan from the host's own hook with ``asgi_lifespan(stack)``.
+
+        Without this method, the core wraps ``app.asgi_app`` when the app has one (Quart's
+        convention: ``__call__`` delegates to ``self.asgi_app``, so the app stays the host's
+        object); else it swaps the app's class for a one-off subclass whose ``__call__`` runs the
+        stack; an app whose class cannot be swapped makes those options a ``ConfigurationError``.
         """
         ...
 
@@ -444,13 +475,16 @@ __all__ = [
     "RouteIndex",
     "RouteMatch",
     "RouteTable",
+    "WrapsASGIEntry",
     "app_is_instance",
+    "asgi_lifespan",
     "class_verbs",
     "distribution_version",
     "enter_mount",
     "first_match",
     "function_verbs",
     "install_command",
+    "lifespan_complete",
     "loaded_class",
     "missing_framework_info",
     "path_below_root",

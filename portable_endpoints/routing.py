@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable
 from portable_endpoints._dispatch import Dispatcher
+from portable_endpoints._handlers import ExceptionHandlers
 from portable_endpoints._json import JSONCodec, get_codec
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor, direct_convert
 from portable_endpoints.datastructures import URLPath
@@ -370,6 +371,8 @@ class RouteTable:
         #: set by an adapter that placed this table itself (``create_app``, ``mount``), so its paths
         #: are below the app's root path; False for ``native_routes``, composed by the user
         self.resolves_here = False
+        #: the ``exception_handlers`` of ``create_app`` / ``mount``, consulted by ``run_endpoint``
+        self.exception_handlers: ExceptionHandlers | None = None
 
     @property
     def http_routes(self) -> list[Route]:

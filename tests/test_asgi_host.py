@@ -87,5 +87,5 @@ async def test_native_routes_is_an_asgi_app_under_a_root_path() -> None:
 
 
 def test_unknown_native_option_is_refused() -> None:
-    with pytest.raises(pe.ConfigurationError, match="only lifespan"):
+    with pytest.raises(pe.ConfigurationError, match="no native options"):
         pe.create_app([], framework="asgi", debug=True)

@@ -5,10 +5,12 @@ from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 from portable_endpoints._concurrency import run_in_threadpool
-from portable_endpoints._dispatch import Dispatcher, plain_error
+from portable_endpoints._dispatch import Dispatcher, plain_error, run_endpoint
+from portable_endpoints._handlers import endpoint_reached
 from portable_endpoints._index import RouteIndex
 from portable_endpoints._json import JSONCodec, current_codec
 from portable_endpoints.convertors import direct_convert
+from portable_endpoints.datastructures import State
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.requests import ClientDisconnect, Request
 from portable_endpoints.responses import PlainTextResponse, RedirectResponse, Response
@@ -34,6 +36,7 @@ class _HTTPPlan:
     __slots__ = (
         "codec",
         "converts",
+        "direct",
         "dispatcher",
         "entries",
         "literal",
@@ -61,6 +64,8 @@ class _HTTPPlan:
         )
         self.mounted = route.mount_compiled is not None
         self.codec: JSONCodec = table.json_codec
+        #: whether the inlined dispatch may serve it: no body limit, no exception handlers to consult
+        self.direct = self.max_body_size is None and table.exception_handlers is None
 
 
 class PortableASGIApp:
@@ -72,6 +77,8 @@ class PortableASGIApp:
 
     def __init__(self, table: RouteTable, *, lifespan: Lifespan | None = None) -> None:
         self.lifespan = lifespan
+        #: Starlette's ``app.state``: an attribute bag for the application's own objects
+        self.state = State()
         self.redirect_slashes = table.redirect_slashes
         self._tables: list[RouteTable] = []
         self._http: list[Route] = []
@@ -134,12 +141,22 @@ class PortableASGIApp:
             if plan.mounted:
                 enter_mount(scope, plan.route, path)
             request: Request[None] = Request(scope, receive, send, params, plan.table)
+            if not plan.direct:
+                outcome = await run_endpoint(
+                    plan.dispatcher, request, http_error=plain_error, is_native_response=callable
+                )
+                if outcome is not None:
+                    await outcome(scope, receive, send)
+                return
+            reached = endpoint_reached.get()  # mark_endpoint_reached(), inlined
+            if reached is not None:
+                reached.value = True
             codec = plan.codec
             token = current_codec.set(codec) if codec is not current_codec.get() else None
             try:
                 entry = plan.entries.get(method)
-                if entry is None or plan.max_body_size is not None:
-                    response = await plan.dispatcher(request)  # the 405, or a body limit to apply first
+                if entry is None:
+                    response = await plan.dispatcher(request)  # the 405
                 else:
                     endpoint, target, is_async = entry
                     # Starlette instantiates the endpoint per request, so `self.scope` works alike.

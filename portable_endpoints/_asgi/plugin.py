@@ -15,10 +15,12 @@ class ASGIAdapter:
     name = "asgi"
 
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> PortableASGIApp:
-        unknown = set(options) - {"lifespan"}
-        if unknown:
-            raise ConfigurationError(f"The asgi host takes only lifespan=..., not {', '.join(sorted(unknown))}")
-        return PortableASGIApp(table, **options)
+        if options:
+            raise ConfigurationError(
+                f"The asgi host takes no native options, only the portable ones, not {', '.join(sorted(options))} "
+                "(middleware= entries must be Middleware(cls, ...) declarations)"
+            )
+        return PortableASGIApp(table)
 
     def native_routes(self, table: RouteTable) -> PortableASGIApp:
         return PortableASGIApp(table)

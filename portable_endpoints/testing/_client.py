@@ -197,7 +197,20 @@ class TestClient:
     async def __aenter__(self) -> TestClient:
         self._task_group = await self._stack.enter_async_context(anyio.create_task_group())
         if self.use_lifespan:
-            await self._start_lifespan()
+            try:
+                await self._start_lifespan()
+            except BaseException as exc:
+                # No __aexit__ follows a failed __aenter__: stop the app's lifespan task here.
+                self._task_group.cancel_scope.cancel()
+                try:
+                    await self._stack.__aexit__(type(exc), exc, exc.__traceback__)
+                except BaseExceptionGroup as group:
+                    if not (len(group.exceptions) == 1 and group.exceptions[0] is exc):
+                        raise
+                finally:
+                    for stream in self._streams:
+                        stream.close()
+                raise
         return self
 
     async def __aexit__(

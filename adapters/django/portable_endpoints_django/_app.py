@@ -10,6 +10,9 @@
   raising, as on every other host.
 - ``lifespan``: answered (startup and shutdown complete), since Django speaks none.
 
+``__call__`` runs ``asgi_app`` (``serve``, or the middleware ``create_app`` wrapped around it, as
+Quart's ``app.asgi_app``), so the app stays this object; ``state`` is Starlette's ``app.state``.
+
 With ``redirect_slashes`` (``create_app``'s default, as ``Starlette()``), the URLconf's 404 handler
 first redirects (307, query string kept) to the slash-toggled twin of a path no route matched, when
 that twin matches a portable route; any other 404 goes to the app's own ``handler404``, else Django's.
@@ -21,9 +24,10 @@ import importlib
 from collections.abc import Sequence
 from typing import Any
 
+from portable_endpoints.datastructures import State
 from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.routing import AppRoutes, Route, RouteTable, path_below_root, slash_twin_url, toggled_slash
-from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints.types import ASGIApp, Receive, Scope, Send
 from portable_endpoints_django._compat import (
     ASGIHandler,
     Resolver404,
@@ -103,8 +107,18 @@ class PortableDjangoApp:
         self.body_limits = BodyLimits()
         self.body_limits.include(table)
         self.websocket = URLRouter(self.websocket_urlpatterns)
+        #: Starlette's ``app.state``: an attribute bag for the application's own objects
+        self.state = State()
+        #: the ASGI entry ``__call__`` runs: ``serve``, or the middleware wrapped around it
+        self.asgi_app: ASGIApp = self.serve
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope.setdefault("app", self)
+        await self.asgi_app(scope, receive, send)
+
+    async def serve(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Route one connection by protocol (``__call__`` runs this through any middleware)."""
         kind = scope["type"]
         if kind == "http":
             scope.setdefault("app", self)

@@ -16,14 +16,21 @@ the app, a router, or ``include_router``) is refused instead of silently going w
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from enum import Enum
 from typing import Any, cast
 
 import fastapi
+import fastapi.exceptions
 import starlette.responses
 from fastapi.routing import APIRoute, APIRouter
-from portable_endpoints_starlette._adapter import HTTPApp, WebSocketApp, starlette_path
+from portable_endpoints_starlette._adapter import (
+    NATIVE_EXCEPTION_TYPES,
+    HTTPApp,
+    WebSocketApp,
+    starlette_path,
+    wrap_user_middleware,
+)
 from portable_endpoints_starlette._table import PortableRoutes
 from starlette.routing import Match
 
@@ -32,7 +39,7 @@ from portable_endpoints.endpoints import HTTPEndpoint
 from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.hosting import class_verbs
 from portable_endpoints.routing import Route, RouteTable, path_below_root
-from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints.types import ASGIApp, Receive, Scope, Send
 from portable_endpoints_fastapi import _compat
 
 #: OpenAPI 3.1 has no QUERY operation: such verbs are served, not documented.
@@ -201,6 +208,8 @@ def serve_through_index(router: APIRouter, table: RouteTable, start: int) -> Non
 
 class FastAPIAdapter:
     name = "fastapi"
+    #: ``create_app(exception_handlers=)`` keys that stay FastAPI's own (its handlers, its request)
+    native_exception_types: tuple[type, ...] = (*NATIVE_EXCEPTION_TYPES, fastapi.exceptions.ValidationException)
 
     def native_routes(self, table: RouteTable) -> APIRouter:
         router = APIRouter()
@@ -230,6 +239,9 @@ class FastAPIAdapter:
         if isinstance(app, fastapi.FastAPI):
             serve_through_index(router, table, start)
             app.openapi_schema = None  # FastAPI caches its schema: the next /openapi.json lists these routes
+
+    def wrap_asgi(self, app: fastapi.FastAPI, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+        wrap_user_middleware(app, wrap)
 
     def host_paths(self, table: RouteTable) -> list[str]:
         """Each route's path as FastAPI's router matches it (``portable-endpoints routes`` shows these)."""

@@ -8,16 +8,20 @@ routes too. ``create_app`` and ``mount`` then finish what only a built app allow
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from litestar import Litestar
+from litestar.exceptions import LitestarException
 from litestar.handlers import BaseRouteHandler
 from litestar.routes import BaseRoute, HTTPRoute, WebSocketRoute
 
 from portable_endpoints.exceptions import ConfigurationError
+from portable_endpoints.hosting import asgi_lifespan, lifespan_complete
 from portable_endpoints.routing import AppRoutes, Route, RouteTable
 from portable_endpoints.routing import WebSocketRoute as PortableWebSocketRoute
+from portable_endpoints.types import ASGIApp, Receive, Scope, Send
+from portable_endpoints_litestar import _compat
 from portable_endpoints_litestar._http import APP_ROUTES, http_handlers
 from portable_endpoints_litestar._paths import LitestarPath, plan
 from portable_endpoints_litestar._registration import finish_registration, with_slash_redirects
@@ -76,6 +80,8 @@ def _link(app: Litestar, table: RouteTable) -> None:
 
 class LitestarAdapter:
     name = "litestar"
+    #: ``create_app(exception_handlers=)`` keys that stay Litestar's own (its handlers, its request)
+    native_exception_types: tuple[type, ...] = (LitestarException,)
 
     def native_routes(self, table: RouteTable) -> list[BaseRouteHandler]:
         """Handlers to pass to ``Litestar(route_handlers=...)``, in this order.
@@ -107,6 +113,22 @@ class LitestarAdapter:
             app.register(handler)
         _link(app, table)
         finish_registration(app)
+
+    def wrap_asgi(self, app: Litestar, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+        """``wrap`` around ``app.asgi_handler`` (what Litestar runs before routing, after its own
+        ``__call__``); the lifespan, which Litestar never passes there, reaches the same stack
+        through one of Litestar's lifespan managers."""
+        handler = app.asgi_handler
+
+        async def entry(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "lifespan":
+                await lifespan_complete(scope, receive, send)  # Litestar's own lifespan runs around this one
+            else:
+                await handler(scope, receive, send)  # type: ignore[arg-type]
+
+        stack = wrap(entry)
+        app.asgi_handler = stack  # type: ignore[assignment]
+        _compat.add_lifespan_manager(app, lambda _: asgi_lifespan(stack))
 
     def host_paths(self, table: RouteTable) -> list[str]:
         """The Litestar path each route is registered under (``portable-endpoints routes`` shows these)."""

@@ -16,6 +16,11 @@ from litestar.types.internal_types import PathParameterDefinition
 from litestar.utils.scope.state import ScopeState
 
 
+def add_lifespan_manager(app: Litestar, manager: Callable[[Litestar], Any]) -> None:
+    """Add ``manager`` after the app's own ``lifespan=[...]`` managers, once the app is built."""
+    app._lifespan_managers.append(manager)
+
+
 def cached_body(scope: Any) -> bytes | None:
     """The body Litestar's own request (or a middleware) has read and cached in the scope, if any."""
     body = ScopeState.from_scope(scope).body

@@ -92,3 +92,22 @@ async def test_a_websocket_scope_with_a_method_reaches_a_native_websocket_handle
     after = await drive_websocket(cast(ASGIApp, app), dict(scope), ClientScript())
     assert after.accepted
     assert after.close == (1000, "")
+
+
+async def test_a_lifespan_manager_added_to_a_built_app_runs() -> None:
+    from collections.abc import AsyncIterator
+    from contextlib import asynccontextmanager
+
+    events: list[str] = []
+
+    @asynccontextmanager
+    async def manager(app: litestar.Litestar) -> AsyncIterator[None]:
+        events.append("up")
+        yield
+        events.append("down")
+
+    app = litestar.Litestar([])
+    _compat.add_lifespan_manager(app, manager)
+    async with TestClient(cast(ASGIApp, app)):
+        assert events == ["up"]
+    assert events == ["up", "down"]

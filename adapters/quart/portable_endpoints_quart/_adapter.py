@@ -14,7 +14,9 @@ import itertools
 from typing import TYPE_CHECKING, Any, cast
 
 import quart
+from werkzeug.exceptions import HTTPException as WerkzeugHTTPException
 
+from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.routing import RouteTable
 from portable_endpoints_quart._asgi import blueprint_name, install, installed
 from portable_endpoints_quart._connection import endpoint_name
@@ -115,6 +117,9 @@ def build_blueprint(table: RouteTable, name: str | None = None) -> quart.Bluepri
 
 class QuartAdapter:
     name = "quart"
+    #: ``create_app(exception_handlers=)`` keys that stay Quart's own: registered with
+    #: ``app.register_error_handler``, Quart's handler signature (the error only)
+    native_exception_types: tuple[type, ...] = (WerkzeugHTTPException,)
 
     def native_routes(self, table: RouteTable) -> quart.Blueprint:
         """A ``Blueprint`` to register yourself, as many times and under whatever prefix you like."""
@@ -127,8 +132,16 @@ class QuartAdapter:
         otherwise serve ``/static/<path:filename>`` next to the portable routes. The routes'
         endpoints are their Starlette names (``url_for("user", ...)`` in Quart code).
         """
+        if "middleware" in options:
+            raise ConfigurationError(
+                f"Quart has no middleware option of its own for {options['middleware']!r}: declare each one "
+                "as Middleware(cls, *args, **kwargs) (portable_endpoints.middleware)"
+            )
+        own_handlers = options.pop("exception_handlers", {})
         options.setdefault("static_folder", None)
         app = quart.Quart(options.pop("import_name", __name__.partition(".")[0]), **options)
+        for exception_class, handler in own_handlers.items():
+            app.register_error_handler(exception_class, handler)
         add_to_app(app, table)
         installed(app).redirect_slashes = table.redirect_slashes
         return app

@@ -10,6 +10,7 @@ and Starlette's own ``Request`` is built only if the endpoint asks for ``request
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NoReturn, TypeGuard, cast
 
 import starlette.exceptions
@@ -18,6 +19,7 @@ import starlette.responses
 import starlette.routing
 import starlette.websockets
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Match
 
 from portable_endpoints.convertors import CONVERTOR_TYPES
@@ -26,7 +28,7 @@ from portable_endpoints.exceptions import HTTPException, NoMatchFound
 from portable_endpoints.hosting import run_endpoint
 from portable_endpoints.requests import HTTPConnection, Request
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, enter_mount, path_below_root
-from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints.types import ASGIApp, Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_starlette import _compat
 from portable_endpoints_starlette._table import PortableRoutes
@@ -174,8 +176,20 @@ def starlette_path(route: Route | WebSocketRoute) -> str:
     return route.compiled.template(lambda param: "{" + f"{param.name}:pe_{param.kind}" + "}")
 
 
+#: Starlette's own exception classes: handlers keyed by them are Starlette's (``create_app``).
+NATIVE_EXCEPTION_TYPES: tuple[type, ...] = (starlette.exceptions.HTTPException, starlette.exceptions.WebSocketException)
+
+
+def wrap_user_middleware(app: Starlette, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+    """``wrap`` as the innermost of the app's own middleware: Starlette's exact stack
+    (``ServerErrorMiddleware``, user middleware, ``ExceptionMiddleware``, router)."""
+    app.user_middleware.append(Middleware(wrap))
+
+
 class StarletteAdapter:
     name = "starlette"
+    #: ``create_app(exception_handlers=)`` keys that stay Starlette's own (its handlers, its request)
+    native_exception_types: tuple[type, ...] = NATIVE_EXCEPTION_TYPES
 
     def native_routes(self, table: RouteTable) -> list[starlette.routing.BaseRoute]:
         # An ASGI-app endpoint with methods=None: a partial match still reaches the portable
@@ -197,6 +211,9 @@ class StarletteAdapter:
         table.resolves_here = True
         router = app.router if isinstance(app, Starlette) else app
         router.routes.append(PortableRoutes(table, self.native_routes(table)))
+
+    def wrap_asgi(self, app: Starlette, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+        wrap_user_middleware(app, wrap)
 
     def host_paths(self, table: RouteTable) -> list[str]:
         """Each route's path as Starlette matches it (``portable-endpoints routes`` shows these)."""
