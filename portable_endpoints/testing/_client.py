@@ -90,6 +90,8 @@ def _decoded(content: bytes, encoding: str) -> bytes:
         return content
     decoder = zlib.decompressobj(wbits)
     return decoder.decompress(content) + decoder.flush()
+
+
 class StreamingTestResponse:
     """A response read as it arrives (``client.stream(...)``): status and headers, then the body."""
 
