@@ -1,0 +1,1 @@
+"""Falcon adapter for portable-endpoints."""

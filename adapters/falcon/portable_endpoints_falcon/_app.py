@@ -1,0 +1,65 @@
+"""``App``: a ``falcon.asgi.App`` that leaves the request body to the endpoint, and ``create_app``'s class.
+
+Falcon's ``App`` waits for the first ``http.request`` event before routing (so an app cannot
+refuse a body before it arrives) and answers every request, even one whose client has gone. This
+subclass hands Falcon a first event with no body yet, keeps the server's channel in the scope for
+portable routes (which read the body themselves, with their limits: a declared ``Content-Length``
+over ``max_body_size`` is a 413 before any byte is read), and lets a portable route silence
+Falcon's answer when its client left mid-body. Falcon's own routes read the body as always.
+
+``pe.mount`` works on any ``falcon.asgi.App``; on this one, those two Starlette behaviours hold
+for the mounted routes too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import falcon.asgi
+
+from portable_endpoints.types import Message, Receive, Scope, Send
+
+#: Scope key of the request's ``Channel``, set by ``App`` for every HTTP request.
+CHANNEL = "portable_endpoints.falcon.channel"
+
+
+class Channel:
+    """One HTTP request's ASGI channel: the server's, and the one Falcon is given."""
+
+    __slots__ = ("_given", "receive", "send", "silent")
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        #: the server's own receive and send
+        self.receive = receive
+        self.send = send
+        #: set when the client left mid-body: Falcon's answer goes nowhere
+        self.silent = False
+        self._given = False
+
+    async def falcon_receive(self) -> Message:
+        if not self._given:
+            # Falcon routes only after a first body event: one with no body yet, so the body
+            # stays on the server's channel until an endpoint (or Falcon's own stream) reads it.
+            self._given = True
+            return {"type": "http.request", "body": b"", "more_body": True}
+        return await self.receive()
+
+    async def falcon_send(self, message: Message) -> None:
+        if not self.silent:
+            await self.send(message)
+
+
+class App(falcon.asgi.App):  # type: ignore[misc]
+    """``falcon.asgi.App``, with the request body left on the channel until someone reads it."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        channel = scope[CHANNEL] = Channel(receive, send)
+        await super().__call__(scope, channel.falcon_receive, channel.falcon_send)
+
+
+def channel_of(scope: Scope) -> Channel | None:
+    found: Any = scope.get(CHANNEL)
+    return found if isinstance(found, Channel) else None

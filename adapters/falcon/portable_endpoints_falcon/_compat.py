@@ -1,0 +1,132 @@
+"""Every part of Falcon this adapter touches beyond its documented application API, in one place.
+
+Each function here has a test in ``tests/test_falcon_compat.py``, so a Falcon release that moves
+one of them fails that one named test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import falcon.asgi
+from falcon.asgi.ws import _WebSocketState
+
+from portable_endpoints.types import Message, Receive, Send
+
+
+def request_receive(req: falcon.asgi.Request) -> Receive:
+    """The request's ASGI receive channel, with the first event Falcon took before routing put back.
+
+    Falcon reads the first ``http.request`` event itself (its private ``_first_event``) and keeps
+    the server's ``receive`` (``_receive``); the core reads the body from the channel, with its
+    own limit and client-disconnect rules, as on every host.
+    """
+    first: Message | None = req._first_event
+    receive: Receive = req._receive
+    if first is None:
+        return receive
+    pending = [first]
+
+    async def replayed() -> Message:
+        if pending:
+            return pending.pop()
+        return await receive()
+
+    return replayed
+
+
+def websocket_channel(ws: falcon.asgi.WebSocket) -> tuple[Receive, Send]:
+    """The server's own ``receive`` and ``send`` under Falcon's ``WebSocket``.
+
+    The receive channel is the one under Falcon's buffered receiver (its private
+    ``_buffered_receiver._asgi_receive``), whose pump only starts on Falcon's own ``accept()``,
+    which portable endpoints never call.
+    """
+    receive: Receive = ws._buffered_receiver._asgi_receive
+    send: Send = ws._asgi_send
+    return receive, send
+
+
+def mark_websocket_closed(ws: falcon.asgi.WebSocket) -> None:
+    """Tell Falcon's ``WebSocket`` the connection is over, so Falcon sends no close of its own after
+    the portable session (its private ``_state``)."""
+    ws._state = _WebSocketState.CLOSED
+
+
+class _Latin1(str):
+    """A header value whose bytes are latin-1, as ASGI has them; Falcon encodes its extra header
+    lines as ASCII."""
+
+    __slots__ = ()
+
+    def encode(self, encoding: str = "utf-8", errors: str = "strict") -> bytes:
+        return str.encode(self, "latin-1", errors)
+
+
+def set_raw_headers(resp: falcon.asgi.Response, raw_headers: list[tuple[bytes, bytes]]) -> None:
+    """Give ``resp`` exactly ``raw_headers``: repeated names stay separate lines, nothing is added.
+
+    Falcon keeps one value per name (its private ``_headers`` dict, which ``set_header`` and
+    ``append_header`` comma-join into) and sends its private ``_extra_headers`` list as separate
+    lines after them; the first value of each name goes to the dict, where Falcon's middleware
+    can read and change it, and every repeat (each further ``Set-Cookie``) to the list. Headers a
+    middleware set before the endpoint ran are kept unless the response has its own. A response
+    without a ``Content-Type`` gets none of Falcon's.
+    """
+    headers: dict[str, str] = {}
+    extra: list[tuple[str, str]] = []
+    for raw_name, raw_value in raw_headers:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1")
+        if dict.__contains__(headers, name):
+            extra.append((name, value if raw_value.isascii() else _Latin1(value)))
+        else:
+            headers[name] = value
+    for name, value in resp._headers.items():  # set before the endpoint ran (a middleware's)
+        if not dict.__contains__(headers, name):
+            headers[name] = value
+    resp._headers = headers
+    if extra:
+        resp._extra_headers = [*(resp._extra_headers or ()), *extra]
+    if "content-type" not in headers:
+        _no_default_content_type(resp)
+
+
+def _no_default_content_type(resp: falcon.asgi.Response) -> None:
+    """Falcon adds its app's default ``Content-Type`` to a response without one, when it sends the
+    headers (its private ``_asgi_headers(default_media_type)``); a neutral response has none on
+    purpose, so this response's headers are rendered without a default (an instance attribute,
+    over the class's method)."""
+    render = type(resp)._asgi_headers
+
+    def asgi_headers(media_type: str | None = None) -> list[tuple[bytes, bytes]]:
+        return render(resp, None)
+
+    resp._asgi_headers = asgi_headers  # type: ignore[method-assign]
+
+
+def _slots(cls: type) -> Iterator[str]:
+    for klass in cls.__mro__:
+        for name in getattr(klass, "__slots__", ()):
+            if name not in ("__dict__", "__weakref__"):
+                yield name
+
+
+def adopt_response(target: falcon.asgi.Response, source: falcon.asgi.Response) -> None:
+    """Make ``target`` (the response Falcon sends) what ``source`` (one an endpoint returned) is:
+    every attribute of Falcon's ``Response``, its private slots included, copied over."""
+    for name in _slots(type(source)):
+        try:
+            value = getattr(source, name)
+        except AttributeError:
+            continue
+        setattr(target, name, value)
+    source_dict: dict[str, Any] | None = getattr(source, "__dict__", None)
+    if source_dict:
+        target.__dict__.update(source_dict)
+
+
+def sinks(app: falcon.asgi.App) -> list[Any]:
+    """The sink callables registered on ``app``, most recent first (Falcon's private ``_sinks``)."""
+    return [entry[1] for entry in app._sinks]

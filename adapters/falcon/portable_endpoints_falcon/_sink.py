@@ -1,0 +1,203 @@
+"""Portable routes as one Falcon sink, matched by the core's rules.
+
+Falcon's router has its own URI template syntax and converters, and answers 405 itself; neither
+is Starlette's. So a whole set of portable tables is one sink (``app.add_sink``): Falcon tries
+its own routes first and then its sinks, and this sink's ``prefix`` claims only paths a portable
+route can answer (or redirect, for ``redirect_slashes``), so Falcon's static routes and other
+sinks keep theirs. The sink then matches as Starlette's router (``AppRoutes``: first route
+matching path and method, else the first matching the path only, which answers 405), on the
+path below the app's ``root_path``, and runs the endpoint through the core.
+
+WebSockets come through the same sink: Falcon has already taken the ``websocket.connect`` event
+before routing, so the neutral ``WebSocket`` gets it replayed, then the server's own channel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import falcon
+import falcon.asgi
+
+from portable_endpoints.hosting import RouteIndex, run_endpoint
+from portable_endpoints.requests import Request
+from portable_endpoints.responses import RedirectResponse
+from portable_endpoints.routing import (
+    AppRoutes,
+    Route,
+    RouteTable,
+    WebSocketRoute,
+    enter_mount,
+    path_below_root,
+    slash_redirect,
+    toggled_slash,
+)
+from portable_endpoints.types import Message, Receive, Scope
+from portable_endpoints.websockets import WebSocket
+from portable_endpoints_falcon import _compat
+from portable_endpoints_falcon._app import channel_of
+from portable_endpoints_falcon._responses import falcon_error, fill_response, is_falcon_response
+
+
+class FalconRequest(Request[falcon.asgi.Request]):
+    __slots__ = ()
+
+
+class FalconWebSocket(WebSocket[falcon.asgi.WebSocket]):
+    __slots__ = ()
+
+
+class _Matched:
+    """What the sink's prefix answers Falcon for a path it claims: no named groups, no kwargs."""
+
+    __slots__ = ()
+
+    def groupdict(self) -> dict[str, Any]:
+        return {}
+
+
+_MATCHED = _Matched()
+
+
+class PortablePaths:
+    """The sink's ``prefix``: claims a path when a portable route can answer it.
+
+    Falcon gives the prefix only ``req.path``, which still holds the app's ``root_path``; a path
+    no route matches whole is tried again without its leading segments, so the routes are found
+    under any root path (the sink then matches exactly, below the real one).
+    """
+
+    def __init__(self) -> None:
+        self.redirect_slashes = False
+        self._routes: list[Route | WebSocketRoute] = []
+        self._index: RouteIndex[Route | WebSocketRoute] = RouteIndex([])
+
+    def add(self, table: RouteTable) -> None:
+        self._routes += table.routes
+        self._index = RouteIndex([(route.compiled, route) for route in self._routes])
+
+    def _serves(self, path: str) -> bool:
+        for route in self._index.candidates(path):
+            if route.compiled.match(path) is not None:
+                return True
+        return False
+
+    def match(self, path: str) -> _Matched | None:
+        candidate = path
+        while True:
+            if self._serves(candidate) or (
+                self.redirect_slashes and candidate != "/" and self._serves(toggled_slash(candidate))
+            ):
+                return _MATCHED
+            cut = candidate.find("/", 1)
+            if cut < 0:
+                return None
+            candidate = candidate[cut:]
+
+
+class PortableSink:
+    """The Falcon sink serving portable route tables: ``app.add_sink(sink.serve, sink.prefix)``.
+
+    :param app: the app it is registered on, which ``request.app`` gives (``None`` for a sink from
+        ``native_routes``, which the user registers).
+    """
+
+    def __init__(self, app: falcon.asgi.App | None = None) -> None:
+        self.app = app
+        self.routes = AppRoutes()
+        #: what Falcon matches ``req.path`` against before calling the sink
+        self.prefix = PortablePaths()
+        self._http_routes: list[Route] = []
+
+    @property
+    def redirect_slashes(self) -> bool:
+        """Whether a path no route matches is redirected to its slash-toggled twin (``create_app``'s option)."""
+        return self.prefix.redirect_slashes
+
+    @redirect_slashes.setter
+    def redirect_slashes(self, enabled: bool) -> None:
+        self.prefix.redirect_slashes = enabled
+
+    @property
+    def tables(self) -> Sequence[RouteTable]:
+        return self.routes.tables
+
+    def include(self, table: RouteTable) -> None:
+        """Serve ``table`` after the tables already here."""
+        self.routes.include(table)
+        self.prefix.add(table)
+        self._http_routes += table.http_routes
+
+    async def serve(
+        self,
+        req: falcon.asgi.Request,
+        resp: falcon.asgi.Response | None,
+        ws: falcon.asgi.WebSocket | None = None,
+        **_: Any,
+    ) -> None:
+        """The sink Falcon calls; Falcon < 4.1 passes the WebSocket in ``resp``'s place."""
+        if ws is None and isinstance(resp, falcon.asgi.WebSocket):
+            ws, resp = resp, None
+        scope: Scope = req.scope
+        if self.app is not None:
+            scope["app"] = self.app
+        if ws is not None:
+            await self._serve_websocket(req, ws, scope)
+            return
+        assert resp is not None
+        path = path_below_root(scope)
+        found = self.routes.match_http(path, scope["method"])
+        if found is None:
+            location = slash_redirect(self._http_routes, scope) if self.redirect_slashes else None
+            if location is None:
+                raise falcon.HTTPRouteNotFound()
+            await fill_response(RedirectResponse(location), scope, resp)
+            return
+        match, table = found
+        route = match.route
+        enter_mount(scope, route, path)
+        scope["path_params"] = match.params
+        channel = channel_of(scope)
+        receive = _compat.request_receive(req) if channel is None else channel.receive
+        request = FalconRequest(scope, receive, path_params=match.params, route_table=table, native=req)
+        result = await run_endpoint(
+            route.dispatcher, request, http_error=falcon_error, is_native_response=is_falcon_response
+        )
+        if result is not None:
+            await fill_response(result, scope, resp)
+        elif channel is not None:  # the client left mid-body: nobody to answer
+            channel.silent = True
+
+    async def _serve_websocket(self, req: falcon.asgi.Request, ws: falcon.asgi.WebSocket, scope: Scope) -> None:
+        path = path_below_root(scope)
+        found = self.routes.match_websocket(path)
+        if found is None:
+            raise falcon.HTTPRouteNotFound()
+        match, table = found
+        route = match.route
+        enter_mount(scope, route, path)
+        scope["path_params"] = match.params
+        receive, send = _compat.websocket_channel(ws)
+        websocket = FalconWebSocket(
+            scope, _with_connect(receive), send, native=ws, path_params=match.params, route_table=table
+        )
+        try:
+            await route.session(websocket)
+        finally:
+            # The session has closed the connection, or the client has: Falcon must send nothing more.
+            _compat.mark_websocket_closed(ws)
+
+
+def _with_connect(receive: Receive) -> Receive:
+    """``receive`` after the ``websocket.connect`` event Falcon took before routing, given back first."""
+    connected = False
+
+    async def replayed() -> Message:
+        nonlocal connected
+        if not connected:
+            connected = True
+            return {"type": "websocket.connect"}
+        return await receive()
+
+    return replayed
