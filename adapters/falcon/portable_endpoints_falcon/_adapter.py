@@ -18,7 +18,7 @@ from portable_endpoints_falcon._app import App
 from portable_endpoints_falcon._sink import PortableSink
 
 
-def installed_sink(app: falcon.asgi.App) -> PortableSink:
+def installed_sink(app: falcon.asgi.App[Any, Any]) -> PortableSink:
     """The app's portable sink, registered on first use."""
     for sink in _compat.sinks(app):
         owner = getattr(sink, "__self__", None)
@@ -38,8 +38,8 @@ class FalconAdapter:
         sink.include(table)
         return sink
 
-    def create_app(self, table: RouteTable, options: dict[str, Any]) -> falcon.asgi.App:
-        """An ``App(**options)`` (a ``falcon.asgi.App``) serving ``table``; ``redirect_slashes`` as the portable option."""
+    def create_app(self, table: RouteTable, options: dict[str, Any]) -> falcon.asgi.App[Any, Any]:
+        """An ``App(**options)``, a ``falcon.asgi.App``, serving ``table`` (``redirect_slashes`` as given)."""
         app = App(**options)
         table.resolves_here = True
         sink = installed_sink(app)
@@ -47,7 +47,7 @@ class FalconAdapter:
         sink.include(table)
         return app
 
-    def mount(self, app: falcon.asgi.App, table: RouteTable) -> None:
+    def mount(self, app: falcon.asgi.App[Any, Any], table: RouteTable) -> None:
         """Add ``table`` after the app's own routes and its earlier portable tables."""
         table.resolves_here = True
         installed_sink(app).include(table)

@@ -13,7 +13,7 @@ for the mounted routes too.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import falcon.asgi
 
@@ -49,15 +49,23 @@ class Channel:
             await self.send(message)
 
 
-class App(falcon.asgi.App):  # type: ignore[misc]
+if TYPE_CHECKING:
+    _FalconApp = falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response]
+else:  # not subscriptable at run time before later Falcon 4 releases
+    _FalconApp = falcon.asgi.App
+
+
+class App(_FalconApp):
     """``falcon.asgi.App``, with the request body left on the channel until someone reads it."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        # Falcon types the ASGI triple more narrowly than the core's plain mappings.
+        falcon_call: Any = super().__call__
         if scope["type"] != "http":
-            await super().__call__(scope, receive, send)
+            await falcon_call(scope, receive, send)
             return
         channel = scope[CHANNEL] = Channel(receive, send)
-        await super().__call__(scope, channel.falcon_receive, channel.falcon_send)
+        await falcon_call(scope, channel.falcon_receive, channel.falcon_send)
 
 
 def channel_of(scope: Scope) -> Channel | None:

@@ -7,7 +7,7 @@ one of them fails that one named test.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import falcon.asgi
 from falcon.asgi.ws import _WebSocketState
@@ -22,8 +22,9 @@ def request_receive(req: falcon.asgi.Request) -> Receive:
     the server's ``receive`` (``_receive``); the core reads the body from the channel, with its
     own limit and client-disconnect rules, as on every host.
     """
-    first: Message | None = req._first_event
-    receive: Receive = req._receive
+    # Falcon types the channel more narrowly than the core's plain mappings.
+    first = cast("Message | None", req._first_event)
+    receive = cast("Receive", req._receive)
     if first is None:
         return receive
     pending = [first]
@@ -43,8 +44,9 @@ def websocket_channel(ws: falcon.asgi.WebSocket) -> tuple[Receive, Send]:
     ``_buffered_receiver._asgi_receive``), whose pump only starts on Falcon's own ``accept()``,
     which portable endpoints never call.
     """
-    receive: Receive = ws._buffered_receiver._asgi_receive
-    send: Send = ws._asgi_send
+    # Falcon types the channel more narrowly than the core's plain mappings.
+    receive: Any = ws._buffered_receiver._asgi_receive
+    send: Any = ws._asgi_send
     return receive, send
 
 
@@ -127,6 +129,6 @@ def adopt_response(target: falcon.asgi.Response, source: falcon.asgi.Response) -
         target.__dict__.update(source_dict)
 
 
-def sinks(app: falcon.asgi.App) -> list[Any]:
+def sinks(app: falcon.asgi.App[Any, Any]) -> list[Any]:
     """The sink callables registered on ``app``, most recent first (Falcon's private ``_sinks``)."""
     return [entry[1] for entry in app._sinks]

@@ -97,9 +97,7 @@ def is_falcon_response(value: object) -> bool:
     return isinstance(value, falcon.asgi.Response)
 
 
-async def fill_response(
-    result: Response | falcon.asgi.Response, scope: Scope, resp: falcon.asgi.Response
-) -> None:
+async def fill_response(result: Response | falcon.asgi.Response, scope: Scope, resp: falcon.asgi.Response) -> None:
     """Make Falcon's ``resp`` answer what the endpoint returned (``run_endpoint`` checked it is one)."""
     if not isinstance(result, Response):
         _compat.adopt_response(resp, result)

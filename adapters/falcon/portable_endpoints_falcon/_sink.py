@@ -78,10 +78,7 @@ class PortablePaths:
         self._index = RouteIndex([(route.compiled, route) for route in self._routes])
 
     def _serves(self, path: str) -> bool:
-        for route in self._index.candidates(path):
-            if route.compiled.match(path) is not None:
-                return True
-        return False
+        return any(route.compiled.match(path) is not None for route in self._index.candidates(path))
 
     def match(self, path: str) -> _Matched | None:
         candidate = path
@@ -103,7 +100,7 @@ class PortableSink:
         ``native_routes``, which the user registers).
     """
 
-    def __init__(self, app: falcon.asgi.App | None = None) -> None:
+    def __init__(self, app: falcon.asgi.App[Any, Any] | None = None) -> None:
         self.app = app
         self.routes = AppRoutes()
         #: what Falcon matches ``req.path`` against before calling the sink

@@ -34,7 +34,7 @@ class FalconKit:
     request_type = falcon.asgi.Request
     websocket_type = falcon.asgi.WebSocket
 
-    def app_with_native_route(self, path: str, text: str, native_routes: Any = None) -> falcon.asgi.App:
+    def app_with_native_route(self, path: str, text: str, native_routes: Any = None) -> falcon.asgi.App[Any, Any]:
         class Native:
             async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
                 resp.content_type = TEXT
@@ -46,17 +46,19 @@ class FalconKit:
             app.add_sink(native_routes.serve, native_routes.prefix)
         return app
 
-    def app_with_error_handlers(self, routes: Sequence[BaseRoute], status_codes: Sequence[int]) -> falcon.asgi.App:
+    def app_with_error_handlers(
+        self, routes: Sequence[BaseRoute], status_codes: Sequence[int]
+    ) -> falcon.asgi.App[Any, Any]:
         async def handler(
             req: falcon.asgi.Request, resp: falcon.asgi.Response, error: Exception, params: dict[str, Any]
         ) -> None:
             assert isinstance(error, falcon.HTTPError)  # registered for HTTP error classes only
             resp.status = 299
-            resp.set_headers([(key, value) for key, value in (error.headers or {}).items()])
+            resp.set_headers(list(error.headers.items()) if isinstance(error.headers, Mapping) else [])
             resp.content_type = TEXT
             resp.text = f"handled {error.status_code}: {error.description}"
 
-        app: falcon.asgi.App = create_app(routes, framework="falcon")
+        app: falcon.asgi.App[Any, Any] = create_app(routes, framework="falcon")
         for status_code in status_codes:
             app.add_error_handler(error_class(status_code), handler)
         return app
