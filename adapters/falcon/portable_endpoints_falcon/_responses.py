@@ -3,11 +3,14 @@
 Falcon responders answer by setting ``resp``, and Falcon sends it (after its ``process_response``
 middleware, CORS included). A neutral response therefore fills in ``resp``: its status, its raw
 headers as they are (repeated ones as separate lines, no default ``Content-Type`` of Falcon's),
-its body as ``resp.data`` or, chunked, as ``resp.stream``. Its background task is scheduled with
-``resp.schedule``, which Falcon runs once the response has been sent. A response class with an
-ASGI ``__call__`` of its own is run against a recording channel, and what it sent becomes ``resp``.
+its body as ``resp.data`` or, chunked, as ``resp.stream``. Its background task runs once the
+response has been sent: in the request's ASGI call on an ``App`` (see ``_app``), through Falcon's
+``resp.schedule`` on another ``falcon.asgi.App``.
 
-An endpoint may also return a ``falcon.asgi.Response`` it built: that response is what Falcon sends.
+An endpoint may also return a ``falcon.asgi.Response`` it built: that response is what Falcon
+sends. Any other ASGI response object (a class with an ASGI ``__call__`` of its own) is sent on
+the server's channel as it is on an ``App``; on another app it is run against a recording
+channel, and what it sent becomes ``resp``.
 
 A portable ``HTTPException`` becomes Falcon's ``HTTPError`` of the most specific class Falcon has
 for its status (``falcon.HTTPNotFound``, ``falcon.HTTPMethodNotAllowed``...), so the app's error
@@ -18,6 +21,7 @@ one of this adapter's own for a status Falcon has no class for.
 from __future__ import annotations
 
 import functools
+from collections.abc import AsyncIterator, Awaitable
 from typing import Any
 
 import anyio
@@ -26,8 +30,9 @@ import falcon.asgi
 
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.responses import ChunkedResponse, Response
-from portable_endpoints.types import Message, Scope
+from portable_endpoints.types import ASGIApp, Message, Scope
 from portable_endpoints_falcon import _compat
+from portable_endpoints_falcon._app import Channel
 
 #: Falcon's error class of each status, by name: looked up, since the set varies by Falcon version.
 _FALCON_ERRORS = {
@@ -93,37 +98,70 @@ def falcon_error(exc: HTTPException) -> Response:
     raise error from exc
 
 
-def is_falcon_response(value: object) -> bool:
-    return isinstance(value, falcon.asgi.Response)
+def is_native_response(value: object) -> bool:
+    """A ``falcon.asgi.Response`` the endpoint built, or any ASGI response object (a callable)."""
+    return isinstance(value, falcon.asgi.Response) or callable(value)
 
 
-async def fill_response(result: Response | falcon.asgi.Response, scope: Scope, resp: falcon.asgi.Response) -> None:
-    """Make Falcon's ``resp`` answer what the endpoint returned (``run_endpoint`` checked it is one)."""
-    if not isinstance(result, Response):
+async def fill_response(
+    result: Response | falcon.asgi.Response | ASGIApp, scope: Scope, resp: falcon.asgi.Response, channel: Channel | None
+) -> None:
+    """Make Falcon's ``resp`` answer what the endpoint returned (``run_endpoint`` checked it is one).
+
+    :param channel: the request's channel when the app is an ``App`` (``create_app``'s), else None.
+    """
+    if isinstance(result, falcon.asgi.Response):
         _compat.adopt_response(resp, result)
+        return
+    if not isinstance(result, Response) or not (result._plain_send or isinstance(result, ChunkedResponse)):
+        # An ASGI response of its own making: sent as it is where the channel is ours, else recorded.
+        if channel is not None:
+            channel.answer_with(result)
+        else:
+            await _record(result, scope, resp)
         return
     if isinstance(result, ChunkedResponse):
         # What this request gets: the response, or its 206/304/416 variant (a file's).
         result = await result.for_request(scope)
+    resp.status = result.status_code
+    _compat.set_raw_headers(resp, result.raw_headers)
     if isinstance(result, ChunkedResponse):
-        resp.status = result.status_code
-        _compat.set_raw_headers(resp, result.raw_headers)
         if scope["method"] != "HEAD":
-            resp.stream = result.chunks()
-    elif result._plain_send:
-        resp.status = result.status_code
-        _compat.set_raw_headers(resp, result.raw_headers)
-        resp.data = result.body
+            resp.stream = Chunks(result.chunks())
     else:
-        await _record(result, scope, resp)
-        return  # the response ran its own background task, if any
+        resp.data = result.body
     background = result.background
-    if background is not None:
+    if background is None:
+        return
+    if channel is not None:
+        channel.background = background
+        return
 
-        async def run_background() -> None:
-            await background()
+    async def run_background() -> None:
+        await background()
 
-        resp.schedule(run_background)
+    resp.schedule(run_background)
+
+
+class Chunks:
+    """A chunked body as Falcon streams it: Falcon closes the stream (``close()``) when sending
+    ends, early too (the client gone), and that closes the body's generator at once."""
+
+    __slots__ = ("_chunks",)
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self._chunks = chunks
+
+    def __aiter__(self) -> Chunks:
+        return self
+
+    def __anext__(self) -> Awaitable[bytes]:
+        return self._chunks.__anext__()
+
+    async def close(self) -> None:
+        aclose = getattr(self._chunks, "aclose", None)
+        if aclose is not None:
+            await aclose()
 
 
 async def _record(app: Any, scope: Scope, resp: falcon.asgi.Response) -> None:

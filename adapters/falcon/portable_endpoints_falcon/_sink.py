@@ -37,7 +37,7 @@ from portable_endpoints.types import Message, Receive, Scope
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_falcon import _compat
 from portable_endpoints_falcon._app import channel_of
-from portable_endpoints_falcon._responses import falcon_error, fill_response, is_falcon_response
+from portable_endpoints_falcon._responses import falcon_error, fill_response, is_native_response
 
 
 class FalconRequest(Request[falcon.asgi.Request]):
@@ -149,7 +149,7 @@ class PortableSink:
             location = slash_redirect(self._http_routes, scope) if self.redirect_slashes else None
             if location is None:
                 raise falcon.HTTPRouteNotFound()
-            await fill_response(RedirectResponse(location), scope, resp)
+            await fill_response(RedirectResponse(location), scope, resp, None)
             return
         match, table = found
         route = match.route
@@ -159,10 +159,10 @@ class PortableSink:
         receive = _compat.request_receive(req) if channel is None else channel.receive
         request = FalconRequest(scope, receive, path_params=match.params, route_table=table, native=req)
         result = await run_endpoint(
-            route.dispatcher, request, http_error=falcon_error, is_native_response=is_falcon_response
+            route.dispatcher, request, http_error=falcon_error, is_native_response=is_native_response
         )
         if result is not None:
-            await fill_response(result, scope, resp)
+            await fill_response(result, scope, resp, channel)
         elif channel is not None:  # the client left mid-body: nobody to answer
             channel.silent = True
 
