@@ -9,8 +9,7 @@ from typing import Any
 import falcon
 import falcon.asgi
 import pytest
-from portable_endpoints_falcon._app import App
-from portable_endpoints_falcon._responses import error_class
+from portable_endpoints_falcon import App, PortableSink, error_class
 
 import portable_endpoints as pe
 from portable_endpoints import (
@@ -153,6 +152,7 @@ async def test_headers_are_sent_as_given_and_a_native_response_passes() -> None:
 
 async def test_native_routes_is_a_sink_to_register() -> None:
     sink = pe.native_routes(ROUTES, framework="falcon", prefix="/api")
+    assert isinstance(sink, PortableSink)
     app: Any = falcon.asgi.App()
     app.add_route("/native", Native())
     app.add_sink(sink.serve, sink.prefix)
