@@ -126,8 +126,8 @@ async def fill_response(
     resp.status = result.status_code
     _compat.set_raw_headers(resp, result.raw_headers)
     if isinstance(result, ChunkedResponse):
-        if scope["method"] != "HEAD":
-            resp.stream = Chunks(result.chunks())
+        # Falcon reads no stream for HEAD; set, it keeps Falcon from adding a Content-Length of 0.
+        resp.stream = Chunks(result.chunks())
     else:
         resp.data = result.body
     background = result.background

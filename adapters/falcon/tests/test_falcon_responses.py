@@ -79,3 +79,17 @@ async def test_falcon_closing_a_stream_closes_the_body_generator() -> None:
     assert await stream.__anext__() == b"chunk"
     await stream.close()  # what Falcon does when sending ends early
     assert closed.is_set()
+
+
+async def test_head_of_a_stream_gets_no_content_length_of_falcons() -> None:
+    async def body() -> AsyncIterator[bytes]:
+        yield b"streamed"
+
+    async def endpoint(request: Request) -> pe.StreamingResponse:
+        return pe.StreamingResponse(body(), media_type="text/plain")
+
+    async with TestClient(pe.create_app([Route("/", endpoint)], framework="falcon")) as client:
+        response = await client.request("HEAD", "/")
+        assert (response.status_code, response.content) == (200, b"")
+        assert "content-length" not in response.headers
+        assert (await client.get("/")).text == "streamed"
