@@ -68,6 +68,9 @@ _FALCON_ERRORS = {
     511: "HTTPNetworkAuthenticationRequired",
 }
 _BODYLESS = (204, 304)
+#: The ``__call__`` of neutral responses whose messages are their status, headers and body (or
+#: chunks): those fill in ``resp``; a class with a ``__call__`` of its own is an ASGI app to run.
+_CONVERTIBLE = (Response.__call__, ChunkedResponse.__call__)
 
 
 @functools.cache
@@ -113,7 +116,7 @@ async def fill_response(
     if isinstance(result, falcon.asgi.Response):
         _compat.adopt_response(resp, result)
         return
-    if not isinstance(result, Response) or not (result._plain_send or isinstance(result, ChunkedResponse)):
+    if not isinstance(result, Response) or type(result).__call__ not in _CONVERTIBLE:
         # An ASGI response of its own making: sent as it is where the channel is ours, else recorded.
         if channel is not None:
             channel.answer_with(result)
