@@ -132,3 +132,9 @@ def adopt_response(target: falcon.asgi.Response, source: falcon.asgi.Response) -
 def sinks(app: falcon.asgi.App[Any, Any]) -> list[Any]:
     """The sink callables registered on ``app``, most recent first (Falcon's private ``_sinks``)."""
     return [entry[1] for entry in app._sinks]
+
+
+def has_cors_middleware(app: falcon.asgi.App[Any, Any]) -> bool:
+    """Whether ``app`` runs Falcon's ``CORSMiddleware`` (``cors_enable=True`` adds one): the
+    middleware given to the app, Falcon's private ``_unprepared_middleware``."""
+    return any(isinstance(middleware, falcon.CORSMiddleware) for middleware in app._unprepared_middleware)

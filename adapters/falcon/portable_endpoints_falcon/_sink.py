@@ -167,6 +167,13 @@ class PortableSink:
             await fill_response(RedirectResponse(slash_twin_url(scope)), scope, resp, None)
             return
         route = match.route
+        if not match.full and self._answers_preflight(req, scope):
+            # As Falcon's default OPTIONS responder answers its own resources, so that Falcon's
+            # CORS middleware turns the answer into a preflight response, as for them.
+            resp.status = 200
+            resp.set_header("Allow", route.allow)
+            resp.set_header("Content-Length", "0")
+            return
         table = paths.table_of[id(route)]
         enter_mount(scope, route, path)
         scope["path_params"] = match.params
@@ -180,6 +187,17 @@ class PortableSink:
             await fill_response(result, scope, resp, channel)
         elif channel is not None:  # the client left mid-body: nobody to answer
             channel.silent = True
+
+    def _answers_preflight(self, req: falcon.asgi.Request, scope: Scope) -> bool:
+        """A CORS preflight (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``) to a
+        route with no ``options`` handler, on an app that runs Falcon's CORS middleware."""
+        return (
+            scope["method"] == "OPTIONS"
+            and self.app is not None
+            and req.get_header("Origin") is not None
+            and req.get_header("Access-Control-Request-Method") is not None
+            and _compat.has_cors_middleware(self.app)
+        )
 
     async def _serve_websocket(self, req: falcon.asgi.Request, ws: falcon.asgi.WebSocket, scope: Scope) -> None:
         path = path_below_root(scope)

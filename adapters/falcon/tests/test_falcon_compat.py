@@ -117,3 +117,9 @@ def test_sinks_lists_the_registered_sinks_most_recent_first() -> None:
     app.add_sink(first, "/a")
     app.add_sink(second, "/b")
     assert _compat.sinks(app) == [second, first]
+
+
+def test_has_cors_middleware_sees_cors_enable_and_a_given_cors_middleware() -> None:
+    assert not _compat.has_cors_middleware(falcon.asgi.App())
+    assert _compat.has_cors_middleware(falcon.asgi.App(cors_enable=True))
+    assert _compat.has_cors_middleware(falcon.asgi.App(middleware=[falcon.CORSMiddleware(allow_origins="*")]))

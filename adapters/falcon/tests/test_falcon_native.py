@@ -123,6 +123,18 @@ async def test_falcon_middleware_and_cors_see_portable_responses() -> None:
         response = await client.get("/items/1", headers={"origin": "https://example.com"})
         assert response.headers["x-stamp"] == "falcon"
         assert response.headers["access-control-allow-origin"] == "*"
+        # A preflight is answered as for Falcon's own resources, which its CORS middleware completes.
+        preflight = {"origin": "https://example.com", "access-control-request-method": "POST"}
+        response = await client.request("OPTIONS", "/items/1", headers=preflight)
+        assert response.status_code == 200
+        assert response.headers["access-control-allow-methods"] == "GET, HEAD, POST"
+        assert response.headers["access-control-allow-origin"] == "*"
+        # Any other OPTIONS is the core's 405, as on Starlette.
+        assert (await client.request("OPTIONS", "/items/1")).status_code == 405
+    plain = pe.create_app(ROUTES, framework="falcon")
+    async with TestClient(plain) as client:
+        preflight = {"origin": "https://example.com", "access-control-request-method": "POST"}
+        assert (await client.request("OPTIONS", "/items/1", headers=preflight)).status_code == 405
 
 
 async def test_headers_are_sent_as_given_and_a_native_response_passes() -> None:
