@@ -37,6 +37,14 @@ def request_receive(req: falcon.asgi.Request) -> Receive:
     return replayed
 
 
+def started_body_stream(req: falcon.asgi.Request) -> falcon.asgi.BoundedStream | None:
+    """Falcon's body stream of ``req`` if something (a middleware, ``req.get_media()``) has used
+    ``req.stream`` already, else None (its private ``_stream``, created on first access): the
+    rest of the body is then only on that stream."""
+    stream: falcon.asgi.BoundedStream | None = req._stream
+    return stream
+
+
 def websocket_channel(ws: falcon.asgi.WebSocket) -> tuple[Receive, Send]:
     """The server's own ``receive`` and ``send`` under Falcon's ``WebSocket``.
 

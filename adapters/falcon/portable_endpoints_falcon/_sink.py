@@ -14,7 +14,7 @@ before routing, so the neutral ``WebSocket`` gets it replayed, then the server's
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import falcon
@@ -34,7 +34,7 @@ from portable_endpoints.routing import (
     slash_twin_url,
     toggled_slash,
 )
-from portable_endpoints.types import Message, Receive, Scope
+from portable_endpoints.types import BodyChunks, Message, Receive, Scope
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_falcon import _compat
 from portable_endpoints_falcon._app import channel_of
@@ -179,7 +179,15 @@ class PortableSink:
         scope["path_params"] = match.params
         channel = channel_of(scope)
         receive = _compat.request_receive(req) if channel is None else channel.receive
-        request = FalconRequest(scope, receive, path_params=match.params, route_table=table, native=req)
+        started = _compat.started_body_stream(req)
+        request = FalconRequest(
+            scope,
+            receive,
+            path_params=match.params,
+            route_table=table,
+            native=req,
+            body_chunks=None if started is None else _rest_of(started),
+        )
         result = await run_endpoint(
             route.dispatcher, request, http_error=falcon_error, is_native_response=is_native_response
         )
@@ -217,6 +225,16 @@ class PortableSink:
         finally:
             # The session has closed the connection, or the client has: Falcon must send nothing more.
             _compat.mark_websocket_closed(ws)
+
+
+def _rest_of(stream: falcon.asgi.BoundedStream) -> BodyChunks:
+    """The body left on Falcon's stream, which a middleware began to read before the endpoint."""
+
+    async def chunks() -> AsyncIterator[bytes]:
+        async for chunk in stream:
+            yield chunk
+
+    return chunks
 
 
 def _with_connect(receive: Receive) -> Receive:

@@ -123,3 +123,13 @@ def test_has_cors_middleware_sees_cors_enable_and_a_given_cors_middleware() -> N
     assert not _compat.has_cors_middleware(falcon.asgi.App())
     assert _compat.has_cors_middleware(falcon.asgi.App(cors_enable=True))
     assert _compat.has_cors_middleware(falcon.asgi.App(middleware=[falcon.CORSMiddleware(allow_origins="*")]))
+
+
+async def test_started_body_stream_is_falcons_stream_once_used() -> None:
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    req = falcon.asgi.Request(http_scope(), receive)
+    assert _compat.started_body_stream(req) is None
+    stream = req.stream
+    assert _compat.started_body_stream(req) is stream

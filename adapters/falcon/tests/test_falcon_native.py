@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import anyio
 import falcon
 import falcon.asgi
 import pytest
@@ -180,3 +181,25 @@ async def test_create_app_builds_a_falcon_app_with_its_options() -> None:
     assert isinstance(app, falcon.asgi.App)
     with pytest.raises(TypeError):
         pe.create_app(ROUTES, framework="falcon", no_such_option=True)
+
+
+@pytest.mark.parametrize("kind", ["create_app", "falcon.asgi.App"])
+async def test_a_body_a_falcon_middleware_began_to_read_is_read_on_from_falcons_stream(kind: str) -> None:
+    class Peek:
+        async def process_request(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+            req.context.peeked = await req.stream.read(4)
+
+    class Rest(HTTPEndpoint):
+        async def post(self, request: Request) -> JSONResponse:
+            peeked = request.native.context.peeked.decode()
+            return JSONResponse({"peeked": peeked, "rest": (await request.body()).decode()})
+
+    routes = [Route("/", Rest)]
+    app: Any = pe.create_app(routes, framework="falcon", middleware=[Peek()])
+    if kind != "create_app":
+        app = falcon.asgi.App(middleware=[Peek()])
+        pe.mount(app, routes)
+    async with TestClient(app) as client:
+        with anyio.fail_after(5):
+            response = await client.post("/", content=b"headbody")
+        assert response.json() == {"peeked": "head", "rest": "body"}
