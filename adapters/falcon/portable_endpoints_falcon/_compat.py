@@ -125,8 +125,11 @@ def _slots(cls: type) -> Iterator[str]:
 
 def adopt_response(target: falcon.asgi.Response, source: falcon.asgi.Response) -> None:
     """Make ``target`` (the response Falcon sends) what ``source`` (one an endpoint returned) is:
-    every attribute of Falcon's ``Response``, its private slots included, copied over."""
+    every attribute of Falcon's ``Response``, its private slots included, copied over; but the
+    app's ``options`` (its media handlers...), which a response built apart from the app lacks."""
     for name in _slots(type(source)):
+        if name == "options":
+            continue
         try:
             value = getattr(source, name)
         except AttributeError:

@@ -99,8 +99,10 @@ def test_adopt_response_copies_every_attribute() -> None:
     source.set_header("x-a", "1")
     source.set_cookie("c", "v")
     source.context.tag = "kept"
-    target = falcon.asgi.Response()
+    app_options = falcon.ResponseOptions()
+    target = falcon.asgi.Response(options=app_options)
     _compat.adopt_response(target, source)
+    assert target.options is app_options
     assert (target.status_code, target.text, target.get_header("x-a"), target.context.tag) == (201, "made", "1", "kept")
     assert any(name == b"set-cookie" for name, _ in target._asgi_headers())
 
