@@ -74,6 +74,19 @@ class _Latin1(str):
         return str.encode(self, "latin-1", errors)
 
 
+#: Decoded header pairs by their bytes: most responses repeat a few (content types, small lengths).
+_DECODED: dict[tuple[bytes, bytes], tuple[str, str]] = {}
+_DECODED_MAX = 4096
+
+
+def _decoded(pair: tuple[bytes, bytes]) -> tuple[str, str]:
+    raw_name, raw_value = pair
+    decoded = (raw_name.decode("latin-1").lower(), raw_value.decode("latin-1"))
+    if type(pair) is tuple and len(_DECODED) < _DECODED_MAX and len(raw_value) <= 128:
+        _DECODED[pair] = decoded
+    return decoded
+
+
 def set_raw_headers(resp: falcon.asgi.Response, raw_headers: list[tuple[bytes, bytes]]) -> None:
     """Give ``resp`` exactly ``raw_headers``: repeated names stay separate lines, nothing is added.
 
@@ -86,16 +99,16 @@ def set_raw_headers(resp: falcon.asgi.Response, raw_headers: list[tuple[bytes, b
     """
     headers: dict[str, str] = {}
     extra: list[tuple[str, str]] = []
-    for raw_name, raw_value in raw_headers:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1")
-        if dict.__contains__(headers, name):
-            extra.append((name, value if raw_value.isascii() else _Latin1(value)))
+    for pair in raw_headers:
+        cached = _DECODED.get(pair) if type(pair) is tuple else None  # a list pair is unhashable
+        name, value = cached or _decoded(pair)
+        if name in headers:
+            extra.append((name, value if value.isascii() else _Latin1(value)))
         else:
             headers[name] = value
-    for name, value in resp._headers.items():  # set before the endpoint ran (a middleware's)
-        if not dict.__contains__(headers, name):
-            headers[name] = value
+    if resp._headers:  # set before the endpoint ran (a middleware's)
+        for name, value in resp._headers.items():
+            headers.setdefault(name, value)
     resp._headers = headers
     if extra:
         resp._extra_headers = [*(resp._extra_headers or ()), *extra]

@@ -78,7 +78,7 @@ def test_raw_headers_keep_repeats_and_get_no_default_content_type() -> None:
             (b"set-cookie", b"a=1"),
             (b"set-cookie", b"b=2"),
             (b"x-multi", b"1"),
-            (b"x-multi", "\xe9".encode("latin-1")),
+            [b"x-multi", "\xe9".encode("latin-1")],  # type: ignore[list-item]  # a list pair, as MutableHeaders may leave
         ],
     )
     headers = resp._asgi_headers("application/json")
