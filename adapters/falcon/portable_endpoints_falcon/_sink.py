@@ -4,9 +4,10 @@ Falcon's router has its own URI template syntax and converters, and answers 405 
 is Starlette's. So a whole set of portable tables is one sink (``app.add_sink``): Falcon tries
 its own routes first and then its sinks, and this sink's ``prefix`` claims only paths a portable
 route can answer (or redirect, for ``redirect_slashes``), so Falcon's static routes and other
-sinks keep theirs. The sink then matches as Starlette's router (``AppRoutes``: first route
-matching path and method, else the first matching the path only, which answers 405), on the
-path below the app's ``root_path``, and runs the endpoint through the core.
+sinks keep theirs. The sink then matches as Starlette's router (``first_match``: the first route
+matching path and method, else the first matching the path only, which answers 405) among the
+``RouteIndex`` candidates of all its tables, on the path below the app's ``root_path``, and runs
+the endpoint through the core.
 
 WebSockets come through the same sink: Falcon has already taken the ``websocket.connect`` event
 before routing, so the neutral ``WebSocket`` gets it replayed, then the server's own channel.
