@@ -1,0 +1,32 @@
+"""Falcon adapter for portable-endpoints.
+
+``App`` (what ``create_app`` returns), ``PortableSink`` (what ``native_routes`` returns) and
+``error_class`` are imported on first access, so that loading the plugin never imports Falcon
+(a missing Falcon is reported by name instead).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from portable_endpoints_falcon._app import App
+    from portable_endpoints_falcon._responses import error_class
+    from portable_endpoints_falcon._sink import PortableSink
+
+_LAZY = {
+    "App": "portable_endpoints_falcon._app",
+    "PortableSink": "portable_endpoints_falcon._sink",
+    "error_class": "portable_endpoints_falcon._responses",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = ["App", "PortableSink", "error_class"]

@@ -1,0 +1,92 @@
+"""``App``: a ``falcon.asgi.App`` that leaves the request body to the endpoint, and ``create_app``'s class.
+
+Falcon's ``App`` waits for the first ``http.request`` event before routing (so an app cannot
+refuse a body before it arrives) and answers every request, even one whose client has gone. This
+subclass hands Falcon a first event with no body yet, keeps the server's channel in the scope for
+portable routes (which read the body themselves, with their limits: a declared ``Content-Length``
+over ``max_body_size`` is a 413 before any byte is read), and lets a portable route silence
+Falcon's answer when its client left mid-body. Falcon's own routes read the body as always.
+A neutral response's background task runs in the request's ASGI call once the response is sent,
+and an ASGI response object Falcon cannot express (one with an ASGI ``__call__`` of its own, a
+Starlette or sse-starlette response) is sent on the server's channel as it is, streaming.
+
+``pe.mount`` works on any ``falcon.asgi.App``; on this one, these Starlette behaviours hold for
+the mounted routes too (on another, background tasks go to Falcon's ``resp.schedule`` and an
+ASGI response object is recorded whole, then sent by Falcon).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import falcon.asgi
+
+from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Scope key of the request's ``Channel``, set by ``App`` for every HTTP request.
+CHANNEL = "portable_endpoints.falcon.channel"
+
+
+class Channel:
+    """One HTTP request's ASGI channel: the server's, and the one Falcon is given."""
+
+    __slots__ = ("_given", "answer", "background", "receive", "send", "silent")
+
+    def __init__(self, receive: Receive, send: Send) -> None:
+        #: the server's own receive and send
+        self.receive = receive
+        self.send = send
+        #: set when Falcon's answer must go nowhere: the client left mid-body, or ``answer`` answers
+        self.silent = False
+        #: an ASGI response to send on the server's channel once Falcon is done, instead of Falcon's
+        self.answer: ASGIApp | None = None
+        #: a neutral response's background task, run once the response has been sent
+        self.background: Callable[[], Awaitable[None]] | None = None
+        self._given = False
+
+    def answer_with(self, app: ASGIApp) -> None:
+        """Send ``app``'s response instead of Falcon's (an ASGI response object Falcon cannot express)."""
+        self.answer = app
+        self.silent = True
+
+    async def falcon_receive(self) -> Message:
+        if not self._given:
+            # Falcon routes only after a first body event: one with no body yet, so the body
+            # stays on the server's channel until an endpoint (or Falcon's own stream) reads it.
+            self._given = True
+            return {"type": "http.request", "body": b"", "more_body": True}
+        return await self.receive()
+
+    async def falcon_send(self, message: Message) -> None:
+        if not self.silent:
+            await self.send(message)
+
+
+if TYPE_CHECKING:
+    _FalconApp = falcon.asgi.App[falcon.asgi.Request, falcon.asgi.Response]
+else:  # not subscriptable at run time before later Falcon 4 releases
+    _FalconApp = falcon.asgi.App
+
+
+class App(_FalconApp):
+    """``falcon.asgi.App``, with the request body left on the channel until someone reads it."""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+        # Falcon types the ASGI triple more narrowly than the core's plain mappings.
+        falcon_call: Any = super().__call__
+        if scope["type"] != "http":
+            await falcon_call(scope, receive, send)
+            return
+        channel = scope[CHANNEL] = Channel(receive, send)
+        await falcon_call(scope, channel.falcon_receive, channel.falcon_send)
+        if channel.answer is not None:
+            await channel.answer(scope, receive, send)
+        elif channel.background is not None:
+            # As Starlette: in the request's own ASGI call, after its last message has been sent.
+            await channel.background()
+
+
+def channel_of(scope: Scope) -> Channel | None:
+    found: Any = scope.get(CHANNEL)
+    return found if isinstance(found, Channel) else None
