@@ -14,7 +14,7 @@ import falcon.asgi
 
 from portable_endpoints.routing import RouteTable
 from portable_endpoints_falcon import _compat
-from portable_endpoints_falcon._app import App
+from portable_endpoints_falcon._app import App, give_channel
 from portable_endpoints_falcon._sink import PortableSink
 
 
@@ -50,6 +50,7 @@ class FalconAdapter:
     def mount(self, app: falcon.asgi.App[Any, Any], table: RouteTable) -> None:
         """Add ``table`` after the app's own routes and its earlier portable tables."""
         table.resolves_here = True
+        give_channel(app)
         installed_sink(app).include(table)
 
     def host_paths(self, table: RouteTable) -> list[str]:

@@ -10,9 +10,8 @@ A neutral response's background task runs in the request's ASGI call once the re
 and an ASGI response object Falcon cannot express (one with an ASGI ``__call__`` of its own, a
 Starlette or sse-starlette response) is sent on the server's channel as it is, streaming.
 
-``pe.mount`` works on any ``falcon.asgi.App``; on this one, these Starlette behaviours hold for
-the mounted routes too (on another, background tasks go to Falcon's ``resp.schedule`` and an
-ASGI response object is recorded whole, then sent by Falcon).
+``pe.mount`` gives any ``falcon.asgi.App`` the same behaviour (``give_channel``), so these
+Starlette behaviours hold for mounted routes too.
 """
 
 from __future__ import annotations
@@ -69,12 +68,14 @@ else:  # not subscriptable at run time before later Falcon 4 releases
     _FalconApp = falcon.asgi.App
 
 
-class App(_FalconApp):
-    """``falcon.asgi.App``, with the request body left on the channel until someone reads it."""
+class ChannelCall:
+    """The ``__call__`` of ``App``, for any ``falcon.asgi.App`` subclass (see ``give_channel``)."""
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:  # type: ignore[override]
+    __slots__ = ()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Falcon types the ASGI triple more narrowly than the core's plain mappings.
-        falcon_call: Any = super().__call__
+        falcon_call: Any = super().__call__  # type: ignore[misc]
         if scope["type"] != "http":
             await falcon_call(scope, receive, send)
             return
@@ -85,6 +86,28 @@ class App(_FalconApp):
         elif channel.background is not None:
             # As Starlette: in the request's own ASGI call, after its last message has been sent.
             await channel.background()
+
+
+class App(ChannelCall, _FalconApp):  # type: ignore[misc]
+    """``falcon.asgi.App``, with the request body left on the channel until someone reads it."""
+
+
+_with_channel: dict[type, type] = {}
+
+
+def give_channel(app: Any) -> None:
+    """Make an app ``pe.mount`` extends behave as ``App`` (413 before reading, silence for a client
+    gone mid-body, background and ASGI responses in the request's call): its class becomes a
+    subclass of its own class with ``App``'s ``__call__``, so it stays an instance of that class
+    and Falcon's own routes read their bodies as before."""
+    cls = type(app)
+    if issubclass(cls, ChannelCall):
+        return
+    subclass = _with_channel.get(cls)
+    if subclass is None:
+        namespace = {"__slots__": (), "__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        subclass = _with_channel[cls] = type(cls.__name__, (ChannelCall, cls), namespace)
+    app.__class__ = subclass
 
 
 def channel_of(scope: Scope) -> Channel | None:
