@@ -157,9 +157,12 @@ async def run_endpoint(
     :param is_native_response: whether a value the endpoint returned is one of the host's own
         response objects, passed through untouched.
 
-    Returns the neutral ``Response`` to send, the native response, or what ``http_error``
-    returned; ``None`` when the client left before its body arrived (nobody to answer: send
-    nothing). Any other return value is the endpoint's bug and raises ``TypeError`` naming it.
+    Returns the neutral ``Response`` to send, the native response, any other ASGI app the endpoint
+    returned as its response (Starlette's responses, sse-starlette's: call it with the raw
+    ``send``, or send it through ``portable_endpoints.hosting.bridge_asgi_response``), or what
+    ``http_error`` returned; ``None`` when the client left before its body arrived (nobody to
+    answer: send nothing). Any other return value is the endpoint's bug and raises ``TypeError``
+    naming it.
 
     While the endpoint runs, ``current_codec`` holds the route table's JSON codec, so a
     ``JSONResponse`` built by the endpoint renders with it (set only when it differs: the stdlib
@@ -176,7 +179,7 @@ async def run_endpoint(
     finally:
         if token is not None:
             current_codec.reset(token)
-    if isinstance(response, Response) or is_native_response(response):
+    if isinstance(response, Response) or is_native_response(response) or callable(response):
         return response
     raise TypeError(f"Endpoint {dispatcher.name!r} returned {response!r}; return a Response")
 

@@ -26,12 +26,12 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable
-from portable_endpoints._dispatch import Dispatcher
+from portable_endpoints._dispatch import HTTP_METHODS, Dispatcher, plain_error
 from portable_endpoints._json import JSONCodec, get_codec
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor, direct_convert
 from portable_endpoints.datastructures import URLPath
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
-from portable_endpoints.exceptions import ConfigurationError, NoMatchFound, WebSocketException
+from portable_endpoints.exceptions import ConfigurationError, HTTPException, NoMatchFound, WebSocketException
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -39,7 +39,8 @@ else:
     from typing_extensions import Self
 
 if TYPE_CHECKING:
-    from portable_endpoints.types import Scope
+    from portable_endpoints.requests import Request
+    from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
     from portable_endpoints.websockets import WebSocket
 
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
@@ -166,6 +167,11 @@ class BaseRoute:
     #: ``mount_path`` compiled as a prefix, to find the text it matched (None outside any Mount)
     mount_compiled: CompiledPath | None = None
 
+    def url_params(self, path_params: dict[str, Any]) -> dict[str, Any]:
+        """The params ``url_for`` renders this route's path with (a ``Mount(app=...)`` route strips
+        the leading ``/`` of ``path``, as Starlette does)."""
+        return path_params
+
     def _rebased(self, prefix: str, name_prefix: str, mount_path: str) -> Self:
         """A copy under ``prefix``, named ``name_prefix + name`` (what flattening a Mount makes).
 
@@ -203,7 +209,17 @@ class Route(BaseRoute):
                     f"Route({path!r}): methods= applies to function endpoints; "
                     f"{endpoint.__name__} serves the verbs it defines"
                 )
-            self.dispatcher = Dispatcher(endpoint, name=self.name)
+            if endpoint.dispatch is HTTPEndpoint.dispatch:
+                self.dispatcher = Dispatcher(endpoint, name=self.name)
+            else:
+                # Starlette's contract for an overridden dispatch(): the endpoint, instantiated with
+                # the ASGI triple, answers every method itself through self.send.
+                self.dispatcher = Dispatcher(
+                    _DispatchingEndpoint(endpoint),
+                    methods=HTTP_METHODS,
+                    name=self.name,
+                    max_body_size=endpoint.max_body_size,
+                )
         elif isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             raise ConfigurationError(f"Route({path!r}): {endpoint.__name__} is a WebSocketEndpoint; use WebSocketRoute")
         elif callable(endpoint) and not isinstance(endpoint, type):
@@ -256,6 +272,9 @@ class WebSocketRoute(BaseRoute):
         self.compiled = CompiledPath(path)
         if isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             cls = endpoint
+            if cls.dispatch is not WebSocketEndpoint.dispatch:
+                self.session = _dispatching_session(cls)
+                return
 
             def session(websocket: WebSocket[Any]) -> Coroutine[Any, Any, None]:
                 # Not a coroutine itself: the endpoint's session is the only frame kept per connection.
@@ -291,23 +310,189 @@ class WebSocketRoute(BaseRoute):
 
 
 class Mount(BaseRoute):
-    """A group of routes under a path prefix; names inside become ``"mount:name"`` as in Starlette.
+    """A group of routes, or any ASGI application, under a path prefix, as Starlette's ``Mount``.
 
-    The prefix may hold path parameters (``Mount("/{org}/users", ...)``); they reach the inner
-    endpoints' ``path_params``, and ``url_for`` of an inner route needs them too.
+    ``Mount(path, routes=[...])``: names inside become ``"mount:name"``; the prefix may hold path
+    parameters (``Mount("/{org}/users", ...)``), which reach the inner endpoints' ``path_params``,
+    and ``url_for`` of an inner route needs them too. The routes may also come as the second
+    positional argument.
+
+    ``Mount(path, app=ASGI_APP, name=...)``: the app (a Starlette app, ``StaticFiles``, any
+    ``async def app(scope, receive, send)``) serves every HTTP method and WebSocket below
+    ``path + "/"``, seeing Starlette's scope: ``root_path`` extended by the matched prefix,
+    ``path`` unchanged, the prefix's params in ``path_params``. ``url_for(name, path=...)`` gives
+    the URL of a path inside it.
     """
 
-    def __init__(self, path: str, routes: Sequence[BaseRoute], *, name: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        app: ASGIApp | Sequence[BaseRoute] | None = None,
+        routes: Sequence[BaseRoute] | None = None,
+        name: str | None = None,
+    ) -> None:
         if path and not path.startswith("/"):
             raise ConfigurationError(f"Mount path {path!r} must be empty or start with '/'")
+        if routes is None and isinstance(app, Sequence):  # Mount(path, [routes]): routes given positionally
+            app, routes = None, app
+        if (app is None) == (routes is None):
+            raise ConfigurationError(f"Mount({path!r}): give either app=... (an ASGI app) or routes=[...], not both")
+        if app is not None and not callable(app):
+            raise ConfigurationError(f"Mount({path!r}, app={app!r}): app must be an ASGI application")
         self.path = path.rstrip("/")
         if self.path:
             CompiledPath(self.path, prefix=True)  # unknown convertors and duplicates fail here, as in Starlette
-        self.routes = list(routes)
+        #: the mounted ASGI app, or None for a Mount of routes
+        self.app: ASGIApp | None = app
+        self.routes: list[BaseRoute] = list(routes or ())
         self.name = name or ""
+        if app is not None:
+            CompiledPath(self.path + "/{path:path}")  # a prefix param named "path" fails here
 
     def __repr__(self) -> str:
+        if self.app is not None:
+            return f"Mount(path={self.path!r}, name={self.name!r}, app={self.app!r})"
         return f"Mount(path={self.path!r}, name={self.name!r}, routes={self.routes!r})"
+
+
+class _DispatchingEndpoint:
+    """The function endpoint of an ``HTTPEndpoint`` whose ``dispatch()`` is overridden: it answers
+    with an ASGI app that runs the endpoint as Starlette does, ``await Endpoint(scope, receive, send)``."""
+
+    __slots__ = ("__name__", "endpoint")
+
+    def __init__(self, endpoint: type[HTTPEndpoint]) -> None:
+        self.endpoint = endpoint
+        self.__name__ = endpoint.__name__
+
+    async def __call__(self, request: Request[Any]) -> _EndpointApp:
+        return _EndpointApp(self.endpoint, request)
+
+
+def _request_scope(request: Request[Any]) -> Scope:
+    """The request's scope as a Starlette app below the route sees it: the path as the client sent
+    it (some hosts normalise ``scope["path"]``) and the route's converted ``path_params``."""
+    scope = request.scope
+    path = request.path
+    if path != scope["path"]:
+        scope = {**scope, "path": path}
+    scope["path_params"] = request.path_params
+    return scope
+
+
+class _EndpointApp:
+    """One request to an ``HTTPEndpoint`` with its own ``dispatch()``, as an ASGI app.
+
+    A ``HTTPException`` raised before the response has started is answered as Starlette's default
+    handler does (the detail as plain text), the response having no host to go back to.
+    """
+
+    __slots__ = ("endpoint", "request")
+
+    def __init__(self, endpoint: type[HTTPEndpoint], request: Request[Any]) -> None:
+        self.endpoint = endpoint
+        self.request = request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = False
+
+        async def tracked_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        endpoint = self.endpoint(_request_scope(self.request), receive, tracked_send)
+        endpoint._pe_route_table = self.request.route_table
+        try:
+            await endpoint.dispatch()
+        except HTTPException as exc:
+            if started:
+                raise
+            await plain_error(exc)(scope, receive, send)
+
+
+def _dispatching_session(cls: type[WebSocketEndpoint]) -> Callable[[WebSocket[Any]], Coroutine[Any, Any, None]]:
+    """The session of a ``WebSocketEndpoint`` whose ``dispatch()`` is overridden: the endpoint runs as
+    Starlette runs it, over the connection's messages (through the neutral websocket, so the host
+    knows where the connection stands); ``super().dispatch()`` continues on that websocket."""
+
+    def session(websocket: WebSocket[Any]) -> Coroutine[Any, Any, None]:
+        websocket.scope["path_params"] = websocket.path_params  # as Starlette's router leaves it
+        endpoint = cls(websocket.scope, websocket.receive, websocket.send)
+        endpoint._pe_websocket = websocket
+        return endpoint.dispatch()
+
+    return session
+
+
+class _MountedApp:
+    """One request to the app of a ``Mount(app=...)``, as an ASGI app with Starlette's child scope."""
+
+    __slots__ = ("app", "request")
+
+    def __init__(self, app: ASGIApp, request: Request[Any]) -> None:
+        self.app = app
+        self.request = request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(_mount_scope(self.request.scope, self.request.path, self.request.path_params), receive, send)
+
+
+def _mount_scope(scope: Scope, path: str, params: dict[str, Any]) -> Scope:
+    """Starlette's child scope of a Mount (``enter_mount`` has extended ``root_path``): the path as
+    the client sent it, the prefix's params without the remainder (``path``)."""
+    child = dict(scope)
+    child["path"] = path
+    child["path_params"] = {name: value for name, value in params.items() if name != "path"}
+    child.setdefault("app_root_path", scope.get("root_path", ""))
+    return child
+
+
+class _MountedAppEndpoint:
+    __slots__ = ("__name__", "app")
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.__name__ = name
+
+    async def __call__(self, request: Request[Any]) -> _MountedApp:
+        return _MountedApp(self.app, request)
+
+
+class _MountedRoute(Route):
+    """The HTTP route of a ``Mount(app=...)``: every standard method below the prefix."""
+
+    def url_params(self, path_params: dict[str, Any]) -> dict[str, Any]:
+        remainder = path_params.get("path")
+        if isinstance(remainder, str) and remainder.startswith("/"):
+            return {**path_params, "path": remainder.lstrip("/")}
+        return path_params
+
+
+def _app_routes(mount: Mount, prefix: str, name_prefix: str) -> Iterator[Route | WebSocketRoute]:
+    """The routes serving ``mount.app``: an HTTP route of every method and a WebSocket route, both on
+    ``mount.path + "/{path:path}"``, entering the mount as Starlette's ``Mount`` does."""
+    app = mount.app
+    assert app is not None
+    path = mount.path + "/{path:path}"
+    name = mount.name or _name_of(app)
+    http = _MountedRoute(path, _MountedAppEndpoint(app, name), methods=HTTP_METHODS, name=name, include_in_schema=False)
+
+    async def mounted_session(websocket: WebSocket[Any]) -> None:
+        # Through the neutral websocket's receive and send, so the host knows where the connection stands.
+        await app(
+            _mount_scope(websocket.scope, websocket.path, websocket.path_params), websocket.receive, websocket.send
+        )
+
+    mounted_session.__name__ = name
+    ws = WebSocketRoute(path, mounted_session, name=name)
+    ws.session = mounted_session
+    for route in (http, ws):
+        rebased = route._rebased(prefix, name_prefix, prefix)
+        # The app's root_path takes in the whole prefix it sits under, whatever its origin.
+        rebased.mount_path = prefix + mount.path
+        rebased.mount_compiled = CompiledPath(prefix + mount.path, prefix=True) if prefix + mount.path else None
+        yield rebased
 
 
 def _flatten(
@@ -315,6 +500,9 @@ def _flatten(
 ) -> Iterator[Route | WebSocketRoute]:
     for route in routes:
         if isinstance(route, Mount):
+            if route.app is not None:
+                yield from _app_routes(route, prefix, name_prefix)
+                continue
             inner = name_prefix + route.name + ":" if route.name else name_prefix
             yield from _flatten(route.routes, prefix + route.path, inner, mount_path + route.path)
         elif isinstance(route, Route | WebSocketRoute):
@@ -385,7 +573,7 @@ class RouteTable:
     def find(self, name: str, path_params: dict[str, Any]) -> tuple[Route | WebSocketRoute, str] | None:
         """The first route of this table named ``name`` whose params fit, and its path; else None."""
         for route in self.by_name.get(name, ()):
-            path = route.compiled.render(path_params)
+            path = route.compiled.render(route.url_params(path_params))
             if path is not None:
                 return route, path
         return None

@@ -26,6 +26,8 @@ from portable_endpoints.websockets import WebSocketDisconnect
 
 FileField = tuple[str, bytes, str]
 TIMEOUT = 10.0
+#: How long leaving the client waits for requests still running after their response.
+SHUTDOWN_GRACE = 1.0
 
 
 class TestResponse:
@@ -104,6 +106,9 @@ class TestClient:
         self.lifespan_state: dict[str, Any] = {}
         self._late_errors: list[Exception] = []
         self._streams: list[Any] = []
+        #: HTTP requests whose app call has not returned yet; set when none is left
+        self._running = 0
+        self._idle: anyio.Event | None = None
 
     async def __aenter__(self) -> TestClient:
         self._task_group = await self._stack.enter_async_context(anyio.create_task_group())
@@ -115,6 +120,12 @@ class TestClient:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         try:
+            # As a server shutting down: requests still running after their response (closing it,
+            # its background work) get a moment to end before they are cancelled.
+            with anyio.move_on_after(SHUTDOWN_GRACE):
+                while self._running:
+                    self._idle = anyio.Event()
+                    await self._idle.wait()
             if self.use_lifespan and hasattr(self, "_lifespan_in"):
                 await self._lifespan_in.send({"type": "lifespan.shutdown"})
                 with anyio.fail_after(TIMEOUT):
@@ -249,6 +260,7 @@ class TestClient:
 
         async def run() -> None:
             # The app keeps running after the response (background tasks), as under a server.
+            self._running += 1
             try:
                 await self.app(scope, receive, send)
             except Exception as exc:
@@ -256,6 +268,9 @@ class TestClient:
                 if complete.is_set() and self.raise_app_exceptions:
                     self._late_errors.append(exc)
             finally:
+                self._running -= 1
+                if not self._running and self._idle is not None:
+                    self._idle.set()
                 complete.set()
                 answered.set()
 

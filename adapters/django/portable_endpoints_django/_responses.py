@@ -15,17 +15,20 @@ plain-text responses of the detail. The exception's headers are added to each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.hosting import BridgedResponse, bridge_asgi_response
+from portable_endpoints.requests import Request
 from portable_endpoints.responses import ChunkedResponse, Response
 from portable_endpoints_django._compat import (
     BadRequest,
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
     HttpResponseNotAllowed,
     PermissionDenied,
     StreamingHttpResponse,
@@ -38,10 +41,10 @@ from portable_endpoints_django._compat import (
 
 
 class _Portable:
-    """What both portable response classes add to Django's: raw Set-Cookie headers, a background task."""
+    """What the portable response classes add to Django's: raw Set-Cookie headers, a background task."""
 
     _pe_cookies: list[str]
-    _pe_background: BackgroundTask | None
+    _pe_background: BackgroundTask | Callable[[], Awaitable[None]] | None
     headers: Any
 
     def items(self) -> Iterable[tuple[str, str]]:
@@ -76,13 +79,24 @@ class PortableStreamingHttpResponse(_Portable, StreamingHttpResponse):
         self._pe_background = portable.background
 
 
+class BridgedStreamingHttpResponse(_Portable, StreamingHttpResponse):
+    """Any other ASGI app's answer (``bridge_asgi_response``): its status, raw headers and body
+    chunks; closing the response finishes the app (its background), or cancels it if cut short."""
+
+    def __init__(self, bridged: BridgedResponse) -> None:
+        super().__init__(bridged.body, status=bridged.status)
+        self._pe_cookies = fill_headers(self, bridged.headers)
+        self._pe_background = bridged.finish
+
+
 async def _no_chunks() -> AsyncIterator[bytes]:
     return
     yield b""  # pragma: no cover  (makes this an async generator)
 
 
-async def django_response(result: Any, request: HttpRequest) -> Any:
-    """The Django response for what ``run_endpoint`` returned: a neutral or a Django response."""
+async def django_response(result: Any, request: HttpRequest, portable: Request[Any]) -> Any:
+    """The Django response for what ``run_endpoint`` returned: a neutral or a Django response, or
+    any other ASGI app, answering ``portable`` through the core's bridge."""
     if isinstance(result, ChunkedResponse):
         # What this request gets: the response, or its 206/304/416 variant (a file's).
         result = await result.for_request(request.scope)  # type: ignore[attr-defined]
@@ -91,7 +105,9 @@ async def django_response(result: Any, request: HttpRequest) -> Any:
         return PortableStreamingHttpResponse(result, chunks)
     if isinstance(result, Response):
         return PortableHttpResponse(result, b"" if request.method == "HEAD" else result.body)
-    return result  # Django's own response passes through untouched
+    if isinstance(result, HttpResponseBase):
+        return result  # Django's own response passes through untouched
+    return BridgedStreamingHttpResponse(await bridge_asgi_response(result, portable))
 
 
 _DJANGO_ERRORS: dict[int, type[Exception]] = {404: Http404, 403: PermissionDenied, 400: BadRequest}

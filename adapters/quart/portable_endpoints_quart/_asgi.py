@@ -30,7 +30,7 @@ from portable_endpoints.routing import AppRoutes, Route, path_below_root, slash_
 from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints_quart import _compat
 from portable_endpoints_quart._channel import CHANNEL, Channel
-from portable_endpoints_quart._responses import BACKGROUND, PortableResponse
+from portable_endpoints_quart._responses import BACKGROUND, BRIDGED, PortableResponse
 
 if TYPE_CHECKING:
     from portable_endpoints.routing import RouteTable
@@ -48,7 +48,12 @@ def install(app: quart.Quart) -> None:
     inner: Any = app.asgi_app
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
-        await inner(scope, receive, send)
+        try:
+            await inner(scope, receive, send)
+        finally:
+            bridged = scope.get(BRIDGED)
+            if bridged is not None:  # an ASGI response: its background, or its cancellation if cut short
+                await bridged.finish()
         background = scope.get(BACKGROUND)
         if background is not None:
             async with app.app_context():  # current_app works in the task, as in a view
