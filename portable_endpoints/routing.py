@@ -394,21 +394,41 @@ class _EndpointApp:
         self.request = request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        started = False
+        endpoint = self.endpoint
+        request = self.request
 
-        async def tracked_send(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            instance = endpoint(scope, receive, send)
+            instance._pe_route_table = request.route_table
+            await instance.dispatch()
 
-        endpoint = self.endpoint(_request_scope(self.request), receive, tracked_send)
-        endpoint._pe_route_table = self.request.route_table
-        try:
-            await endpoint.dispatch()
-        except HTTPException as exc:
-            if started:
-                raise
-            await plain_error(exc)(scope, receive, send)
+        await _answering_http_errors(dispatch, _request_scope(request), receive, send)
+
+
+async def _answering_http_errors(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Run ``app``; an HTTP exception it raises before its response has started (the portable one,
+    or any with ``status_code`` and ``detail``, such as Starlette's, which ``StaticFiles`` raises for
+    a missing file) is answered as Starlette's default handler does: the detail as plain text."""
+    started = False
+
+    async def tracked_send(message: Message) -> None:
+        nonlocal started
+        started = True
+        await send(message)
+
+    try:
+        await app(scope, receive, tracked_send)
+    except Exception as exc:
+        status_code = getattr(exc, "status_code", None)
+        if started or scope["type"] != "http" or not isinstance(status_code, int) or not hasattr(exc, "detail"):
+            raise
+        error = exc if isinstance(exc, HTTPException) else HTTPException(status_code, exc.detail, _headers_of(exc))
+        await plain_error(error)(scope, receive, send)
+
+
+def _headers_of(exc: Exception) -> dict[str, str] | None:
+    headers = getattr(exc, "headers", None)
+    return dict(headers) if headers else None
 
 
 def _dispatching_session(cls: type[WebSocketEndpoint]) -> Callable[[WebSocket[Any]], Coroutine[Any, Any, None]]:
@@ -435,7 +455,10 @@ class _MountedApp:
         self.request = request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(_mount_scope(self.request.scope, self.request.path, self.request.path_params), receive, send)
+        request = self.request
+        await _answering_http_errors(
+            self.app, _mount_scope(request.scope, request.path, request.path_params), receive, send
+        )
 
 
 def _mount_scope(scope: Scope, path: str, params: dict[str, Any]) -> Scope:

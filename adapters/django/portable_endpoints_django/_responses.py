@@ -5,7 +5,9 @@ files), so Django's middleware can read and change it and Django's handler sends
 are the neutral ``raw_headers`` as they are: no Content-Type of Django's own, several Set-Cookie
 headers kept (Django's ``response.cookies``, set by middleware, follow them). A background task
 runs when Django closes the response, which its ASGI handler does after the last body message.
-Django's own responses pass through untouched.
+Django's own responses pass through untouched; any other ASGI app an endpoint answered with
+(Starlette's responses, a mounted app) goes through the core's ``bridge_asgi_response`` into a
+``StreamingHttpResponse``, whose closing finishes the app (its background).
 
 ``HTTPException`` becomes Django's error response for that status: 404, 403 and 400 go through
 ``response_for_exception`` (the URLconf's ``handler404`` / ``handler403`` / ``handler400``, or

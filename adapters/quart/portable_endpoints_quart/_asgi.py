@@ -5,7 +5,8 @@ stays a ``quart.Quart``. The wrapper does two things Quart cannot be asked to do
 
 - HTTP: run a neutral response's background task after the last body message has been sent,
   inside the ASGI call, as Starlette does (Quart's ``add_background_task`` starts it at once,
-  its ``after_request`` hooks run before sending);
+  its ``after_request`` hooks run before sending); likewise finish a bridged ASGI response (the
+  core's ``bridge_asgi_response``), or cancel it when the response was cut short;
 - WebSocket: give every connection a ``Channel`` (``_channel``), through which Quart reads and
   writes as before until a portable view claims it.
 
