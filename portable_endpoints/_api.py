@@ -5,7 +5,7 @@ from typing import Any
 
 from portable_endpoints import _plugins
 from portable_endpoints.hosting import AdapterInfo
-from portable_endpoints.routing import BaseRoute, RouteTable
+from portable_endpoints.routing import BaseRoute, Mount, RouteTable
 
 
 def create_app(
@@ -42,12 +42,14 @@ def mount(
     prefix: str = "",
     max_body_size: int | None = None,
     json_codec: str = "stdlib",
+    middleware: Sequence[Any] | None = None,
 ) -> None:
     """Add ``routes`` under ``prefix`` to an existing app; its adapter is found from the app's type.
 
     ``max_body_size`` and ``json_codec``: the routes' portable options, as in ``create_app``.
+    ``middleware``: ``Middleware(cls, ...)`` entries around these routes only (Starlette's too).
     """
-    table = RouteTable(routes, prefix, max_body_size=max_body_size, json_codec=json_codec)
+    table = RouteTable(_inside(routes, middleware), prefix, max_body_size=max_body_size, json_codec=json_codec)
     _plugins.get_adapter_for_app(app).mount(app, table)
 
 
@@ -58,14 +60,21 @@ def native_routes(
     prefix: str = "",
     max_body_size: int | None = None,
     json_codec: str = "stdlib",
+    middleware: Sequence[Any] | None = None,
 ) -> Any:
     """The framework's own route objects for ``routes``, to compose into an app yourself.
 
     ``max_body_size`` and ``json_codec``: the routes' portable options, as in ``create_app``.
+    ``middleware``: ``Middleware(cls, ...)`` entries around these routes only (Starlette's too).
     """
-    table = RouteTable(routes, prefix, max_body_size=max_body_size, json_codec=json_codec)
+    table = RouteTable(_inside(routes, middleware), prefix, max_body_size=max_body_size, json_codec=json_codec)
     adapter = _plugins.get_adapter(framework)
     return adapter.native_routes(table)
+
+
+def _inside(routes: Sequence[BaseRoute], middleware: Sequence[Any] | None) -> Sequence[BaseRoute]:
+    """``routes``, each inside ``middleware`` (a ``Mount("")`` of them, which adds no prefix)."""
+    return [Mount("", routes=list(routes), middleware=middleware)] if middleware else routes
 
 
 def adapters() -> list[AdapterInfo]:

@@ -19,6 +19,7 @@ end in ``$``, which also matches before a final newline, so Starlette routes ``/
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 import sys
@@ -26,12 +27,13 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable
-from portable_endpoints._dispatch import HTTP_METHODS, Dispatcher, plain_error
+from portable_endpoints._dispatch import HTTP_METHODS, Dispatcher, plain_error, run_endpoint
 from portable_endpoints._json import JSONCodec, get_codec
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor, direct_convert
 from portable_endpoints.datastructures import URLPath
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
 from portable_endpoints.exceptions import ConfigurationError, HTTPException, NoMatchFound, WebSocketException
+from portable_endpoints.middleware import is_middleware, wrap
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -167,6 +169,10 @@ class BaseRoute:
     #: ``mount_path`` compiled as a prefix, to find the text it matched (None outside any Mount)
     mount_compiled: CompiledPath | None = None
 
+    def _with_middleware(self, middleware: Sequence[Any]) -> Self:
+        """A copy of this route served inside ``middleware`` (a ``Mount``'s, around the route's own)."""
+        raise NotImplementedError
+
     def url_params(self, path_params: dict[str, Any]) -> dict[str, Any]:
         """The params ``url_for`` renders this route's path with (a ``Mount(app=...)`` route strips
         the leading ``/`` of ``path``, as Starlette does)."""
@@ -189,7 +195,12 @@ class BaseRoute:
 
 
 class Route(BaseRoute):
-    """An HTTP route to an ``HTTPEndpoint`` subclass, or to a ``request -> response`` callable."""
+    """An HTTP route to an ``HTTPEndpoint`` subclass, or to a ``request -> response`` callable.
+
+    An ``HTTPEndpoint`` that overrides ``dispatch()`` answers every standard verb itself, through
+    ``self.send``, as in Starlette. ``middleware``: ``Middleware(cls, ...)`` entries (Starlette's
+    too), first outermost, around this route's endpoint, which then runs as an ASGI app.
+    """
 
     def __init__(
         self,
@@ -199,6 +210,7 @@ class Route(BaseRoute):
         methods: Sequence[str] | None = None,
         name: str | None = None,
         include_in_schema: bool = True,
+        middleware: Sequence[Any] | None = None,
     ) -> None:
         self.path, self.endpoint, self.include_in_schema = path, endpoint, include_in_schema
         self.name = _name_of(endpoint) if name is None else name
@@ -229,11 +241,20 @@ class Route(BaseRoute):
                 f"Route({path!r}): endpoint must be an HTTPEndpoint subclass or a callable "
                 f"taking a request, got {endpoint!r}"
             )
+        if middleware:
+            self.dispatcher = _dispatcher_in_middleware(
+                self.dispatcher, _checked_middleware(f"Route({path!r})", middleware)
+            )
         #: the verbs served, in Starlette's order, and the ``Allow`` value of a 405
         self.methods: tuple[str, ...] = self.dispatcher.methods
         #: the methods this route matches fully; any other method is a partial match (405)
         self.method_set = frozenset(self.methods)
         self.allow = self.dispatcher.allow
+
+    def _with_middleware(self, middleware: Sequence[Any]) -> Route:
+        route = copy.copy(self)
+        route.dispatcher = _dispatcher_in_middleware(self.dispatcher, middleware)
+        return route
 
     @property
     def max_body_size(self) -> int | None:
@@ -260,14 +281,36 @@ class Route(BaseRoute):
 
 
 class WebSocketRoute(BaseRoute):
-    """A WebSocket route to a ``WebSocketEndpoint`` subclass, or to an ``async (websocket)`` callable."""
+    """A WebSocket route to a ``WebSocketEndpoint`` subclass, or to an ``async (websocket)`` callable.
+
+    ``middleware``: ``Middleware(cls, ...)`` entries around the session, which they see as ASGI messages.
+    """
 
     protocol = "websocket"
+    #: the endpoint's whole life on one connection, which every adapter awaits
+    session: Callable[[WebSocket[Any]], Coroutine[Any, Any, None]]
 
     def __init__(
-        self, path: str, endpoint: type[WebSocketEndpoint] | Callable[..., Any], *, name: str | None = None
+        self,
+        path: str,
+        endpoint: type[WebSocketEndpoint] | Callable[..., Any],
+        *,
+        name: str | None = None,
+        middleware: Sequence[Any] | None = None,
     ) -> None:
         self.path, self.endpoint = path, endpoint
+        self._declare(path, endpoint, name)
+        if middleware:
+            self.session = _session_in_middleware(
+                self.session, _checked_middleware(f"WebSocketRoute({path!r})", middleware)
+            )
+
+    def _with_middleware(self, middleware: Sequence[Any]) -> WebSocketRoute:
+        route = copy.copy(self)
+        route.session = _session_in_middleware(self.session, middleware)
+        return route
+
+    def _declare(self, path: str, endpoint: Any, name: str | None) -> None:
         self.name = _name_of(endpoint) if name is None else name
         self.compiled = CompiledPath(path)
         if isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
@@ -322,6 +365,9 @@ class Mount(BaseRoute):
     ``path + "/"``, seeing Starlette's scope: ``root_path`` extended by the matched prefix,
     ``path`` unchanged, the prefix's params in ``path_params``. ``url_for(name, path=...)`` gives
     the URL of a path inside it.
+
+    ``middleware``: ``Middleware(cls, ...)`` entries (Starlette's too) around each of the mount's
+    routes, outside their own, or around its app.
     """
 
     def __init__(
@@ -330,9 +376,13 @@ class Mount(BaseRoute):
         app: ASGIApp | Sequence[BaseRoute] | None = None,
         routes: Sequence[BaseRoute] | None = None,
         name: str | None = None,
+        *,
+        middleware: Sequence[Any] | None = None,
     ) -> None:
         if path and not path.startswith("/"):
             raise ConfigurationError(f"Mount path {path!r} must be empty or start with '/'")
+        #: middleware around every route of the mount (around the app, for ``app=``), outermost first
+        self.middleware = _checked_middleware(f"Mount({path!r})", middleware)
         if routes is None and isinstance(app, Sequence):  # Mount(path, [routes]): routes given positionally
             app, routes = None, app
         if (app is None) == (routes is None):
@@ -495,10 +545,10 @@ class _MountedRoute(Route):
 def _app_routes(mount: Mount, prefix: str, name_prefix: str) -> Iterator[Route | WebSocketRoute]:
     """The routes serving ``mount.app``: an HTTP route of every method and a WebSocket route, both on
     ``mount.path + "/{path:path}"``, entering the mount as Starlette's ``Mount`` does."""
-    app = mount.app
-    assert app is not None
+    assert mount.app is not None
+    app = wrap(mount.app, mount.middleware)
     path = mount.path + "/{path:path}"
-    name = mount.name or _name_of(app)
+    name = mount.name or _name_of(mount.app)
     http = _MountedRoute(path, _MountedAppEndpoint(app, name), methods=HTTP_METHODS, name=name, include_in_schema=False)
 
     async def mounted_session(websocket: WebSocket[Any]) -> None:
@@ -519,19 +569,129 @@ def _app_routes(mount: Mount, prefix: str, name_prefix: str) -> Iterator[Route |
 
 
 def _flatten(
-    routes: Sequence[BaseRoute], prefix: str, name_prefix: str, mount_path: str
+    routes: Sequence[BaseRoute], prefix: str, name_prefix: str, mount_path: str, middleware: Sequence[Any] = ()
 ) -> Iterator[Route | WebSocketRoute]:
     for route in routes:
         if isinstance(route, Mount):
             if route.app is not None:
-                yield from _app_routes(route, prefix, name_prefix)
-                continue
-            inner = name_prefix + route.name + ":" if route.name else name_prefix
-            yield from _flatten(route.routes, prefix + route.path, inner, mount_path + route.path)
+                flat: Iterator[Route | WebSocketRoute] = _app_routes(route, prefix, name_prefix)
+            else:
+                inner = name_prefix + route.name + ":" if route.name else name_prefix
+                flat = _flatten(route.routes, prefix + route.path, inner, mount_path + route.path, route.middleware)
+            # The middleware of the Mounts around this one wrap each of its routes, outermost first.
+            yield from (found._with_middleware(middleware) for found in flat) if middleware else flat
         elif isinstance(route, Route | WebSocketRoute):
-            yield route._rebased(prefix, name_prefix, mount_path) if prefix or name_prefix else route
+            rebased = route._rebased(prefix, name_prefix, mount_path) if prefix or name_prefix else route
+            yield rebased._with_middleware(middleware) if middleware else rebased
         else:
             raise ConfigurationError(f"Expected Route, WebSocketRoute or Mount, got {route!r}")
+
+
+def _checked_middleware(owner: str, middleware: Sequence[Any] | None) -> list[Any]:
+    items = list(middleware or ())
+    for item in items:
+        if not is_middleware(item):
+            raise ConfigurationError(
+                f"{owner}: middleware= takes Middleware(cls, *args, **kwargs) entries "
+                f"(portable_endpoints.middleware.Middleware or Starlette's), got {item!r}"
+            )
+    return items
+
+
+#: Scope key of the neutral request or websocket a route's middleware stack was entered with.
+_CONNECTION = "portable_endpoints.connection"
+#: What a copied connection caches from its scope, dropped when a middleware passed on another scope.
+_SCOPE_CACHES = ("_cookies", "_headers", "_query_params", "_state", "_url")
+
+
+def _reconnected(connection: Any, scope: Scope) -> Any:
+    """A copy of ``connection`` (the host's own class, with its state, session and ``url_for``) over
+    the ``scope`` a middleware passed on."""
+    copied = copy.copy(connection)
+    if scope is not connection.scope:
+        copied.scope = scope
+        for name in _SCOPE_CACHES:
+            with contextlib.suppress(AttributeError):  # never cached
+                delattr(copied, name)
+    return copied
+
+
+def _raise(exc: HTTPException) -> Any:
+    raise exc
+
+
+def _dispatcher_in_middleware(dispatcher: Dispatcher, middleware: Sequence[Any]) -> Dispatcher:
+    """``dispatcher``'s endpoint served as an ASGI app inside ``middleware``, as Starlette's
+    ``Route(middleware=...)``: the stack is built once; a verb the route does not serve is still
+    answered (405) outside it."""
+
+    async def endpoint_app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = _reconnected(scope[_CONNECTION], scope)
+        request.receive, request.send = receive, send
+        response = await run_endpoint(dispatcher, request, http_error=_raise, is_native_response=callable)
+        if response is None:
+            return  # the client left mid-body
+        if not callable(response):
+            raise TypeError(
+                f"Endpoint {dispatcher.name!r} returned {response!r} under route middleware, which needs an "
+                "ASGI response: return a portable response instead of the host's own"
+            )
+        await response(scope, receive, send)
+
+    return Dispatcher(
+        _InMiddleware(wrap(endpoint_app, middleware), dispatcher.name),
+        methods=dispatcher.methods,
+        name=dispatcher.name,
+        max_body_size=dispatcher.max_body_size,
+    )
+
+
+class _InMiddleware:
+    """The function endpoint of a route with middleware: an ASGI app, the stack, for each request."""
+
+    __slots__ = ("__name__", "app")
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.__name__ = name
+
+    async def __call__(self, request: Request[Any]) -> _StackApp:
+        return _StackApp(self.app, request)
+
+
+class _StackApp:
+    __slots__ = ("app", "request")
+
+    def __init__(self, app: ASGIApp, request: Request[Any]) -> None:
+        self.app = app
+        self.request = request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope = _request_scope(self.request)
+        scope[_CONNECTION] = self.request
+        await _answering_http_errors(self.app, scope, receive, send)
+
+
+def _session_in_middleware(
+    session: Callable[[WebSocket[Any]], Coroutine[Any, Any, None]], middleware: Sequence[Any]
+) -> Callable[[WebSocket[Any]], Coroutine[Any, Any, None]]:
+    """A WebSocket route's session inside ``middleware``, as Starlette's ``WebSocketRoute(middleware=...)``:
+    the middleware see the connection's messages, through the host's websocket."""
+
+    async def session_app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = _reconnected(scope[_CONNECTION], scope)
+        websocket._receive, websocket._send = receive, send
+        await session(websocket)
+
+    app = wrap(session_app, middleware)
+
+    async def in_middleware(websocket: WebSocket[Any]) -> None:
+        scope = websocket.scope
+        scope["path_params"] = websocket.path_params
+        scope[_CONNECTION] = websocket
+        await app(scope, websocket.receive, websocket.send)
+
+    return in_middleware
 
 
 class RouteTable:

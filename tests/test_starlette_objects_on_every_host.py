@@ -7,6 +7,7 @@ compare a mounted app's answers with native Starlette's.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -15,13 +16,17 @@ import anyio
 import pytest
 import starlette.applications
 import starlette.background
+import starlette.middleware
+import starlette.middleware.base
+import starlette.middleware.gzip
 import starlette.requests
 import starlette.responses
 import starlette.routing
 import starlette.staticfiles
+import starlette.templating
 import starlette.websockets
 
-from portable_endpoints import ConfigurationError, HTTPEndpoint, Mount, Request, Route
+from portable_endpoints import ConfigurationError, HTTPEndpoint, Mount, PlainTextResponse, Request, Route
 from portable_endpoints.testing import TestClient
 from portable_endpoints.testing.plugin import COMPOSITIONS, Host
 
@@ -177,3 +182,58 @@ def test_a_mount_needs_an_app_or_routes_not_both() -> None:
         Mount("/static", app=42)  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="Duplicated param name path"):
         Mount("/{path}", app=starlette_app())
+
+
+async def test_starlettes_middleware_around_one_route(pe_host: Host) -> None:
+    class Timing(starlette.middleware.base.BaseHTTPMiddleware):
+        async def dispatch(self, request: starlette.requests.Request, call_next: Any) -> starlette.responses.Response:
+            response: starlette.responses.Response = await call_next(request)
+            response.headers["x-timed"] = request.url.path
+            return response
+
+    async def big(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("x" * 1000)
+
+    routes = [
+        Route(
+            "/big",
+            big,
+            middleware=[
+                starlette.middleware.Middleware(starlette.middleware.gzip.GZipMiddleware, minimum_size=10),
+                starlette.middleware.Middleware(Timing),
+            ],
+        ),
+        Route("/plain", big),
+    ]
+    for composition in compositions(pe_host):
+        async with pe_host.client(routes, composition=composition) as client:
+            zipped = await client.get("/big", headers={"accept-encoding": "gzip"})
+            plain = await client.get("/plain", headers={"accept-encoding": "gzip"})
+        assert zipped.headers["content-encoding"] == "gzip"
+        assert zipped.headers["x-timed"] == "/big"
+        assert gzip.decompress(zipped.content) == b"x" * 1000
+        assert "content-encoding" not in plain.headers
+        assert plain.text == "x" * 1000
+
+
+def test_middleware_entries_must_be_middleware() -> None:
+    async def endpoint(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("")
+
+    with pytest.raises(ConfigurationError, match=r"Route\('/'\): middleware= takes Middleware\(cls, \*args"):
+        Route("/", endpoint, middleware=[starlette.middleware.gzip.GZipMiddleware])
+    with pytest.raises(ConfigurationError, match=r"Mount\('/m'\): middleware= takes Middleware"):
+        Mount("/m", routes=[], middleware=[object()])
+
+
+async def test_starlettes_template_response(pe_host: Host, tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text("<p>{{ name }} at {{ url_for('page') }}</p>")
+    templates = starlette.templating.Jinja2Templates(directory=tmp_path)
+
+    async def page(request: Request) -> Any:
+        return templates.TemplateResponse(request, "page.html", {"name": "ada"})  # type: ignore[arg-type]
+
+    async with pe_host.client([Route("/page", page)]) as client:
+        response = await client.get("/page")
+    assert response.text == "<p>ada at http://testserver/page</p>"
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
