@@ -9,7 +9,10 @@ response. The task finishes the app's remaining work (its background) after the 
 when the host stops reading early (the client left, the host cancelled), the task is cancelled.
 
 The request body reaches the app through ``request_receive``: the host's ASGI ``receive`` when
-the request has one, else ``http.request`` messages made from the body the host read.
+the request has one, else ``http.request`` messages made from the body the host read. Response
+extensions of the server (``http.response.pathsend`` and the like) are hidden from the scope the
+bridge passes on; an app that sends a ``pathsend`` anyway (from the request's own scope) has its
+file read by the bridge.
 
 asyncio only: the hosts without a raw ``send`` (Quart, Django) run on asyncio.
 """
@@ -35,6 +38,7 @@ _UNBRIDGED_EXTENSIONS = (
     "http.response.early_hint",
 )
 _NOTHING: Any = object()
+_FILE_CHUNK = 64 * 1024
 #: Strong references to running app tasks: asyncio keeps only weak ones.
 _RUNNING: set[asyncio.Task[None]] = set()
 
@@ -78,8 +82,26 @@ class _Exchange:
             else:
                 self.complete = True
                 self.chunks.put_nowait(None)
+        elif kind == "http.response.pathsend":
+            # The server's file-sending extension, which an app may use when the host's scope
+            # offers it (apps answering with the request's own scope): the file, read here.
+            if not self.started.done() or self.complete:
+                raise RuntimeError("ASGI app sent 'http.response.pathsend' outside a response")
+            await self._send_file(message["path"])
         elif kind != "http.response.debug":  # test clients' template context: nothing to send
             raise RuntimeError(f"Unexpected ASGI message {kind!r} for an HTTP response")
+
+
+    async def _send_file(self, path: str) -> None:
+        file = await asyncio.to_thread(open, path, "rb")
+        try:
+            while chunk := await asyncio.to_thread(file.read, _FILE_CHUNK):
+                self.chunks.put_nowait(chunk)
+                await self.chunks.join()
+        finally:
+            await asyncio.to_thread(file.close)
+        self.complete = True
+        self.chunks.put_nowait(None)
 
 
 class BridgedResponse:

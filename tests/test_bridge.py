@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -223,3 +224,16 @@ async def test_a_neutral_response_goes_through_the_bridge_too() -> None:
     assert await collect(bridged.body) == [b"neutral"]
     await bridged.finish()
     assert ran == ["background"]
+
+
+async def test_a_file_sent_with_the_servers_pathsend_extension_is_read_by_the_bridge(tmp_path: Path) -> None:
+    data = bytes(range(256)) * 1000
+    (tmp_path / "blob").write_bytes(data)
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.pathsend", "path": str(tmp_path / "blob")})
+
+    bridged = await bridge_asgi_response(app, request())
+    assert b"".join(await collect(bridged.body)) == data
+    await bridged.finish()
