@@ -91,7 +91,6 @@ class _Exchange:
         elif kind != "http.response.debug":  # test clients' template context: nothing to send
             raise RuntimeError(f"Unexpected ASGI message {kind!r} for an HTTP response")
 
-
     async def _send_file(self, path: str) -> None:
         file = await asyncio.to_thread(open, path, "rb")
         try:
