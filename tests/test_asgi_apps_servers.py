@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -88,3 +89,27 @@ def test_asgi_responses_and_mounted_apps_over_the_wire(address: str) -> None:
     with connect(f"ws://{address}/live/room") as ws:
         ws.send("hi")
         assert ws.recv(timeout=5) == "/live hi"
+
+
+def test_a_starlette_stream_ends_soon_after_the_client_leaves(pe_host: Host) -> None:
+    closed = threading.Event()
+
+    async def forever() -> AsyncIterator[str]:
+        try:
+            number = 0
+            while True:
+                yield f"{number}\n"
+                number += 1
+                await asyncio.sleep(0.01)
+        finally:
+            closed.set()
+
+    async def endless(request: Request) -> starlette.responses.StreamingResponse:
+        return starlette.responses.StreamingResponse(forever(), media_type="text/plain")
+
+    with running(pe_host.app([Route("/endless", endless)]), "uvicorn") as served:
+        with httpx.stream("GET", f"http://{served}/endless") as response:
+            for index, _ in enumerate(response.iter_lines()):
+                if index == 5:
+                    break
+        assert closed.wait(5)
