@@ -200,6 +200,7 @@ class Route(BaseRoute):
     An ``HTTPEndpoint`` that overrides ``dispatch()`` answers every standard verb itself, through
     ``self.send``, as in Starlette. ``middleware``: ``Middleware(cls, ...)`` entries (Starlette's
     too), first outermost, around this route's endpoint, which then runs as an ASGI app.
+    ``max_body_size``: a larger request body is a 413 (the endpoint's own smaller limit still applies).
     """
 
     def __init__(
@@ -211,6 +212,7 @@ class Route(BaseRoute):
         name: str | None = None,
         include_in_schema: bool = True,
         middleware: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         self.path, self.endpoint, self.include_in_schema = path, endpoint, include_in_schema
         self.name = _name_of(endpoint) if name is None else name
@@ -245,6 +247,7 @@ class Route(BaseRoute):
             self.dispatcher = _dispatcher_in_middleware(
                 self.dispatcher, _checked_middleware(f"Route({path!r})", middleware)
             )
+        self.dispatcher = self.dispatcher.limited(_checked_limit(f"Route({path!r})", max_body_size))
         #: the verbs served, in Starlette's order, and the ``Allow`` value of a 405
         self.methods: tuple[str, ...] = self.dispatcher.methods
         #: the methods this route matches fully; any other method is a partial match (405)
@@ -367,7 +370,8 @@ class Mount(BaseRoute):
     the URL of a path inside it.
 
     ``middleware``: ``Middleware(cls, ...)`` entries (Starlette's too) around each of the mount's
-    routes, outside their own, or around its app.
+    routes, outside their own, or around its app. ``max_body_size``: a larger request body is a
+    413 (the routes' own smaller limits still apply).
     """
 
     def __init__(
@@ -378,9 +382,12 @@ class Mount(BaseRoute):
         name: str | None = None,
         *,
         middleware: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         if path and not path.startswith("/"):
             raise ConfigurationError(f"Mount path {path!r} must be empty or start with '/'")
+        #: the most body bytes a request to the mount's routes (or app) may bring: 413 past it
+        self.max_body_size = _checked_limit(f"Mount({path!r})", max_body_size)
         #: middleware around every route of the mount (around the app, for ``app=``), outermost first
         self.middleware = _checked_middleware(f"Mount({path!r})", middleware)
         if routes is None and isinstance(app, Sequence):  # Mount(path, [routes]): routes given positionally
@@ -452,14 +459,21 @@ class _EndpointApp:
             instance._pe_route_table = request.route_table
             await instance.dispatch()
 
-        await _answering_http_errors(dispatch, _request_scope(request), receive, send)
+        await _answering_http_errors(dispatch, _request_scope(request), receive, send, request.max_body_size)
 
 
-async def _answering_http_errors(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+async def _answering_http_errors(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, max_body_size: int | None = None
+) -> None:
     """Run ``app``; an HTTP exception it raises before its response has started (the portable one,
     or any with ``status_code`` and ``detail``, such as Starlette's, which ``StaticFiles`` raises for
-    a missing file) is answered as Starlette's default handler does: the detail as plain text."""
+    a missing file) is answered as Starlette's default handler does: the detail as plain text.
+
+    ``max_body_size``: the request's body limit, which ``receive`` then enforces (a 413).
+    """
     started = False
+    if max_body_size is not None and scope["type"] == "http":
+        receive = _limited_receive(receive, scope, max_body_size)
 
     async def tracked_send(message: Message) -> None:
         nonlocal started
@@ -474,6 +488,27 @@ async def _answering_http_errors(app: ASGIApp, scope: Scope, receive: Receive, s
             raise
         error = exc if isinstance(exc, HTTPException) else HTTPException(status_code, exc.detail, _headers_of(exc))
         await plain_error(error)(scope, receive, send)
+
+
+def _limited_receive(receive: Receive, scope: Scope, limit: int) -> Receive:
+    """``receive``, raising ``HTTPException(413)`` once the body passes ``limit`` (or declares more)."""
+    received = 0
+    for key, value in scope.get("headers", ()):
+        if key.lower() == b"content-length" and value.isdigit() and int(value) > limit:
+            received = int(value)
+
+    async def limited() -> Message:
+        nonlocal received
+        if received > limit:
+            raise HTTPException(413, f"Request body larger than {limit} bytes")
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise HTTPException(413, f"Request body larger than {limit} bytes")
+        return message
+
+    return limited
 
 
 def _headers_of(exc: Exception) -> dict[str, str] | None:
@@ -506,9 +541,8 @@ class _MountedApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = self.request
-        await _answering_http_errors(
-            self.app, _mount_scope(request.scope, request.path, request.path_params), receive, send
-        )
+        scope = _mount_scope(request.scope, request.path, request.path_params)
+        await _answering_http_errors(self.app, scope, receive, send, request.max_body_size)
 
 
 def _mount_scope(scope: Scope, path: str, params: dict[str, Any]) -> Scope:
@@ -578,6 +612,8 @@ def _flatten(
             else:
                 inner = name_prefix + route.name + ":" if route.name else name_prefix
                 flat = _flatten(route.routes, prefix + route.path, inner, mount_path + route.path, route.middleware)
+            if route.max_body_size is not None:
+                flat = _limited(flat, route.max_body_size)
             # The middleware of the Mounts around this one wrap each of its routes, outermost first.
             yield from (found._with_middleware(middleware) for found in flat) if middleware else flat
         elif isinstance(route, Route | WebSocketRoute):
@@ -585,6 +621,20 @@ def _flatten(
             yield rebased._with_middleware(middleware) if middleware else rebased
         else:
             raise ConfigurationError(f"Expected Route, WebSocketRoute or Mount, got {route!r}")
+
+
+def _limited(routes: Iterator[Route | WebSocketRoute], max_body_size: int) -> Iterator[Route | WebSocketRoute]:
+    return (route._limited(max_body_size) if isinstance(route, Route) else route for route in routes)
+
+
+def _checked_limit(owner: str, max_body_size: int | None) -> int | None:
+    if max_body_size is not None and (
+        isinstance(max_body_size, bool) or not isinstance(max_body_size, int) or max_body_size < 0
+    ):
+        raise ConfigurationError(
+            f"{owner}: max_body_size={max_body_size!r} must be a number of bytes (an int >= 0) or None"
+        )
+    return max_body_size
 
 
 def _checked_middleware(owner: str, middleware: Sequence[Any] | None) -> list[Any]:

@@ -237,3 +237,13 @@ async def test_starlettes_template_response(pe_host: Host, tmp_path: Path) -> No
         response = await client.get("/page")
     assert response.text == "<p>ada at http://testserver/page</p>"
     assert response.headers["content-type"] == "text/html; charset=utf-8"
+
+
+def test_body_limits_must_be_byte_counts() -> None:
+    async def endpoint(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("")
+
+    with pytest.raises(ConfigurationError, match=r"Route\('/'\): max_body_size=-1 must be a number of bytes"):
+        Route("/", endpoint, max_body_size=-1)
+    with pytest.raises(ConfigurationError, match=r"Mount\('/m'\): max_body_size='1' must be a number of bytes"):
+        Mount("/m", routes=[], max_body_size="1")  # type: ignore[arg-type]

@@ -144,3 +144,19 @@ async def test_a_mounted_app_serves_websockets(pe_host: Host) -> None:
                 with pytest.raises(WebSocketDisconnect) as closing:
                     await session.receive()
                 assert (closing.value.code, closing.value.reason) == (4000, "done")
+
+
+async def test_body_limits_of_routes_mounts_and_mounted_apps(pe_host: Host) -> None:
+    async def echo(request: Request) -> PlainTextResponse:
+        return PlainTextResponse((await request.body()).decode())
+
+    routes = [
+        Route("/route", echo, methods=["POST"], max_body_size=4),
+        Mount("/group", routes=[Route("/echo", echo, methods=["POST"])], max_body_size=4),
+        Mount("/app", app=scope_app, max_body_size=4),
+    ]
+    async with pe_host.client(routes) as client:
+        for path in ("/route", "/group/echo", "/app/x"):
+            assert (await client.post(path, content=b"1234")).status_code == 200, path
+            assert (await client.post(path, content=b"12345")).status_code == 413, path
+            assert (await client.post(path, content=[b"123", b"45"])).status_code == 413, path
