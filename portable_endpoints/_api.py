@@ -7,7 +7,7 @@ from typing import Any
 from portable_endpoints import _app, _plugins
 from portable_endpoints._handlers import ExceptionHandlers
 from portable_endpoints.hosting import AdapterInfo
-from portable_endpoints.routing import BaseRoute, RouteTable
+from portable_endpoints.routing import BaseRoute, Mount, RouteTable
 
 
 def create_app(
@@ -74,6 +74,7 @@ def mount(
     max_body_size: int | None = None,
     json_codec: str = "stdlib",
     exception_handlers: Mapping[Any, Callable[..., Any]] | None = None,
+    middleware: Sequence[Any] | None = None,
 ) -> None:
     """Add ``routes`` under ``prefix`` to an existing app; its adapter is found from the app's type.
 
@@ -81,9 +82,10 @@ def mount(
     ``exception_handlers`` answer what these routes' endpoints raise (the app's own handlers
     answer the rest, and its not-found). The routes see the app's own lifespan state in
     ``request.state`` and its ``app.state`` where the host has them; ``mount`` takes no
-    ``lifespan`` or ``middleware``: the app's own run.
+    ``lifespan``: the app's own runs. ``middleware``: ``Middleware(cls, ...)`` entries around
+    these routes only (Starlette's too); the app's own middleware runs around the whole app.
     """
-    table = RouteTable(routes, prefix, max_body_size=max_body_size, json_codec=json_codec)
+    table = RouteTable(_inside(routes, middleware), prefix, max_body_size=max_body_size, json_codec=json_codec)
     if exception_handlers is not None:
         table.exception_handlers = ExceptionHandlers(exception_handlers)
     _plugins.get_adapter_for_app(app).mount(app, table)
@@ -96,14 +98,21 @@ def native_routes(
     prefix: str = "",
     max_body_size: int | None = None,
     json_codec: str = "stdlib",
+    middleware: Sequence[Any] | None = None,
 ) -> Any:
     """The framework's own route objects for ``routes``, to compose into an app yourself.
 
     ``max_body_size`` and ``json_codec``: the routes' portable options, as in ``create_app``.
+    ``middleware``: ``Middleware(cls, ...)`` entries around these routes only (Starlette's too).
     """
-    table = RouteTable(routes, prefix, max_body_size=max_body_size, json_codec=json_codec)
+    table = RouteTable(_inside(routes, middleware), prefix, max_body_size=max_body_size, json_codec=json_codec)
     adapter = _plugins.get_adapter(framework)
     return adapter.native_routes(table)
+
+
+def _inside(routes: Sequence[BaseRoute], middleware: Sequence[Any] | None) -> Sequence[BaseRoute]:
+    """``routes``, each inside ``middleware`` (a ``Mount("")`` of them, which adds no prefix)."""
+    return [Mount("", routes=list(routes), middleware=middleware)] if middleware else routes
 
 
 def adapters() -> list[AdapterInfo]:

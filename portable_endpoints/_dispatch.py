@@ -189,9 +189,12 @@ async def run_endpoint(
         ``Response | T | NativeResponse | None``, with no cast at the call site (a plain ``bool``
         predicate types the native response as ``Any``).
 
-    Returns the neutral ``Response`` to send, the native response, or what ``http_error``
-    returned; ``None`` when the client left before its body arrived (nobody to answer: send
-    nothing). Any other return value is the endpoint's bug and raises ``TypeError`` naming it.
+    Returns the neutral ``Response`` to send, the native response, any other ASGI app the endpoint
+    returned as its response (Starlette's responses, sse-starlette's: call it with the raw
+    ``send``, or send it through ``portable_endpoints.hosting.bridge_asgi_response``), or what
+    ``http_error`` returned; ``None`` when the client left before its body arrived (nobody to
+    answer: send nothing). Any other return value is the endpoint's bug and raises ``TypeError``
+    naming it.
 
     The route table's ``exception_handlers`` (``create_app`` / ``mount`` option) answer what the
     endpoint raised first, by Starlette's lookup; what they do not handle goes on as above.
@@ -221,7 +224,7 @@ async def run_endpoint(
     finally:
         if token is not None:
             current_codec.reset(token)
-    if isinstance(response, Response) or is_native_response(response):
+    if isinstance(response, Response) or is_native_response(response) or callable(response):
         return response
     raise TypeError(f"Endpoint {dispatcher.name!r} returned {response!r}; return a Response")
 

@@ -16,7 +16,7 @@ from portable_endpoints._dispatch import dispatcher_for_class, serve_asgi
 from portable_endpoints._json import JSONCodec, codec_of, current_codec
 from portable_endpoints.exceptions import ConfigurationError, HTTPException, WebSocketException
 from portable_endpoints.requests import Request
-from portable_endpoints.types import Message, Receive, Scope, Send
+from portable_endpoints.types import Message, Receive, Scope, Send, URLPathResolver
 from portable_endpoints.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 ENCODINGS = ("text", "bytes", "json", None)
@@ -94,9 +94,17 @@ class HTTPEndpoint(_ASGIEndpoint):
         super().__init_subclass__(**kwargs)
         _check_limit(cls, "max_body_size")
 
+    #: the route table of the route serving this endpoint, for ``url_for`` (set when an overridden
+    #: ``dispatch()`` is served through a route and calls ``super().dispatch()``)
+    _pe_route_table: URLPathResolver | None = None
+
     async def dispatch(self) -> None:
-        """Serve one request as a bare ASGI application."""
-        request: Request[None] = Request(self.scope, self.receive, self.send)
+        """Serve one request as a bare ASGI application.
+
+        Override it as in Starlette (build the request, call a handler, ``await response(self.scope,
+        self.receive, self.send)``): on every host the endpoint then answers through ``self.send``.
+        """
+        request: Request[None] = Request(self.scope, self.receive, self.send, route_table=self._pe_route_table)
         await serve_asgi(dispatcher_for_class(type(self)), request, self.scope, self.receive, self.send)
 
 
@@ -131,9 +139,15 @@ class WebSocketEndpoint(_ASGIEndpoint):
             raise ConfigurationError(f"{cls.__name__}.allowed_origins must be a sequence of origins, not a str")
         cls._pe_origins = None if cls.allowed_origins is None else frozenset(map(normalise_origin, cls.allowed_origins))
 
+    #: the host's websocket for this connection, when an overridden ``dispatch()`` is served through
+    #: a route: ``super().dispatch()`` runs the session on it
+    _pe_websocket: WebSocket[Any] | None = None
+
     async def dispatch(self) -> None:
-        """Serve one connection as a bare ASGI application."""
-        websocket: WebSocket[None] = WebSocket(self.scope, self.receive, self.send)
+        """Serve one connection as a bare ASGI application (override it as in Starlette)."""
+        websocket = self._pe_websocket
+        if websocket is None:
+            websocket = WebSocket(self.scope, self.receive, self.send)
         await self.session(websocket)
 
     async def session(self, websocket: WebSocket[Any]) -> None:

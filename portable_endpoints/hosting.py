@@ -13,6 +13,8 @@ What an adapter uses, all importable from here:
 - ``Dispatcher``, ``class_verbs``, ``function_verbs``, ``HTTP_METHODS``: the verb tables, e.g. to
   publish an API schema;
 - ``plain_error``: the bare host's error format, for hosts with none of their own;
+- ``bridge_asgi_response(app, request)`` / ``BridgedResponse``: any ASGI app's answer (status, raw
+  headers, body chunks, then its background) for a host that gives the adapter no raw ``send``;
 - ``RouteIndex``: the routes that can match a path without scanning them all, for a host that
   lets the adapter match a whole table in one native route (cost that does not grow with routes);
 - ``RouteTable``, ``first_match``, ``RouteMatch``, ``path_below_root``, ``slash_redirect``,
@@ -35,6 +37,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from portable_endpoints._app import asgi_lifespan, lifespan_complete
+from portable_endpoints._bridge import BridgedResponse, bridge_asgi_response
 from portable_endpoints._dispatch import (
     HTTP_METHODS,
     Dispatcher,
@@ -128,10 +131,17 @@ class Adapter(Protocol):
     4. ``None``: the client left mid-body; send nothing, log nothing. A neutral ``Response``: send
        it (it is an ASGI app) or convert it, keeping every raw header (repeated ``Set-Cookie``),
        sending no body for HEAD, and running ``response.background`` only after the last body
-       message. A native response: send it untouched. ``http_error`` turns ``HTTPException`` into
-       the host's own error (raise the host's exception so its handlers apply, or return its
-       error response); 204 and 304 carry no body. Exceptions the endpoint raised propagate to
-       the host.
+       message. A native response: send it untouched. Any other value is an ASGI app answering
+       the request (Starlette's responses, sse-starlette's ``EventSourceResponse``, an overridden
+       ``dispatch()``, an app under ``Mount(app=...)``): call it with the host's raw ``scope,
+       receive, send``; a host that has no raw ``send`` answers with
+       ``await bridge_asgi_response(app, request)`` instead, which runs the app in a task and gives
+       its ``status``, raw ``headers`` and ``body`` chunks for the host's own streaming response,
+       then ``await bridged.finish()`` once the last body message is out (the app's background
+       work); the same helper sends a neutral ``Response`` through such a host. ``http_error``
+       turns ``HTTPException`` into the host's own error (raise the host's exception so its
+       handlers apply, or return its error response); 204 and 304 carry no body. Exceptions the
+       endpoint raised propagate to the host.
 
     WebSocket, for each connection: match as above (``first_match(routes, path)``, no method),
     build ``WebSocket(scope, receive, send, ...)`` whose receive/send carry raw ASGI
@@ -469,6 +479,7 @@ __all__ = [
     "AdapterPlugin",
     "AppClaim",
     "AppRoutes",
+    "BridgedResponse",
     "Dispatcher",
     "HTTP_METHODS",
     "OPTIONAL_CAPABILITIES",
@@ -478,6 +489,7 @@ __all__ = [
     "WrapsASGIEntry",
     "app_is_instance",
     "asgi_lifespan",
+    "bridge_asgi_response",
     "class_verbs",
     "distribution_version",
     "enter_mount",

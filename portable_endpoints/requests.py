@@ -113,7 +113,10 @@ async def _no_receive() -> NoReturn:
 
 
 async def _no_send(message: Message) -> NoReturn:
-    raise RuntimeError("This host owns the ASGI send channel; return a response instead")
+    raise RuntimeError(
+        "This host owns the ASGI send channel: return a response (any ASGI response object), "
+        "or answer through self.send from an overridden dispatch(), as in Starlette"
+    )
 
 
 class HTTPConnection(Mapping[str, Any], Generic[NativeT]):

@@ -19,6 +19,7 @@ end in ``$``, which also matches before a final newline, so Starlette routes ``/
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import re
 import sys
@@ -26,13 +27,14 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable
-from portable_endpoints._dispatch import Dispatcher
+from portable_endpoints._dispatch import HTTP_METHODS, Dispatcher, plain_error, run_endpoint
 from portable_endpoints._handlers import ExceptionHandlers
 from portable_endpoints._json import JSONCodec, get_codec
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor, direct_convert
 from portable_endpoints.datastructures import URLPath
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
-from portable_endpoints.exceptions import ConfigurationError, NoMatchFound, WebSocketException
+from portable_endpoints.exceptions import ConfigurationError, HTTPException, NoMatchFound, WebSocketException
+from portable_endpoints.middleware import is_middleware, wrap
 
 if sys.version_info >= (3, 11):
     from typing import Self
@@ -40,7 +42,8 @@ else:
     from typing_extensions import Self
 
 if TYPE_CHECKING:
-    from portable_endpoints.types import Scope
+    from portable_endpoints.requests import Request
+    from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
     from portable_endpoints.websockets import WebSocket
 
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
@@ -167,6 +170,15 @@ class BaseRoute:
     #: ``mount_path`` compiled as a prefix, to find the text it matched (None outside any Mount)
     mount_compiled: CompiledPath | None = None
 
+    def _with_middleware(self, middleware: Sequence[Any]) -> Self:
+        """A copy of this route served inside ``middleware`` (a ``Mount``'s, around the route's own)."""
+        raise NotImplementedError
+
+    def url_params(self, path_params: dict[str, Any]) -> dict[str, Any]:
+        """The params ``url_for`` renders this route's path with (a ``Mount(app=...)`` route strips
+        the leading ``/`` of ``path``, as Starlette does)."""
+        return path_params
+
     def _rebased(self, prefix: str, name_prefix: str, mount_path: str) -> Self:
         """A copy under ``prefix``, named ``name_prefix + name`` (what flattening a Mount makes).
 
@@ -184,7 +196,13 @@ class BaseRoute:
 
 
 class Route(BaseRoute):
-    """An HTTP route to an ``HTTPEndpoint`` subclass, or to a ``request -> response`` callable."""
+    """An HTTP route to an ``HTTPEndpoint`` subclass, or to a ``request -> response`` callable.
+
+    An ``HTTPEndpoint`` that overrides ``dispatch()`` answers every standard verb itself, through
+    ``self.send``, as in Starlette. ``middleware``: ``Middleware(cls, ...)`` entries (Starlette's
+    too), first outermost, around this route's endpoint, which then runs as an ASGI app.
+    ``max_body_size``: a larger request body is a 413 (the endpoint's own smaller limit still applies).
+    """
 
     def __init__(
         self,
@@ -194,6 +212,8 @@ class Route(BaseRoute):
         methods: Sequence[str] | None = None,
         name: str | None = None,
         include_in_schema: bool = True,
+        middleware: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
     ) -> None:
         self.path, self.endpoint, self.include_in_schema = path, endpoint, include_in_schema
         self.name = _name_of(endpoint) if name is None else name
@@ -204,7 +224,17 @@ class Route(BaseRoute):
                     f"Route({path!r}): methods= applies to function endpoints; "
                     f"{endpoint.__name__} serves the verbs it defines"
                 )
-            self.dispatcher = Dispatcher(endpoint, name=self.name)
+            if endpoint.dispatch is HTTPEndpoint.dispatch:
+                self.dispatcher = Dispatcher(endpoint, name=self.name)
+            else:
+                # Starlette's contract for an overridden dispatch(): the endpoint, instantiated with
+                # the ASGI triple, answers every method itself through self.send.
+                self.dispatcher = Dispatcher(
+                    _DispatchingEndpoint(endpoint),
+                    methods=HTTP_METHODS,
+                    name=self.name,
+                    max_body_size=endpoint.max_body_size,
+                )
         elif isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             raise ConfigurationError(f"Route({path!r}): {endpoint.__name__} is a WebSocketEndpoint; use WebSocketRoute")
         elif callable(endpoint) and not isinstance(endpoint, type):
@@ -214,11 +244,21 @@ class Route(BaseRoute):
                 f"Route({path!r}): endpoint must be an HTTPEndpoint subclass or a callable "
                 f"taking a request, got {endpoint!r}"
             )
+        if middleware:
+            self.dispatcher = _dispatcher_in_middleware(
+                self.dispatcher, _checked_middleware(f"Route({path!r})", middleware)
+            )
+        self.dispatcher = self.dispatcher.limited(_checked_limit(f"Route({path!r})", max_body_size))
         #: the verbs served, in Starlette's order, and the ``Allow`` value of a 405
         self.methods: tuple[str, ...] = self.dispatcher.methods
         #: the methods this route matches fully; any other method is a partial match (405)
         self.method_set = frozenset(self.methods)
         self.allow = self.dispatcher.allow
+
+    def _with_middleware(self, middleware: Sequence[Any]) -> Route:
+        route = copy.copy(self)
+        route.dispatcher = _dispatcher_in_middleware(self.dispatcher, middleware)
+        return route
 
     @property
     def max_body_size(self) -> int | None:
@@ -245,18 +285,43 @@ class Route(BaseRoute):
 
 
 class WebSocketRoute(BaseRoute):
-    """A WebSocket route to a ``WebSocketEndpoint`` subclass, or to an ``async (websocket)`` callable."""
+    """A WebSocket route to a ``WebSocketEndpoint`` subclass, or to an ``async (websocket)`` callable.
+
+    ``middleware``: ``Middleware(cls, ...)`` entries around the session, which they see as ASGI messages.
+    """
 
     protocol = "websocket"
+    #: the endpoint's whole life on one connection, which every adapter awaits
+    session: Callable[[WebSocket[Any]], Coroutine[Any, Any, None]]
 
     def __init__(
-        self, path: str, endpoint: type[WebSocketEndpoint] | Callable[..., Any], *, name: str | None = None
+        self,
+        path: str,
+        endpoint: type[WebSocketEndpoint] | Callable[..., Any],
+        *,
+        name: str | None = None,
+        middleware: Sequence[Any] | None = None,
     ) -> None:
         self.path, self.endpoint = path, endpoint
+        self._declare(path, endpoint, name)
+        if middleware:
+            self.session = _session_in_middleware(
+                self.session, _checked_middleware(f"WebSocketRoute({path!r})", middleware)
+            )
+
+    def _with_middleware(self, middleware: Sequence[Any]) -> WebSocketRoute:
+        route = copy.copy(self)
+        route.session = _session_in_middleware(self.session, middleware)
+        return route
+
+    def _declare(self, path: str, endpoint: Any, name: str | None) -> None:
         self.name = _name_of(endpoint) if name is None else name
         self.compiled = CompiledPath(path)
         if isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             cls = endpoint
+            if cls.dispatch is not WebSocketEndpoint.dispatch:
+                self.session = _dispatching_session(cls)
+                return
 
             def session(websocket: WebSocket[Any]) -> Coroutine[Any, Any, None]:
                 # Not a coroutine itself: the endpoint's session is the only frame kept per connection.
@@ -292,36 +357,392 @@ class WebSocketRoute(BaseRoute):
 
 
 class Mount(BaseRoute):
-    """A group of routes under a path prefix; names inside become ``"mount:name"`` as in Starlette.
+    """A group of routes, or any ASGI application, under a path prefix, as Starlette's ``Mount``.
 
-    The prefix may hold path parameters (``Mount("/{org}/users", ...)``); they reach the inner
-    endpoints' ``path_params``, and ``url_for`` of an inner route needs them too.
+    ``Mount(path, routes=[...])``: names inside become ``"mount:name"``; the prefix may hold path
+    parameters (``Mount("/{org}/users", ...)``), which reach the inner endpoints' ``path_params``,
+    and ``url_for`` of an inner route needs them too. The routes may also come as the second
+    positional argument.
+
+    ``Mount(path, app=ASGI_APP, name=...)``: the app (a Starlette app, ``StaticFiles``, any
+    ``async def app(scope, receive, send)``) serves every HTTP method and WebSocket below
+    ``path + "/"``, seeing Starlette's scope: ``root_path`` extended by the matched prefix,
+    ``path`` unchanged, the prefix's params in ``path_params``. ``url_for(name, path=...)`` gives
+    the URL of a path inside it.
+
+    ``middleware``: ``Middleware(cls, ...)`` entries (Starlette's too) around each of the mount's
+    routes, outside their own, or around its app. ``max_body_size``: a larger request body is a
+    413 (the routes' own smaller limits still apply).
     """
 
-    def __init__(self, path: str, routes: Sequence[BaseRoute], *, name: str | None = None) -> None:
+    def __init__(
+        self,
+        path: str,
+        app: ASGIApp | Sequence[BaseRoute] | None = None,
+        routes: Sequence[BaseRoute] | None = None,
+        name: str | None = None,
+        *,
+        middleware: Sequence[Any] | None = None,
+        max_body_size: int | None = None,
+    ) -> None:
         if path and not path.startswith("/"):
             raise ConfigurationError(f"Mount path {path!r} must be empty or start with '/'")
+        #: the most body bytes a request to the mount's routes (or app) may bring: 413 past it
+        self.max_body_size = _checked_limit(f"Mount({path!r})", max_body_size)
+        #: middleware around every route of the mount (around the app, for ``app=``), outermost first
+        self.middleware = _checked_middleware(f"Mount({path!r})", middleware)
+        if routes is None and isinstance(app, Sequence):  # Mount(path, [routes]): routes given positionally
+            app, routes = None, app
+        if (app is None) == (routes is None):
+            raise ConfigurationError(f"Mount({path!r}): give either app=... (an ASGI app) or routes=[...], not both")
+        if app is not None and not callable(app):
+            raise ConfigurationError(f"Mount({path!r}, app={app!r}): app must be an ASGI application")
         self.path = path.rstrip("/")
         if self.path:
             CompiledPath(self.path, prefix=True)  # unknown convertors and duplicates fail here, as in Starlette
-        self.routes = list(routes)
+        #: the mounted ASGI app, or None for a Mount of routes
+        self.app: ASGIApp | None = app
+        self.routes: list[BaseRoute] = list(routes or ())
         self.name = name or ""
+        if app is not None:
+            CompiledPath(self.path + "/{path:path}")  # a prefix param named "path" fails here
 
     def __repr__(self) -> str:
+        if self.app is not None:
+            return f"Mount(path={self.path!r}, name={self.name!r}, app={self.app!r})"
         return f"Mount(path={self.path!r}, name={self.name!r}, routes={self.routes!r})"
 
 
+class _DispatchingEndpoint:
+    """The function endpoint of an ``HTTPEndpoint`` whose ``dispatch()`` is overridden: it answers
+    with an ASGI app that runs the endpoint as Starlette does, ``await Endpoint(scope, receive, send)``."""
+
+    __slots__ = ("__name__", "endpoint")
+
+    def __init__(self, endpoint: type[HTTPEndpoint]) -> None:
+        self.endpoint = endpoint
+        self.__name__ = endpoint.__name__
+
+    async def __call__(self, request: Request[Any]) -> _EndpointApp:
+        return _EndpointApp(self.endpoint, request)
+
+
+def _request_scope(request: Request[Any]) -> Scope:
+    """The request's scope as a Starlette app below the route sees it: the path as the client sent
+    it (some hosts normalise ``scope["path"]``) and the route's converted ``path_params``."""
+    scope = request.scope
+    path = request.path
+    if path != scope["path"]:
+        scope = {**scope, "path": path}
+    scope["path_params"] = request.path_params
+    return scope
+
+
+class _EndpointApp:
+    """One request to an ``HTTPEndpoint`` with its own ``dispatch()``, as an ASGI app.
+
+    A ``HTTPException`` raised before the response has started is answered as Starlette's default
+    handler does (the detail as plain text), the response having no host to go back to.
+    """
+
+    __slots__ = ("endpoint", "request")
+
+    def __init__(self, endpoint: type[HTTPEndpoint], request: Request[Any]) -> None:
+        self.endpoint = endpoint
+        self.request = request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        endpoint = self.endpoint
+        request = self.request
+
+        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
+            instance = endpoint(scope, receive, send)
+            instance._pe_route_table = request.route_table
+            await instance.dispatch()
+
+        await _answering_http_errors(dispatch, _request_scope(request), receive, send, request.max_body_size)
+
+
+async def _answering_http_errors(
+    app: ASGIApp, scope: Scope, receive: Receive, send: Send, max_body_size: int | None = None
+) -> None:
+    """Run ``app``; an HTTP exception it raises before its response has started (the portable one,
+    or any with ``status_code`` and ``detail``, such as Starlette's, which ``StaticFiles`` raises for
+    a missing file) is answered as Starlette's default handler does: the detail as plain text.
+
+    ``max_body_size``: the request's body limit, which ``receive`` then enforces (a 413).
+    """
+    started = False
+    if max_body_size is not None and scope["type"] == "http":
+        receive = _limited_receive(receive, scope, max_body_size)
+
+    async def tracked_send(message: Message) -> None:
+        nonlocal started
+        started = True
+        await send(message)
+
+    try:
+        await app(scope, receive, tracked_send)
+    except Exception as exc:
+        status_code = getattr(exc, "status_code", None)
+        if started or scope["type"] != "http" or not isinstance(status_code, int) or not hasattr(exc, "detail"):
+            raise
+        error = exc if isinstance(exc, HTTPException) else HTTPException(status_code, exc.detail, _headers_of(exc))
+        await plain_error(error)(scope, receive, send)
+
+
+def _limited_receive(receive: Receive, scope: Scope, limit: int) -> Receive:
+    """``receive``, raising ``HTTPException(413)`` once the body passes ``limit`` (or declares more)."""
+    received = 0
+    for key, value in scope.get("headers", ()):
+        if key.lower() == b"content-length" and value.isdigit() and int(value) > limit:
+            received = int(value)
+
+    async def limited() -> Message:
+        nonlocal received
+        if received > limit:
+            raise HTTPException(413, f"Request body larger than {limit} bytes")
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise HTTPException(413, f"Request body larger than {limit} bytes")
+        return message
+
+    return limited
+
+
+def _headers_of(exc: Exception) -> dict[str, str] | None:
+    headers = getattr(exc, "headers", None)
+    return dict(headers) if headers else None
+
+
+def _dispatching_session(cls: type[WebSocketEndpoint]) -> Callable[[WebSocket[Any]], Coroutine[Any, Any, None]]:
+    """The session of a ``WebSocketEndpoint`` whose ``dispatch()`` is overridden: the endpoint runs as
+    Starlette runs it, over the connection's messages (through the neutral websocket, so the host
+    knows where the connection stands); ``super().dispatch()`` continues on that websocket."""
+
+    def session(websocket: WebSocket[Any]) -> Coroutine[Any, Any, None]:
+        websocket.scope["path_params"] = websocket.path_params  # as Starlette's router leaves it
+        endpoint = cls(websocket.scope, websocket.receive, websocket.send)
+        endpoint._pe_websocket = websocket
+        return endpoint.dispatch()
+
+    return session
+
+
+class _MountedApp:
+    """One request to the app of a ``Mount(app=...)``, as an ASGI app with Starlette's child scope."""
+
+    __slots__ = ("app", "request")
+
+    def __init__(self, app: ASGIApp, request: Request[Any]) -> None:
+        self.app = app
+        self.request = request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = self.request
+        scope = _mount_scope(request.scope, request.path, request.path_params)
+        await _answering_http_errors(self.app, scope, receive, send, request.max_body_size)
+
+
+def _mount_scope(scope: Scope, path: str, params: dict[str, Any]) -> Scope:
+    """Starlette's child scope of a Mount (``enter_mount`` has extended ``root_path``): the path as
+    the client sent it, the prefix's params without the remainder (``path``)."""
+    child = dict(scope)
+    child["path"] = path
+    child["path_params"] = {name: value for name, value in params.items() if name != "path"}
+    child.setdefault("app_root_path", scope.get("root_path", ""))
+    return child
+
+
+class _MountedAppEndpoint:
+    __slots__ = ("__name__", "app")
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.__name__ = name
+
+    async def __call__(self, request: Request[Any]) -> _MountedApp:
+        return _MountedApp(self.app, request)
+
+
+class _MountedRoute(Route):
+    """The HTTP route of a ``Mount(app=...)``: every standard method below the prefix."""
+
+    def url_params(self, path_params: dict[str, Any]) -> dict[str, Any]:
+        remainder = path_params.get("path")
+        if isinstance(remainder, str) and remainder.startswith("/"):
+            return {**path_params, "path": remainder.lstrip("/")}
+        return path_params
+
+
+def _app_routes(mount: Mount, prefix: str, name_prefix: str) -> Iterator[Route | WebSocketRoute]:
+    """The routes serving ``mount.app``: an HTTP route of every method and a WebSocket route, both on
+    ``mount.path + "/{path:path}"``, entering the mount as Starlette's ``Mount`` does."""
+    assert mount.app is not None
+    app = wrap(mount.app, mount.middleware)
+    path = mount.path + "/{path:path}"
+    name = mount.name or _name_of(mount.app)
+    http = _MountedRoute(path, _MountedAppEndpoint(app, name), methods=HTTP_METHODS, name=name, include_in_schema=False)
+
+    async def mounted_session(websocket: WebSocket[Any]) -> None:
+        # Through the neutral websocket's receive and send, so the host knows where the connection stands.
+        await app(
+            _mount_scope(websocket.scope, websocket.path, websocket.path_params), websocket.receive, websocket.send
+        )
+
+    mounted_session.__name__ = name
+    ws = WebSocketRoute(path, mounted_session, name=name)
+    ws.session = mounted_session
+    for route in (http, ws):
+        rebased = route._rebased(prefix, name_prefix, prefix)
+        # The app's root_path takes in the whole prefix it sits under, whatever its origin.
+        rebased.mount_path = prefix + mount.path
+        rebased.mount_compiled = CompiledPath(prefix + mount.path, prefix=True) if prefix + mount.path else None
+        yield rebased
+
+
 def _flatten(
-    routes: Sequence[BaseRoute], prefix: str, name_prefix: str, mount_path: str
+    routes: Sequence[BaseRoute], prefix: str, name_prefix: str, mount_path: str, middleware: Sequence[Any] = ()
 ) -> Iterator[Route | WebSocketRoute]:
     for route in routes:
         if isinstance(route, Mount):
-            inner = name_prefix + route.name + ":" if route.name else name_prefix
-            yield from _flatten(route.routes, prefix + route.path, inner, mount_path + route.path)
+            if route.app is not None:
+                flat: Iterator[Route | WebSocketRoute] = _app_routes(route, prefix, name_prefix)
+            else:
+                inner = name_prefix + route.name + ":" if route.name else name_prefix
+                flat = _flatten(route.routes, prefix + route.path, inner, mount_path + route.path, route.middleware)
+            if route.max_body_size is not None:
+                flat = _limited(flat, route.max_body_size)
+            # The middleware of the Mounts around this one wrap each of its routes, outermost first.
+            yield from (found._with_middleware(middleware) for found in flat) if middleware else flat
         elif isinstance(route, Route | WebSocketRoute):
-            yield route._rebased(prefix, name_prefix, mount_path) if prefix or name_prefix else route
+            rebased = route._rebased(prefix, name_prefix, mount_path) if prefix or name_prefix else route
+            yield rebased._with_middleware(middleware) if middleware else rebased
         else:
             raise ConfigurationError(f"Expected Route, WebSocketRoute or Mount, got {route!r}")
+
+
+def _limited(routes: Iterator[Route | WebSocketRoute], max_body_size: int) -> Iterator[Route | WebSocketRoute]:
+    return (route._limited(max_body_size) if isinstance(route, Route) else route for route in routes)
+
+
+def _checked_limit(owner: str, max_body_size: int | None) -> int | None:
+    if max_body_size is not None and (
+        isinstance(max_body_size, bool) or not isinstance(max_body_size, int) or max_body_size < 0
+    ):
+        raise ConfigurationError(
+            f"{owner}: max_body_size={max_body_size!r} must be a number of bytes (an int >= 0) or None"
+        )
+    return max_body_size
+
+
+def _checked_middleware(owner: str, middleware: Sequence[Any] | None) -> list[Any]:
+    items = list(middleware or ())
+    for item in items:
+        if not is_middleware(item):
+            raise ConfigurationError(
+                f"{owner}: middleware= takes Middleware(cls, *args, **kwargs) entries "
+                f"(portable_endpoints.middleware.Middleware or Starlette's), got {item!r}"
+            )
+    return items
+
+
+#: Scope key of the neutral request or websocket a route's middleware stack was entered with.
+_CONNECTION = "portable_endpoints.connection"
+#: What a copied connection caches from its scope, dropped when a middleware passed on another scope.
+_SCOPE_CACHES = ("_cookies", "_headers", "_query_params", "_state", "_url")
+
+
+def _reconnected(connection: Any, scope: Scope) -> Any:
+    """A copy of ``connection`` (the host's own class, with its state, session and ``url_for``) over
+    the ``scope`` a middleware passed on."""
+    copied = copy.copy(connection)
+    if scope is not connection.scope:
+        copied.scope = scope
+        for name in _SCOPE_CACHES:
+            with contextlib.suppress(AttributeError):  # never cached
+                delattr(copied, name)
+    return copied
+
+
+def _raise(exc: HTTPException) -> Any:
+    raise exc
+
+
+def _dispatcher_in_middleware(dispatcher: Dispatcher, middleware: Sequence[Any]) -> Dispatcher:
+    """``dispatcher``'s endpoint served as an ASGI app inside ``middleware``, as Starlette's
+    ``Route(middleware=...)``: the stack is built once; a verb the route does not serve is still
+    answered (405) outside it."""
+
+    async def endpoint_app(scope: Scope, receive: Receive, send: Send) -> None:
+        request = _reconnected(scope[_CONNECTION], scope)
+        request.receive, request.send = receive, send
+        response = await run_endpoint(dispatcher, request, http_error=_raise, is_native_response=callable)
+        if response is None:
+            return  # the client left mid-body
+        if not callable(response):
+            raise TypeError(
+                f"Endpoint {dispatcher.name!r} returned {response!r} under route middleware, which needs an "
+                "ASGI response: return a portable response instead of the host's own"
+            )
+        await response(scope, receive, send)
+
+    return Dispatcher(
+        _InMiddleware(wrap(endpoint_app, middleware), dispatcher.name),
+        methods=dispatcher.methods,
+        name=dispatcher.name,
+        max_body_size=dispatcher.max_body_size,
+    )
+
+
+class _InMiddleware:
+    """The function endpoint of a route with middleware: an ASGI app, the stack, for each request."""
+
+    __slots__ = ("__name__", "app")
+
+    def __init__(self, app: ASGIApp, name: str) -> None:
+        self.app = app
+        self.__name__ = name
+
+    async def __call__(self, request: Request[Any]) -> _StackApp:
+        return _StackApp(self.app, request)
+
+
+class _StackApp:
+    __slots__ = ("app", "request")
+
+    def __init__(self, app: ASGIApp, request: Request[Any]) -> None:
+        self.app = app
+        self.request = request
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope = _request_scope(self.request)
+        scope[_CONNECTION] = self.request
+        await _answering_http_errors(self.app, scope, receive, send)
+
+
+def _session_in_middleware(
+    session: Callable[[WebSocket[Any]], Coroutine[Any, Any, None]], middleware: Sequence[Any]
+) -> Callable[[WebSocket[Any]], Coroutine[Any, Any, None]]:
+    """A WebSocket route's session inside ``middleware``, as Starlette's ``WebSocketRoute(middleware=...)``:
+    the middleware see the connection's messages, through the host's websocket."""
+
+    async def session_app(scope: Scope, receive: Receive, send: Send) -> None:
+        websocket = _reconnected(scope[_CONNECTION], scope)
+        websocket._receive, websocket._send = receive, send
+        await session(websocket)
+
+    app = wrap(session_app, middleware)
+
+    async def in_middleware(websocket: WebSocket[Any]) -> None:
+        scope = websocket.scope
+        scope["path_params"] = websocket.path_params
+        scope[_CONNECTION] = websocket
+        await app(scope, websocket.receive, websocket.send)
+
+    return in_middleware
 
 
 class RouteTable:
@@ -388,7 +809,7 @@ class RouteTable:
     def find(self, name: str, path_params: dict[str, Any]) -> tuple[Route | WebSocketRoute, str] | None:
         """The first route of this table named ``name`` whose params fit, and its path; else None."""
         for route in self.by_name.get(name, ()):
-            path = route.compiled.render(path_params)
+            path = route.compiled.render(route.url_params(path_params))
             if path is not None:
                 return route, path
         return None

@@ -115,10 +115,10 @@ def fill_headers(
     for key, value in raw:
         name = key.decode("latin-1")
         text = value.decode("latin-1")
-        if name == "set-cookie":
+        lower = name.lower()
+        if lower == "set-cookie":
             cookies.append(text)
             continue
-        lower = name.lower()
         present = store.get(lower)
         store[lower] = (name, text) if present is None else (present[0], f"{present[1]}, {text}")
         values.setdefault(lower, []).append(text)

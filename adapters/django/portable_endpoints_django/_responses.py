@@ -6,7 +6,9 @@ are the neutral ``raw_headers`` as they are: no Content-Type of Django's own, se
 headers kept (Django's ``response.cookies``, set by middleware, follow them). A background task
 runs when Django closes the response, which its ASGI handler does after the last body message
 (after a client that left mid-stream, by Starlette's rule for the server's spec version).
-Django's own responses pass through untouched.
+Django's own responses pass through untouched; any other ASGI app an endpoint answered with
+(Starlette's responses, a mounted app) goes through the core's ``bridge_asgi_response`` into a
+``StreamingHttpResponse``, whose closing finishes the app (its background).
 
 ``HTTPException`` becomes Django's error response for that status: 404, 403 and 400 go through
 ``response_for_exception`` (the URLconf's ``handler404`` / ``handler403`` / ``handler400``, or
@@ -16,17 +18,20 @@ plain-text responses of the detail. The exception's headers are added to each.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from typing import Any
 
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.hosting import BridgedResponse, bridge_asgi_response
+from portable_endpoints.requests import Request
 from portable_endpoints.responses import ChunkedResponse, Response, close_iterator, host_sent_chunks, runs_background
 from portable_endpoints_django._compat import (
     BadRequest,
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseBase,
     HttpResponseNotAllowed,
     PermissionDenied,
     StreamingHttpResponse,
@@ -39,12 +44,12 @@ from portable_endpoints_django._compat import (
 
 
 class _Portable:
-    """What both portable response classes add to Django's: raw Set-Cookie headers, a background task."""
+    """What the portable response classes add to Django's: raw Set-Cookie headers, a background task."""
 
     _pe_cookies: list[str]
     #: per repeated header (lower name): the joined value Django holds, and the values to send apart
     _pe_repeated: dict[str, tuple[str, list[str]]]
-    _pe_background: BackgroundTask | None
+    _pe_background: BackgroundTask | Callable[[], Awaitable[None]] | None
     _pe_scope: dict[str, Any] | None = None
     _pe_portable: Response
     headers: Any
@@ -103,13 +108,24 @@ class PortableStreamingHttpResponse(_Portable, StreamingHttpResponse):
             await close_iterator(self._pe_chunks)
 
 
+class BridgedStreamingHttpResponse(_Portable, StreamingHttpResponse):
+    """Any other ASGI app's answer (``bridge_asgi_response``): its status, raw headers and body
+    chunks; closing the response finishes the app (its background), or cancels it if cut short."""
+
+    def __init__(self, bridged: BridgedResponse) -> None:
+        super().__init__(bridged.body, status=bridged.status)
+        self._pe_cookies, self._pe_repeated = fill_headers(self, bridged.headers)
+        self._pe_background = bridged.finish
+
+
 async def _no_chunks() -> AsyncIterator[bytes]:
     return
     yield b""  # pragma: no cover  (makes this an async generator)
 
 
-async def django_response(result: Any, request: HttpRequest) -> Any:
-    """The Django response for what ``run_endpoint`` returned: a neutral or a Django response."""
+async def django_response(result: Any, request: HttpRequest, portable: Request[Any]) -> Any:
+    """The Django response for what ``run_endpoint`` returned: a neutral or a Django response, or
+    any other ASGI app, answering ``portable`` through the core's bridge."""
     if isinstance(result, ChunkedResponse):
         # What this request gets: the response, or its 206/304/416 variant (a file's).
         result = await result.for_request(request.scope)  # type: ignore[attr-defined]
@@ -119,7 +135,9 @@ async def django_response(result: Any, request: HttpRequest) -> Any:
         return PortableStreamingHttpResponse(result, chunks, scope)
     if isinstance(result, Response):
         return PortableHttpResponse(result, b"" if request.method == "HEAD" else result.body)
-    return result  # Django's own response passes through untouched
+    if isinstance(result, HttpResponseBase):
+        return result  # Django's own response passes through untouched
+    return BridgedStreamingHttpResponse(await bridge_asgi_response(result, portable))
 
 
 _DJANGO_ERRORS: dict[int, type[Exception]] = {404: Http404, 403: PermissionDenied, 400: BadRequest}

@@ -159,7 +159,7 @@ def http_view(route: Route, table: RouteTable, csrf_exempt: bool) -> Callable[..
         if type(outcome) is _Deferred:
             return await django_error(outcome.exc, request)
         # None (the client left mid-body) cannot happen: Django has read the whole body already.
-        return await django_response(outcome, request)
+        return await django_response(outcome, request, portable)
 
     view.__name__ = view.__qualname__ = _view_name(route)
     view.csrf_exempt = csrf_exempt  # type: ignore[attr-defined]

@@ -36,7 +36,7 @@ from portable_endpoints.responses import Response
 from portable_endpoints.routing import Route, RouteTable, enter_mount, first_match
 from portable_endpoints_litestar._connection import litestar_request
 from portable_endpoints_litestar._paths import LitestarPath, original_paths
-from portable_endpoints_litestar._responses import PortableResponse, no_answer
+from portable_endpoints_litestar._responses import ASGIAppResponse, PortableResponse, no_answer
 
 #: Litestar's own verbs (QUERY is not one of them). Built from the enum: it has varied by version.
 LITESTAR_VERBS = tuple(method.value for method in HttpMethod)
@@ -150,7 +150,9 @@ def dispatcher(routes: Sequence[Route], table: RouteTable, name: str) -> Callabl
             return no_answer()  # the client left mid-body: nobody to answer
         if isinstance(response, Response):
             return PortableResponse(response)
-        return response  # a native response passes through untouched
+        if is_litestar_response(response):
+            return response  # a native response passes through untouched
+        return ASGIAppResponse(response)  # any other ASGI app, called with Litestar's raw send
 
     # Real classes, not strings: Litestar models the signature from these annotations.
     endpoint.__annotations__ = {"request": litestar.Request, "return": litestar.Response}

@@ -96,6 +96,20 @@ class PortableResponse(litestar.Response[Any]):
         return sent
 
 
+class ASGIAppResponse(litestar.Response[Any]):
+    """Any other ASGI app an endpoint answered with (Starlette's responses, a mounted app), sent by
+    Litestar as it is: called with Litestar's ``scope, receive, send``."""
+
+    __slots__ = ("app",)
+
+    def __init__(self, app: Any) -> None:
+        super().__init__(content=None)
+        self.app = app
+
+    def to_asgi_response(self, app: Any, request: Any, **_: Any) -> Any:
+        return self.app
+
+
 class _Silence(Response):
     """Sends nothing: for a client that has already gone."""
 

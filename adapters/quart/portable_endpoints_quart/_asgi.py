@@ -6,9 +6,10 @@ stays a ``quart.Quart``. The wrapper does what Quart cannot be asked to do from 
 - HTTP: run a neutral response's background task after the last body message has been sent,
   inside the ASGI call, as Starlette does (Quart's ``add_background_task`` starts it at once,
   its ``after_request`` hooks run before sending); after a client that left mid-response, by
-  Starlette's rule for the server's spec version (``runs_background``); and end a body of
-  declared length on its last chunk, as every other host does, for ASGI middleware around the
-  app (``whole_body_send``);
+  Starlette's rule for the server's spec version (``runs_background``); likewise finish a bridged
+  ASGI response (the core's ``bridge_asgi_response``), or cancel it when the response was cut
+  short; and end a body of declared length on its last chunk, as every other host does, for ASGI
+  middleware around the app (``whole_body_send``);
 - WebSocket: give every connection a ``Channel`` (``_channel``), through which Quart reads and
   writes as before until a portable view claims it.
 
@@ -33,7 +34,7 @@ from portable_endpoints.routing import AppRoutes, Route, path_below_root, slash_
 from portable_endpoints.types import Message, Receive, Scope, Send
 from portable_endpoints_quart import _compat
 from portable_endpoints_quart._channel import CHANNEL, Channel
-from portable_endpoints_quart._responses import BACKGROUND, PortableResponse
+from portable_endpoints_quart._responses import BACKGROUND, BRIDGED, PortableResponse
 
 if TYPE_CHECKING:
     from portable_endpoints.routing import RouteTable
@@ -51,7 +52,12 @@ def install(app: quart.Quart) -> None:
     inner: Any = app.asgi_app
 
     async def serve_http(scope: Scope, receive: Receive, send: Send) -> None:
-        await inner(scope, receive, whole_body_send(send))
+        try:
+            await inner(scope, receive, whole_body_send(send))
+        finally:
+            bridged = scope.get(BRIDGED)
+            if bridged is not None:  # an ASGI response: its background, or its cancellation if cut short
+                await bridged.finish()
         response = scope.get(BACKGROUND)
         if response is not None and response.background is not None and runs_background(response, scope):
             async with app.app_context():  # current_app works in the task, as in a view

@@ -81,6 +81,7 @@ class _QuartConnection(HTTPConnection[N]):
             found = table.find(name, path_params)
             if found is not None:
                 protocol = found[0].protocol
+                path_params = found[0].url_params(path_params)
                 native_name = endpoint_name(table.native_name(found[0]))
                 endpoint = f"{blueprint}.{native_name}" if blueprint else native_name
                 break

@@ -26,12 +26,16 @@ from werkzeug.exceptions import MethodNotAllowed, default_exceptions
 from werkzeug.sansio.response import Response as SansIOResponse
 
 from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.hosting import bridge_asgi_response
+from portable_endpoints.requests import Request
 from portable_endpoints.responses import ChunkedResponse, Response, host_sent_chunks
 from portable_endpoints.types import Scope
 from portable_endpoints_quart import _compat
 
 #: Scope key of a neutral response with a background task, run after the response by the app wrapper.
 BACKGROUND = "portable_endpoints.background"
+#: Scope key of a bridged ASGI response, finished (or cancelled) by the app wrapper after the response.
+BRIDGED = "portable_endpoints.bridged"
 RawHeaders = list[tuple[bytes, bytes]]
 
 
@@ -94,8 +98,14 @@ def is_quart_response(value: object) -> TypeGuard[SansIOResponse]:
     return isinstance(value, SansIOResponse)
 
 
-async def quart_response(result: Response | SansIOResponse, scope: Scope) -> SansIOResponse:
-    """The Quart response for what an endpoint returned (``run_endpoint`` checked it is one)."""
+async def quart_response(result: Any, request: Request[Any]) -> SansIOResponse:
+    """The Quart response for what an endpoint returned (``run_endpoint`` checked it is one).
+
+    Any other ASGI app (Starlette's responses, a mounted app) answers through the core's bridge:
+    its status, headers and body chunks become a streaming Quart response, and the app wrapper
+    awaits the rest of its work (its background) once the response is out.
+    """
+    scope = request.scope
     if isinstance(result, Response):
         if isinstance(result, ChunkedResponse):
             # What this request gets: the response, or its 206/304/416 variant (a file's).
@@ -108,7 +118,11 @@ async def quart_response(result: Response | SansIOResponse, scope: Scope) -> San
         return PortableResponse(
             b"" if scope["method"] == "HEAD" else result.body, result.status_code, result.raw_headers
         )
-    return result  # Quart's or werkzeug's own response passes through untouched
+    if is_quart_response(result):
+        return cast(SansIOResponse, result)  # Quart's or werkzeug's own response passes through untouched
+    bridged = await bridge_asgi_response(result, request)
+    scope[BRIDGED] = bridged
+    return PortableResponse(bridged.body, bridged.status, bridged.headers)
 
 
 class _WithHeaders(WerkzeugHTTPException):

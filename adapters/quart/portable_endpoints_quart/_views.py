@@ -126,7 +126,7 @@ def http_view(
         )
         if result is None:
             raise CLIENT_GONE()  # the client left mid-body: Quart's way of answering nobody
-        return await quart_response(result, scope)
+        return await quart_response(result, portable)
 
     setattr(view, PORTABLE_ROUTE, route)
     return view

@@ -73,6 +73,10 @@ def _url_for(connection: StarletteRequest | StarletteWebSocket, name: str, path_
             return HTTPConnection[Any].url_for(connection, name, **path_params)
         except NoMatchFound:
             pass
+    if table is not None:
+        # The portable route's own params rule (a Mount(app=...) route strips the leading "/" of path).
+        for route in table.by_name.get(name, ())[:1]:
+            path_params = route.url_params(path_params)
     try:
         return URL(str(connection.native.url_for(name, **path_params)))
     except (starlette.routing.NoMatchFound, ValueError, AssertionError):

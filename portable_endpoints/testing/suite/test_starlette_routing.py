@@ -395,9 +395,9 @@ def test_a_duplicated_param_error_names_every_duplicate(pe_host: Host) -> None:
 
 # -- 10. Starlette's tests/test_routing.py, re-expressed -------------------------------------------
 #
-# Its router app, imports changed; ``Mount("/static", app=...)`` is left out (a Mount holds routes
-# here, not an ASGI app: a documented difference). Starlette's test client follows redirects, so
-# where it sees the redirected answer, these tests assert the 307 and then request its Location.
+# Its router app, imports changed (``Mount("/static", app=Response(...))`` mounts a response object,
+# an ASGI app). Starlette's test client follows redirects, so where it sees the redirected answer,
+# these tests assert the 307 and then request its Location.
 
 
 def homepage(request: Request) -> Response:
@@ -516,6 +516,7 @@ ROUTER_APP = [
             WebSocketRoute("/ws/cls", endpoint=functools.partial(PartialRoutes.async_ws_endpoint)),
         ],
     ),
+    Mount("/static", app=Response("xxxxx", media_type="image/png")),
     Route("/func", endpoint=func_homepage, methods=["GET"]),
     Route("/func", endpoint=contact, methods=["POST"]),
     Route("/int/{param:int}", endpoint=convertor("int"), name="int-convertor"),
@@ -547,6 +548,9 @@ async def test_router(pe_host: Host) -> None:
         response = await client.put("/users/tomchristie:disable")
         assert (response.status_code, response.text) == (200, "User tomchristie disabled")
         assert (await client.get("/users/nomatch")).text == "User nomatch"
+        response = await client.get("/static/123")
+        assert (response.status_code, response.text) == (200, "xxxxx")
+        assert response.headers["content-type"] == "image/png"
 
 
 async def test_route_converters(pe_host: Host) -> None:
