@@ -29,7 +29,6 @@ from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.hosting import bridge_asgi_response
 from portable_endpoints.requests import Request
 from portable_endpoints.responses import ChunkedResponse, Response, host_sent_chunks
-from portable_endpoints.types import Scope
 from portable_endpoints_quart import _compat
 
 #: Scope key of a neutral response with a background task, run after the response by the app wrapper.
@@ -119,7 +118,7 @@ async def quart_response(result: Any, request: Request[Any]) -> SansIOResponse:
             b"" if scope["method"] == "HEAD" else result.body, result.status_code, result.raw_headers
         )
     if is_quart_response(result):
-        return cast(SansIOResponse, result)  # Quart's or werkzeug's own response passes through untouched
+        return result  # Quart's or werkzeug's own response passes through untouched
     bridged = await bridge_asgi_response(result, request)
     scope[BRIDGED] = bridged
     return PortableResponse(bridged.body, bridged.status, bridged.headers)
