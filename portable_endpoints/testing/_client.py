@@ -6,8 +6,10 @@ import json as jsonlib
 import math
 import secrets
 import sys
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from email.utils import mktime_tz, parsedate_tz
 from http.cookies import SimpleCookie
 from types import TracebackType
 from typing import Any
@@ -26,6 +28,16 @@ from portable_endpoints.websockets import WebSocketDisconnect
 
 FileField = tuple[str, bytes, str]
 TIMEOUT = 10.0
+
+
+def _expired(expires: Any) -> bool:
+    """Whether a cookie's ``Expires`` has passed: a deletion (Starlette's session middleware sends 1970)."""
+    if expires in ("0", 0):
+        return True
+    if not expires:
+        return False
+    parsed = parsedate_tz(str(expires))
+    return parsed is not None and mktime_tz(parsed) <= time.time()
 
 
 class TestResponse:
@@ -290,7 +302,7 @@ class TestClient:
             jar: SimpleCookie = SimpleCookie()
             jar.load(value)
             for key, morsel in jar.items():
-                if morsel["max-age"] in ("0", 0) or morsel["expires"] in ("0", 0):
+                if morsel["max-age"] in ("0", 0) or _expired(morsel["expires"]):
                     self.cookies.pop(key, None)
                 else:
                     self.cookies[key] = morsel.value
