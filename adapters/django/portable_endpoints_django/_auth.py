@@ -40,11 +40,14 @@ async def credentials(user: Any) -> AuthCredentials:
     return AuthCredentials(scopes)
 
 
+def authenticates(scope: Scope, native: HttpRequest | None = None) -> bool:
+    """Whether Django (``native``, the HTTP request, has its middleware's ``user``) or Channels
+    (a ``user`` in the scope) authenticates this connection, and nothing portable has already."""
+    return "auth" not in scope and ("user" in scope or (native is not None and "user" in vars(native)))
+
+
 async def authenticate(scope: Scope, native: HttpRequest | None = None) -> None:
-    """Put Django's user and credentials in ``scope`` (``native`` is the HTTP request), when the
-    app authenticates with Django or Channels and nothing portable has already."""
-    if "auth" in scope:
-        return
+    """Put Django's user and credentials in ``scope``, when ``authenticates(scope, native)``."""
     user = scope.get("user")
     if user is None:
         if native is None:
@@ -57,4 +60,4 @@ async def authenticate(scope: Scope, native: HttpRequest | None = None) -> None:
     scope["auth"] = await credentials(user)
 
 
-__all__ = ["AUTHENTICATED", "STAFF", "SUPERUSER", "authenticate", "credentials"]
+__all__ = ["AUTHENTICATED", "STAFF", "SUPERUSER", "authenticate", "authenticates", "credentials"]

@@ -32,7 +32,7 @@ from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.hosting import RouteIndex, run_endpoint
 from portable_endpoints.routing import CompiledPath, Route, RouteTable, WebSocketRoute, enter_mount, first_match
 from portable_endpoints.types import Receive, Scope, Send
-from portable_endpoints_django._auth import authenticate
+from portable_endpoints_django._auth import authenticate, authenticates
 from portable_endpoints_django._compat import (
     HttpRequest,
     HttpResponseBase,
@@ -148,7 +148,7 @@ def http_view(route: Route, table: RouteTable, csrf_exempt: bool) -> Callable[..
         if target.mount_compiled is not None:
             enter_mount(scope, target, path)
         scope["path_params"] = params
-        if "auth" not in scope:
+        if authenticates(scope, request):
             await authenticate(scope, request)
         portable = DjangoRequest(
             scope,
@@ -199,7 +199,7 @@ def websocket_app(route: WebSocketRoute, table: RouteTable) -> Callable[[Scope, 
         if route.mount_compiled is not None:
             enter_mount(scope, route, "/" + url_route["args"][-1])
         scope["path_params"] = params
-        if "user" in scope and "auth" not in scope:
+        if authenticates(scope):
             await authenticate(scope)
         websocket = DjangoWebSocket(scope, receive, send, path_params=params, route_table=table)
         websocket._prefix = prefix

@@ -40,11 +40,13 @@ sys.modules["pe_django_auth_urls"] = urls
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.contrib.auth import aauthenticate, alogin, alogout  # noqa: E402
+from django.contrib.auth import aauthenticate, alogin, alogout, get_user  # noqa: E402
 from django.contrib.auth.models import Permission, User  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.utils.functional import SimpleLazyObject  # noqa: E402
+from portable_endpoints_django._compat import all_permissions, django_user  # noqa: E402
 
 import portable_endpoints as pe  # noqa: E402
 from portable_endpoints import JSONResponse, Request, Route, WebSocket, WebSocketRoute  # noqa: E402
@@ -98,6 +100,32 @@ def me_sync(request: Request) -> JSONResponse:
     return JSONResponse(who(request))
 
 
+class OlderUser:
+    """A user as before Django 5.2: ``get_all_permissions`` only, no ``aget_all_permissions``."""
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+
+    def get_all_permissions(self) -> set[str]:
+        return set(self.user.get_all_permissions())
+
+
+async def compat(request: Request) -> JSONResponse:
+    """The adapter's Django 4.2 paths on this Django: no ``request.auser``, no async permissions."""
+    native = request.native
+    del native.auser
+    native.user = SimpleLazyObject(lambda: get_user(native))  # what 4.2's middleware leaves
+    user = await django_user(native)
+    assert user is not None
+    return JSONResponse(
+        {
+            "user": user.get_username(),
+            "permissions": sorted(await all_permissions(OlderUser(user))),
+            "without PermissionsMixin": sorted(await all_permissions(object())),
+        }
+    )
+
+
 @requires("authenticated")
 async def private(request: Request) -> JSONResponse:
     return JSONResponse(who(request))
@@ -124,6 +152,7 @@ ROUTES = [
     Route("/login", login, methods=["POST"]),
     Route("/logout", logout, methods=["POST"]),
     Route("/visit", visit),
+    Route("/compat", compat),
     Route("/me", me, name="me"),
     Route("/me/sync", me_sync),
     Route("/private", private),
@@ -161,6 +190,7 @@ async def walk(app: Any, name: str, ws: bool) -> None:
         report(f"{name} ada sync", (await client.get("/me/sync")).json())
         report(f"{name} ada private", (await client.get("/private")).json())
         report(f"{name} ada ballot", (await client.get("/ballot")).json())
+        report(f"{name} compat", (await client.get("/compat")).json())
         redirected = await client.get("/staff")
         report(f"{name} ada staff", [redirected.status_code, redirected.headers.get("location")])
         if ws:

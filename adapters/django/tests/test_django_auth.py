@@ -73,6 +73,14 @@ def test_login_and_logout_with_djangos_database_sessions(steps: dict[str, Any], 
     assert steps[f"{composition} session kept"] == {"visits": 2}
 
 
+def test_the_django_4_2_ways_to_load_the_user_and_permissions(steps: dict[str, Any]) -> None:
+    assert steps["create_app compat"] == {
+        "user": "ada",
+        "permissions": ["auth.vote"],
+        "without PermissionsMixin": [],
+    }
+
+
 def test_channels_auth_middleware_stack_gives_websockets_the_user(steps: dict[str, Any]) -> None:
     assert steps["mount anonymous ws"] == 403  # requires("authenticated") refused the handshake
     assert steps["mount ada ws"] == ADA
