@@ -3,9 +3,10 @@
 Settings are process-wide and the test process's Django has no apps and no database, so
 ``test_django_auth.py`` runs this script: sqlite in the file given as the first argument,
 ``django.contrib.auth`` with database sessions, a user holding one permission, then a
-``create_app`` app, the same routes ``pe.mount``-ed into a project's Channels
-``ProtocolTypeRouter`` (``AuthMiddlewareStack`` around its WebSocket router), and a portable
-``AuthenticationMiddleware`` around the app. It prints one JSON line per step; the test asserts.
+``create_app`` app (behind Channels' ``AuthMiddlewareStack`` for WebSockets), the same routes
+``pe.mount``-ed into a project's Channels ``ProtocolTypeRouter`` (``AuthMiddlewareStack`` around
+its WebSocket router), and a portable ``AuthenticationMiddleware`` around the app. It prints one
+JSON line per step; the test asserts.
 """
 
 from __future__ import annotations
@@ -226,7 +227,10 @@ def project() -> Any:
 
 
 async def main() -> None:
-    await walk(pe.create_app(ROUTES, framework="django"), "create_app", ws=False)
+    app = pe.create_app(ROUTES, framework="django")
+    # Channels' authentication for the app's WebSockets: the app behind AuthMiddlewareStack.
+    channels_app = ProtocolTypeRouter({"http": app, "lifespan": app, "websocket": AuthMiddlewareStack(app)})
+    await walk(channels_app, "create_app", ws=True)
     application = project()
     pe.mount(application, ROUTES)
     await walk(application, "mount", ws=True)

@@ -81,9 +81,10 @@ def test_the_django_4_2_ways_to_load_the_user_and_permissions(steps: dict[str, A
     }
 
 
-def test_channels_auth_middleware_stack_gives_websockets_the_user(steps: dict[str, Any]) -> None:
-    assert steps["mount anonymous ws"] == 403  # requires("authenticated") refused the handshake
-    assert steps["mount ada ws"] == ADA
+@pytest.mark.parametrize("composition", ["create_app", "mount"])
+def test_channels_auth_middleware_stack_gives_websockets_the_user(steps: dict[str, Any], composition: str) -> None:
+    assert steps[f"{composition} anonymous ws"] == 403  # requires("authenticated") refused the handshake
+    assert steps[f"{composition} ada ws"] == ADA
 
 
 def test_a_portable_authentication_middleware_wins_over_djangos(steps: dict[str, Any]) -> None:
