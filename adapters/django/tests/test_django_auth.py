@@ -14,10 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from portable_endpoints_django._auth import authenticates
+
+import portable_endpoints as pe
+from portable_endpoints import JSONResponse, Request, Route
+from portable_endpoints.testing import TestClient
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent.parent
 
+SESSIONS = "django.contrib.sessions.middleware.SessionMiddleware"
 ANONYMOUS = {"authenticated": False, "user": "", "scopes": []}
 ADA = {"authenticated": True, "user": "ada", "scopes": ["authenticated", "auth.vote"]}
 
@@ -89,3 +95,18 @@ def test_channels_auth_middleware_stack_gives_websockets_the_user(steps: dict[st
 
 def test_a_portable_authentication_middleware_wins_over_djangos(steps: dict[str, Any]) -> None:
     assert steps["portable wins"] == {"user": "portable", "scopes": ["authenticated", "portable"]}
+
+
+@pytest.mark.anyio
+async def test_without_djangos_or_channels_authentication_nothing_is_loaded() -> None:
+    # In this process Django has no django.contrib.auth at all, as an app that does not use it.
+    async def probe(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {"scope": sorted({"user", "auth"} & set(request.scope)), "native": hasattr(request.native, "user")}
+        )
+
+    app = pe.create_app([Route("/", probe)], framework="django", MIDDLEWARE=[SESSIONS])
+    async with TestClient(app) as client:
+        assert (await client.get("/")).json() == {"scope": [], "native": False}
+    portable = {"type": "websocket", "user": object(), "auth": object()}
+    assert not authenticates(portable)  # what a portable AuthenticationMiddleware set stays
