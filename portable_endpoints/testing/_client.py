@@ -8,9 +8,11 @@ import math
 import re
 import secrets
 import sys
+import time
 import zlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
+from email.utils import mktime_tz, parsedate_tz
 from http.cookies import SimpleCookie
 from types import TracebackType
 from typing import Any
@@ -33,6 +35,16 @@ _LINE_END = re.compile(r"\r\n|\r|\n")
 TIMEOUT = 10.0
 #: how many body messages ``stream()`` holds that the test has not read (the app's sends then wait)
 STREAM_BUFFER = 16
+
+
+def _expired(expires: Any) -> bool:
+    """Whether a cookie's ``Expires`` has passed: a deletion (Starlette's session middleware sends 1970)."""
+    if expires in ("0", 0):
+        return True
+    if not expires:
+        return False
+    parsed = parsedate_tz(str(expires))
+    return parsed is not None and mktime_tz(parsed) <= time.time()
 
 
 class TestResponse:
@@ -512,7 +524,7 @@ class TestClient:
             jar.load(_loadable(value))
             for key, morsel in jar.items():
                 max_age = str(morsel["max-age"])
-                if (max_age.lstrip("-").isdigit() and int(max_age) <= 0) or morsel["expires"] in ("0", 0):
+                if (max_age.lstrip("-").isdigit() and int(max_age) <= 0) or _expired(morsel["expires"]):
                     self.cookies.pop(key, None)
                 else:
                     self.cookies[key] = morsel.value

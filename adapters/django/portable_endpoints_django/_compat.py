@@ -46,9 +46,11 @@ __all__ = [
     "URLPattern",
     "URLResolver",
     "URLRouter",
+    "all_permissions",
     "async_to_sync",
     "body_is_on_disk",
     "cached_body",
+    "django_user",
     "fill_headers",
     "has_exception_middleware",
     "init_response",
@@ -171,3 +173,34 @@ def load_middleware(handler: ASGIHandler, middleware: list[str] | None) -> None:
 
     with override_settings(MIDDLEWARE=list(middleware)):
         handler.load_middleware(is_async=True)
+
+
+async def django_user(request: HttpRequest) -> Any | None:
+    """The user Django's ``AuthenticationMiddleware`` gives ``request``, loaded without blocking the
+    event loop; None when that middleware is not installed (it sets ``request.user``).
+
+    ``request.auser()`` from Django 5.0; on 4.2 the lazy ``request.user`` would query the database
+    synchronously, so ``django.contrib.auth.get_user`` runs in Django's thread instead.
+    """
+    auser = getattr(request, "auser", None)
+    if auser is not None:
+        return await auser()
+    if "user" not in vars(request):
+        return None
+    from django.contrib.auth import get_user
+
+    return await sync_to_async(get_user)(request)
+
+
+async def all_permissions(user: Any) -> set[str]:
+    """``user.get_all_permissions()`` ("app_label.codename"), without blocking the event loop.
+
+    ``aget_all_permissions`` from Django 5.2; before, the sync method in Django's thread. A custom
+    user model without ``PermissionsMixin`` has none.
+    """
+    method = getattr(user, "aget_all_permissions", None)
+    if method is not None:
+        return set(await method())
+    if not hasattr(user, "get_all_permissions"):
+        return set()
+    return set(await sync_to_async(user.get_all_permissions)())

@@ -12,7 +12,8 @@ core's route index for the few patterns that can match, so resolving does not gr
 HTTP patterns call an async Django view: Django's middleware, ``request.resolver_match``,
 ``process_view`` and error handling all apply. It serves every method, so Django never answers
 405 itself; the core does, with Starlette's ``Allow``. Views are ``csrf_exempt`` unless the app
-asks otherwise (``csrf_exempt=False``, ``enforce_csrf``).
+asks otherwise (``csrf_exempt=False``, ``enforce_csrf``). Before the endpoint runs, Django's
+user (its ``AuthenticationMiddleware``) or Channels' is put in the scope with its credentials (``_auth``).
 
 WebSocket patterns go into a Channels ``URLRouter``; their callback is a raw ASGI app that runs
 the endpoint's session on the connection's own channel, so frame types, close codes and reasons,
@@ -31,6 +32,7 @@ from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.hosting import RouteIndex, run_endpoint
 from portable_endpoints.routing import CompiledPath, Route, RouteTable, WebSocketRoute, enter_mount, first_match
 from portable_endpoints.types import Receive, Scope, Send
+from portable_endpoints_django._auth import authenticate, authenticates
 from portable_endpoints_django._compat import (
     HttpRequest,
     HttpResponseBase,
@@ -146,6 +148,8 @@ def http_view(route: Route, table: RouteTable, csrf_exempt: bool) -> Callable[..
         if target.mount_compiled is not None:
             enter_mount(scope, target, path)
         scope["path_params"] = params
+        if authenticates(scope, request):
+            await authenticate(scope, request)
         portable = DjangoRequest(
             scope,
             native=request,
@@ -195,6 +199,8 @@ def websocket_app(route: WebSocketRoute, table: RouteTable) -> Callable[[Scope, 
         if route.mount_compiled is not None:
             enter_mount(scope, route, "/" + url_route["args"][-1])
         scope["path_params"] = params
+        if authenticates(scope):
+            await authenticate(scope)
         websocket = DjangoWebSocket(scope, receive, send, path_params=params, route_table=table)
         websocket._prefix = prefix
         await session(websocket)

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import logging
+import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -18,6 +22,7 @@ from portable_endpoints.authentication import (
     AuthCredentials,
     AuthenticationBackend,
     AuthenticationError,
+    BaseUser,
     SimpleUser,
     UnauthenticatedUser,
     has_required_scope,
@@ -29,6 +34,7 @@ from portable_endpoints.requests import HTTPConnection
 from portable_endpoints.testing import TestClient
 from portable_endpoints.testing._client import WebSocketRejected
 from portable_endpoints.testing.plugin import COMPOSITIONS, Host
+from portable_endpoints.websockets import WebSocketDisconnect
 
 pytestmark = pytest.mark.anyio
 CREDENTIALS = {"Authorization": "Basic " + base64.b64encode(b"tomchristie:example").decode()}
@@ -101,12 +107,18 @@ ROUTES = [
 ]
 
 
-def authenticated_app(pe_host: Host, composition: str, routes: list[Any] = ROUTES, **options: Any) -> Any:
+def authenticated_app(
+    pe_host: Host,
+    composition: str,
+    routes: list[Any] = ROUTES,
+    backend: AuthenticationBackend | None = None,
+    **options: Any,
+) -> Any:
     """The host's app inside the middleware; a host with no native kit (nothing to compose native
     routes into) serves ``native_routes`` as ``create_app``."""
     if composition == "native_routes" and pe_host.native_kit is None:
         composition = "create_app"
-    middleware = [Middleware(AuthenticationMiddleware, backend=BasicAuth(), **options)]
+    middleware = [Middleware(AuthenticationMiddleware, backend=backend or BasicAuth(), **options)]
     return wrap(pe_host.build(routes, composition), middleware)
 
 
@@ -247,3 +259,139 @@ def test_users_and_scopes() -> None:
     assert has_required_scope(conn, ["a", "b"])
     assert not has_required_scope(conn, ["a", "c"])
     assert AuthCredentials().scopes == []
+
+
+SECRET = "secret-token-123"
+
+
+class FailingBackend(AuthenticationBackend):
+    """A backend with a bug (not an ``AuthenticationError``), whose message holds a secret."""
+
+    async def authenticate(self, conn: HTTPConnection[Any]) -> tuple[AuthCredentials, BaseUser] | None:
+        raise RuntimeError(SECRET)
+
+
+class FailingUser(BaseUser):
+    """An authenticated user whose name fails to load, inside the host, with a secret in the error."""
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def display_name(self) -> str:
+        raise RuntimeError(SECRET)
+
+
+class FailingUserBackend(AuthenticationBackend):
+    async def authenticate(self, conn: HTTPConnection[Any]) -> tuple[AuthCredentials, BaseUser]:
+        return AuthCredentials(["authenticated"]), FailingUser()
+
+
+class _Recorder(logging.Handler):
+    def __init__(self, records: list[logging.LogRecord]) -> None:
+        super().__init__(logging.INFO)
+        self.records = records
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextmanager
+def logged() -> Iterator[list[logging.LogRecord]]:
+    """Every record at INFO or above from now on, also from loggers that do not propagate to the
+    root (a host may configure logging when its app is built, so enter this after building it)."""
+    records: list[logging.LogRecord] = []
+    handler = _Recorder(records)
+    root = logging.getLogger()
+    loggers = [root] + [
+        logger
+        for logger in list(logging.root.manager.loggerDict.values())
+        if isinstance(logger, logging.Logger) and not logger.propagate
+    ]
+    level = root.level
+    root.setLevel(min(level, logging.INFO) if level else logging.INFO)
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield records
+    finally:
+        for logger in loggers:
+            logger.removeHandler(handler)
+        root.setLevel(level)
+
+
+def leaks(records: list[logging.LogRecord], secret: str) -> list[str]:
+    """The records that show ``secret``: in a message at any level, or in a traceback below ERROR.
+
+    A traceback at ERROR (the host's or the server's own report of an unhandled exception, as
+    uvicorn logs one for Starlette) is where an operator looks for the cause: it may show it.
+    """
+    found = []
+    for record in records:
+        shown = record.exc_info is not None and record.exc_info[0] is not None
+        trace = "".join(traceback.format_exception(*record.exc_info)) if shown and record.exc_info else ""
+        if secret in record.getMessage() or (secret in trace and record.levelno < logging.ERROR):
+            found.append(f"{record.name} {record.levelname}: {record.getMessage()}")
+    return found
+
+
+@pytest.mark.parametrize("composition", COMPOSITIONS)
+async def test_a_failing_backend_is_a_500_without_its_text(pe_host: Host, composition: str) -> None:
+    app = authenticated_app(pe_host, composition, backend=FailingBackend())
+    async with TestClient(app, raise_app_exceptions=False) as client:
+        with logged() as records:
+            response = await client.get("/")
+            assert response.status_code == 500
+            assert SECRET not in response.text
+            assert "Traceback" not in response.text
+            with pytest.raises(WebSocketRejected) as refused:
+                async with client.websocket_connect("/ws"):
+                    pass
+            assert SECRET not in refused.value.content.decode("latin-1")
+    assert leaks(records, SECRET) == []
+    # Nothing turned the exception into an answer: it reaches the server, which answers the 500.
+    async with TestClient(app) as client:
+        with pytest.raises(RuntimeError, match=SECRET):
+            await client.get("/dashboard")
+
+
+@pytest.mark.parametrize("composition", COMPOSITIONS)
+async def test_a_user_failing_inside_the_endpoint_is_the_hosts_500_without_its_text(
+    pe_host: Host, composition: str
+) -> None:
+    app = authenticated_app(pe_host, composition, backend=FailingUserBackend())
+    async with TestClient(app, raise_app_exceptions=False) as client:
+        with logged() as records:
+            for path in ("/", "/dashboard", "/dashboard/sync", "/dashboard/class"):
+                response = await client.get(path)
+                assert response.status_code == 500, path
+                assert SECRET not in response.text, path
+                assert "Traceback" not in response.text, path
+            # Accepted, then the endpoint fails: the close (by the host, else the server) does not carry the error.
+            async with client.websocket_connect("/ws") as websocket:
+                with pytest.raises(WebSocketDisconnect) as closed:
+                    await websocket.receive()
+            assert SECRET not in closed.value.reason
+    assert leaks(records, SECRET) == []
+
+
+@pytest.mark.parametrize("composition", COMPOSITIONS)
+async def test_a_websocket_refused_by_requires_is_never_accepted(pe_host: Host, composition: str) -> None:
+    reached: list[str] = []
+
+    @requires("admin")
+    async def admin_socket(websocket: WebSocket) -> None:
+        reached.append("endpoint")
+        await websocket.accept()
+
+    app = authenticated_app(pe_host, composition, [WebSocketRoute("/admin", admin_socket)])
+    async with TestClient(app) as client:
+        for headers in ({}, CREDENTIALS):  # nobody, then authenticated without the "admin" scope
+            with pytest.raises(WebSocketRejected) as refused:
+                async with client.websocket_connect("/admin", headers=headers):
+                    pass
+            assert refused.value.status_code == 403
+            assert "tomchristie" not in refused.value.content.decode("latin-1")
+            assert CREDENTIALS["Authorization"] not in str(refused.value.headers)
+    assert reached == []
