@@ -106,7 +106,9 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
     :param route_table: what ``url_for`` resolves names with (a ``RouteTable``).
     """
 
+    # "__dict__": real code sets ad-hoc attributes (``request.page_id = 3``), as Starlette allows.
     __slots__ = (
+        "__dict__",
         "_cookies",
         "_headers",
         "_native",
