@@ -86,8 +86,9 @@ class _MalformedJSON(json.JSONDecodeError):
         else:
             found = _BYTE_OFFSET.search(str(error))
             offset = int(found.group(1)) if found else 0
-        # The codecs count bytes, JSONDecodeError counts characters.
-        pos = offset if isinstance(data, str) else len(data[:offset].decode("utf-8", "replace"))
+        # The codecs count bytes (of the UTF-8 text), JSONDecodeError counts characters.
+        raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+        pos = len(raw[:offset].decode("utf-8", "replace"))
         return cls(str(error), text, pos, str(error))
 
     def __str__(self) -> str:
