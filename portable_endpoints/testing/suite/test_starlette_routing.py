@@ -718,6 +718,20 @@ async def test_a_request_for_exactly_a_root_path_ending_in_a_slash(pe_host: Host
     }
 
 
+@pytest.mark.parametrize("root_path", ["/sub_path", "/sub_path/"])
+async def test_a_path_not_below_the_root_path_is_routed_whole(pe_host: Host, root_path: str) -> None:
+    """Starlette's TestClient sends its paths without the ``root_path`` in front; Starlette's router
+    then routes the whole path, and ``url_for`` still answers below the root path."""
+    app = pe_host.app(ECHO_URL_ROUTES)
+    served = await drive_http(app, http_scope("GET", "/", root_path=root_path))
+    assert served.status == 200
+    assert json.loads(served.body) == {
+        "index": "http://testserver/sub_path/",
+        "submount": "http://testserver/sub_path/submount/",
+    }
+    assert (await drive_http(app, http_scope("GET", "/sub_pathx/", root_path=root_path))).status == 404
+
+
 async def test_url_for_with_double_mount(pe_host: Host) -> None:
     def where(request: Request) -> Response:
         return PlainTextResponse(url_or_error(request, "mount:static:file", name="123"))
