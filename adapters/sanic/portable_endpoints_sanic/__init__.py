@@ -1,7 +1,8 @@
 """Sanic adapter for portable-endpoints.
 
-``App`` (what ``create_app`` returns), ``PortableBlueprint`` (what ``native_routes`` returns) and ``error_class`` are imported on first
-access, so that loading the plugin never imports Sanic (a missing Sanic is reported by name instead).
+``App`` (what ``create_app`` returns), ``PortableBlueprint`` (what ``native_routes`` returns) and
+``error_class`` are imported on first access, so that loading the plugin never imports Sanic (a
+missing Sanic is reported by name instead).
 """
 
 from __future__ import annotations
@@ -10,8 +11,8 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from portable_endpoints_sanic._app import App
     from portable_endpoints_sanic._adapter import PortableBlueprint
+    from portable_endpoints_sanic._app import App
     from portable_endpoints_sanic._responses import error_class
 
 _LAZY = {

@@ -16,6 +16,7 @@ from portable_endpoints.exceptions import ConfigurationError
 from portable_endpoints.routing import RouteTable
 from portable_endpoints_sanic import _compat
 from portable_endpoints_sanic._app import App
+from portable_endpoints_sanic._compat import SanicApp
 from portable_endpoints_sanic._routes import installed
 
 _ids = itertools.count(1)
@@ -39,7 +40,7 @@ class PortableBlueprint(sanic.Blueprint):
         super().__init__(name or unique_name("blueprint"))
         self.table = table
 
-    def register(self, app: sanic.Sanic, options: dict[str, Any]) -> None:
+    def register(self, app: SanicApp, options: dict[str, Any]) -> None:
         url_prefix = options.get("url_prefix", self.url_prefix)
         if url_prefix:
             raise ConfigurationError(
@@ -47,7 +48,8 @@ class PortableBlueprint(sanic.Blueprint):
                 "give it to pe.native_routes(routes, prefix=...) instead"
             )
         installed(app).include(self.table)
-        super().register(app, options)
+        register: Any = super().register  # untyped in Sanic
+        register(app, options)
 
 
 class SanicAdapter:
@@ -72,7 +74,7 @@ class SanicAdapter:
         routes.include(table)
         return app
 
-    def mount(self, app: sanic.Sanic, table: RouteTable) -> None:
+    def mount(self, app: SanicApp, table: RouteTable) -> None:
         """Add ``table`` after the app's own routes and its earlier portable tables (before the app starts)."""
         table.resolves_here = True
         installed(app).include(table)

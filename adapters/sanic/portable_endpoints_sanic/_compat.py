@@ -11,7 +11,8 @@ from typing import Any, cast
 
 import sanic
 from sanic.asgi import Lifespan
-from sanic.exceptions import MethodNotAllowed
+from sanic.exceptions import InvalidHeader, MethodNotAllowed
+from sanic.headers import parse_accept
 from sanic.helpers import Default
 from sanic.models.asgi import MockTransport
 from sanic.router import Router
@@ -19,6 +20,8 @@ from sanic.server.websockets.connection import WebSocketConnection
 
 from portable_endpoints.types import Receive, Send
 
+#: Any Sanic app (Sanic is generic in its config and context types).
+SanicApp = sanic.Sanic[Any, Any]
 #: What ``Router.get`` answers: Sanic's route, its handler, and the path's parameters.
 Resolved = tuple[Any, Callable[..., Any], dict[str, Any]]
 
@@ -60,7 +63,7 @@ def answers_on_channel(handler: Callable[..., Any]) -> None:
     handler.is_websocket = True  # type: ignore[attr-defined]
 
 
-def route_every_method(app: sanic.Sanic, claims: Callable[[str], bool], fallback: str) -> None:
+def route_every_method(app: SanicApp, claims: Callable[[str], bool], fallback: str) -> None:
     """Let the portable routes of ``app`` answer methods its router refuses.
 
     Sanic's router registers only its own seven verbs (``Router.ALLOWED_METHODS``) and answers any
@@ -79,17 +82,20 @@ def route_every_method(app: sanic.Sanic, claims: Callable[[str], bool], fallback
             if not claims(method):
                 raise
             route = router.find_route_by_view_name(fallback)
+            if route is None:
+                raise
             return route, route.handler, {}
 
-    router.get = get  # type: ignore[method-assign]
+    # An instance attribute, looked up before the class's cached method.
+    setattr(router, "get", get)  # noqa: B010
 
 
-def sanic_methods(app: sanic.Sanic) -> frozenset[str]:
+def sanic_methods(app: SanicApp) -> frozenset[str]:
     """The methods the app's router can register a route for (``Router.ALLOWED_METHODS``)."""
     return frozenset(str(method) for method in app.router.ALLOWED_METHODS)
 
 
-def router_finalized(app: sanic.Sanic) -> bool:
+def router_finalized(app: SanicApp) -> bool:
     """Whether the app's router has been finalised (``router.finalized``): Sanic does it at startup,
     after which no route can be added."""
     return bool(app.router.finalized)
@@ -109,7 +115,7 @@ async def websocket_failed(request: sanic.Request, exc: Exception) -> None:
     )
 
 
-def skip_touchup(app: sanic.Sanic) -> None:
+def skip_touchup(app: SanicApp) -> None:
     """Turn off Sanic's TouchUp for ``app`` unless its config chose (``config.TOUCHUP``).
 
     At startup Sanic rewrites its own HTTP server's methods in place (TouchUp), which serves
@@ -120,7 +126,7 @@ def skip_touchup(app: sanic.Sanic) -> None:
         app.config.TOUCHUP = False
 
 
-async def start_without_lifespan(app: sanic.Sanic) -> None:
+async def start_without_lifespan(app: SanicApp) -> None:
     """Start ``app`` as Sanic's ASGI ``lifespan.startup`` does (``Lifespan.startup``: finalise the
     router and signals, run the ``before_server_start`` / ``after_server_start`` listeners), and
     mark it as running under ASGI (``app.asgi``), for a server that sends no lifespan events."""
@@ -130,3 +136,18 @@ async def start_without_lifespan(app: sanic.Sanic) -> None:
 
 async def _no_channel(*_: Any) -> Any:
     raise RuntimeError("no lifespan channel: the app was started by its first request")
+
+
+def drop_unparsable_accept(request: sanic.Request) -> None:
+    """Remove an ``Accept`` header Sanic cannot parse from ``request.headers``, as if the client sent none.
+
+    Sanic's error pages negotiate their format from ``request.accept``, which raises on such a
+    header, and the error then becomes a 500 ("An error occurred while handling an error").
+    """
+    accept = request.headers.getone("accept", None)
+    if accept is None:
+        return
+    try:
+        parse_accept(accept)
+    except InvalidHeader:
+        del request.headers["accept"]

@@ -29,8 +29,10 @@ from portable_endpoints.hosting import run_endpoint
 from portable_endpoints.requests import Request
 from portable_endpoints.responses import RedirectResponse
 from portable_endpoints.routing import AppRoutes, RouteTable, enter_mount, path_below_root, slash_redirect
+from portable_endpoints.types import Scope
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_sanic import _compat
+from portable_endpoints_sanic._compat import SanicApp
 from portable_endpoints_sanic._responses import is_native_response, sanic_error, send_response
 
 #: The name of the catch-all route (``/<portable_path:path>``) on an app or a blueprint.
@@ -75,6 +77,15 @@ class PortableRoutes:
 
     async def serve(self, request: sanic.Request) -> BaseHTTPResponse | ResponseStream | None:
         """The catch-all route's handler: answer ``request`` on the channel, or return Sanic's response."""
+        try:
+            return await self._serve(request)
+        except Exception:
+            # Sanic renders the error next, choosing its format from an Accept header it cannot
+            # parse, else fails with a 500 "error while handling an error".
+            _compat.drop_unparsable_accept(request)
+            raise
+
+    async def _serve(self, request: sanic.Request) -> BaseHTTPResponse | ResponseStream | None:
         scope = _compat.asgi_transport(request).scope
         scope["app"] = request.app
         receive, send = _compat.channel(request)
@@ -101,12 +112,12 @@ class PortableRoutes:
         await send_response(outcome, request, scope, receive)
         return None
 
-    def _slash_redirect(self, scope: dict[str, Any]) -> str | None:
+    def _slash_redirect(self, scope: Scope) -> str | None:
         if not self.redirect_slashes:
             return None
         return slash_redirect((route for table in self.routes.tables for route in table.http_routes), scope)
 
-    async def _serve_websocket(self, request: sanic.Request, scope: dict[str, Any], path: str) -> None:
+    async def _serve_websocket(self, request: sanic.Request, scope: Scope, path: str) -> None:
         receive, send = _compat.channel(request)
         found = self.routes.match_websocket(path)
         if found is None:
@@ -135,7 +146,7 @@ class PortableRoutes:
 CTX_ATTRIBUTE = "portable_endpoints"
 
 
-def installed(app: sanic.Sanic) -> PortableRoutes:
+def installed(app: SanicApp) -> PortableRoutes:
     """The app's portable routes, their catch-all route registered on first use (before the app starts)."""
     routes = getattr(app.ctx, CTX_ATTRIBUTE, None)
     if isinstance(routes, PortableRoutes):
@@ -153,7 +164,7 @@ def installed(app: sanic.Sanic) -> PortableRoutes:
     return routes
 
 
-def register_catch_all(app: sanic.Sanic, routes: PortableRoutes) -> None:
+def register_catch_all(app: SanicApp, routes: PortableRoutes) -> None:
     """Give ``app`` the two Sanic routes every request for ``routes`` reaches."""
 
     async def portable_endpoints(request: sanic.Request, **_: Any) -> BaseHTTPResponse | ResponseStream | None:
@@ -161,5 +172,7 @@ def register_catch_all(app: sanic.Sanic, routes: PortableRoutes) -> None:
 
     _compat.answers_on_channel(portable_endpoints)
     methods = sorted(_compat.sanic_methods(app))
-    app.add_route(portable_endpoints, "/", methods=methods, stream=True, name=ROOT_ROUTE_NAME)
-    app.add_route(portable_endpoints, f"/<{PATH_PARAM}:path>", methods=methods, stream=True, name=ROUTE_NAME)
+    # Sanic types handlers as returning its HTTPResponse; a ResponseStream is sent alike.
+    handler: Any = portable_endpoints
+    app.add_route(handler, "/", methods=methods, stream=True, name=ROOT_ROUTE_NAME)
+    app.add_route(handler, f"/<{PATH_PARAM}:path>", methods=methods, stream=True, name=ROUTE_NAME)

@@ -12,6 +12,7 @@ from portable_endpoints import create_app
 from portable_endpoints.routing import BaseRoute
 from portable_endpoints_sanic._adapter import unique_name
 from portable_endpoints_sanic._app import App
+from portable_endpoints_sanic._compat import SanicApp
 from portable_endpoints_sanic._responses import error_class
 
 TEXT = "text/plain; charset=utf-8"
@@ -21,7 +22,7 @@ class SanicKit:
     request_type = sanic.Request
     websocket_type = WebSocketConnection
 
-    def app_with_native_route(self, path: str, text: str, native_routes: Any = None) -> sanic.Sanic:
+    def app_with_native_route(self, path: str, text: str, native_routes: Any = None) -> SanicApp:
         # The adapter's App: a Sanic app that every ASGI server runs alike (lifespan or not, a
         # root path, a raw path outside ASCII), as the module docs recommend for mounting into.
         app = App(unique_name("native"))
@@ -36,14 +37,14 @@ class SanicKit:
             app.blueprint(native_routes)
         return app
 
-    def app_with_error_handlers(self, routes: Sequence[BaseRoute], status_codes: Sequence[int]) -> sanic.Sanic:
+    def app_with_error_handlers(self, routes: Sequence[BaseRoute], status_codes: Sequence[int]) -> SanicApp:
         async def handler(request: sanic.Request, error: Exception) -> sanic.HTTPResponse:
             assert isinstance(error, sanic.exceptions.SanicException)  # registered for Sanic's HTTP errors only
             headers = {key: value for key, value in (error.headers or {}).items() if key.lower() != "content-type"}
             body = f"handled {error.status_code}: {error}"
             return sanic.response.text(body, 299, headers, content_type=TEXT)
 
-        app: sanic.Sanic = create_app(routes, framework="sanic")
+        app: SanicApp = create_app(routes, framework="sanic")
         for status_code in status_codes:
             app.exception(error_class(status_code))(handler)
         return app

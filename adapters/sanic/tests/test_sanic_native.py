@@ -1,0 +1,211 @@
+"""Sanic-only facts: native handlers and ``HTTPMethodView`` beside portable routes, Sanic's exception
+handlers and middleware, ``pe.mount`` into a plain ``sanic.Sanic``, the blueprint from ``native_routes``."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+import sanic
+from portable_endpoints_sanic import App, PortableBlueprint, error_class
+from portable_endpoints_sanic._compat import SanicApp
+from sanic.response import HTTPResponse, json, text
+from sanic.views import HTTPMethodView
+
+import portable_endpoints as pe
+from portable_endpoints import (
+    ConfigurationError,
+    HTTPEndpoint,
+    HTTPException,
+    JSONResponse,
+    PlainTextResponse,
+    Request,
+    Route,
+    WebSocket,
+    WebSocketRoute,
+)
+from portable_endpoints.testing import TestClient
+
+pytestmark = pytest.mark.anyio
+
+_names = itertools.count(1)
+
+
+def plain_sanic() -> SanicApp:
+    """A plain ``sanic.Sanic``, as a user builds one; TouchUp off, as Sanic's own tests run many apps."""
+    app = sanic.Sanic(f"plain_{next(_names)}")
+    app.config.TOUCHUP = False
+    return app
+
+
+class Echo(HTTPEndpoint):
+    async def get(self, request: Request[sanic.Request]) -> JSONResponse:
+        native = request.native
+        return JSONResponse(
+            {
+                "id": request.path_params["id"],
+                "app": request.app.name,
+                "native": type(native).__name__,
+                "sanic_path": native.path,
+            }
+        )
+
+    async def post(self, request: Request) -> PlainTextResponse:
+        return PlainTextResponse(f"got {(await request.body()).decode()}")
+
+    async def query(self, request: Request) -> PlainTextResponse:
+        return PlainTextResponse("query")
+
+
+class Teapot(HTTPEndpoint):
+    async def get(self, request: Request) -> PlainTextResponse:
+        raise HTTPException(418, "short and stout", headers={"x-kettle": "on"})
+
+
+async def echo_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(f"echo {await websocket.receive_text()}")
+    await websocket.close(4001, "done")
+
+
+ROUTES = [Route("/items/{id:int}", Echo, name="item"), WebSocketRoute("/ws", echo_socket)]
+
+
+class NativeView(HTTPMethodView):
+    async def get(self, request: sanic.Request) -> HTTPResponse:
+        return text("view get")
+
+    async def put(self, request: sanic.Request) -> HTTPResponse:
+        return text(f"view put {request.body.decode()}")
+
+
+async def test_mount_into_a_plain_sanic_app_keeps_its_handlers_and_views() -> None:
+    app = plain_sanic()
+
+    @app.get("/native")
+    async def native(request: sanic.Request) -> HTTPResponse:
+        return json({"native": True})
+
+    @app.get("/items/0")
+    async def item_zero(request: sanic.Request) -> HTTPResponse:
+        return text("native item 0")  # Sanic's own routes come first, as on Starlette
+
+    app.add_route(NativeView.as_view(), "/view")
+    pe.mount(app, ROUTES, prefix="/v1")
+    pe.mount(app, [Route("/items/{id:int}", Echo)])
+    async with TestClient(app) as client:
+        assert (await client.get("/native")).json() == {"native": True}
+        assert (await client.get("/items/0")).text == "native item 0"
+        assert (await client.get("/view")).text == "view get"
+        # A native handler still gets its body read by Sanic.
+        assert (await client.put("/view", content=b"body")).text == "view put body"
+        answer = (await client.get("/items/3")).json()
+        assert answer == {"id": 3, "app": app.name, "native": "Request", "sanic_path": "/items/3"}
+        assert (await client.get("/v1/items/7")).json()["id"] == 7
+        assert (await client.post("/v1/items/7", content=b"payload")).text == "got payload"
+        # A method Sanic cannot route reaches the portable route.
+        assert (await client.request("QUERY", "/v1/items/7")).text == "query"
+        # A native route's 405 falls through to the portable route serving the method.
+        assert (await client.post("/items/0", content=b"late")).text == "got late"
+        response = await client.get("/nowhere")
+        assert response.status_code == 404
+        assert "Not Found" in response.text  # Sanic's own error page
+        async with client.websocket_connect("/v1/ws") as ws:
+            await ws.send_text("hi")
+            assert await ws.receive_text() == "echo hi"
+
+
+async def test_sanic_exception_handlers_apply_to_portable_errors_and_native_ones() -> None:
+    app = pe.create_app([Route("/teapot", Teapot)], framework="sanic")
+    assert isinstance(app, App)
+
+    @app.exception(error_class(418))
+    async def teapot(request: sanic.Request, error: sanic.exceptions.SanicException) -> HTTPResponse:
+        return text(f"handled {error.status_code}: {error}", 299, dict(error.headers))
+
+    @app.exception(sanic.exceptions.NotFound)
+    async def not_found(request: sanic.Request, error: Exception) -> HTTPResponse:
+        return text("nothing here", 404)
+
+    async with TestClient(app) as client:
+        response = await client.get("/teapot")
+        assert (response.status_code, response.text) == (299, "handled 418: short and stout")
+        assert response.headers["x-kettle"] == "on"
+        assert (await client.get("/missing")).text == "nothing here"
+    assert error_class(418) is error_class(418)
+    assert error_class(404) is sanic.exceptions.NotFound
+
+
+async def test_response_middleware_and_request_middleware_apply_to_portable_routes() -> None:
+    app = pe.create_app(ROUTES, framework="sanic")
+
+    @app.on_request  # type: ignore[untyped-decorator]  # Sanic leaves the decorator untyped
+    async def mark(request: sanic.Request) -> None:
+        request.ctx.marked = True
+
+    @app.on_response  # type: ignore[untyped-decorator]
+    async def stamp(request: sanic.Request, response: HTTPResponse) -> None:
+        response.headers["x-stamp"] = "yes" if request.ctx.marked else "no"
+
+    async with TestClient(app) as client:
+        response = await client.get("/items/1")
+        assert response.headers["x-stamp"] == "yes"
+        assert response.json()["id"] == 1
+
+
+async def test_native_routes_is_a_blueprint_registered_on_any_app() -> None:
+    blueprint = pe.native_routes(ROUTES, framework="sanic", prefix="/bp")
+    assert isinstance(blueprint, PortableBlueprint)
+    app = plain_sanic()
+    app.blueprint(blueprint)
+    async with TestClient(app) as client:
+        assert (await client.get("/bp/items/5")).json()["id"] == 5
+        assert (await client.request("QUERY", "/bp/items/5")).text == "query"
+
+
+def test_a_blueprint_with_a_url_prefix_is_refused_clearly() -> None:
+    blueprint = pe.native_routes(ROUTES, framework="sanic")
+    with pytest.raises(ConfigurationError, match=r"prefix=\.\.\."):
+        plain_sanic().blueprint(blueprint, url_prefix="/v1")
+
+
+async def test_mounting_into_a_started_app_is_refused_clearly() -> None:
+    app = plain_sanic()
+
+    @app.get("/native")
+    async def native(request: sanic.Request) -> HTTPResponse:
+        return text("native")
+
+    async with TestClient(app) as client:
+        with pytest.raises(ConfigurationError, match="has already started"):
+            pe.mount(app, ROUTES)
+        assert (await client.get("/native")).text == "native"
+
+
+async def test_a_second_mount_into_a_started_app_with_portable_routes_is_served() -> None:
+    app = pe.create_app(ROUTES, framework="sanic")
+    async with TestClient(app) as client:
+        pe.mount(app, [Route("/late/{id:int}", Echo)])
+        assert (await client.get("/late/2")).json()["id"] == 2
+
+
+async def test_create_app_passes_options_to_sanic_and_names_apps_uniquely() -> None:
+    first = pe.create_app(ROUTES, framework="sanic")
+    second = pe.create_app(ROUTES, framework="sanic", name="my_app", strict_slashes=True)
+    assert first.name != second.name
+    assert second.name == "my_app"
+    assert second.strict_slashes is True
+
+
+async def test_app_serves_without_lifespan_under_a_root_path_and_with_raw_paths() -> None:
+    app = App(f"app_{next(_names)}")
+
+    @app.get("/native")
+    async def native(request: sanic.Request) -> HTTPResponse:
+        return text("native")
+
+    pe.mount(app, ROUTES)
+    async with TestClient(app, lifespan=False, root_path="/root") as client:
+        assert (await client.get("/native")).text == "native"
+        assert (await client.get("/items/4")).json()["id"] == 4
+        assert (await client.get("/café")).status_code == 404
