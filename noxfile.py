@@ -33,7 +33,7 @@ nox.options.sessions = [
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 ROOT = Path(__file__).parent
-FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django")
+FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django", "sanic")
 #: What a framework's session needs besides its adapter: the adapters it builds on, its own test
 #: tools, and the hosts the suite runs on (an adapter it builds on is installed, not under test).
 ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {

@@ -45,9 +45,25 @@ PATH_PARAM = "portable_path"
 class SanicRequest(Request[sanic.Request]):
     __slots__ = ()
 
+    @property
+    def state(self) -> Any:
+        """Sanic's ``request.ctx``: per request, shared with the app's middleware and handlers."""
+        return self.native.ctx
+
 
 class SanicWebSocket(WebSocket[WebSocketConnection]):
-    __slots__ = ()
+    """``native`` is Sanic's ASGI WebSocket object; ``state`` the handshake request's ``ctx``."""
+
+    __slots__ = ("_sanic_request",)
+
+    def __init__(self, sanic_request: sanic.Request, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._sanic_request = sanic_request
+
+    @property
+    def state(self) -> Any:
+        """Sanic's ``request.ctx`` of the handshake request, shared with the app's middleware."""
+        return self._sanic_request.ctx
 
 
 class PortableRoutes:
@@ -127,6 +143,7 @@ class PortableRoutes:
         enter_mount(scope, match.route, path)
         scope["path_params"] = match.params
         websocket = SanicWebSocket(
+            request,
             scope,
             receive,
             send,

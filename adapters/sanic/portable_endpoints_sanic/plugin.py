@@ -8,6 +8,6 @@ plugin = AdapterPlugin(
     framework="sanic",
     adapter="portable_endpoints_sanic._adapter:ADAPTER",
     app_classes=["sanic.app:Sanic"],
-    capabilities=frozenset({"http.streaming_request_body", "websocket.denial_response"}),
+    capabilities=frozenset({"http.streaming_request_body", "native_routes.any_method", "websocket.denial_response"}),
     native_kit="portable_endpoints_sanic.testing:NATIVE_KIT",
 )

@@ -57,6 +57,18 @@ class Echo(HTTPEndpoint):
         return PlainTextResponse("query")
 
 
+class Marked(HTTPEndpoint):
+    async def get(self, request: Request) -> PlainTextResponse:
+        request.state.seen_by_endpoint = True
+        return PlainTextResponse(f"marked {request.state.marked}")
+
+
+async def marked_socket(websocket: WebSocket) -> None:
+    await websocket.accept()
+    await websocket.send_text(f"marked {websocket.state.marked}")
+    await websocket.close()
+
+
 class Teapot(HTTPEndpoint):
     async def get(self, request: Request) -> PlainTextResponse:
         raise HTTPException(418, "short and stout", headers={"x-kettle": "on"})
@@ -137,7 +149,9 @@ async def test_sanic_exception_handlers_apply_to_portable_errors_and_native_ones
 
 
 async def test_response_middleware_and_request_middleware_apply_to_portable_routes() -> None:
-    app = pe.create_app(ROUTES, framework="sanic")
+    app = pe.create_app(
+        [*ROUTES, Route("/marked", Marked), WebSocketRoute("/marked", marked_socket)], framework="sanic"
+    )
 
     @app.on_request  # type: ignore[untyped-decorator]  # Sanic leaves the decorator untyped
     async def mark(request: sanic.Request) -> None:
@@ -151,6 +165,10 @@ async def test_response_middleware_and_request_middleware_apply_to_portable_rout
         response = await client.get("/items/1")
         assert response.headers["x-stamp"] == "yes"
         assert response.json()["id"] == 1
+        # request.state is Sanic's request.ctx, shared with the middleware.
+        assert (await client.get("/marked")).text == "marked True"
+        async with client.websocket_connect("/marked") as ws:
+            assert await ws.receive_text() == "marked True"
 
 
 async def test_native_routes_is_a_blueprint_registered_on_any_app() -> None:
