@@ -119,7 +119,9 @@ class PortableRoutes:
         match, table = found
         enter_mount(scope, match.route, path)
         scope["path_params"] = match.params
-        portable = SanicRequest(scope, receive, send, match.params, table, native=request)
+        # Sanic's own body limit applies too, as to its routes (the smaller limit wins).
+        limit = int(request.app.config.REQUEST_MAX_SIZE)
+        portable = SanicRequest(scope, receive, send, match.params, table, native=request, max_body_size=limit)
         outcome = await run_endpoint(
             match.route.dispatcher, portable, http_error=sanic_error, is_native_response=is_native_response
         )

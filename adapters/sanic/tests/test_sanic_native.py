@@ -227,3 +227,11 @@ async def test_app_serves_without_lifespan_under_a_root_path_and_with_raw_paths(
         assert (await client.get("/native")).text == "native"
         assert (await client.get("/items/4")).json()["id"] == 4
         assert (await client.get("/café")).status_code == 404
+
+
+async def test_sanics_request_max_size_limits_portable_bodies_too() -> None:
+    app = pe.create_app(ROUTES, framework="sanic")
+    app.config.REQUEST_MAX_SIZE = 5
+    async with TestClient(app) as client:
+        assert (await client.post("/items/1", content=b"12345")).text == "got 12345"
+        assert (await client.post("/items/1", content=b"123456")).status_code == 413
