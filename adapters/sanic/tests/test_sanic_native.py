@@ -9,7 +9,7 @@ import pytest
 import sanic
 from portable_endpoints_sanic import App, PortableBlueprint, error_class
 from portable_endpoints_sanic._compat import SanicApp
-from sanic.response import HTTPResponse, json, text
+from sanic.response import BaseHTTPResponse, HTTPResponse, ResponseStream, json, text
 from sanic.views import HTTPMethodView
 
 import portable_endpoints as pe
@@ -235,3 +235,29 @@ async def test_sanics_request_max_size_limits_portable_bodies_too() -> None:
     async with TestClient(app) as client:
         assert (await client.post("/items/1", content=b"12345")).text == "got 12345"
         assert (await client.post("/items/1", content=b"123456")).status_code == 413
+
+
+class NativeAnswers(HTTPEndpoint):
+    async def get(self, request: Request) -> ResponseStream:
+        async def chunks(response: BaseHTTPResponse | ResponseStream) -> None:
+            assert isinstance(response, ResponseStream)
+            await response.write("streamed ")
+            await response.write("natively")
+
+        return ResponseStream(chunks, content_type="text/plain")
+
+    async def post(self, request: Request) -> PlainTextResponse:
+        raise LookupError("no such thing")
+
+
+async def test_a_sanic_response_stream_is_sent_by_sanic_and_exceptions_reach_its_handlers() -> None:
+    app = pe.create_app([Route("/native", NativeAnswers)], framework="sanic")
+
+    @app.exception(LookupError)  # type: ignore[untyped-decorator]  # create_app is typed Any
+    async def lookup_failed(request: sanic.Request, error: Exception) -> HTTPResponse:
+        return text(f"lookup failed: {error}", 409)
+
+    async with TestClient(app) as client:
+        assert (await client.get("/native")).text == "streamed natively"
+        response = await client.post("/native")
+        assert (response.status_code, response.text) == (409, "lookup failed: no such thing")
