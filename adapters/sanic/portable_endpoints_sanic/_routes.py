@@ -87,8 +87,8 @@ class PortableRoutes:
         """
         if method not in known_methods:
             return True
-        request = sanic.Request.get_current()
-        found = self.routes.match_http(path_below_root(request.scope), method)
+        scope = _compat.asgi_transport(sanic.Request.get_current()).scope
+        found = self.routes.match_http(path_below_root(scope), method)
         return found is not None and found[0].full
 
     async def serve(self, request: sanic.Request) -> BaseHTTPResponse | ResponseStream | None:
