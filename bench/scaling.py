@@ -130,12 +130,29 @@ def native_django(n: int) -> ASGIApp:
     return cast(ASGIApp, URLConfHandler(URLConf([path(f"r{i}/<int:x>", item, name=f"r{i}") for i in range(n)], {})))
 
 
+def native_sanic(n: int) -> ASGIApp:
+    from sanic import Request as SanicRequest
+    from sanic import Sanic
+    from sanic.response import HTTPResponse, text
+
+    app: Sanic[Any, Any] = Sanic(f"bench_scaling_{n}")
+    app.config.TOUCHUP = False  # as in bench.apps.sanic_app
+
+    async def item(request: SanicRequest, x: int) -> HTTPResponse:
+        return text(f"item {x}")
+
+    for i in range(n):
+        app.add_route(item, f"/r{i}/<x:int>", methods=["GET"], name=f"r{i}")
+    return cast(ASGIApp, app)
+
+
 NATIVE: dict[str, tuple[str, Callable[[int], ASGIApp]]] = {
     "starlette": ("Starlette function endpoints", native_starlette),
     "quart": ("Quart add_url_rule", native_quart),
     "litestar": ("Litestar @get handlers", native_litestar),
     "fastapi": ("FastAPI add_api_route", native_fastapi),
     "django": ("Django path() async views", native_django),
+    "sanic": ("Sanic add_route handlers", native_sanic),
     "asgi": ("Starlette HTTPEndpoint on Starlette", native_starlette_endpoints),
 }
 
