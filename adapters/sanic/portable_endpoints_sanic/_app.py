@@ -19,6 +19,7 @@ Sanic's ASGI mode expects what its own deployment guide sets up, and fails other
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -49,6 +50,8 @@ class App(SanicApp):
 
 #: What ``quote`` leaves as it is in a path: RFC 3986's ``pchar`` and ``/``.
 _PATH_SAFE = "/:@!$&'()*+,;=~-._"
+#: A raw path Sanic takes as it is: what ``_quoted`` leaves unchanged (checked on every request).
+_URL_PATH = re.compile(rb"[A-Za-z0-9/:@!$&'()*+,;=~\-._%?]*")
 
 
 def sanic_scope(scope: Scope) -> Scope:
@@ -58,7 +61,7 @@ def sanic_scope(scope: Scope) -> Scope:
     """
     root_path: str = scope.get("root_path", "")
     raw_path: bytes | None = scope.get("raw_path")
-    if raw_path is not None and not root_path and _quoted(raw_path) == raw_path:
+    if raw_path is not None and not root_path and _URL_PATH.fullmatch(raw_path) is not None:
         return scope
     if raw_path is None:
         raw_path = quote(scope["path"], safe=_PATH_SAFE).encode("ascii")

@@ -5,9 +5,10 @@ verbs, and answers a method mismatch with its 405 before any later route is trie
 Starlette's. So every portable table placed on an app is served by one catch-all Sanic route
 (``/`` and ``/<portable_path:path>``, every verb Sanic knows, a streaming route so that Sanic
 leaves the body on the channel), registered once, whose handler matches as Starlette's router
-(``AppRoutes``: first route matching path and method, else the first matching the path only,
-which answers 405), on the path below the app's ``root_path``. Sanic tries the app's own routes
-first: a literal or typed path of its own is more specific than the catch-all. A method Sanic
+(first route matching path and method, else the first matching the path only, which answers
+405), on the path below the app's ``root_path``, among the routes a ``RouteIndex`` gives. Sanic
+tries the app's own routes first: a literal or typed path of its own is more specific than the
+catch-all. A method Sanic
 cannot route (``QUERY``, an extension method), or a native route's 405 where a portable route
 matches the path, is handed to the same handler (``_compat.route_every_method``).
 

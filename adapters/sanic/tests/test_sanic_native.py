@@ -8,6 +8,7 @@ import itertools
 import pytest
 import sanic
 from portable_endpoints_sanic import App, PortableBlueprint, error_class
+from portable_endpoints_sanic._app import _quoted, sanic_scope
 from portable_endpoints_sanic._compat import SanicApp
 from sanic.response import BaseHTTPResponse, HTTPResponse, ResponseStream, json, text
 from sanic.views import HTTPMethodView
@@ -261,3 +262,16 @@ async def test_a_sanic_response_stream_is_sent_by_sanic_and_exceptions_reach_its
         assert (await client.get("/native")).text == "streamed natively"
         response = await client.post("/native")
         assert (response.status_code, response.text) == (409, "lookup failed: no such thing")
+
+
+def test_sanic_scope_fast_path_agrees_with_quoting() -> None:
+    for byte in range(256):
+        raw_path = b"/a" + bytes([byte]) + b"b"
+        scope = {"type": "http", "path": "/", "raw_path": raw_path, "root_path": ""}
+        passed = sanic_scope(scope)
+        assert passed["raw_path"] == _quoted(raw_path)
+        assert (passed is scope) == (_quoted(raw_path) == raw_path)
+    rooted = sanic_scope({"type": "http", "path": "/api/x y", "raw_path": b"/api/x y", "root_path": "/api"})
+    assert rooted["raw_path"] == b"/x%20y"
+    rebuilt = sanic_scope({"type": "http", "path": "/café", "root_path": ""})
+    assert rebuilt["raw_path"] == b"/caf%C3%A9"
