@@ -41,6 +41,8 @@ ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
     "quart": {"install": ["quart-cors>=0.7"]},
     # daphne, Channels' own server, for the Django host's daphne tests
     "django": {"install": ["daphne>=4.0"]},
+    # Sanic Extensions, Sanic's usual CORS setup, for the Sanic host's CORS tests
+    "sanic": {"install": ["sanic-ext>=24.12"]},
 }
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 # The hostile-ASGI harness and the differential fuzz (bounded in the default run; `nox -s fuzz` for more).
@@ -52,7 +54,7 @@ TEST_DEPS += ["msgspec>=0.18", "orjson>=3.9"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
 #: mypy, and the test tools of adapter tests that mypy reads
-TYPING_DEPS = ["mypy>=1.13", "openapi-spec-validator>=0.7", "quart-cors>=0.7"]
+TYPING_DEPS = ["mypy>=1.13", "openapi-spec-validator>=0.7", "quart-cors>=0.7", "sanic-ext>=24.12"]
 
 
 def interpreter(version: str) -> str:

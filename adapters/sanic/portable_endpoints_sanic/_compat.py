@@ -151,3 +151,10 @@ def drop_unparsable_accept(request: sanic.Request) -> None:
         parse_accept(accept)
     except InvalidHeader:
         del request.headers["accept"]
+
+
+def auto_options(app: SanicApp) -> bool:
+    """Whether Sanic Extensions answers ``OPTIONS`` for the app's own routes: the app is extended
+    (``app._ext``, set by ``Extend(app)``, or at startup when sanic-ext is installed) with
+    ``HTTP_AUTO_OPTIONS`` on (its default)."""
+    return getattr(app, "_ext", None) is not None and bool(app.config.get("HTTP_AUTO_OPTIONS", False))

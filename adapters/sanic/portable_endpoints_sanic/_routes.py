@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 import sanic
-from sanic.response import BaseHTTPResponse, ResponseStream
+from sanic.response import BaseHTTPResponse, HTTPResponse, ResponseStream
 from sanic.server.websockets.connection import WebSocketConnection
 
 from portable_endpoints.exceptions import ConfigurationError
@@ -150,6 +150,10 @@ class PortableRoutes:
             await send_response(RedirectResponse(location), request, scope, receive)
             return None
         match, table = found
+        if not match.full and _is_preflight(request) and _compat.auto_options(request.app):
+            # As Sanic Extensions answers OPTIONS for the app's own routes, so that its CORS
+            # response middleware turns the answer into a preflight response, as for them.
+            return HTTPResponse(status=204, headers={"allow": match.route.allow})
         enter_mount(scope, match.route, path)
         scope["path_params"] = match.params
         # Sanic's own body limit applies too, as to its routes (the smaller limit wins).
@@ -192,6 +196,12 @@ class PortableRoutes:
             # As Sanic's own WebSocket handlers: the error is logged and signalled, not answered
             # (the session has closed the connection with 1011 already).
             await _compat.websocket_failed(request, exc)
+
+
+def _is_preflight(request: sanic.Request) -> bool:
+    """A CORS preflight: ``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``."""
+    headers = request.headers
+    return request.method == "OPTIONS" and "origin" in headers and "access-control-request-method" in headers
 
 
 #: The attribute of ``app.ctx`` (Sanic's namespace for what lives as long as the app) holding its ``PortableRoutes``.

@@ -160,3 +160,14 @@ async def test_drop_unparsable_accept() -> None:
         await client.get("/", headers={"accept": "\x01"})
         await client.get("/", headers={"accept": "text/html"})
     assert seen == [None, "text/html"]
+
+
+async def test_auto_options_follows_sanic_extensions() -> None:
+    from sanic_ext import Extend
+
+    app = plain_sanic()
+    assert not _compat.auto_options(app)
+    Extend(app)
+    assert _compat.auto_options(app)
+    app.config.HTTP_AUTO_OPTIONS = False
+    assert not _compat.auto_options(app)

@@ -275,3 +275,21 @@ def test_sanic_scope_fast_path_agrees_with_quoting() -> None:
     assert rooted["raw_path"] == b"/x%20y"
     rebuilt = sanic_scope({"type": "http", "path": "/café", "root_path": ""})
     assert rebuilt["raw_path"] == b"/caf%C3%A9"
+
+
+async def test_sanic_extensions_cors_applies_to_portable_routes_and_their_preflights() -> None:
+    from sanic_ext import Extend
+
+    app = pe.create_app(ROUTES, framework="sanic")
+    app.config.CORS_ORIGINS = "https://example.com"
+    Extend(app)
+    origin = {"origin": "https://example.com"}
+    async with TestClient(app) as client:
+        response = await client.get("/items/1", headers=origin)
+        assert response.headers["access-control-allow-origin"] == "https://example.com"
+        preflight = await client.options("/items/1", headers={**origin, "access-control-request-method": "POST"})
+        assert preflight.status_code == 204
+        assert preflight.headers["access-control-allow-origin"] == "https://example.com"
+        assert "POST" in preflight.headers["access-control-allow-methods"]
+        # A plain OPTIONS reaches the endpoint, as on Starlette: it serves none, so 405.
+        assert (await client.options("/items/1")).status_code == 405
