@@ -11,7 +11,7 @@ from typing import Any, cast
 
 import sanic
 from sanic.asgi import Lifespan
-from sanic.exceptions import InvalidHeader, MethodNotAllowed
+from sanic.exceptions import InvalidHeader, MethodNotAllowed, NotFound
 from sanic.headers import parse_accept
 from sanic.helpers import Default
 from sanic.models.asgi import MockTransport
@@ -63,21 +63,25 @@ def answers_on_channel(handler: Callable[..., Any]) -> None:
     handler.is_websocket = True  # type: ignore[attr-defined]
 
 
-def route_every_method(app: SanicApp, claims: Callable[[str], bool], fallback: str) -> None:
-    """Let the portable routes of ``app`` answer methods its router refuses.
+def route_around_catch_all(app: SanicApp, claims: Callable[[str], bool], fallback: str) -> None:
+    """Wrap the app's ``router.get`` (an instance attribute, looked up before the class's cached
+    method) so that its catch-all route (named ``fallback``, the portable routes') changes no answer
+    of its own routes, and answers what Sanic's router refuses:
 
-    Sanic's router registers only its own seven verbs (``Router.ALLOWED_METHODS``) and answers any
-    other method (``QUERY``, an extension method) with its 405; a native route matching the path
-    but not the method is a 405 too, before any later route is tried. The app's ``router.get``
-    (an instance attribute, looked up before the class's) then resolves to the route named
-    ``fallback`` (the portable routes' own) when ``claims(method)``.
+    - Sanic's router registers only its own seven verbs (``Router.ALLOWED_METHODS``) and answers
+      any other method (``QUERY``, an extension method) with its 405; a native route matching the
+      path but not the method is a 405 too, before any later route is tried. Both resolve to the
+      catch-all route when ``claims(method)``.
+    - A path with a trailing slash that only the catch-all matches, whose slash-less twin is a
+      native route without ``strict_slashes``, resolves to that route, as Sanic resolves it when
+      nothing else matches the path.
     """
     router: Router = app.router
     resolve = router.get
 
     def get(path: str, method: str, host: str | None) -> Resolved:
         try:
-            return resolve(path, method, host)
+            resolved = resolve(path, method, host)
         except MethodNotAllowed:
             if not claims(method):
                 raise
@@ -85,8 +89,15 @@ def route_every_method(app: SanicApp, claims: Callable[[str], bool], fallback: s
             if route is None:
                 raise
             return route, route.handler, {}
+        if len(path) > 1 and path.endswith("/") and resolved[0].name == fallback:
+            try:
+                twin = resolve(path[:-1], method, host)
+            except (NotFound, MethodNotAllowed):
+                return resolved
+            if twin[0].name != fallback and not twin[0].strict:
+                return twin
+        return resolved
 
-    # An instance attribute, looked up before the class's cached method.
     setattr(router, "get", get)  # noqa: B010
 
 

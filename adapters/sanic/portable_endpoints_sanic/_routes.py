@@ -222,7 +222,7 @@ def installed(app: SanicApp) -> PortableRoutes:
     setattr(app.ctx, CTX_ATTRIBUTE, routes)
     register_catch_all(app, routes)
     known = _compat.sanic_methods(app)
-    _compat.route_every_method(app, lambda method: routes.claims(method, known), f"{app.name}.{ROUTE_NAME}")
+    _compat.route_around_catch_all(app, lambda method: routes.claims(method, known), f"{app.name}.{ROUTE_NAME}")
     return routes
 
 

@@ -76,7 +76,7 @@ async def test_answers_on_channel_lets_a_handler_return_none() -> None:
         assert (await client.get("/")).text == "direct"
 
 
-async def test_route_every_method_and_sanic_methods() -> None:
+async def test_route_around_catch_all_and_sanic_methods() -> None:
     app = plain_sanic()
     assert {"GET", "POST", "HEAD", "OPTIONS", "PUT", "PATCH", "DELETE"} == _compat.sanic_methods(app)
 
@@ -88,9 +88,16 @@ async def test_route_every_method_and_sanic_methods() -> None:
     async def fallback(request: sanic.Request) -> HTTPResponse:
         return text(f"fallback {request.method}")
 
-    _compat.route_every_method(app, lambda method: method == "QUERY", f"{app.name}.fallback")
+    @app.get("/<rest:path>", name="catch_all")
+    async def catch_all(request: sanic.Request, rest: str = "") -> HTTPResponse:
+        return text(f"catch-all {rest}".strip())
+
+    _compat.route_around_catch_all(app, lambda method: method == "QUERY", f"{app.name}.catch_all")
     async with TestClient(app) as client:
-        assert (await client.request("QUERY", "/native")).text == "fallback QUERY"
+        assert (await client.request("QUERY", "/native")).text == "catch-all"  # resolved without params
+        assert (await client.get("/native/")).text == "native"  # Sanic's own slash leniency kept
+        assert (await client.get("/fallback")).text == "fallback GET"
+        assert (await client.get("/other/")).text == "catch-all other/"
         assert (await client.post("/native")).status_code == 405  # not claimed: Sanic's own 405
         assert (await client.get("/native")).text == "native"
     with pytest.raises(MethodNotAllowed):

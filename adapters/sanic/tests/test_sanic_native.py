@@ -108,6 +108,8 @@ async def test_mount_into_a_plain_sanic_app_keeps_its_handlers_and_views() -> No
     pe.mount(app, [Route("/items/{id:int}", Echo)])
     async with TestClient(app) as client:
         assert (await client.get("/native")).json() == {"native": True}
+        # Sanic's slash leniency for its own routes is kept (the catch-all hides none of them).
+        assert (await client.get("/native/")).json() == {"native": True}
         assert (await client.get("/items/0")).text == "native item 0"
         assert (await client.get("/view")).text == "view get"
         # A native handler still gets its body read by Sanic.
