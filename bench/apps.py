@@ -17,6 +17,7 @@ Starlette app, and a hand-written raw ASGI app (the floor).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -268,35 +269,37 @@ def fastapi_app() -> ASGIApp:
     return cast(ASGIApp, app)
 
 
+_SANIC_NAMES = itertools.count(1)
+
+
 def sanic_app() -> ASGIApp:
     """Sanic's idiom: ``@app.get`` / ``@app.post`` / ``@app.websocket`` on a ``Sanic`` app, in ASGI mode."""
-    from sanic import Request as SanicRequest
     from sanic import Sanic
-    from sanic.response import HTTPResponse
     from sanic.response import json as sanic_json
     from sanic.response import text as sanic_text
-    from sanic.server.websockets.connection import WebSocketConnection
 
-    app: Sanic[Any, Any] = Sanic("bench_native")
+    app: Sanic[Any, Any] = Sanic(f"bench_native_{next(_SANIC_NAMES)}")  # Sanic refuses a name twice per process
     # TouchUp rewrites Sanic's own server at startup, unused under an ASGI server; with it, the
     # portable and native apps could not both start in one process.
     app.config.TOUCHUP = False
 
+    # Handlers annotated with module-level names only: Sanic Extensions, when installed, resolves
+    # handler annotations at startup, and names imported inside this function are not visible to it.
     @app.get("/plain")
-    async def plain(request: SanicRequest) -> HTTPResponse:
+    async def plain(request: Any) -> Any:
         return sanic_text("Hello, world!")
 
     @app.get("/users/<user_id:int>")
-    async def user(request: SanicRequest, user_id: int) -> HTTPResponse:
+    async def user(request: Any, user_id: int) -> Any:
         return sanic_text(f"Hello, user {user_id}")
 
     @app.post("/echo")
     @app.post("/echo-fast", name="echo_fast")
-    async def echo(request: SanicRequest) -> HTTPResponse:
+    async def echo(request: Any) -> Any:
         return sanic_json(request.json, dumps=lambda data: json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
     @app.websocket("/ws")  # type: ignore[untyped-decorator]  # Sanic leaves it untyped
-    async def ws(request: SanicRequest, socket: WebSocketConnection) -> None:
+    async def ws(request: Any, socket: Any) -> None:
         while (data := await socket.recv()) is not None:
             await socket.send(data)
 
