@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterator
-from typing import Any
 
 import sanic
 import sanic.exceptions
@@ -143,8 +142,3 @@ async def send_response(response: ASGIApp, request: sanic.Request, scope: Scope,
     """Send ``response`` (a neutral response, or any ASGI response object) as ``request``'s answer."""
     send: Send = SanicSend(request)
     await response(scope, receive, send)
-
-
-def native_or_none(value: Any) -> BaseHTTPResponse | ResponseStream | None:
-    """``value`` when it is a Sanic response, for Sanic to send; else ``None``."""
-    return value if isinstance(value, (BaseHTTPResponse, ResponseStream)) else None

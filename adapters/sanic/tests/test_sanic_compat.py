@@ -9,6 +9,7 @@ import pytest
 import sanic
 from portable_endpoints_sanic import _compat
 from portable_endpoints_sanic._compat import SanicApp
+from sanic.compat import Header
 from sanic.exceptions import MethodNotAllowed
 from sanic.helpers import Default
 from sanic.response import HTTPResponse, text
@@ -178,3 +179,11 @@ async def test_auto_options_follows_sanic_extensions() -> None:
     assert _compat.auto_options(app)
     app.config.HTTP_AUTO_OPTIONS = False
     assert not _compat.auto_options(app)
+
+
+def test_asgi_transport_refuses_sanics_own_server_clearly() -> None:
+    app = plain_sanic()
+    not_asgi: Any = object()  # what Sanic's own server gives: a transport with no ASGI channel
+    request = sanic.Request(b"/", Header(), "1.1", "GET", not_asgi, app)
+    with pytest.raises(RuntimeError, match="served in ASGI mode"):
+        _compat.asgi_transport(request)
