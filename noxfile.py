@@ -41,8 +41,9 @@ ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
     "quart": {"install": ["quart-cors>=0.7"]},
     # daphne, Channels' own server, for the Django host's daphne tests
     "django": {"install": ["daphne>=4.0"]},
-    # Sanic Extensions, Sanic's usual CORS setup, for the Sanic host's CORS tests
-    "sanic": {"install": ["sanic-ext>=24.12"]},
+    # Sanic Extensions, Sanic's usual CORS setup, for the Sanic host's CORS tests; it imports
+    # pydantic without declaring it (sanic-ext 25.12)
+    "sanic": {"install": ["sanic-ext>=24.12", "pydantic>=2"]},
 }
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 # The hostile-ASGI harness and the differential fuzz (bounded in the default run; `nox -s fuzz` for more).
