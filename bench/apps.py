@@ -10,10 +10,10 @@ bytes (``check_same_bytes`` in the driver verifies it before anything is timed):
                                side with its usual JSON (the stdlib, or msgspec on Litestar)
 - ``WS /ws``                -> every text message echoed back unchanged
 
-A *comparison* pairs the portable app on a host with a native baseline on that host (a host
-whose adapter is not installed is skipped, so its native app imports its framework inside). The built-in
-``asgi`` adapter has two baselines: Starlette's own ``HTTPEndpoint`` / ``WebSocketEndpoint`` on a
-Starlette app, and a hand-written raw ASGI app (the floor).
+A *comparison* pairs the portable app on a host with a native baseline on that host; a host
+whose adapter is not installed is skipped, so each native app imports its framework inside. The
+built-in ``asgi`` adapter has two baselines: Starlette's own ``HTTPEndpoint`` /
+``WebSocketEndpoint`` on a Starlette app, and a hand-written raw ASGI app (the floor).
 """
 
 from __future__ import annotations
