@@ -57,7 +57,7 @@ PAGE = """<!doctype html>
   const received = [];
   const source = new EventSource("/events");
   function note(event) {
-    received.push({type: event.type, id: event.lastEventId, data: event.data, at: performance.now()});
+    received.push({type: event.type, id: event.lastEventId, data: event.data, at: Date.now()});
     if (received.length > 500) received.shift();
   }
   source.onopen = () => { document.getElementById("state").textContent = "open"; };
