@@ -125,9 +125,13 @@ async def test_pings_come_while_no_event_does(pe_host: Host, monkeypatch: pytest
 
 
 async def test_the_stream_ends_when_its_client_leaves(pe_host: Host, monkeypatch: pytest.MonkeyPatch) -> None:
-    async with TestClient(events_app(pe_host, monkeypatch)) as client:
+    # The clock is slow: the stream is waiting for its next event when the client leaves.
+    async with TestClient(events_app(pe_host, monkeypatch, tick=60)) as client:
         async with client.stream("GET", "/events") as response:
-            await next_of(sse_events(response), "time")
+            events = sse_events(response)
+            assert await anext(events) == {"retry": "1000"}  # sent once the stream has subscribed
+            await client.post("/messages", data={"text": "one"})
+            await next_of(events, "message")
             assert (await status(client))["listening"] == 1
         # Leaving waits for the app to return: by then the generator's ``finally`` has run.
         assert (await status(client))["listening"] == 0
