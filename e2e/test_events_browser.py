@@ -1,6 +1,6 @@
-"""``examples/events.py`` in a real browser (Debian's chromium, driven by Playwright) under uvicorn, on
-every host: ``EventSource`` gets the events one by one, a published message, keeps going past the
-server's pings, and reconnects to a restarted server with ``Last-Event-ID``."""
+"""``examples/events.py`` in a real browser (Debian's chromium, driven by Playwright), on every host,
+under uvicorn and hypercorn: ``EventSource`` gets the events one by one and a published message,
+keeps going past the server's pings, and reconnects to a restarted server with ``Last-Event-ID``."""
 
 from __future__ import annotations
 
@@ -35,8 +35,9 @@ def wait_for_events(page: Page, kind: str, count: int) -> None:
     )
 
 
+@pytest.mark.parametrize("server", ["uvicorn", "hypercorn"])
 def test_event_source_follows_the_stream_and_a_restart(
-    browser: Browser, pe_host: Host, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    browser: Browser, pe_host: Host, server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # Pings between the clock's ticks, and a quick reconnection.
     monkeypatch.setenv("EVENTS_TICK_SECONDS", str(TICK))
@@ -45,7 +46,7 @@ def test_event_source_follows_the_stream_and_a_restart(
     port = free_port()
     page = browser.new_page()
     # A stream still open when the server stops is cancelled after the graceful timeout.
-    with running(build_app(EVENTS, pe_host.name), "uvicorn", graceful_timeout=0.5, port=port) as address:
+    with running(build_app(EVENTS, pe_host.name), server, graceful_timeout=0.5, port=port) as address:
         page.goto(f"http://{address}/")
         assert page.inner_text("h1") == "Server-sent events"
         wait_for_events(page, "time", 3)
@@ -79,7 +80,7 @@ def test_event_source_follows_the_stream_and_a_restart(
     # The server is gone; the page tries again every 200 ms.
     page.wait_for_function("document.getElementById('state').textContent === 'reconnecting'", timeout=WAIT_MS)
     last_seen = int(page.evaluate("received.filter((event) => event.id !== '').at(-1).id"))
-    with running(build_app(EVENTS, pe_host.name), "uvicorn", graceful_timeout=0.5, port=port):
+    with running(build_app(EVENTS, pe_host.name), server, graceful_timeout=0.5, port=port):
         # The fresh app (no history) heard the page's Last-Event-ID and numbers on from it.
         page.wait_for_function(
             "document.getElementById('resumed').textContent.startsWith('resumed after')", timeout=WAIT_MS
@@ -90,5 +91,5 @@ def test_event_source_follows_the_stream_and_a_restart(
         assert page.inner_text("#state") == "open"
         after_restart = received(page, "time")[before:]
         assert all(int(tick["id"]) > last_seen for tick in after_restart), (last_seen, after_restart)
-        page.screenshot(path=str(tmp_path / f"events-{pe_host.name}.png"))
+        page.screenshot(path=str(tmp_path / f"events-{pe_host.name}-{server}.png"))
     page.close()
