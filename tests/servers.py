@@ -102,13 +102,17 @@ def _granian(app: Any, port: int) -> tuple[Callable[[], None], Callable[[], None
 
 
 @contextmanager
-def running(app: Any, server: str, *, graceful_timeout: float | None = None) -> Iterator[str]:
+def running(app: Any, server: str, *, graceful_timeout: float | None = None, port: int | None = None) -> Iterator[str]:
     """Serve ``app`` with ``server`` (one of ``SERVERS``, or ``"uvicorn"``); yields ``127.0.0.1:PORT``.
+
+    ``port``: the port to listen on (a free one by default), e.g. the port of a server stopped
+    before, to restart it under clients that reconnect.
 
     ``graceful_timeout``: how long uvicorn (``--timeout-graceful-shutdown``) or hypercorn
     (``--graceful-timeout``) waits for open connections when stopping before cancelling them.
     """
-    port = free_port()
+    if port is None:
+        port = free_port()
     if server.startswith("uvicorn"):
         run, stop = _uvicorn(app, port, server, graceful_timeout)
     elif server == "hypercorn":
