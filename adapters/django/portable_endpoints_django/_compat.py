@@ -1,6 +1,6 @@
 """Every Django and Channels name the adapter uses, and every internal it touches, in one place.
 
-Supported: Django 4.2 (LTS) to 6.x, Channels 4.0 to 4.3. Each internal beyond the documented API
+Supported: Django 5.0 to 6.x, Channels 4.0 to 4.3. Each internal beyond the documented API
 (a private attribute, a method overridden) has a test in ``tests/test_django_compat.py``, so a
 release that moves one fails that one named test.
 """
@@ -81,7 +81,7 @@ def cached_body(request: HttpRequest) -> bytes | None:
 def init_response(response: Any, status: int, body: bytes) -> None:
     """What ``HttpResponse.__init__`` sets, without its Content-Type default and header checks.
 
-    The attributes are the same from Django 4.2 to 6.x; headers are filled by ``fill_headers``.
+    The attributes are the same from Django 5.0 to 6.x; headers are filled by ``fill_headers``.
     """
     response.headers = ResponseHeaders({})
     response._charset = None
@@ -177,19 +177,10 @@ def load_middleware(handler: ASGIHandler, middleware: list[str] | None) -> None:
 
 async def django_user(request: HttpRequest) -> Any | None:
     """The user Django's ``AuthenticationMiddleware`` gives ``request``, loaded without blocking the
-    event loop; None when that middleware is not installed (it sets ``request.user``).
-
-    ``request.auser()`` from Django 5.0; on 4.2 the lazy ``request.user`` would query the database
-    synchronously, so ``django.contrib.auth.get_user`` runs in Django's thread instead.
-    """
+    event loop (``request.auser()``: the lazy ``request.user`` would query the database
+    synchronously); None when that middleware is not installed (it sets ``request.auser``)."""
     auser = getattr(request, "auser", None)
-    if auser is not None:
-        return await auser()
-    if "user" not in vars(request):
-        return None
-    from django.contrib.auth import get_user
-
-    return await sync_to_async(get_user)(request)
+    return None if auser is None else await auser()
 
 
 async def all_permissions(user: Any) -> set[str]:

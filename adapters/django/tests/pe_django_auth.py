@@ -41,12 +41,11 @@ sys.modules["pe_django_auth_urls"] = urls
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from django.contrib.auth import aauthenticate, alogin, alogout, get_user  # noqa: E402
+from django.contrib.auth import aauthenticate, alogin, alogout  # noqa: E402
 from django.contrib.auth.models import Permission, User  # noqa: E402
 from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.utils.functional import SimpleLazyObject  # noqa: E402
 from portable_endpoints_django._compat import all_permissions, django_user  # noqa: E402
 
 import portable_endpoints as pe  # noqa: E402
@@ -112,11 +111,8 @@ class OlderUser:
 
 
 async def compat(request: Request) -> JSONResponse:
-    """The adapter's Django 4.2 paths on this Django: no ``request.auser``, no async permissions."""
-    native = request.native
-    del native.auser
-    native.user = SimpleLazyObject(lambda: get_user(native))  # what 4.2's middleware leaves
-    user = await django_user(native)
+    """The adapter's path for a user model without async permissions (every user before Django 5.2)."""
+    user = await django_user(request.native)
     assert user is not None
     return JSONResponse(
         {

@@ -79,7 +79,7 @@ def test_login_and_logout_with_djangos_database_sessions(steps: dict[str, Any], 
     assert steps[f"{composition} session kept"] == {"visits": 2}
 
 
-def test_the_django_4_2_ways_to_load_the_user_and_permissions(steps: dict[str, Any]) -> None:
+def test_permissions_load_without_an_async_method(steps: dict[str, Any]) -> None:
     assert steps["create_app compat"] == {
         "user": "ada",
         "permissions": ["auth.vote"],
