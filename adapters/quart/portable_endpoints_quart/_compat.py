@@ -6,7 +6,7 @@ them fails that one named test.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from typing import Any, NoReturn
 
 import quart
@@ -92,3 +92,10 @@ def wrap_routing_exception(app: quart.Quart, wrapper: Callable[[Callable[[Any], 
         wrapper(original, request)
 
     app.raise_routing_exception = raise_routing_exception  # type: ignore[method-assign]
+
+
+async def as_async_generator(chunks: AsyncIterator[bytes]) -> AsyncGenerator[bytes, None]:
+    """``chunks`` as an async generator: Quart before 0.20 takes any other async iterable for a
+    sync one (its ``IterableBody`` checks ``inspect.isasyncgen``)."""
+    async for chunk in chunks:
+        yield chunk

@@ -121,7 +121,7 @@ async def quart_response(result: Any, request: Request[Any]) -> SansIOResponse:
         return result  # Quart's or werkzeug's own response passes through untouched
     bridged = await bridge_asgi_response(result, request)
     scope[BRIDGED] = bridged
-    return PortableResponse(bridged.body, bridged.status, bridged.headers)
+    return PortableResponse(_compat.as_async_generator(bridged.body), bridged.status, bridged.headers)
 
 
 class _WithHeaders(WerkzeugHTTPException):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from typing import Any, cast
 
 import pytest
@@ -126,3 +127,22 @@ async def test_routing_exceptions_can_be_wrapped() -> None:
     async with TestClient(cast(ASGIApp, app)) as client:
         assert (await client.get("/nowhere")).status_code == 404
     assert calls == [NotFound]
+
+
+@pytest.mark.anyio
+async def test_as_async_generator_gives_quart_an_async_generator_of_the_same_chunks() -> None:
+    class Chunks:
+        def __init__(self) -> None:
+            self.left = [b"a", b"b"]
+
+        def __aiter__(self) -> Chunks:
+            return self
+
+        async def __anext__(self) -> bytes:
+            if not self.left:
+                raise StopAsyncIteration
+            return self.left.pop(0)
+
+    generated = _compat.as_async_generator(Chunks())
+    assert inspect.isasyncgen(generated)
+    assert [chunk async for chunk in generated] == [b"a", b"b"]
