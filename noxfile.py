@@ -33,7 +33,7 @@ nox.options.sessions = [
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 ROOT = Path(__file__).parent
-FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django", "falcon")
+FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django", "falcon", "sanic")
 #: What a framework's session needs besides its adapter: the adapters it builds on, its own test
 #: tools, and the hosts the suite runs on (an adapter it builds on is installed, not under test).
 ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
@@ -43,6 +43,9 @@ ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
     "starlette": {"install": ["sse-starlette>=3.0"]},
     # daphne, Channels' own server, for the Django host's daphne tests
     "django": {"install": ["daphne>=4.0"]},
+    # Sanic Extensions, Sanic's usual CORS setup, for the Sanic host's CORS tests; it imports
+    # pydantic without declaring it (sanic-ext 25.12)
+    "sanic": {"install": ["sanic-ext>=24.12", "pydantic>=2"]},
 }
 TEST_DEPS = ["pytest>=8.3", "httpx>=0.27", "websockets>=13", "uvicorn>=0.30", "hypercorn>=0.17", "itsdangerous>=2"]
 # The hostile-ASGI harness and the differential fuzz (bounded in the default run; `nox -s fuzz` for more).
@@ -56,7 +59,7 @@ TEST_DEPS += ["jinja2>=3.0"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
 #: mypy, and the test tools of adapter tests that mypy reads
-TYPING_DEPS = ["mypy>=1.13", "openapi-spec-validator>=0.7", "quart-cors>=0.7", "sse-starlette>=3.0"]
+TYPING_DEPS = ["mypy>=1.13", "openapi-spec-validator>=0.7", "quart-cors>=0.7", "sse-starlette>=3.0", "sanic-ext>=24.12"]
 
 
 def interpreter(version: str) -> str:

@@ -17,6 +17,7 @@ Starlette app, and a hand-written raw ASGI app (the floor).
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from collections.abc import Callable
@@ -268,6 +269,43 @@ def fastapi_app() -> ASGIApp:
     return cast(ASGIApp, app)
 
 
+_SANIC_NAMES = itertools.count(1)
+
+
+def sanic_app() -> ASGIApp:
+    """Sanic's idiom: ``@app.get`` / ``@app.post`` / ``@app.websocket`` on a ``Sanic`` app, in ASGI mode."""
+    from sanic import Sanic
+    from sanic.response import json as sanic_json
+    from sanic.response import text as sanic_text
+
+    app: Sanic[Any, Any] = Sanic(f"bench_native_{next(_SANIC_NAMES)}")  # Sanic refuses a name twice per process
+    # TouchUp rewrites Sanic's own server at startup, unused under an ASGI server; with it, the
+    # portable and native apps could not both start in one process.
+    app.config.TOUCHUP = False
+
+    # Handlers annotated with module-level names only: Sanic Extensions, when installed, resolves
+    # handler annotations at startup, and names imported inside this function are not visible to it.
+    @app.get("/plain")
+    async def plain(request: Any) -> Any:
+        return sanic_text("Hello, world!")
+
+    @app.get("/users/<user_id:int>")
+    async def user(request: Any, user_id: int) -> Any:
+        return sanic_text(f"Hello, user {user_id}")
+
+    @app.post("/echo")
+    @app.post("/echo-fast", name="echo_fast")
+    async def echo(request: Any) -> Any:
+        return sanic_json(request.json, dumps=lambda data: json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+
+    @app.websocket("/ws")  # type: ignore[untyped-decorator]  # Sanic leaves it untyped
+    async def ws(request: Any, socket: Any) -> None:
+        while (data := await socket.recv()) is not None:
+            await socket.send(data)
+
+    return cast(ASGIApp, app)
+
+
 _USER_PATH = re.compile(r"/users/([0-9]+)")
 _TEXT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
 _JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -365,6 +403,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     Comparison("litestar", "litestar", "litestar", "Litestar @get/@post/@websocket handlers", litestar_app),
     Comparison("fastapi", "fastapi", "fastapi", "FastAPI @app.get/@app.post/@app.websocket", fastapi_app),
     Comparison("django", "django", "django", "Django async views + Channels AsyncWebsocketConsumer", django_app),
+    Comparison("sanic", "sanic", "sanic", "Sanic @app.get/@app.post/@app.websocket (ASGI mode)", sanic_app),
     Comparison(
         "asgi-vs-starlette-endpoint",
         "asgi",
@@ -374,7 +413,7 @@ COMPARISONS: tuple[Comparison, ...] = (
     ),
     Comparison("asgi-vs-raw", "asgi", "asgi", "hand-written raw ASGI app (floor)", raw_app),
 )
-HOSTS = ("starlette", "quart", "litestar", "fastapi", "django", "asgi")
+HOSTS = ("starlette", "quart", "litestar", "fastapi", "django", "sanic", "asgi")
 
 
 def comparison(key: str) -> Comparison:

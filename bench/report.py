@@ -502,6 +502,7 @@ SHORT_LABELS = {
     "litestar": "litestar",
     "fastapi": "fastapi",
     "django": "django",
+    "sanic": "sanic",
     STARLETTE_ENDPOINT: "asgi vs Starlette HTTPEndpoint",
     FLOOR: "asgi vs raw ASGI (floor)",
 }

@@ -10,6 +10,7 @@ the same minimal driver, and timed with the process's CPU clock. Also timed: ``c
 from __future__ import annotations
 
 import functools
+import itertools
 import math
 import statistics
 import subprocess
@@ -130,12 +131,34 @@ def native_django(n: int) -> ASGIApp:
     return cast(ASGIApp, URLConfHandler(URLConf([path(f"r{i}/<int:x>", item, name=f"r{i}") for i in range(n)], {})))
 
 
+_SANIC_NAMES = itertools.count(1)
+
+
+def native_sanic(n: int) -> ASGIApp:
+    from portable_endpoints_sanic import App
+    from sanic.response import text
+
+    # Sanic serves only once a lifespan startup has run, which this mode does not send: the
+    # adapter's App (a sanic.Sanic that starts on its first request instead; per request, one
+    # attribute check and one regex match more) stands in for a plain Sanic.
+    app = App(f"bench_scaling_{n}_{next(_SANIC_NAMES)}")  # Sanic refuses a name twice per process
+    app.config.TOUCHUP = False  # as in bench.apps.sanic_app
+
+    async def item(request: Any, x: int) -> Any:  # module-level names only, as in bench.apps.sanic_app
+        return text(f"item {x}")
+
+    for i in range(n):
+        app.add_route(item, f"/r{i}/<x:int>", methods=["GET"], name=f"r{i}")
+    return cast(ASGIApp, app)
+
+
 NATIVE: dict[str, tuple[str, Callable[[int], ASGIApp]]] = {
     "starlette": ("Starlette function endpoints", native_starlette),
     "quart": ("Quart add_url_rule", native_quart),
     "litestar": ("Litestar @get handlers", native_litestar),
     "fastapi": ("FastAPI add_api_route", native_fastapi),
     "django": ("Django path() async views", native_django),
+    "sanic": ("Sanic add_route handlers", native_sanic),
     "asgi": ("Starlette HTTPEndpoint on Starlette", native_starlette_endpoints),
 }
 

@@ -10,7 +10,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from broker_tests.brokers import Broker
 from broker_tests.rooms import HOSTS, settle
-from e2e.test_chat_browser import CHROMIUM, CHROMIUM_ARGS
+from e2e.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")

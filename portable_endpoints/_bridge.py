@@ -92,15 +92,26 @@ class _Exchange:
             raise RuntimeError(f"Unexpected ASGI message {kind!r} for an HTTP response")
 
     async def _send_file(self, path: str) -> None:
-        file = await asyncio.to_thread(open, path, "rb")
+        opening = asyncio.ensure_future(asyncio.to_thread(open, path, "rb"))
+        try:
+            file = await asyncio.shield(opening)
+        except asyncio.CancelledError:
+            # The thread opens the file all the same: it is closed once it is open.
+            opening.add_done_callback(_close_opened)
+            raise
         try:
             while chunk := await asyncio.to_thread(file.read, _FILE_CHUNK):
                 self.chunks.put_nowait(chunk)
                 await self.chunks.join()
         finally:
-            await asyncio.to_thread(file.close)
+            file.close()  # a file opened for reading closes at once
         self.complete = True
         self.chunks.put_nowait(None)
+
+
+def _close_opened(opening: asyncio.Future[Any]) -> None:
+    if not opening.cancelled() and opening.exception() is None:
+        opening.result().close()
 
 
 class BridgedResponse:

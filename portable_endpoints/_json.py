@@ -8,7 +8,8 @@ the endpoint runs, and ``JSONResponse.render`` reads it there; outside a dispatc
 at import time, in a test) it is the stdlib codec.
 
 Every codec's ``loads`` raises ``ValueError`` (or a subclass) on malformed JSON and on bytes that
-are not UTF-8, which the request and WebSocket layers turn into 400 / close 1003.
+are not UTF-8, which the request and WebSocket layers raise as ``MalformedJSON`` /
+``MalformedJSONMessage``: a ``json.JSONDecodeError`` to code that catches it, else 400 / close 1003.
 """
 
 from __future__ import annotations

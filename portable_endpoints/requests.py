@@ -25,7 +25,7 @@ from portable_endpoints.datastructures import (
     State,
     parse_cookie_header,
 )
-from portable_endpoints.exceptions import HTTPException, NoMatchFound
+from portable_endpoints.exceptions import HTTPException, MalformedJSON, NoMatchFound
 from portable_endpoints.types import BodyChunks, Message, Receive, Scope, Send, URLPathResolver
 
 if sys.version_info >= (3, 13):
@@ -127,7 +127,9 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
     :param route_table: what ``url_for`` resolves names with (a ``RouteTable``).
     """
 
+    # "__dict__": real code sets ad-hoc attributes (``request.page_id = 3``), as Starlette allows.
     __slots__ = (
+        "__dict__",
         "_cookies",
         "_headers",
         "_native",
@@ -436,7 +438,11 @@ class Request(HTTPConnection[NativeT]):
         return self._limited_by_route and self._body_chunks is not None and "content-length" not in self.headers
 
     async def json(self) -> Any:
-        """The body parsed as JSON by the app's ``json_codec``; a malformed body is a 400, never a 500."""
+        """The body parsed as JSON by the app's ``json_codec``.
+
+        A malformed body raises ``MalformedJSON``: a ``json.JSONDecodeError`` to code that catches
+        it (as Starlette's), a 400 when nothing does, never a 500.
+        """
         value = self._json
         if value is _UNPARSED:
             body = self._body
@@ -446,7 +452,7 @@ class Request(HTTPConnection[NativeT]):
             try:
                 value = self._json = codec.loads(body)
             except ValueError as exc:  # every codec's malformed-JSON and bad-UTF-8 errors
-                raise HTTPException(400, f"Malformed JSON body: {exc}") from exc
+                raise MalformedJSON.from_codec_error(exc, body) from exc
         return value
 
     async def form(

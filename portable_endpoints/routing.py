@@ -955,11 +955,16 @@ def slash_redirect(routes: Iterable[Route | WebSocketRoute], scope: Scope) -> st
 
 
 def slash_twin_url(scope: Scope) -> str:
-    """The request's absolute URL with its path's trailing slash toggled, query string kept."""
+    """The request's absolute URL with its path's trailing slash toggled, query string kept.
+
+    As Starlette's router, the path below ``root_path`` decides which way: a request for exactly a
+    ``root_path`` that ends in ``/`` (``/sub_path/``) is below it ``""``, so gains a slash.
+    """
     from portable_endpoints.datastructures import URL
 
+    path: str = scope["path"]
     redirect_scope = dict(scope)
-    redirect_scope["path"] = toggled_slash(scope["path"])
+    redirect_scope["path"] = path.rstrip("/") if path_below_root(scope).endswith("/") else path + "/"
     return str(URL.from_scope(redirect_scope))
 
 

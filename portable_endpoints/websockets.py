@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from portable_endpoints._json import codec_of
+from portable_endpoints.exceptions import MalformedJSONMessage
 from portable_endpoints.requests import HTTPConnection, NativeT
 from portable_endpoints.types import Message, Receive, Scope, Send, URLPathResolver
 
@@ -162,15 +163,19 @@ class WebSocket(HTTPConnection[NativeT]):
         return bytes(await self._receive_data("bytes"))
 
     async def receive_json(self, mode: str = "text") -> Any:
-        """The next message parsed as JSON, from a text frame (``mode="text"``) or a binary one (``"binary"``)."""
+        """The next message parsed as JSON, from a text frame (``mode="text"``) or a binary one (``"binary"``).
+
+        Malformed JSON raises ``MalformedJSONMessage``, a ``json.JSONDecodeError``, with the
+        connection still open; uncaught, it closes the connection with 1003.
+        """
         if mode not in ("text", "binary"):
             raise RuntimeError('The "mode" argument should be "text" or "binary".')
         data = await self._receive_data("text" if mode == "text" else "bytes")
         try:
             return codec_of(self.route_table).loads(data)
-        except ValueError:  # every codec's malformed-JSON and bad-UTF-8 errors
-            await self.close(code=1003)
-            raise RuntimeError("Malformed JSON data received.") from None
+        except ValueError as exc:  # every codec's malformed-JSON and bad-UTF-8 errors
+            # Open still, as Starlette's (which raises JSONDecodeError): the endpoint may answer and go on.
+            raise MalformedJSONMessage.from_codec_error(exc, data) from exc
 
     async def iter_text(self) -> AsyncIterator[str]:
         """Text messages until the client disconnects."""

@@ -123,7 +123,7 @@ def test_public_modules_mirror_starlettes_names() -> None:
 
 def test_importing_the_package_imports_no_web_framework() -> None:
     # create_app on the built-in host loads every installed plugin: none may import its framework.
-    frameworks = "{'starlette', 'quart', 'litestar', 'werkzeug', 'fastapi', 'django', 'channels'}"
+    frameworks = "{'starlette', 'quart', 'litestar', 'werkzeug', 'fastapi', 'django', 'channels', 'sanic'}"
     code = (
         "import sys, portable_endpoints as pe; pe.adapters(); pe.create_app([], framework='asgi');"
         f"print(sorted(m for m in sys.modules if m.split('.')[0] in {frameworks}))"

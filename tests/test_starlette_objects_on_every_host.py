@@ -7,7 +7,6 @@ compare a mounted app's answers with native Starlette's.
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -211,7 +210,7 @@ async def test_starlettes_middleware_around_one_route(pe_host: Host) -> None:
             plain = await client.get("/plain", headers={"accept-encoding": "gzip"})
         assert zipped.headers["content-encoding"] == "gzip"
         assert zipped.headers["x-timed"] == "/big"
-        assert gzip.decompress(zipped.content) == b"x" * 1000
+        assert zipped.content == b"x" * 1000  # the client decodes it, as httpx does
         assert "content-encoding" not in plain.headers
         assert plain.text == "x" * 1000
 

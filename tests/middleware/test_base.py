@@ -934,7 +934,7 @@ async def test_read_request_disconnected_client() -> None:
             call_next: RequestResponseEndpoint,
         ) -> Response:
             response = await call_next(request)
-            disconnected = await request.is_disconnected()  # type: ignore[attr-defined]  # the dispatch's request has it
+            disconnected = await request.is_disconnected()
             assert disconnected is True
             return response
 
@@ -973,7 +973,7 @@ async def test_read_request_disconnected_after_consuming_steam() -> None:
             call_next: RequestResponseEndpoint,
         ) -> Response:
             await request.body()
-            disconnected = await request.is_disconnected()  # type: ignore[attr-defined]  # the dispatch's request has it
+            disconnected = await request.is_disconnected()
             assert disconnected is True
             response = await call_next(request)
             return response

@@ -26,6 +26,7 @@ from typing import Any
 
 from portable_endpoints.datastructures import State
 from portable_endpoints.exceptions import ConfigurationError
+from portable_endpoints.responses import RedirectResponse
 from portable_endpoints.routing import AppRoutes, Route, RouteTable, path_below_root, slash_twin_url, toggled_slash
 from portable_endpoints.types import ASGIApp, Receive, Scope, Send
 from portable_endpoints_django._compat import (
@@ -38,7 +39,7 @@ from portable_endpoints_django._compat import (
     read_body,
 )
 from portable_endpoints_django._limits import BodyLimited, BodyLimits
-from portable_endpoints_django._responses import PROCESS_EXCEPTION
+from portable_endpoints_django._responses import PROCESS_EXCEPTION, PortableHttpResponse
 from portable_endpoints_django._routes import below_root_path, build_routes, indexed
 from portable_endpoints_django._settings import ensure_configured, split_options
 
@@ -144,16 +145,15 @@ class PortableDjangoApp:
 
     def _slash_redirect_handler(self, own: Any) -> Any:
         """A ``handler404`` that answers Starlette's ``redirect_slashes`` before ``own`` (or Django's)."""
-        from django.http import HttpResponse
         from django.views.defaults import page_not_found
 
         def handler404(request: Any, exception: Exception) -> Any:
             scope = getattr(request, "scope", None)
             if scope is not None and self._twin_matches(scope):
-                redirect = HttpResponse(status=307, headers={"Location": slash_twin_url(scope)})
-                # Starlette's RedirectResponse has no Content-Type; Django adds text/html to any response.
-                del redirect["Content-Type"]
-                return redirect
+                # The neutral RedirectResponse, as every host sends it: Starlette's headers exactly
+                # (Content-Length: 0, the quoted Location, no Content-Type).
+                redirect = RedirectResponse(slash_twin_url(scope))
+                return PortableHttpResponse(redirect, redirect.body)
             return (own or page_not_found)(request, exception)
 
         return handler404

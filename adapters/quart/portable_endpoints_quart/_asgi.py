@@ -13,6 +13,9 @@ stays a ``quart.Quart``. The wrapper does what Quart cannot be asked to do from 
 - WebSocket: give every connection a ``Channel`` (``_channel``), through which Quart reads and
   writes as before until a portable view claims it.
 
+A request whose path is not below its ``root_path`` is handed to Quart as a copy without one, so
+Quart routes the whole path, as Starlette's router does (``routed_whole``).
+
 Quart's ``raise_routing_exception``, which it calls only when routing failed, is wrapped too: an
 HTTP request to a portable WebSocket path, or a WebSocket to a portable HTTP path, is a 404 as on
 Starlette (werkzeug calls it a 400 ``WebsocketMismatch``), through the app's 404 handling; and on
@@ -66,6 +69,8 @@ def install(app: quart.Quart) -> None:
     def portable_asgi_app(scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
         # Not a coroutine itself: a WebSocket keeps no frame of the wrapper for its whole life.
         kind = scope["type"]
+        if scope.get("root_path") and path_below_root(scope) == scope["path"]:
+            scope = routed_whole(scope)
         if kind == "http":
             return serve_http(scope, receive, send)
         if kind == "websocket":
@@ -123,6 +128,21 @@ def whole_body_send(send: Send) -> Send:
         await send(message)
 
     return whole_body
+
+
+#: Scope key of the ``root_path`` a request's path is not below (see ``routed_whole``).
+UNROUTED_ROOT_PATH = "portable_endpoints.unrouted_root_path"
+
+
+def routed_whole(scope: Scope) -> Scope:
+    """A copy of ``scope`` whose path Quart routes whole, as Starlette's router does.
+
+    For a path that is not below ``root_path`` (Starlette's TestClient sends ``/`` with
+    ``root_path="/sub_path"``; ``/sub_path/x`` is not below ``/sub_path/``) Quart finds no route
+    at all. The copy has no ``root_path`` for Quart to strip; ``url_for`` puts it back in front.
+    """
+    root = scope["root_path"]
+    return {**scope, "root_path": "", "app_root_path": scope.get("app_root_path", root), UNROUTED_ROOT_PATH: root}
 
 
 def _portable_other_kind(app: quart.Quart, request: Any) -> bool:

@@ -21,7 +21,7 @@ from portable_endpoints.exceptions import NoMatchFound
 from portable_endpoints.requests import ClientDisconnect, HTTPConnection, Request
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
-from portable_endpoints_quart._asgi import installed
+from portable_endpoints_quart._asgi import UNROUTED_ROOT_PATH, installed
 from portable_endpoints_quart._compat import CLIENT_GONE, body_complete, body_limit, current_g, share_g
 
 N = TypeVar("N", quart.Request, quart.Websocket)
@@ -99,6 +99,9 @@ class _QuartConnection(HTTPConnection[N]):
             if parts.scheme in ("ws", "wss"):
                 protocol = "websocket"
             built = parts.path + (f"?{parts.query}" if parts.query else "")
+        unrouted_root: str | None = self.scope.get(UNROUTED_ROOT_PATH)
+        if unrouted_root:
+            built = unrouted_root.rstrip("/") + built
         secure = self.url.is_secure
         scheme = ("wss" if secure else "ws") if protocol == "websocket" else ("https" if secure else "http")
         return URL(f"{scheme}://{self.url.netloc}{built}")

@@ -77,15 +77,19 @@ async def test_regression_a_client_gone_mid_session_ends_with_its_close_code(pe_
 
 
 async def test_regression_a_slash_redirect_carries_no_content_type(pe_host: Host) -> None:
-    """Django's 307 to the slash-toggled twin said ``Content-Type: text/html``; Starlette's says none."""
+    """Django's 307 to the slash-toggled twin said ``Content-Type: text/html``, and then no
+    ``Content-Length: 0``, and its ``Location`` unquoted; Starlette's sends those two headers only."""
     from portable_endpoints import PlainTextResponse, Request, Route
 
     async def page(request: Request) -> PlainTextResponse:
         return PlainTextResponse("page")
 
-    async with pe_host.client([Route("/slash/", page)]) as client:
-        response = await client.get("/slash?q=1")
-    assert response.status_code == 307
-    assert response.headers["location"] == "http://testserver/slash/?q=1"
-    assert response.headers.get("content-type") is None
-    assert response.content == b""
+    async with pe_host.client([Route("/slash/a b/", page)]) as client:
+        for method in ("GET", "HEAD", "POST"):
+            response = await client.request(method, "/slash/a b?q=1")
+            assert response.status_code == 307
+            assert sorted(response.headers.items()) == [
+                ("content-length", "0"),
+                ("location", "http://testserver/slash/a%20b/?q=1"),
+            ], method
+            assert response.content == b""

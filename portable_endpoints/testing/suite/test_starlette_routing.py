@@ -7,6 +7,7 @@ router's code) that ported code relies on; the expected values are what Starlett
 from __future__ import annotations
 
 import functools
+import json
 import uuid
 from typing import Any
 
@@ -27,6 +28,7 @@ from portable_endpoints import (
     WebSocketRoute,
 )
 from portable_endpoints.testing import TestClient, WebSocketRejected
+from portable_endpoints.testing._raw import drive_http, http_scope
 from portable_endpoints.testing.plugin import Host
 
 pytestmark = pytest.mark.anyio
@@ -696,13 +698,42 @@ def echo_urls(request: Request) -> dict[str, str]:
 @pytest.mark.parametrize("root_path", ["/sub_path", "/sub_path/"])
 async def test_url_for_with_root_path(pe_host: Host, root_path: str) -> None:
     app = pe_host.app(ECHO_URL_ROUTES)
-    async with TestClient(app, base_url="https://www.example.org/", root_path="/sub_path") as client:
+    async with TestClient(app, base_url="https://www.example.org/", root_path=root_path) as client:
         expected = {
             "index": "https://www.example.org/sub_path/",
             "submount": "https://www.example.org/sub_path/submount/",
         }
         assert (await client.get("/")).json() == expected
         assert (await client.get("/submount/")).json() == expected
+
+
+async def test_a_request_for_exactly_a_root_path_ending_in_a_slash(pe_host: Host) -> None:
+    """``root_path="/sub_path/"`` and a path of just that: below the root path it is ``""``, so, as
+    Starlette's router, a 307 adds a slash (``/sub_path//``), where ``/`` is served and ``url_for``
+    answers below the root path. (Starlette's own TestClient sends such a path unprefixed.)"""
+    app = pe_host.app(ECHO_URL_ROUTES)
+    redirect = await drive_http(app, http_scope("GET", "/sub_path/", root_path="/sub_path/"))
+    assert (redirect.status, redirect.header("location")) == (307, "http://testserver/sub_path//")
+    served = await drive_http(app, http_scope("GET", "/sub_path//", root_path="/sub_path/"))
+    assert served.status == 200
+    assert json.loads(served.body) == {
+        "index": "http://testserver/sub_path/",
+        "submount": "http://testserver/sub_path/submount/",
+    }
+
+
+@pytest.mark.parametrize("root_path", ["/sub_path", "/sub_path/"])
+async def test_a_path_not_below_the_root_path_is_routed_whole(pe_host: Host, root_path: str) -> None:
+    """Starlette's TestClient sends its paths without the ``root_path`` in front; Starlette's router
+    then routes the whole path, and ``url_for`` still answers below the root path."""
+    app = pe_host.app(ECHO_URL_ROUTES)
+    served = await drive_http(app, http_scope("GET", "/", root_path=root_path))
+    assert served.status == 200
+    assert json.loads(served.body) == {
+        "index": "http://testserver/sub_path/",
+        "submount": "http://testserver/sub_path/submount/",
+    }
+    assert (await drive_http(app, http_scope("GET", "/sub_pathx/", root_path=root_path))).status == 404
 
 
 async def test_url_for_with_double_mount(pe_host: Host) -> None:
