@@ -22,21 +22,11 @@ from bench.processes import run_in_processes
 from bench.report import SERVERS, Results, markdown, write
 
 HERE = Path(__file__).resolve().parent
+#: the distributions whose versions RESULTS.md lists: the core, each host's adapter and framework, the servers
 DISTRIBUTIONS = (
     "portable-endpoints",
-    "portable-endpoints-starlette",
-    "portable-endpoints-quart",
-    "portable-endpoints-litestar",
-    "portable-endpoints-fastapi",
-    "portable-endpoints-django",
-    "portable-endpoints-sanic",
-    "starlette",
-    "quart",
-    "litestar",
-    "fastapi",
-    "django",
-    "channels",
-    "sanic",
+    *(f"portable-endpoints-{host}" for host in HOSTS if host != "asgi"),
+    *dict.fromkeys(package for item in COMPARISONS for package in item.packages),
     "uvicorn",
     "granian",
     "httptools",

@@ -10,13 +10,16 @@ bytes (``check_same_bytes`` in the driver verifies it before anything is timed):
                                side with its usual JSON (the stdlib, or msgspec on Litestar)
 - ``WS /ws``                -> every text message echoed back unchanged
 
-A *comparison* pairs the portable app on a host with a native baseline on that host. The built-in
-``asgi`` adapter has two baselines: Starlette's own ``HTTPEndpoint`` / ``WebSocketEndpoint`` on a
-Starlette app, and a hand-written raw ASGI app (the floor).
+A *comparison* pairs the portable app on a host with a native baseline on that host; a host
+whose adapter is not installed is skipped, so each native app imports its framework inside. The
+built-in ``asgi`` adapter has two baselines: Starlette's own ``HTTPEndpoint`` /
+``WebSocketEndpoint`` on a Starlette app, and a hand-written raw ASGI app (the floor).
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import itertools
 import json
 import re
@@ -269,40 +272,86 @@ def fastapi_app() -> ASGIApp:
     return cast(ASGIApp, app)
 
 
+def falcon_app() -> ASGIApp:
+    """Falcon's idiom: resource classes with ``on_get`` / ``on_post`` responders (``resp.text``,
+    ``resp.media``), the ``{user_id:int}`` converter, an ``on_websocket`` responder."""
+    import falcon
+    import falcon.asgi
+    import falcon.media
+
+    class Plain:
+        async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = "Hello, world!"
+
+    class User:
+        async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, user_id: int) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = f"Hello, user {user_id}"
+
+    class Echo:
+        async def on_post(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+            resp.media = await req.get_media()
+
+    class WSEcho:
+        async def on_websocket(self, req: falcon.asgi.Request, ws: falcon.asgi.WebSocket) -> None:
+            await ws.accept()
+            try:
+                while True:
+                    await ws.send_text(await ws.receive_text())
+            except falcon.WebSocketDisconnected:
+                pass
+
+    app = falcon.asgi.App()
+    # Falcon's documented way to choose its JSON: compact, as the portable JSONResponse writes it
+    # (Falcon's default separators add a space after every comma and colon).
+    compact = falcon.media.JSONHandler(dumps=functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":")))
+    app.resp_options.media_handlers[falcon.MEDIA_JSON] = compact
+    echo = Echo()
+    app.add_route("/plain", Plain())
+    app.add_route("/users/{user_id:int}", User())
+    app.add_route("/echo", echo)
+    app.add_route("/echo-fast", echo)
+    app.add_route("/ws", WSEcho())
+    return cast(ASGIApp, app)
+
+
 _SANIC_NAMES = itertools.count(1)
 
 
 def sanic_app() -> ASGIApp:
-    """Sanic's idiom: ``@app.get`` / ``@app.post`` / ``@app.websocket`` on a ``Sanic`` app, in ASGI mode."""
-    from sanic import Sanic
-    from sanic.response import json as sanic_json
-    from sanic.response import text as sanic_text
+    """Sanic's idiom: handlers on a ``Sanic`` app (``app.add_route``, as its ``@app.get`` / ``@app.post``
+    / ``@app.websocket`` decorators do), ``text`` / ``json`` responses, in ASGI mode."""
+    # Imported by name: Sanic may be absent where mypy checks the bench (its adapter is optional here).
+    sanic: Any = importlib.import_module("sanic")
+    response: Any = importlib.import_module("sanic.response")
 
-    app: Sanic[Any, Any] = Sanic(f"bench_native_{next(_SANIC_NAMES)}")  # Sanic refuses a name twice per process
+    app = sanic.Sanic(f"bench_native_{next(_SANIC_NAMES)}")  # Sanic refuses a name twice per process
     # TouchUp rewrites Sanic's own server at startup, unused under an ASGI server; with it, the
     # portable and native apps could not both start in one process.
     app.config.TOUCHUP = False
+    compact = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
 
     # Handlers annotated with module-level names only: Sanic Extensions, when installed, resolves
     # handler annotations at startup, and names imported inside this function are not visible to it.
-    @app.get("/plain")
     async def plain(request: Any) -> Any:
-        return sanic_text("Hello, world!")
+        return response.text("Hello, world!")
 
-    @app.get("/users/<user_id:int>")
     async def user(request: Any, user_id: int) -> Any:
-        return sanic_text(f"Hello, user {user_id}")
+        return response.text(f"Hello, user {user_id}")
 
-    @app.post("/echo")
-    @app.post("/echo-fast", name="echo_fast")
     async def echo(request: Any) -> Any:
-        return sanic_json(request.json, dumps=lambda data: json.dumps(data, ensure_ascii=False, separators=(",", ":")))
+        return response.json(request.json, dumps=compact)
 
-    @app.websocket("/ws")  # type: ignore[untyped-decorator]  # Sanic leaves it untyped
     async def ws(request: Any, socket: Any) -> None:
         while (data := await socket.recv()) is not None:
             await socket.send(data)
 
+    app.add_route(plain, "/plain", methods=["GET"])
+    app.add_route(user, "/users/<user_id:int>", methods=["GET"])
+    app.add_route(echo, "/echo", methods=["POST"])
+    app.add_route(echo, "/echo-fast", methods=["POST"], name="echo_fast")
+    app.add_websocket_route(ws, "/ws")
     return cast(ASGIApp, app)
 
 
@@ -381,39 +430,59 @@ def django_app() -> ASGIApp:
 
 @dataclass(frozen=True)
 class Comparison:
-    """A portable app on ``host`` against a native ``baseline`` on the same host."""
+    """A portable app on ``host`` against a native ``baseline`` on the same host.
+
+    Adding a host is one entry in ``COMPARISONS`` (its native app a function here), and, for the
+    routing-scaling rows, one in ``bench.scaling.NATIVE``. A host whose adapter is not installed
+    is skipped with a note (``available_hosts``), so an entry may precede its adapter.
+    """
 
     key: str  #: unique, used on the command line of the server subprocess
-    host: str  #: the adapter name (what ``--hosts`` selects)
-    adapter: str  #: the ``framework=`` passed to ``pe.create_app``
+    host: str  #: the adapter name (what ``--hosts`` selects, the ``framework=`` of ``pe.create_app``)
     baseline: str  #: a human description of the native side
     native: Callable[[], ASGIApp]
+    #: the distributions whose versions RESULTS.md lists for this comparison (beside the adapter's)
+    packages: tuple[str, ...] = ()
 
     def build(self, variant: str) -> ASGIApp:
         if variant == "portable":
-            return portable_app(self.adapter)
+            return portable_app(self.host)
         if variant == "native":
             return self.native()
         raise ValueError(f"variant must be 'portable' or 'native', not {variant!r}")
 
 
 COMPARISONS: tuple[Comparison, ...] = (
-    Comparison("starlette", "starlette", "starlette", "Starlette function endpoints", starlette_functions_app),
-    Comparison("quart", "quart", "quart", "Quart @app.get/@app.post/@app.websocket", quart_app),
-    Comparison("litestar", "litestar", "litestar", "Litestar @get/@post/@websocket handlers", litestar_app),
-    Comparison("fastapi", "fastapi", "fastapi", "FastAPI @app.get/@app.post/@app.websocket", fastapi_app),
-    Comparison("django", "django", "django", "Django async views + Channels AsyncWebsocketConsumer", django_app),
-    Comparison("sanic", "sanic", "sanic", "Sanic @app.get/@app.post/@app.websocket (ASGI mode)", sanic_app),
+    Comparison("starlette", "starlette", "Starlette function endpoints", starlette_functions_app, ("starlette",)),
+    Comparison("quart", "quart", "Quart @app.get/@app.post/@app.websocket", quart_app, ("quart",)),
+    Comparison("litestar", "litestar", "Litestar @get/@post/@websocket handlers", litestar_app, ("litestar",)),
+    Comparison("fastapi", "fastapi", "FastAPI @app.get/@app.post/@app.websocket", fastapi_app, ("fastapi",)),
+    Comparison(
+        "django",
+        "django",
+        "Django async views + Channels AsyncWebsocketConsumer",
+        django_app,
+        ("django", "channels"),
+    ),
+    Comparison(
+        "falcon",
+        "falcon",
+        "Falcon on_get/on_post/on_websocket resources",
+        falcon_app,
+        ("falcon",),
+    ),
+    Comparison("sanic", "sanic", "Sanic @app.get/@app.post/@app.websocket (ASGI mode)", sanic_app, ("sanic",)),
     Comparison(
         "asgi-vs-starlette-endpoint",
         "asgi",
-        "asgi",
         "Starlette HTTPEndpoint/WebSocketEndpoint on Starlette",
         starlette_endpoints_app,
+        ("starlette",),
     ),
-    Comparison("asgi-vs-raw", "asgi", "asgi", "hand-written raw ASGI app (floor)", raw_app),
+    Comparison("asgi-vs-raw", "asgi", "hand-written raw ASGI app (floor)", raw_app),
 )
-HOSTS = ("starlette", "quart", "litestar", "fastapi", "django", "sanic", "asgi")
+#: every host, in the order of ``COMPARISONS``
+HOSTS: tuple[str, ...] = tuple(dict.fromkeys(item.host for item in COMPARISONS))
 
 
 def comparison(key: str) -> Comparison:

@@ -255,6 +255,19 @@ def _request_bytes(port: int, case: HTTPCase) -> bytes:
 
 
 _CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:\s*(\d+)", re.IGNORECASE)
+#: Sanic under an ASGI server sends no Content-Length: the server chunks the body.
+_CHUNKED = re.compile(rb"\r\ntransfer-encoding:\s*chunked", re.IGNORECASE)
+
+
+async def _read_chunked(reader: asyncio.StreamReader) -> None:
+    """Read a chunked body to its end (the last, empty chunk and the empty trailer)."""
+    while True:
+        size = int((await reader.readuntil(b"\r\n")).split(b";", 1)[0], 16)
+        if size == 0:
+            while await reader.readuntil(b"\r\n") != b"\r\n":
+                pass
+            return
+        await reader.readexactly(size + 2)
 
 
 async def http_load(
@@ -278,9 +291,12 @@ async def http_load(
                 if not head.startswith(b"HTTP/1.1 200"):
                     raise RuntimeError(f"{case.route}: {head.splitlines()[0]!r}")
                 length = _CONTENT_LENGTH.search(head)
-                if length is None:
-                    raise RuntimeError(f"{case.route}: no content-length in {head!r}")
-                await reader.readexactly(int(length.group(1)))
+                if length is not None:
+                    await reader.readexactly(int(length.group(1)))
+                elif _CHUNKED.search(head) is not None:
+                    await _read_chunked(reader)
+                else:
+                    raise RuntimeError(f"{case.route}: neither content-length nor chunked in {head!r}")
                 done += 1
         finally:
             writer.close()

@@ -496,13 +496,8 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
 
 
 SERVER_TITLES = {"uvicorn": "uvicorn with httptools and uvloop", "granian": "granian, ASGI interface, uvloop"}
+#: the plot's label of a comparison whose key is not its label (the others: the key, which is the host)
 SHORT_LABELS = {
-    "starlette": "starlette",
-    "quart": "quart",
-    "litestar": "litestar",
-    "fastapi": "fastapi",
-    "django": "django",
-    "sanic": "sanic",
     STARLETTE_ENDPOINT: "asgi vs Starlette HTTPEndpoint",
     FLOOR: "asgi vs raw ASGI (floor)",
 }

@@ -10,6 +10,7 @@ the same minimal driver, and timed with the process's CPU clock. Also timed: ``c
 from __future__ import annotations
 
 import functools
+import importlib
 import itertools
 import math
 import statistics
@@ -131,12 +132,29 @@ def native_django(n: int) -> ASGIApp:
     return cast(ASGIApp, URLConfHandler(URLConf([path(f"r{i}/<int:x>", item, name=f"r{i}") for i in range(n)], {})))
 
 
+def native_falcon(n: int) -> ASGIApp:
+    import falcon
+    import falcon.asgi
+
+    class FItem:
+        async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response, x: int) -> None:
+            resp.content_type = falcon.MEDIA_TEXT
+            resp.text = f"item {x}"
+
+    app = falcon.asgi.App()
+    resource = FItem()
+    for i in range(n):
+        app.add_route(f"/r{i}/{{x:int}}", resource)
+    return cast(ASGIApp, app)
+
+
 _SANIC_NAMES = itertools.count(1)
 
 
 def native_sanic(n: int) -> ASGIApp:
-    from portable_endpoints_sanic import App
-    from sanic.response import text
+    # Imported by name: Sanic may be absent where mypy checks the bench (its adapter is optional here).
+    App: Any = importlib.import_module("portable_endpoints_sanic").App
+    text: Any = importlib.import_module("sanic.response").text
 
     # Sanic serves only once a lifespan startup has run, which this mode does not send: the
     # adapter's App (a sanic.Sanic that starts on its first request instead; per request, one
@@ -152,12 +170,14 @@ def native_sanic(n: int) -> ASGIApp:
     return cast(ASGIApp, app)
 
 
+#: each host's native app of N routes (a host without one has no scaling rows)
 NATIVE: dict[str, tuple[str, Callable[[int], ASGIApp]]] = {
     "starlette": ("Starlette function endpoints", native_starlette),
     "quart": ("Quart add_url_rule", native_quart),
     "litestar": ("Litestar @get handlers", native_litestar),
     "fastapi": ("FastAPI add_api_route", native_fastapi),
     "django": ("Django path() async views", native_django),
+    "falcon": ("Falcon add_route resources", native_falcon),
     "sanic": ("Sanic add_route handlers", native_sanic),
     "asgi": ("Starlette HTTPEndpoint on Starlette", native_starlette_endpoints),
 }

@@ -106,6 +106,13 @@ def test_public_modules_mirror_starlettes_names() -> None:
         assert RECORDED["names"]["endpoints"] == {"HTTPEndpoint": "class", "WebSocketEndpoint": "class"}
         assert sum(len(names) for names in RECORDED["names"].values()) >= 40
         return
+    import starlette
+
+    if not starlette.__version__.startswith(RECORDED["starlette"] + "."):
+        # An older Starlette (a lowest-version session) has fewer names: the recording is the
+        # version DESIGN.md ports, checked live where it is installed (every newest session).
+        assert RECORDED["starlette"] == "1.10"
+        return
     mirrored = sorted(name for name in SUBMODULES if importlib.util.find_spec(f"starlette.{name}") is not None)
     assert mirrored == RECORDED["modules"], "update tests/starlette_names.json"
     live = {}
