@@ -263,15 +263,20 @@ async def _wait_forever() -> NoReturn:
 def request_receive(request: Request[Any]) -> Receive:
     """An ASGI ``receive`` for an app answering ``request``: the request's own when the host gave it
     one and the body is unread, else the body (as ``request.stream()`` yields it) as
-    ``http.request`` messages; after the body, it waits until the app is done (or cancelled)."""
-    if request.receive is not _no_receive and not request._stream_consumed:
-        return request.receive
+    ``http.request`` messages; after the body, the request's own ``receive`` (which says when the
+    client leaves, for a host that does not listen itself), or where the host gave none, it waits
+    until the app is done (or cancelled)."""
+    own = request.receive
+    if own is not _no_receive and not request._stream_consumed:
+        return own
     chunks: AsyncIterator[bytes] | None = None
     finished = False
 
     async def receive() -> Message:
         nonlocal chunks, finished
         if finished:
+            if own is not _no_receive:
+                return await own()
             await _wait_forever()
         if chunks is None:
             chunks = request.stream()

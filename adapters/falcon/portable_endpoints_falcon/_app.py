@@ -6,7 +6,7 @@ subclass hands Falcon a first event with no body yet, keeps the server's channel
 portable routes (which read the body themselves, with their limits: a declared ``Content-Length``
 over ``max_body_size`` is a 413 before any byte is read), and lets a portable route silence
 Falcon's answer when its client left mid-body. Falcon's own routes read the body as always.
-A neutral response's background task runs in the request's ASGI call once the response is sent,
+A response's background task runs in the request's ASGI call once the response is sent,
 and an ASGI response object Falcon cannot express (one with an ASGI ``__call__`` of its own, a
 Starlette or sse-starlette response) is sent on the server's channel as it is, streaming.
 
@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import falcon.asgi
 
 from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
+from portable_endpoints_falcon import _compat
 
 #: Scope key of the request's ``Channel``, set by ``App`` for every HTTP request.
 CHANNEL = "portable_endpoints.falcon.channel"
@@ -30,7 +31,7 @@ CHANNEL = "portable_endpoints.falcon.channel"
 class Channel:
     """One HTTP request's ASGI channel: the server's, and the one Falcon is given."""
 
-    __slots__ = ("_given", "answer", "background", "receive", "send", "silent")
+    __slots__ = ("_given", "after_response", "answer", "receive", "send", "silent")
 
     def __init__(self, receive: Receive, send: Send) -> None:
         #: the server's own receive and send
@@ -40,8 +41,8 @@ class Channel:
         self.silent = False
         #: an ASGI response to send on the server's channel once Falcon is done, instead of Falcon's
         self.answer: ASGIApp | None = None
-        #: a neutral response's background task, run once the response has been sent
-        self.background: Callable[[], Awaitable[None]] | None = None
+        #: what remains once the response has been sent: a background task, a bridged app's end
+        self.after_response: Callable[[], Awaitable[None]] | None = None
         self._given = False
 
     def answer_with(self, app: ASGIApp) -> None:
@@ -59,7 +60,9 @@ class Channel:
 
     async def falcon_send(self, message: Message) -> None:
         if not self.silent:
-            await self.send(message)
+            # Falcon ends every response with one shared message object, which a middleware that
+            # rewrites messages in place (Starlette's GZip) would change for all later responses.
+            await self.send(dict(message) if message is _compat.RESPONSE_END else message)
 
 
 if TYPE_CHECKING:
@@ -83,9 +86,9 @@ class ChannelCall:
         await falcon_call(scope, channel.falcon_receive, channel.falcon_send)
         if channel.answer is not None:
             await channel.answer(scope, receive, send)
-        elif channel.background is not None:
+        elif channel.after_response is not None:
             # As Starlette: in the request's own ASGI call, after its last message has been sent.
-            await channel.background()
+            await channel.after_response()
 
 
 class App(ChannelCall, _FalconApp):  # type: ignore[misc]

@@ -10,9 +10,14 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 import falcon.asgi
+from falcon.asgi.app import _EVT_RESP_EOF
 from falcon.asgi.ws import _WebSocketState
 
 from portable_endpoints.types import Message, Receive, Send
+
+#: The last ``http.response.body`` message of every Falcon response: one module-level object
+#: (Falcon's private ``_EVT_RESP_EOF``), sent again and again.
+RESPONSE_END: Message = _EVT_RESP_EOF
 
 
 def request_receive(req: falcon.asgi.Request) -> Receive:

@@ -3,14 +3,17 @@
 Falcon responders answer by setting ``resp``, and Falcon sends it (after its ``process_response``
 middleware, CORS included). A neutral response therefore fills in ``resp``: its status, its raw
 headers as they are (repeated ones as separate lines, no default ``Content-Type`` of Falcon's),
-its body as ``resp.data`` or, chunked, as ``resp.stream``. Its background task runs once the
-response has been sent: in the request's ASGI call on an ``App`` (see ``_app``), through Falcon's
-``resp.schedule`` on another ``falcon.asgi.App``.
+its body as ``resp.data``. A chunked one (a stream, a file) runs as the ASGI app it is through the
+core's ``bridge_asgi_response``, and Falcon streams its body from the bridge: Falcon never listens
+for a client that leaves, the response does (Starlette's rules, with the server's own
+``receive``), and its chunks stop at once. A background task runs once the response has been
+sent: in the request's ASGI call on an app with ``App``'s call (see ``_app``), else through
+Falcon's ``resp.schedule``.
 
 An endpoint may also return a ``falcon.asgi.Response`` it built: that response is what Falcon
 sends. Any other ASGI response object (a class with an ASGI ``__call__`` of its own) is sent on
-the server's channel as it is on an ``App``; on another app it is run against a recording
-channel, and what it sent becomes ``resp``.
+the server's channel as it is on an app with ``App``'s call; elsewhere it goes through the bridge
+too, its status, headers and body chunks becoming ``resp``.
 
 A portable ``HTTPException`` becomes Falcon's ``HTTPError`` of the most specific class Falcon has
 for its status (``falcon.HTTPNotFound``, ``falcon.HTTPMethodNotAllowed``...), so the app's error
@@ -21,16 +24,17 @@ one of this adapter's own for a status Falcon has no class for.
 from __future__ import annotations
 
 import functools
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-import anyio
 import falcon
 import falcon.asgi
 
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.responses import ChunkedResponse, Response
-from portable_endpoints.types import ASGIApp, Message, Scope
+from portable_endpoints.hosting import bridge_asgi_response
+from portable_endpoints.requests import Request
+from portable_endpoints.responses import ChunkedResponse, Response, close_iterator
+from portable_endpoints.types import ASGIApp
 from portable_endpoints_falcon import _compat
 from portable_endpoints_falcon._app import Channel
 
@@ -107,48 +111,80 @@ def is_native_response(value: object) -> bool:
 
 
 async def fill_response(
-    result: Response | falcon.asgi.Response | ASGIApp, scope: Scope, resp: falcon.asgi.Response, channel: Channel | None
+    result: Response | falcon.asgi.Response | ASGIApp,
+    request: Request[Any],
+    resp: falcon.asgi.Response,
+    channel: Channel | None,
 ) -> None:
     """Make Falcon's ``resp`` answer what the endpoint returned (``run_endpoint`` checked it is one).
 
-    :param channel: the request's channel when the app is an ``App`` (``create_app``'s), else None.
+    :param channel: the request's channel when the app has ``App``'s call, else None.
     """
     if isinstance(result, falcon.asgi.Response):
         _compat.adopt_response(resp, result)
         return
+    scope = request.scope
     if not isinstance(result, Response) or type(result).__call__ not in _CONVERTIBLE:
-        # An ASGI response of its own making: sent as it is where the channel is ours, else recorded.
+        # An ASGI response of its own making: sent as it is where the channel is ours.
         if channel is not None:
             channel.answer_with(result)
         else:
-            await _record(result, scope, resp)
+            await _send_bridged(result, request, resp, None)
         return
     if isinstance(result, ChunkedResponse):
         # What this request gets: the response, or its 206/304/416 variant (a file's).
         result = await result.for_request(scope)
+        if scope["method"] != "HEAD" and result.status_code not in _BODYLESS:
+            # Falcon streams a body without listening for the client: the response runs as the
+            # ASGI app it is (which listens, by Starlette's rules), through the core's bridge.
+            await _send_bridged(result, request, resp, channel)
+            return
+    if isinstance(result, ChunkedResponse):
+        resp.status = result.status_code
+        _compat.set_raw_headers(resp, result.raw_headers)
+        # HEAD, or a 204 or 304: Falcon sends no body; a stream set keeps it from adding a
+        # Content-Length of 0.
+        resp.stream = _NO_CHUNKS
+    else:
+        fill_complete(result, resp)
+    if result.background is not None:
+        _after_response(result.background, resp, channel)
+
+
+def fill_complete(result: Response, resp: falcon.asgi.Response) -> None:
+    """Give ``resp`` the status, raw headers and body of the complete (not chunked) ``result``."""
     resp.status = result.status_code
     _compat.set_raw_headers(resp, result.raw_headers)
-    if isinstance(result, ChunkedResponse):
-        # Falcon reads no stream for HEAD; set, it keeps Falcon from adding a Content-Length of 0.
-        resp.stream = Chunks(result.chunks())
-    else:
-        resp.data = result.body
-    background = result.background
-    if background is None:
-        return
+    resp.data = result.body
+
+
+async def _send_bridged(
+    app: ASGIApp, request: Request[Any], resp: falcon.asgi.Response, channel: Channel | None
+) -> None:
+    """``app``'s answer (``bridge_asgi_response``) as ``resp``: its status, raw headers and body chunks."""
+    bridged = await bridge_asgi_response(app, request)
+    resp.status = bridged.status
+    _compat.set_raw_headers(resp, bridged.headers)
+    resp.stream = Chunks(bridged.body)
+    _after_response(bridged.finish, resp, channel)
+
+
+def _after_response(work: Callable[[], Awaitable[None]], resp: falcon.asgi.Response, channel: Channel | None) -> None:
+    """Run ``work`` once the response is sent: in the request's own ASGI call (``App``'s, as
+    Starlette does), else through Falcon's ``resp.schedule``."""
     if channel is not None:
-        channel.background = background
+        channel.after_response = work
         return
 
-    async def run_background() -> None:
-        await background()
+    async def run() -> None:
+        await work()
 
-    resp.schedule(run_background)
+    resp.schedule(run)
 
 
 class Chunks:
-    """A chunked body as Falcon streams it: Falcon closes the stream (``close()``) when sending
-    ends, early too (the client gone), and that closes the body's generator at once."""
+    """A body as Falcon streams it: Falcon closes the stream (``close()``) when sending ends, early
+    too (the client gone), and that closes the chunks at once."""
 
     __slots__ = ("_chunks",)
 
@@ -162,29 +198,13 @@ class Chunks:
         return self._chunks.__anext__()
 
     async def close(self) -> None:
-        aclose = getattr(self._chunks, "aclose", None)
-        if aclose is not None:
-            await aclose()
+        await close_iterator(self._chunks)
 
 
-async def _record(app: Any, scope: Scope, resp: falcon.asgi.Response) -> None:
-    """Run the ASGI response ``app`` against a recording channel; what it sends becomes ``resp``."""
-    chunks: list[bytes] = []
-    body_given = False
+async def _nothing() -> AsyncIterator[bytes]:
+    return
+    yield b""  # pragma: no cover  (makes this an async generator)
 
-    async def receive() -> Message:
-        nonlocal body_given
-        if body_given:  # the client stays until the response is complete
-            await anyio.sleep_forever()
-        body_given = True
-        return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            resp.status = message["status"]
-            _compat.set_raw_headers(resp, list(message.get("headers", [])))
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    resp.data = b"".join(chunks)
+#: The stream of a response Falcon sends no body for, never read.
+_NO_CHUNKS = Chunks(_nothing())

@@ -39,7 +39,7 @@ from portable_endpoints.types import BodyChunks, Message, Receive, Scope
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_falcon import _compat
 from portable_endpoints_falcon._app import channel_of
-from portable_endpoints_falcon._responses import falcon_error, fill_response, is_native_response
+from portable_endpoints_falcon._responses import falcon_error, fill_complete, fill_response, is_native_response
 
 
 class FalconRequest(Request[falcon.asgi.Request]):
@@ -165,7 +165,7 @@ class PortableSink:
         if match is None:
             if not (self.redirect_slashes and path != "/" and paths.serves_http(toggled_slash(path))):
                 raise falcon.HTTPRouteNotFound()
-            await fill_response(RedirectResponse(slash_twin_url(scope)), scope, resp, None)
+            fill_complete(RedirectResponse(slash_twin_url(scope)), resp)
             return
         route = match.route
         if not match.full and self._answers_preflight(req, scope):
@@ -193,7 +193,7 @@ class PortableSink:
             route.dispatcher, request, http_error=falcon_error, is_native_response=is_native_response
         )
         if result is not None:
-            await fill_response(result, scope, resp, channel)
+            await fill_response(result, request, resp, channel)
         elif channel is not None:  # the client left mid-body: nobody to answer
             channel.silent = True
 

@@ -10,6 +10,7 @@ import falcon.asgi
 
 from portable_endpoints import create_app
 from portable_endpoints.routing import BaseRoute
+from portable_endpoints_falcon._app import App
 from portable_endpoints_falcon._responses import error_class
 
 TEXT = "text/plain; charset=utf-8"
@@ -40,7 +41,11 @@ class FalconKit:
                 resp.content_type = TEXT
                 resp.text = text
 
-        app = falcon.asgi.App(middleware=[RootPathMiddleware()])
+        # Portable routes composed by hand go into an ``App`` (a ``falcon.asgi.App``), as the docs
+        # advise: a sink has no say before Falcon's own call reads the first body event, nor over
+        # what Falcon sends for a client gone mid-body. ``pe.mount`` gives a plain app that call.
+        cls = falcon.asgi.App if native_routes is None else App
+        app = cls(middleware=[RootPathMiddleware()])
         app.add_route(path, Native())
         if native_routes is not None:
             app.add_sink(native_routes.serve, native_routes.prefix)

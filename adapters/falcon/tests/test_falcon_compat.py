@@ -135,3 +135,27 @@ async def test_started_body_stream_is_falcons_stream_once_used() -> None:
     assert _compat.started_body_stream(req) is None
     stream = req.stream
     assert _compat.started_body_stream(req) is stream
+
+
+async def test_every_response_ends_with_the_one_shared_end_message() -> None:
+    class Resource:
+        async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
+            resp.stream = falcon_chunks()
+
+    async def falcon_chunks() -> Any:
+        yield b"x"
+
+    app = falcon.asgi.App()
+    app.add_route("/", Resource())
+    ends: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and not message.get("more_body", False):
+            ends.append(message)
+
+    for _ in range(2):
+        await app(falcon.testing.create_scope(path="/"), receive, send)
+    assert ends[0] is ends[1] is _compat.RESPONSE_END

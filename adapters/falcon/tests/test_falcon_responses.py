@@ -93,3 +93,46 @@ async def test_head_of_a_stream_gets_no_content_length_of_falcons() -> None:
         assert (response.status_code, response.content) == (200, b"")
         assert "content-length" not in response.headers
         assert (await client.get("/")).text == "streamed"
+
+
+def sink_app(routes: list[Any]) -> Any:
+    """A plain ``falcon.asgi.App`` with the routes as a hand-added sink: no ``App`` call around it."""
+    app: Any = falcon.asgi.App()
+    sink = pe.native_routes(routes, framework="falcon")
+    app.add_sink(sink.serve, sink.prefix)
+    return app
+
+
+async def test_on_a_plain_app_an_asgi_response_object_goes_through_the_bridge() -> None:
+    async with TestClient(sink_app([Route("/raw", raw)])) as client:
+        response = await client.get("/raw")
+        assert (response.status_code, response.text) == (202, "raw body")
+        assert response.headers.getlist("x-raw") == ["1", "2"]
+
+
+async def test_on_a_plain_app_a_stream_stops_when_its_client_leaves_and_its_background_runs() -> None:
+    closed, background_ran = anyio.Event(), anyio.Event()
+
+    async def lines() -> AsyncIterator[str]:
+        try:
+            for number in range(3):
+                yield f"line {number}\n"
+            await anyio.sleep_forever()  # waiting, sending nothing: only the disconnect can end it
+        finally:
+            closed.set()
+
+    async def task() -> None:
+        background_ran.set()
+
+    async def endless(request: Request) -> pe.StreamingResponse:
+        return pe.StreamingResponse(lines(), media_type="text/plain", background=BackgroundTask(task))
+
+    async with TestClient(sink_app([Route("/", endless)]), spec_version="2.3") as client:
+        async with client.stream("GET", "/") as response:
+            async for line in response.aiter_lines():
+                if line == "line 2":
+                    break
+        with anyio.fail_after(1):
+            await closed.wait()
+            # Starlette's rule before spec 2.4: the background task runs after the disconnect too.
+            await background_ran.wait()
