@@ -1,6 +1,6 @@
 """Every Django and Channels name the adapter uses, and every internal it touches, in one place.
 
-Supported: Django 5.0 to 6.x, Channels 4.0 to 4.3. Each internal beyond the documented API
+Supported: Django 5.2 to 6.x, Channels 4.0 to 4.3. Each internal beyond the documented API
 (a private attribute, a method overridden) has a test in ``tests/test_django_compat.py``, so a
 release that moves one fails that one named test.
 """
@@ -81,7 +81,7 @@ def cached_body(request: HttpRequest) -> bytes | None:
 def init_response(response: Any, status: int, body: bytes) -> None:
     """What ``HttpResponse.__init__`` sets, without its Content-Type default and header checks.
 
-    The attributes are the same from Django 5.0 to 6.x; headers are filled by ``fill_headers``.
+    The attributes are the same from Django 5.2 to 6.x; headers are filled by ``fill_headers``.
     """
     response.headers = ResponseHeaders({})
     response._charset = None
