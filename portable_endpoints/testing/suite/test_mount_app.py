@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 
 import portable_endpoints as pe
@@ -261,3 +262,63 @@ async def test_without_a_handler_what_a_mounted_app_raises_is_the_hosts_own_erro
             assert got.headers.get("content-type") == endpoints.headers.get("content-type"), (composition, name)
             assert got.text.replace(mounted, "PATH") == endpoints.text.replace(route, "PATH"), (composition, name)
         assert (refused.status_code, refused.headers["allow"]) == (405, "GET, HEAD"), composition
+
+
+class ForeignHTTPError(Exception):
+    """Another framework's HTTP exception (Starlette's, say): an int ``status_code`` and a ``detail``."""
+
+    def __init__(self, status_code: int, detail: str, headers: dict[str, str]) -> None:
+        self.status_code, self.detail, self.headers = status_code, detail, headers
+
+
+async def raising_app(scope: Scope, receive: Receive, send: Send) -> None:
+    kind = scope["path"].rsplit("/", 1)[-1]
+    if kind == "foreign":
+        raise ForeignHTTPError(418, "foreign teapot", {"x-why": "tea"})
+    raise LookupError(f"no {kind}")
+
+
+def lookup_error_page(request: Request, exc: Exception) -> PlainTextResponse:
+    return PlainTextResponse(f"lookup failed: {exc}", status_code=410)
+
+
+async def test_a_foreign_http_exception_or_any_other_reaches_the_handlers_as_an_endpoints(pe_host: Host) -> None:
+    routes = [Mount("/raise", app=raising_app)]
+    async with TestClient(
+        pe_host.app(routes, exception_handlers={**HANDLERS, LookupError: lookup_error_page})
+    ) as client:
+        foreign = await client.get("/raise/foreign")
+        other = await client.get("/raise/thing")
+    assert (foreign.status_code, foreign.text) == (418, "page 418: foreign teapot at /raise/foreign")
+    assert (other.status_code, other.text) == (410, "lookup failed: no thing")
+    # Without a handler: the host's own 418, with the exception's headers.
+    async with pe_host.client(routes) as client:
+        unhandled = await client.get("/raise/foreign")
+    assert (unhandled.status_code, unhandled.headers["x-why"]) == (418, "tea")
+
+
+async def test_a_mounted_app_streams_once_it_has_answered(pe_host: Host) -> None:
+    finished = anyio.Event()
+    events: list[str] = []
+
+    async def echo_as_it_comes(scope: Scope, receive: Receive, send: Send) -> None:
+        # Answers before reading the body, then echoes it chunk by chunk, then works on after the body.
+        await send({"type": "http.response.start", "status": 201, "headers": [(b"x-kind", b"echo")]})
+        while True:
+            message = await receive()
+            await send({"type": "http.response.body", "body": message.get("body", b""), "more_body": True})
+            if not message.get("more_body", False):
+                break
+        await send({"type": "http.response.body", "body": b"|end"})
+        events.append("after the body")
+        finished.set()
+
+    for composition in compositions(pe_host):
+        events.clear()
+        finished = anyio.Event()
+        async with pe_host.client([Mount("/echo", app=echo_as_it_comes)], composition=composition) as client:
+            response = await client.post("/echo/x", content=[b"abc", b"def"])
+            with anyio.fail_after(5):
+                await finished.wait()
+        assert (response.status_code, response.headers["x-kind"], response.text) == (201, "echo", "abcdef|end")
+        assert events == ["after the body"]
