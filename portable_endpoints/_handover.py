@@ -25,6 +25,7 @@ asyncio only, as the bridge.
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 from portable_endpoints._bridge import bridge_scope, request_receive
@@ -32,8 +33,6 @@ from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.requests import Request, _no_send
 from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
 
-#: Strong references to running app tasks: asyncio keeps only weak ones.
-_RUNNING: set[asyncio.Task[None]] = set()
 #: Scope key set for the app of a ``Mount(app=...)``: the value of Starlette's handlers key then,
 #: so an app that set its own (a Starlette app in between) keeps what is raised below it.
 _RAISES_HTTP_ERRORS = "portable_endpoints.raise_http_errors"
@@ -54,12 +53,14 @@ def raise_http_errors(scope: Scope) -> bool:
 class _Handover:
     """What the app's task and ``HandedOver`` share: the app's first message, then the host's ``send``."""
 
-    __slots__ = ("first", "host_send", "send")
+    __slots__ = ("first", "host_send", "send", "started")
 
     def __init__(self) -> None:
         loop = asyncio.get_running_loop()
-        #: done once the app sends its first message
+        #: done once the app sends its first message, or returns (or raises) before it
         self.first: asyncio.Future[None] = loop.create_future()
+        #: the app sent its first message
+        self.started = False
         #: the host's ``send``, given by ``HandedOver``
         self.host_send: asyncio.Future[Send] = loop.create_future()
         self.send: Send | None = None
@@ -67,7 +68,8 @@ class _Handover:
     async def app_send(self, message: Message) -> None:
         send = self.send
         if send is None:
-            if not self.first.done():
+            if not self.started:
+                self.started = True
                 self.first.set_result(None)
             send = self.send = await self.host_send
         await send(message)
@@ -97,6 +99,16 @@ class HandedOver:
             task.cancel()
 
 
+async def _run(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    await app(scope, receive, send)
+
+
+def _settle(first: asyncio.Future[None], task: asyncio.Task[None]) -> None:
+    """The app returned or raised before its first message: the endpoint goes on."""
+    if not first.done():
+        first.set_result(None)
+
+
 def _http_exception(exc: BaseException) -> HTTPException | None:
     """``exc`` as the portable ``HTTPException`` when it is one, or looks like one (Starlette's)."""
     if isinstance(exc, HTTPException):
@@ -122,18 +134,17 @@ async def start_app(app: ASGIApp, scope: Scope, request: Request[Any], *, limit_
     if request.send is _no_send:
         scope = bridge_scope(scope)
     handover = _Handover()
-    task: asyncio.Task[None] = asyncio.ensure_future(app(scope, receive, handover.app_send))
-    _RUNNING.add(task)
-    task.add_done_callback(_RUNNING.discard)
+    first = handover.first
+    task = asyncio.get_running_loop().create_task(_run(app, scope, receive, handover.app_send))
+    task.add_done_callback(partial(_settle, first))
     try:
-        await asyncio.wait((handover.first, task), return_when=asyncio.FIRST_COMPLETED)
+        await first
     except BaseException:
         task.cancel()
         raise
-    if not handover.first.done() and not task.cancelled():
-        handover.first.cancel()
+    if task.done() and not task.cancelled():
         exc = task.exception()
-        if exc is not None:
+        if exc is not None and not handover.started:
             error = _http_exception(exc)
             if error is None:
                 raise exc
