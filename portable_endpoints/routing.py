@@ -480,6 +480,10 @@ def _mount_scope(scope: Scope, path: str, params: dict[str, Any]) -> Scope:
 
 
 class _MountedAppEndpoint:
+    """The function endpoint of a ``Mount(app=...)``'s HTTP route: the app runs until it answers
+    (``start_app``), so an HTTP error it raises first is the route's, as an endpoint's; its scope is
+    marked so that ``StaticFiles`` raises its errors rather than answering them."""
+
     __slots__ = ("__name__", "app")
 
     def __init__(self, app: ASGIApp, name: str) -> None:
