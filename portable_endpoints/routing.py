@@ -27,8 +27,9 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable
-from portable_endpoints._dispatch import HTTP_METHODS, Dispatcher, plain_error, run_endpoint
+from portable_endpoints._dispatch import HTTP_METHODS, Dispatcher, run_endpoint
 from portable_endpoints._handlers import ExceptionHandlers
+from portable_endpoints._handover import catch_http_errors, start_app
 from portable_endpoints._json import JSONCodec, get_codec
 from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor, direct_convert
 from portable_endpoints.datastructures import URLPath
@@ -43,7 +44,7 @@ else:
 
 if TYPE_CHECKING:
     from portable_endpoints.requests import Request
-    from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
+    from portable_endpoints.types import ASGIApp, Receive, Scope, Send
     from portable_endpoints.websockets import WebSocket
 
 PARAM_REGEX = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(:[a-zA-Z_][a-zA-Z0-9_]*)?}")
@@ -423,8 +424,8 @@ class _DispatchingEndpoint:
         self.endpoint = endpoint
         self.__name__ = endpoint.__name__
 
-    async def __call__(self, request: Request[Any]) -> _EndpointApp:
-        return _EndpointApp(self.endpoint, request)
+    async def __call__(self, request: Request[Any]) -> ASGIApp:
+        return await start_app(_EndpointApp(self.endpoint, request), _request_scope(request), request)
 
 
 def _request_scope(request: Request[Any]) -> Scope:
@@ -439,11 +440,8 @@ def _request_scope(request: Request[Any]) -> Scope:
 
 
 class _EndpointApp:
-    """One request to an ``HTTPEndpoint`` with its own ``dispatch()``, as an ASGI app.
-
-    A ``HTTPException`` raised before the response has started is answered as Starlette's default
-    handler does (the detail as plain text), the response having no host to go back to.
-    """
+    """One request to an ``HTTPEndpoint`` with its own ``dispatch()``, as an ASGI app (``start_app``
+    runs it: an ``HTTPException`` raised before it answers reaches the app's exception handlers)."""
 
     __slots__ = ("endpoint", "request")
 
@@ -452,69 +450,9 @@ class _EndpointApp:
         self.request = request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        endpoint = self.endpoint
-        request = self.request
-
-        async def dispatch(scope: Scope, receive: Receive, send: Send) -> None:
-            instance = endpoint(scope, receive, send)
-            instance._pe_route_table = request.route_table
-            await instance.dispatch()
-
-        await _answering_http_errors(dispatch, _request_scope(request), receive, send, request.max_body_size)
-
-
-async def _answering_http_errors(
-    app: ASGIApp, scope: Scope, receive: Receive, send: Send, max_body_size: int | None = None
-) -> None:
-    """Run ``app``; an HTTP exception it raises before its response has started (the portable one,
-    or any with ``status_code`` and ``detail``, such as Starlette's, which ``StaticFiles`` raises for
-    a missing file) is answered as Starlette's default handler does: the detail as plain text.
-
-    ``max_body_size``: the request's body limit, which ``receive`` then enforces (a 413).
-    """
-    started = False
-    if max_body_size is not None and scope["type"] == "http":
-        receive = _limited_receive(receive, scope, max_body_size)
-
-    async def tracked_send(message: Message) -> None:
-        nonlocal started
-        started = True
-        await send(message)
-
-    try:
-        await app(scope, receive, tracked_send)
-    except Exception as exc:
-        status_code = getattr(exc, "status_code", None)
-        if started or scope["type"] != "http" or not isinstance(status_code, int) or not hasattr(exc, "detail"):
-            raise
-        error = exc if isinstance(exc, HTTPException) else HTTPException(status_code, exc.detail, _headers_of(exc))
-        await plain_error(error)(scope, receive, send)
-
-
-def _limited_receive(receive: Receive, scope: Scope, limit: int) -> Receive:
-    """``receive``, raising ``HTTPException(413)`` once the body passes ``limit`` (or declares more)."""
-    received = 0
-    for key, value in scope.get("headers", ()):
-        if key.lower() == b"content-length" and value.isdigit() and int(value) > limit:
-            received = int(value)
-
-    async def limited() -> Message:
-        nonlocal received
-        if received > limit:
-            raise HTTPException(413, f"Request body larger than {limit} bytes")
-        message = await receive()
-        if message["type"] == "http.request":
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise HTTPException(413, f"Request body larger than {limit} bytes")
-        return message
-
-    return limited
-
-
-def _headers_of(exc: Exception) -> dict[str, str] | None:
-    headers = getattr(exc, "headers", None)
-    return dict(headers) if headers else None
+        instance = self.endpoint(scope, receive, send)
+        instance._pe_route_table = self.request.route_table
+        await instance.dispatch()
 
 
 def _dispatching_session(cls: type[WebSocketEndpoint]) -> Callable[[WebSocket[Any]], Coroutine[Any, Any, None]]:
@@ -531,21 +469,6 @@ def _dispatching_session(cls: type[WebSocketEndpoint]) -> Callable[[WebSocket[An
     return session
 
 
-class _MountedApp:
-    """One request to the app of a ``Mount(app=...)``, as an ASGI app with Starlette's child scope."""
-
-    __slots__ = ("app", "request")
-
-    def __init__(self, app: ASGIApp, request: Request[Any]) -> None:
-        self.app = app
-        self.request = request
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = self.request
-        scope = _mount_scope(request.scope, request.path, request.path_params)
-        await _answering_http_errors(self.app, scope, receive, send, request.max_body_size)
-
-
 def _mount_scope(scope: Scope, path: str, params: dict[str, Any]) -> Scope:
     """Starlette's child scope of a Mount (``enter_mount`` has extended ``root_path``): the path as
     the client sent it, the prefix's params without the remainder (``path``)."""
@@ -557,14 +480,20 @@ def _mount_scope(scope: Scope, path: str, params: dict[str, Any]) -> Scope:
 
 
 class _MountedAppEndpoint:
+    """The function endpoint of a ``Mount(app=...)``'s HTTP route: the app runs until it answers
+    (``start_app``), so an HTTP error it raises first is the route's, as an endpoint's; its scope is
+    marked so that ``StaticFiles`` raises its errors rather than answering them."""
+
     __slots__ = ("__name__", "app")
 
     def __init__(self, app: ASGIApp, name: str) -> None:
         self.app = app
         self.__name__ = name
 
-    async def __call__(self, request: Request[Any]) -> _MountedApp:
-        return _MountedApp(self.app, request)
+    async def __call__(self, request: Request[Any]) -> ASGIApp:
+        scope = _mount_scope(request.scope, request.path, request.path_params)
+        catch_http_errors(scope)
+        return await start_app(self.app, scope, request)
 
 
 class _MountedRoute(Route):
@@ -706,21 +635,11 @@ class _InMiddleware:
         self.app = app
         self.__name__ = name
 
-    async def __call__(self, request: Request[Any]) -> _StackApp:
-        return _StackApp(self.app, request)
-
-
-class _StackApp:
-    __slots__ = ("app", "request")
-
-    def __init__(self, app: ASGIApp, request: Request[Any]) -> None:
-        self.app = app
-        self.request = request
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope = _request_scope(self.request)
-        scope[_CONNECTION] = self.request
-        await _answering_http_errors(self.app, scope, receive, send)
+    async def __call__(self, request: Request[Any]) -> ASGIApp:
+        scope = _request_scope(request)
+        scope[_CONNECTION] = request
+        # The endpoint's own body limit applies inside (run_endpoint), as the route's.
+        return await start_app(self.app, scope, request, limit_body=False)
 
 
 def _session_in_middleware(

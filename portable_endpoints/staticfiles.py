@@ -2,11 +2,12 @@
 
 Ported from Starlette's ``starlette/staticfiles.py`` (BSD-3-Clause, Copyright © 2018, Encode OSS Ltd.).
 
-One difference, because the app may be mounted on a host with no Starlette exception middleware
-around it: the ``HTTPException`` that ``get_response`` raises (404, 405 with ``Allow``, 401) is
-answered by the app itself, as Starlette's default handler answers it (the detail as plain text,
-``Not Found``). ``get_response`` still raises it, so a subclass may catch it (say, to serve
-``index.html`` for a single-page app's routes).
+As Starlette's, the ``HTTPException`` that ``get_response`` raises (404, 405 with ``Allow``, 401)
+is raised to the app around it when that app answers it: under a portable ``Mount(app=...)`` the
+portable one (the app's ``exception_handlers``, else the host's own HTTP error); inside a Starlette
+app's own ``Mount``, Starlette's (that app's handlers). Served bare (standalone, or mounted natively
+in another host, which would turn an exception into a 500), it answers itself, as Starlette's
+default handler would (the detail as plain text, ``Not Found``).
 """
 
 from __future__ import annotations
@@ -15,12 +16,14 @@ import errno
 import importlib.util
 import os
 import stat
+import sys
 from email.utils import parsedate
 
 import anyio
 import anyio.to_thread
 
 from portable_endpoints._dispatch import plain_error
+from portable_endpoints._handover import raise_http_errors
 from portable_endpoints.datastructures import URL, Headers
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.responses import FileResponse, RedirectResponse, Response
@@ -79,6 +82,14 @@ class StaticFiles:
     Only GET and HEAD are served (405 otherwise, with ``Allow: GET, HEAD``); responses carry
     ``ETag`` and ``Last-Modified``, answer ``If-None-Match`` / ``If-Modified-Since`` with 304 and
     ``Range`` with 206. A WebSocket connection is refused.
+
+    A missing file (404), another method (405) or an unreadable one (401) raises ``HTTPException``
+    under a portable ``Mount(app=...)``, as in Starlette: the app's ``exception_handlers`` answer
+    it (``{404: page}``), else the host's own error. Inside a Starlette app's own ``Mount`` it raises
+    Starlette's ``HTTPException``, which that app's handlers answer. Served any other way (on its
+    own, or mounted natively into another host's app), ``StaticFiles`` answers it itself: the detail
+    as plain text, as Starlette's default handler does. ``get_response`` always raises the portable
+    one, so a subclass may catch it (say, to serve ``index.html`` for a single-page app's routes).
     """
 
     def __init__(
@@ -146,6 +157,11 @@ class StaticFiles:
         try:
             response = await self.get_response(path, scope)
         except HTTPException as exc:
+            if raise_http_errors(scope):
+                raise
+            starlettes = _starlette_http_exception(scope, exc)
+            if starlettes is not None:
+                raise starlettes from exc
             response = plain_error(exc)
         await response(scope, receive, send)
 
@@ -278,6 +294,19 @@ class StaticFiles:
             pass
 
         return False
+
+
+def _starlette_http_exception(scope: Scope, exc: HTTPException) -> Exception | None:
+    """``exc`` as Starlette's ``HTTPException`` when a Starlette app's exception middleware is around
+    (its ``"starlette.exception_handlers"`` scope key): that app's handlers answer it, as they answer
+    Starlette's ``StaticFiles``. None otherwise."""
+    if "starlette.exception_handlers" not in scope:
+        return None
+    exceptions = sys.modules.get("starlette.exceptions")  # imported by the app that set the key
+    if exceptions is None:
+        return None
+    error: Exception = exceptions.HTTPException(exc.status_code, exc.detail, exc.headers)
+    return error
 
 
 def _request_url(scope: Scope) -> URL:

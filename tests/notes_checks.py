@@ -61,7 +61,11 @@ async def check_notes_site(app: Any) -> None:
         zipped = await client.get("/static/notes.css", headers={"accept-encoding": "gzip"})
         assert zipped.headers["content-encoding"] == "gzip"
         assert zipped.content == css.content  # the client decodes it, as httpx does
-        assert (await client.get("/static/no-such.css")).status_code == 404
+        # StaticFiles raises its 404 to the app, whose 404 handler answers with the site's page, as in Starlette.
+        missing_css = await client.get("/static/no-such.css")
+        assert missing_css.status_code == 404
+        assert "<h1>Not found</h1>" in missing_css.text
+        assert '<p id="detail">Not Found</p>' in missing_css.text
 
         async with client.websocket_connect("/ws") as websocket:
             await websocket.send_text("ping")

@@ -25,7 +25,7 @@ import starlette.staticfiles
 import starlette.templating
 import starlette.websockets
 
-from portable_endpoints import ConfigurationError, HTTPEndpoint, Mount, PlainTextResponse, Request, Route
+from portable_endpoints import ConfigurationError, HTTPEndpoint, HTTPException, Mount, PlainTextResponse, Request, Route
 from portable_endpoints.testing import TestClient
 from portable_endpoints.testing.plugin import COMPOSITIONS, Host
 
@@ -154,8 +154,12 @@ async def test_starlette_static_files_mounted(pe_host: Host, tmp_path: Path) -> 
     async def page(request: Request) -> Any:
         return starlette.responses.PlainTextResponse(str(request.url_for("static", path="/app.css")))
 
+    async def raise_404(request: Request) -> Any:
+        raise HTTPException(404)
+
     routes = [
         Route("/", page),
+        Route("/raise-404", raise_404),
         Mount("/static", app=starlette.staticfiles.StaticFiles(directory=tmp_path), name="static"),
     ]
     for composition in compositions(pe_host):
@@ -166,10 +170,26 @@ async def test_starlette_static_files_mounted(pe_host: Host, tmp_path: Path) -> 
             assert css.headers["content-type"].startswith("text/css")
             etag = css.headers["etag"]
             assert (await client.get("/static/app.css", headers={"if-none-match": etag})).status_code == 304
-            assert (await client.get("/static/missing.css")).status_code == 404
+            # Starlette's HTTPException, which its StaticFiles raises, is the host's own 404, as an
+            # endpoint's HTTPException(404) is.
+            missing = await client.get("/static/missing.css")
+            raised = await client.get("/raise-404")
+            assert (missing.status_code, missing.headers.get("content-type")) == (
+                404,
+                raised.headers.get("content-type"),
+            )
+            assert missing.text.replace("/static/missing.css", "PATH") == raised.text.replace("/raise-404", "PATH")
             head = await client.head("/static/app.css")
             assert head.status_code == 200
             assert head.headers["content-length"] == str(len("body { color: red }"))
+    # As in a Starlette app: the app's 404 handler answers what Starlette's StaticFiles raises.
+    async with TestClient(pe_host.app(routes, exception_handlers={404: not_found_page})) as client:
+        missing = await client.get("/static/missing.css")
+    assert (missing.status_code, missing.text) == (404, "no page at /static/missing.css")
+
+
+def not_found_page(request: Request, exc: Exception) -> PlainTextResponse:
+    return PlainTextResponse(f"no page at {request.url.path}", status_code=404)
 
 
 def test_a_mount_needs_an_app_or_routes_not_both() -> None:

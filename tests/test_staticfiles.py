@@ -7,7 +7,8 @@ sync ``TestClient`` replaced by the portable async one, and two adaptations:
   served directly; under ``Mount("/static", ...)``, with the ``root_path`` that Mount gives it.
 - Where Starlette's tests see the ``HTTPException`` escape a bare ``StaticFiles`` (Starlette leaves
   it to the app's exception middleware), the portable one answers it as that middleware would
-  ("Not Found", 404), since it may be mounted on a host with no such middleware.
+  ("Not Found", 404), since it may be mounted on a host with no such middleware. Under a portable
+  ``Mount(app=...)``, or a Starlette app's own ``Mount``, it raises, as Starlette's (tested at the end).
 
 The client does not follow redirects: a ``307`` to the slashed directory URL is checked, then followed.
 """
@@ -26,6 +27,7 @@ from typing import Any
 
 import pytest
 
+from portable_endpoints import Mount, PlainTextResponse, create_app
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.staticfiles import StaticFiles
 from portable_endpoints.testing import TestClient, TestResponse, WebSocketRejected
@@ -817,11 +819,57 @@ async def test_a_lookup_path_override_is_used(statics: Path) -> None:
 
 
 async def test_the_bare_app_answers_a_404_the_starlette_way(statics: Path) -> None:
+    # Served bare, nothing above it would answer what it raises: it answers as Starlette's default handler.
     async with client_for(StaticFiles(directory=statics)) as client:
         response = await client.get("/missing.txt")
     assert response.status_code == 404
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     assert response.text == "Not Found"
+
+
+def not_found_page(request: Any, exc: Exception) -> Any:
+    return PlainTextResponse(f"no page for {request.url.path}", status_code=404)
+
+
+async def test_under_a_portable_mount_it_raises_to_the_apps_handlers(statics: Path) -> None:
+    routes = [Mount("/static", app=StaticFiles(directory=statics))]
+    async with client_for(create_app(routes, framework="asgi", exception_handlers={404: not_found_page})) as client:
+        found = await client.get("/static/example.txt")
+        missing = await client.get("/static/missing.txt")
+        refused = await client.post("/static/example.txt")
+    assert (found.status_code, found.text) == (200, "<file content>")
+    assert (missing.status_code, missing.text) == (404, "no page for /static/missing.txt")
+    # No 405 handler: the host's own answer (the bare ASGI host's is Starlette's plain text).
+    assert (refused.status_code, refused.text, refused.headers["allow"]) == (405, "Method Not Allowed", "GET, HEAD")
+
+
+async def test_in_a_starlette_apps_own_mount_its_handlers_answer(statics: Path) -> None:
+    import starlette.applications
+    import starlette.routing
+
+    native = starlette.routing.Mount("/static", app=StaticFiles(directory=statics))
+    with_page = starlette.applications.Starlette(routes=[native], exception_handlers={404: not_found_page})
+    async with client_for(with_page) as client:
+        assert (await client.get("/static/missing.txt")).text == "no page for /static/missing.txt"
+    # Without a handler, Starlette's default one: not a 500.
+    async with client_for(starlette.applications.Starlette(routes=[native])) as client:
+        missing = await client.get("/static/missing.txt")
+    assert (missing.status_code, missing.text) == (404, "Not Found")
+
+
+async def test_in_a_starlette_app_under_a_portable_mount_the_nearest_handlers_answer(statics: Path) -> None:
+    import starlette.applications
+    import starlette.routing
+
+    inner = starlette.applications.Starlette(
+        routes=[starlette.routing.Mount("/static", app=StaticFiles(directory=statics))],
+        exception_handlers={404: not_found_page},
+    )
+    app = create_app([Mount("/site", app=inner)], framework="asgi")
+    async with client_for(app) as client:
+        missing = await client.get("/site/static/missing.txt")
+    # The Starlette app in between answers, as it would under Starlette: its handler, not a 500.
+    assert (missing.status_code, missing.text) == (404, "no page for /site/static/missing.txt")
 
 
 def test_the_module_imports_no_starlette() -> None:
