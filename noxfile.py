@@ -56,6 +56,8 @@ TEST_DEPS += ["httptools>=0.6", "wsproto>=1.2", "granian>=2.0"]
 TEST_DEPS += ["msgspec>=0.18", "orjson>=3.9"]
 # portable_endpoints.templating's optional jinja2 (the [templates] extra).
 TEST_DEPS += ["jinja2>=3.0"]
+# Starlette's own objects (its responses, middleware, StaticFiles), which core tests run on every host.
+TEST_DEPS += ["starlette>=0.42"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"
 PACKAGING_TEST_DEPS = ["twine>=5", "packaging>=24", "tomli>=2", "uv>=0.4"]
 #: mypy, and the test tools of adapter tests that mypy reads
