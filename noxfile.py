@@ -54,7 +54,7 @@ TEST_DEPS += ["httptools>=0.6", "wsproto>=1.2", "granian>=2.0"]
 TEST_DEPS += ["msgspec>=0.18", "orjson>=3.9"]
 # Starlette's own objects (responses, StaticFiles, middleware, a whole app) returned by portable
 # endpoints and mounted on every host: Starlette is a test tool of every session, not a host there.
-TEST_DEPS += ["starlette"]
+TEST_DEPS += ["starlette>=0.42"]
 # portable_endpoints.templating's optional jinja2 (the [templates] extra).
 TEST_DEPS += ["jinja2>=3.0"]
 LOWEST_PYTHON, NEWEST_PYTHON = "3.10", "3.13"

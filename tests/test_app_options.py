@@ -73,13 +73,13 @@ def test_mount_checks_its_exception_handlers() -> None:
         pe.mount(app, [Route("/", Hello)], exception_handlers={404: None})  # type: ignore[dict-item]
 
 
-#: The installed hosts with no middleware option of their own (the session's, among asgi, Quart, Django).
-WITHOUT_A_MIDDLEWARE_OPTION = [
-    info.name for info in pe.adapters() if info.available and info.name in ("asgi", "quart", "django")
+#: The installed hosts with no ``middleware`` option of their own.
+WITHOUT_MIDDLEWARE_OPTION = [
+    info.name for info in pe.adapters() if info.available and info.name in ("asgi", "quart", "django", "sanic")
 ]
 
 
-@pytest.mark.parametrize("framework", WITHOUT_A_MIDDLEWARE_OPTION)
+@pytest.mark.parametrize("framework", WITHOUT_MIDDLEWARE_OPTION)
 def test_a_host_without_a_middleware_option_refuses_other_entries(framework: str) -> None:
     with pytest.raises(pe.ConfigurationError, match="middleware"):
         pe.create_app([Route("/", Hello)], framework=framework, middleware=[CORSMiddleware])

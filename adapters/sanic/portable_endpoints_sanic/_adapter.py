@@ -66,6 +66,12 @@ class SanicAdapter:
         (a rewrite of its own server's code at startup, unused in ASGI mode) is off unless
         ``config`` turns it on, so that several apps can start in one process.
         """
+        if "middleware" in options:
+            raise ConfigurationError(
+                f"Sanic has no middleware option of its own for {options['middleware']!r}: declare each one "
+                "as Middleware(cls, *args, **kwargs) (portable_endpoints.middleware), or register Sanic "
+                "middleware on the app (@app.on_request, @app.on_response)"
+            )
         app = App(options.pop("name", None) or unique_name("app"), **options)
         _compat.skip_touchup(app)
         table.resolves_here = True

@@ -5,6 +5,8 @@ Sanic's ASGI mode expects what its own deployment guide sets up, and fails other
 - it starts (finalises its router, learns it runs under ASGI) only on the ``lifespan.startup``
   event, so under a server without lifespan (``uvicorn --lifespan off``, Daphne) every request
   fails; ``App`` starts on its first request when no lifespan has started it;
+- it starts once: a second ``lifespan.startup`` (a second server or test client serving the
+  app) fails to finalise the router again; ``App`` then runs the listeners only;
 - it builds its request from ``scope["raw_path"]``, which the ASGI spec makes optional, and
   refuses one with bytes a URL cannot hold (outside ASCII, a space) by raising out of the ASGI
   call (no answer at all); ``App`` gives Sanic the path percent-encoded, as an HTTP client would
@@ -43,7 +45,14 @@ class App(SanicApp):
                 async with self._portable_startup:
                     if not _compat.router_finalized(self):
                         await _compat.start_without_lifespan(self)
+            # Before Sanic's copy of the scope, so that ASGI middleware around the app and the
+            # endpoint's request.state share one dict.
+            scope.setdefault("state", {})
             scope = sanic_scope(scope)
+        elif scope["type"] == "lifespan" and _compat.router_finalized(self):
+            # Served again (a second server, a second test client): Sanic starts only once.
+            await _compat.lifespan_again(self, scope, receive, send)
+            return
         sanic_call: Any = super().__call__  # untyped in Sanic
         await sanic_call(scope, receive, send)
 

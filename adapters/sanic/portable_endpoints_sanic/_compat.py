@@ -145,6 +145,24 @@ async def start_without_lifespan(app: SanicApp) -> None:
     await Lifespan(app, {}, _no_channel, _no_channel).startup()
 
 
+class _Restart(Lifespan):
+    """Sanic's ASGI lifespan for an app started before: its listeners only (``_startup``, which
+    finalises the router, runs once per app: Sanic refuses to finalise it twice)."""
+
+    async def startup(self) -> None:
+        app: Any = self.sanic_app  # untyped in Sanic
+        await app._server_event("init", "before")
+        await app._server_event("init", "after")
+
+
+async def lifespan_again(app: SanicApp, scope: Any, receive: Receive, send: Send) -> None:
+    """Run the ASGI lifespan of ``app``, already started once (by an earlier lifespan or its first
+    request), as Sanic's ``Lifespan`` does, its ``before_server_start`` / ``after_server_start`` /
+    shutdown listeners included, without starting Sanic a second time."""
+    app.asgi = True
+    await _Restart(app, scope, receive, send)()
+
+
 async def _no_channel(*_: Any) -> Any:
     raise RuntimeError("no lifespan channel: the app was started by its first request")
 

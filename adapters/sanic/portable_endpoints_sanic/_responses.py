@@ -19,8 +19,8 @@ Sanic has no class for.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
 
+import anyio
 import sanic
 import sanic.exceptions
 from sanic.compat import Header
@@ -46,6 +46,7 @@ _SANIC_ERRORS = {
     503: "ServiceUnavailable",
 }
 _BODYLESS = (204, 304)
+_FILE_CHUNK = 64 * 1024
 
 
 @functools.cache
@@ -111,8 +112,9 @@ class PortableResponse(HTTPResponse):
         self.headers = Header([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers])
 
     @property
-    def processed_headers(self) -> Iterator[tuple[bytes, bytes]]:
-        return ((_latin1(name), _latin1(f"{value}")) for name, value in self.headers.items())
+    def processed_headers(self) -> list[tuple[bytes, bytes]]:  # type: ignore[override]
+        # A list, not Sanic's generator: what reads the start message's headers twice sees them twice.
+        return [(_latin1(name), _latin1(f"{value}")) for name, value in self.headers.items()]
 
 
 class SanicSend:
@@ -134,8 +136,24 @@ class SanicSend:
             if self._response is None:
                 raise RuntimeError("ASGI 'http.response.body' sent before 'http.response.start'")
             await self._response.send(message.get("body", b""), not message.get("more_body", False))
+        elif kind == "http.response.pathsend":
+            # The server's file-sending extension (granian offers it; Starlette's FileResponse
+            # uses it): Sanic sends a response's start with its first body message only, so the
+            # file is read here and sent as the body.
+            if self._response is None:
+                raise RuntimeError("ASGI 'http.response.pathsend' sent before 'http.response.start'")
+            await _send_file(self._response, message["path"])
+        elif kind == "http.response.debug":
+            pass  # test clients' template context: nothing to send
         else:
             raise RuntimeError(f"Unexpected ASGI message {kind!r} for a Sanic response")
+
+
+async def _send_file(response: BaseHTTPResponse, path: str) -> None:
+    async with await anyio.open_file(path, "rb") as file:
+        while chunk := await file.read(_FILE_CHUNK):
+            await response.send(chunk, False)
+    await response.send(b"", True)
 
 
 async def send_response(response: ASGIApp, request: sanic.Request, scope: Scope, receive: Receive) -> None:

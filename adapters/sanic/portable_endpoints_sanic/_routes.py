@@ -45,6 +45,7 @@ from portable_endpoints.websockets import WebSocket
 from portable_endpoints_sanic import _compat
 from portable_endpoints_sanic._compat import SanicApp
 from portable_endpoints_sanic._responses import is_native_response, sanic_error, send_response
+from portable_endpoints_sanic._state import SanicState
 
 #: The name of the catch-all route (``/<portable_path:path>``) on an app or a blueprint.
 ROUTE_NAME = "portable_endpoints"
@@ -57,9 +58,10 @@ class SanicRequest(Request[sanic.Request]):
     __slots__ = ()
 
     @property
-    def state(self) -> Any:
-        """Sanic's ``request.ctx``: per request, shared with the app's middleware and handlers."""
-        return self.native.ctx
+    def state(self) -> SanicState:
+        """Sanic's ``request.ctx`` joined with ``scope["state"]`` (see ``_state``): per request,
+        shared with the app's Sanic middleware and handlers and with ASGI middleware around it."""
+        return SanicState(self.native.ctx, self.scope.setdefault("state", {}))
 
 
 class SanicWebSocket(WebSocket[WebSocketConnection]):
@@ -72,9 +74,9 @@ class SanicWebSocket(WebSocket[WebSocketConnection]):
         self._sanic_request = sanic_request
 
     @property
-    def state(self) -> Any:
-        """Sanic's ``request.ctx`` of the handshake request, shared with the app's middleware."""
-        return self._sanic_request.ctx
+    def state(self) -> SanicState:
+        """Sanic's ``request.ctx`` of the handshake request joined with ``scope["state"]``."""
+        return SanicState(self._sanic_request.ctx, self.scope.setdefault("state", {}))
 
 
 class PortableRoutes:

@@ -120,6 +120,44 @@ async def test_router_finalized_and_start_without_lifespan() -> None:
         assert (await client.get("/")).text == "started"
 
 
+async def test_lifespan_again_runs_the_listeners_of_a_started_app() -> None:
+    app = plain_sanic()
+    events: list[str] = []
+
+    @app.before_server_start
+    async def before(app: SanicApp) -> None:
+        events.append("before start")
+
+    @app.after_server_start
+    async def after(app: SanicApp) -> None:
+        events.append("after start")
+
+    @app.after_server_stop
+    async def stopped(app: SanicApp) -> None:
+        events.append("after stop")
+
+    @app.get("/")
+    async def index(request: sanic.Request) -> HTTPResponse:
+        return text("again")
+
+    async with TestClient(app) as client:
+        assert (await client.get("/")).text == "again"
+    assert events == ["before start", "after start", "after stop"]
+    # Sanic's own lifespan cannot start the app twice; lifespan_again can.
+    messages = iter([{"type": "lifespan.startup"}, {"type": "lifespan.shutdown"}])
+    sent: list[Any] = []
+
+    async def receive() -> Any:
+        return next(messages)
+
+    async def send(message: Any) -> None:
+        sent.append(message["type"])
+
+    await _compat.lifespan_again(app, {"type": "lifespan"}, receive, send)
+    assert sent == ["lifespan.startup.complete", "lifespan.shutdown.complete"]
+    assert events == ["before start", "after start", "after stop"] * 2
+
+
 def test_skip_touchup_keeps_a_chosen_setting() -> None:
     app = sanic.Sanic(f"compat_{next(_names)}")
     assert isinstance(app.config.TOUCHUP, Default)

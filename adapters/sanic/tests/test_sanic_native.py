@@ -4,6 +4,9 @@ handlers and middleware, ``pe.mount`` into a plain ``sanic.Sanic``, the blueprin
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
 
 import pytest
 import sanic
@@ -25,7 +28,9 @@ from portable_endpoints import (
     WebSocket,
     WebSocketRoute,
 )
+from portable_endpoints.middleware import Middleware
 from portable_endpoints.testing import TestClient
+from portable_endpoints.types import ASGIApp, Receive, Scope, Send
 
 pytestmark = pytest.mark.anyio
 
@@ -172,6 +177,44 @@ async def test_response_middleware_and_request_middleware_apply_to_portable_rout
         assert (await client.get("/marked")).text == "marked True"
         async with client.websocket_connect("/marked") as ws:
             assert await ws.receive_text() == "marked True"
+
+
+async def test_request_state_joins_sanics_ctx_and_the_scopes_state() -> None:
+    async def both(request: Request) -> PlainTextResponse:
+        request.state.from_endpoint = "endpoint"
+        return PlainTextResponse(f"{request.state.from_sanic} {request.state.from_asgi} {request.state.db}")
+
+    @asynccontextmanager
+    async def lifespan(app: Any) -> AsyncIterator[dict[str, str]]:
+        yield {"db": "connected"}
+
+    def asgi_state(app: ASGIApp) -> ASGIApp:
+        async def with_state(scope: Scope, receive: Receive, send: Send) -> None:
+            state = scope.setdefault("state", {})
+            state["from_asgi"] = "asgi"
+            await app(scope, receive, send)
+            if scope["type"] == "http":
+                seen.append(state.get("from_endpoint"))
+
+        return with_state
+
+    seen: list[Any] = []
+    app = pe.create_app([Route("/", both)], framework="sanic", lifespan=lifespan, middleware=[Middleware(asgi_state)])
+
+    @app.on_request  # type: ignore[untyped-decorator]  # Sanic leaves the decorator untyped
+    async def mark(request: sanic.Request) -> None:
+        request.ctx.from_sanic = "sanic"
+
+    @app.on_response  # type: ignore[untyped-decorator]
+    async def stamp(request: sanic.Request, response: HTTPResponse) -> None:
+        response.headers["x-endpoint-set"] = request.ctx.from_endpoint
+
+    async with TestClient(app) as client:
+        response = await client.get("/")
+    assert response.text == "sanic asgi connected"
+    # What the endpoint sets reaches both: Sanic's response middleware and the ASGI middleware.
+    assert response.headers["x-endpoint-set"] == "endpoint"
+    assert seen == ["endpoint"]
 
 
 async def test_native_routes_is_a_blueprint_registered_on_any_app() -> None:
