@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -337,6 +338,14 @@ def test_a_stream_stops_within_a_second_of_its_client_leaving(served: Served, pa
 GRACEFUL_TIMEOUT = 0.5
 
 
+#: The client's read timeout while a stream is open.
+STREAM_CLIENT_TIMEOUT = 5
+#: Whether the server cuts open connections after its graceful timeout. hypercorn on Python 3.12 and
+#: later does not (pgjones/hypercorn#308): it waits for the connection to end, here when the
+#: client's read timeout ends it; the stream is still closed, and the server still exits.
+CUTS_AFTER_GRACEFUL_TIMEOUT = {"uvicorn-h11-wsproto": True, "hypercorn": sys.version_info < (3, 12)}
+
+
 @pytest.mark.parametrize("server", ["uvicorn-h11-wsproto", "hypercorn"])
 def test_stopping_the_server_closes_an_open_stream_after_its_graceful_timeout(pe_host: Host, server: str) -> None:
     SEEN.stream_closed.clear()
@@ -346,7 +355,7 @@ def test_stopping_the_server_closes_an_open_stream_after_its_graceful_timeout(pe
 
         def read() -> None:
             try:
-                with httpx.stream("GET", f"http://{address}/endless", timeout=5) as response:
+                with httpx.stream("GET", f"http://{address}/endless", timeout=STREAM_CLIENT_TIMEOUT) as response:
                     lines.extend(response.iter_lines())
             except httpx.HTTPError:
                 pass  # the server cut the stream, as it should
@@ -359,6 +368,7 @@ def test_stopping_the_server_closes_an_open_stream_after_its_graceful_timeout(pe
         assert lines[:3] == ["0", "1", "2"]
         stopping = time.monotonic()
     # Leaving ``running`` stopped the server and joined its thread (it fails if that takes 10 s).
-    assert time.monotonic() - stopping < GRACEFUL_TIMEOUT + 2
+    waited = GRACEFUL_TIMEOUT if CUTS_AFTER_GRACEFUL_TIMEOUT[server] else STREAM_CLIENT_TIMEOUT
+    assert time.monotonic() - stopping < waited + 2
     assert SEEN.stream_closed.is_set()
     reader.join(5)
