@@ -1,6 +1,6 @@
 """Every Django and Channels name the adapter uses, and every internal it touches, in one place.
 
-Supported: Django 5.2 to 6.x, Channels 4.0 to 4.3. Each internal beyond the documented API
+Supported: Django 5.2 to 6.x, Channels 4.1 to 4.3. Each internal beyond the documented API
 (a private attribute, a method overridden) has a test in ``tests/test_django_compat.py``, so a
 release that moves one fails that one named test.
 """
