@@ -75,13 +75,29 @@ class AppLayer:
         await self._watch_not_found(scope, receive, send)
 
     async def _watch_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # A 404 the host sends when no portable endpoint ran is its not-found: replaced by the handler's.
+        # A 404 the host sends when no portable endpoint ran is its not-found: replaced by the handler's,
+        # sent as soon as the host's own has ended (a host may wait for the client before returning).
         reached = EndpointReached()
-        held = False
+        held = answered = False
+
+        async def answer() -> None:
+            nonlocal answered
+            answered = True
+            assert self.not_found is not None
+            request: Request[None] = Request(scope, receive, send, route_table=self.table)
+            response = await call_handler(self.not_found, request, HTTPException(404))
+            if not callable(response):
+                raise TypeError(
+                    f"The 404 handler {self.not_found!r} returned {response!r} for a path no route matches; "
+                    "return a portable Response (or any ASGI response)"
+                )
+            await response(scope, receive, send)
 
         async def watched_send(message: Message) -> None:
             nonlocal held
             if held:
+                if not answered and message["type"] == "http.response.body" and not message.get("more_body"):
+                    await answer()
                 return
             if message["type"] == "http.response.start" and message["status"] == 404 and not reached.value:
                 held = True
@@ -93,16 +109,8 @@ class AppLayer:
             await self.app(scope, receive, watched_send)
         finally:
             endpoint_reached.reset(token)
-        if held:
-            assert self.not_found is not None
-            request: Request[None] = Request(scope, receive, send, route_table=self.table)
-            response = await call_handler(self.not_found, request, HTTPException(404))
-            if not callable(response):
-                raise TypeError(
-                    f"The 404 handler {self.not_found!r} returned {response!r} for a path no route matches; "
-                    "return a portable Response (or any ASGI response)"
-                )
-            await response(scope, receive, send)
+        if held and not answered:
+            await answer()
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         # The user's lifespan starts before the host's and stops after it, as Starlette's wraps its router's.
