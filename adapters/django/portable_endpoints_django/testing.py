@@ -8,7 +8,7 @@ middleware or handlers choose), instead of ``ROOT_URLCONF``.
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import itertools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -22,7 +22,6 @@ from portable_endpoints_django._compat import (
     HttpRequest,
     HttpResponse,
     ProtocolTypeRouter,
-    RequestAborted,
     Resolver404,
     URLRouter,
 )
@@ -30,6 +29,11 @@ from portable_endpoints_django._routes import below_root_path
 from portable_endpoints_django._settings import ensure_configured
 
 _ids = itertools.count()
+
+
+def _read_outcome(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled():
+        task.exception()
 
 
 class URLConfHandler(ASGIHandler):
@@ -44,12 +48,14 @@ class URLConfHandler(ASGIHandler):
         return await super().get_response_async(request)
 
     async def listen_for_disconnect(self, receive: Any) -> None:
-        # Django's handler waits for the first of this task and the view, and never reads this task's
+        # Django before 6.1 waits for the first of this task and the view and never reads this task's
         # RequestAborted: a disconnect that follows the response at once (as uvicorn's and the test
-        # client's do) leaves "Task exception was never retrieved" for the garbage collector. Ending
-        # quietly has the same effect on the handler (the view is cancelled if still running).
-        with contextlib.suppress(RequestAborted):
-            await super().listen_for_disconnect(receive)
+        # client's do) leaves "Task exception was never retrieved" for the garbage collector. The
+        # exception is still raised (Django 6.1's TaskGroup cancels the view with it), and read here.
+        task = asyncio.current_task()
+        if task is not None:
+            task.add_done_callback(_read_outcome)
+        await super().listen_for_disconnect(receive)
 
 
 class RejectUnmatched:
