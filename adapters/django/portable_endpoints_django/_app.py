@@ -70,6 +70,9 @@ class PortableASGIHandler(ASGIHandler):
 
     async def get_response_async(self, request: Any) -> Any:
         request.urlconf = self.urlconf
+        # Routed on the path below root_path by Starlette's rule, as on every host: Django 6.1 strips a
+        # root_path's trailing slash first (/sub_path/ is "/" below /sub_path/, not ""), 5.2 does not.
+        request.path_info = path_below_root(request.scope)
         if self._has_exception_middleware:
             # A portable HTTPException reaches the middleware's process_exception first (_responses).
             setattr(request, PROCESS_EXCEPTION, self.process_exception_by_middleware)
