@@ -35,7 +35,11 @@ def wait_for_events(page: Page, kind: str, count: int) -> None:
     )
 
 
-@pytest.mark.parametrize("server", ["uvicorn", "hypercorn"])
+# The test stops the server while the page's EventSource is open, then starts it again. uvicorn cuts
+# the open stream after its graceful timeout; hypercorn on Python 3.12 and later never does
+# (pgjones/hypercorn#308, pinned in tests/test_servers.py), so it cannot be restarted under a page
+# that keeps its stream open.
+@pytest.mark.parametrize("server", ["uvicorn"])
 def test_event_source_follows_the_stream_and_a_restart(
     browser: Browser, pe_host: Host, server: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

@@ -72,6 +72,9 @@ class SanicAdapter:
                 "as Middleware(cls, *args, **kwargs) (portable_endpoints.middleware), or register Sanic "
                 "middleware on the app (@app.on_request, @app.on_response)"
             )
+        # A library's app leaves the process's logging alone (a Sanic app configures it, printing its
+        # startup lines on stdout); configure_logging=True asks for Sanic's.
+        options.setdefault("configure_logging", False)
         app = App(options.pop("name", None) or unique_name("app"), **options)
         _compat.skip_touchup(app)
         table.resolves_here = True
