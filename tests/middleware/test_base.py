@@ -4,7 +4,7 @@ Imports changed, ``Starlette(...)`` is ``asgi_app(...)``, the client is async (`
 ``/no-response`` is routed ahead of the routes (a portable ``Route`` takes no ASGI app class);
 exceptions the app raises after its response is complete are raised when the client closes; the
 endpoint's early hint and the pathsend response are the raw messages Starlette's send (the
-portable ``Request`` and ``FileResponse`` send neither). Upstream's strict xfail of
+portable ``Request`` and ``FileResponse`` send neither). Upstream's expected failure of
 ``test_contextvars`` is a plain assertion of that behaviour here.
 """
 
@@ -263,7 +263,7 @@ class CustomMiddlewareUsingBaseHTTPMiddleware(BaseHTTPMiddleware):
     ("middleware_cls", "seen"),
     [
         (CustomMiddlewareWithoutBaseHTTPMiddleware, "set by endpoint"),
-        # Upstream's strict xfail, as the behaviour it is: BaseHTTPMiddleware runs the endpoint in a
+        # Upstream's expected failure, as the behaviour it is: BaseHTTPMiddleware runs the endpoint in a
         # TaskGroup, which copies the context, so the endpoint's change does not come back.
         (CustomMiddlewareUsingBaseHTTPMiddleware, "set by middleware"),
     ],
