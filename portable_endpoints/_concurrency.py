@@ -1,9 +1,9 @@
 from __future__ import annotations
 
-import contextlib
 import functools
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+import threading
+from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 import anyio.to_thread
@@ -29,33 +29,69 @@ class _StopIteration(Exception):
     pass
 
 
-def _next(iterator: Iterator[T]) -> T:
-    # StopIteration cannot cross a thread boundary inside a coroutine.
-    try:
-        return next(iterator)
-    except StopIteration:
-        raise _StopIteration from None
+class _ThreadedIterator:
+    """An iterator read one ``next()`` at a time in worker threads, closable from the event loop.
+
+    A close asked for while a thread is inside ``next()`` cannot run there and then ("generator
+    already executing"), and a host's cancellation may not wait for the thread: that thread then
+    closes the iterator itself as soon as its ``next()`` returns, so the generator's ``finally``
+    never waits for the garbage collector.
+    """
+
+    __slots__ = ("_busy", "_close_asked", "_iterator", "_lock")
+
+    def __init__(self, iterator: Iterator[Any]) -> None:
+        self._iterator = iterator
+        self._lock = threading.Lock()
+        self._busy = False
+        self._close_asked = False
+
+    def next_in_thread(self) -> Any:
+        # StopIteration cannot cross a thread boundary inside a coroutine.
+        with self._lock:
+            if self._close_asked:
+                raise _StopIteration
+            self._busy = True
+        try:
+            return next(self._iterator)
+        except StopIteration:
+            raise _StopIteration from None
+        finally:
+            with self._lock:
+                self._busy = False
+                close_now = self._close_asked
+            if close_now:
+                self._close_iterator()
+
+    def close(self) -> None:
+        with self._lock:
+            self._close_asked = True
+            if self._busy:
+                return  # the thread inside next() closes it when that returns
+        self._close_iterator()
+
+    def _close_iterator(self) -> None:
+        close = getattr(self._iterator, "close", None)
+        if close is not None:
+            close()
 
 
-async def iterate_in_threadpool(iterable: Iterable[T]) -> AsyncIterator[T]:
+async def iterate_in_threadpool(iterable: Iterable[T]) -> AsyncGenerator[T, None]:
     """Each item of ``iterable``, read in a worker thread; closed early, it closes the iterator.
 
     A generator's ``close()`` then runs its ``finally`` at once, not whenever it is garbage-collected;
-    unless a ``next()`` is still under way in its thread (threads cannot be interrupted, and a
-    host's own cancellation may not wait for them): it then ends with that thread.
+    when a ``next()`` is still under way in its thread (threads cannot be interrupted, and a host's
+    own cancellation may not wait for them), as soon as that ``next()`` returns.
     """
-    iterator = iter(iterable)
+    threaded = _ThreadedIterator(iter(iterable))
     exhausted = False
     try:
         while True:
             try:
-                yield await anyio.to_thread.run_sync(_next, iterator)
+                yield await anyio.to_thread.run_sync(threaded.next_in_thread)
             except _StopIteration:
                 exhausted = True
                 break
     finally:
-        close = getattr(iterator, "close", None)
-        if not exhausted and close is not None:
-            # "generator already executing": a host cancelled without waiting for the thread.
-            with contextlib.suppress(ValueError):
-                close()
+        if not exhausted:
+            threaded.close()
