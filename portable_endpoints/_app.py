@@ -1,11 +1,15 @@
 """The app around the routes: ``create_app``'s ``middleware=``, ``lifespan=`` and ``exception_handlers=``.
 
 Starlette's app is ``ServerErrorMiddleware -> user middleware -> ExceptionMiddleware -> router``
-(the router also runs the lifespan). On every host the core rebuilds the part that matters: the
-user's middleware around the host's whole ASGI entry (so they run for paths no route matches),
-then ``AppLayer``, which runs the lifespan around the host's own, hands its state to every
-request, and answers the host's not-found with the ``404`` handler. Endpoint exceptions are
-answered in ``run_endpoint`` (the route table's ``exception_handlers``).
+(the router also runs the lifespan). On every host the core rebuilds it around the host's whole
+ASGI entry (so it runs for paths no route matches): ``ServerErrorLayer`` outermost, then the
+user's middleware, then ``AppLayer``, which runs the lifespan around the host's own, hands its
+state to every request, answers the host's not-found with the ``404`` handler, and raises what an
+endpoint raised that no handler of its class took (``run_endpoint`` answers those it takes, as
+``ExceptionMiddleware``). So the middleware sees the exception, and the ``500`` handler's answer
+(or a plain 500) goes out around them, the exception then re-raised to the server: Starlette's
+order. ``ServerErrorLayer`` is there when the app has middleware or a ``500`` handler; else an
+endpoint's exception is the host's to answer, as it is on routes put in your own app.
 
 How the stack is put in place is the adapter's ``wrap_asgi(app, wrap)`` (see
 ``portable_endpoints.hosting.WrapsASGIEntry``); an adapter without one gets the default: an app
@@ -23,11 +27,12 @@ from typing import Any
 
 import anyio
 
-from portable_endpoints._handlers import EndpointReached, ExceptionHandler, call_handler, endpoint_reached
+from portable_endpoints._handlers import ExceptionHandler, RequestOutcome, call_handler, request_outcome
 from portable_endpoints.datastructures import State
 from portable_endpoints.exceptions import ConfigurationError, HTTPException
 from portable_endpoints.middleware import is_middleware, wrap
 from portable_endpoints.requests import Request
+from portable_endpoints.responses import PlainTextResponse
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -36,8 +41,43 @@ from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
 
 
+class ServerErrorLayer:
+    """Outside the user's middleware, as Starlette's ``ServerErrorMiddleware``: an exception that
+    leaves them before the response started is answered by the ``500`` handler (sync or async),
+    else with a plain ``Internal Server Error``; either way it is re-raised, for the server to log."""
+
+    def __init__(self, app: ASGIApp, *, handler: ExceptionHandler | None, table: RouteTable) -> None:
+        self.app = app
+        self.handler = handler
+        self.table = table
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched_send)
+        except Exception as exc:
+            if not started:
+                if self.handler is None:
+                    response: Any = PlainTextResponse("Internal Server Error", status_code=500)
+                else:
+                    request: Request[None] = Request(scope, receive, send, route_table=self.table)
+                    response = await call_handler(self.handler, request, exc)
+                await response(scope, receive, send)
+            raise
+
+
 class AppLayer:
-    """Inside the user's middleware, around the host's entry: lifespan, its state, the 404 handler."""
+    """Inside the user's middleware, around the host's entry: lifespan, its state, the 404 handler,
+    and the exceptions ``run_endpoint`` leaves to the middleware."""
 
     def __init__(
         self,
@@ -47,12 +87,15 @@ class AppLayer:
         table: RouteTable,
         lifespan: Lifespan | None,
         not_found: ExceptionHandler | None,
+        escalates: bool,
     ) -> None:
         self.app = app
         self.host_app = host_app
         self.table = table
         self.lifespan = lifespan
         self.not_found = not_found
+        #: whether a ``ServerErrorLayer`` above answers what endpoints raise
+        self.escalates = escalates
         #: what the lifespan yielded, while it runs; copied into each request's ``scope["state"]``
         self.state: dict[str, Any] = {}
 
@@ -69,15 +112,17 @@ class AppLayer:
             state = scope.setdefault("state", {})
             for key, value in self.state.items():
                 state.setdefault(key, value)
-        if kind != "http" or self.not_found is None:
+        if kind != "http" or (self.not_found is None and not self.escalates):
             await self.app(scope, receive, send)
             return
-        await self._watch_not_found(scope, receive, send)
+        await self._watch(scope, receive, send)
 
-    async def _watch_not_found(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # A 404 the host sends when no portable endpoint ran is its not-found: replaced by the handler's,
-        # sent as soon as the host's own has ended (a host may wait for the client before returning).
-        reached = EndpointReached()
+    async def _watch(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Two answers of the host's are not sent. A 404 when no portable endpoint ran is its
+        # not-found: replaced by the 404 handler's, sent as soon as the host's own has ended (a host
+        # may wait for the client before returning). The stand-in 500 for an endpoint's exception:
+        # the exception is raised instead, once the host has returned.
+        outcome = RequestOutcome(escalates=self.escalates)
         held = answered = False
 
         async def answer() -> None:
@@ -93,23 +138,34 @@ class AppLayer:
                 )
             await response(scope, receive, send)
 
+        host_receive, stand_in_sent = receive, _nothing
+        if self.escalates:
+            host_receive, stand_in_sent = _receive_ending_with_the_stand_in(receive)
+
         async def watched_send(message: Message) -> None:
             nonlocal held
             if held:
-                if not answered and message["type"] == "http.response.body" and not message.get("more_body"):
-                    await answer()
+                if message["type"] == "http.response.body" and not message.get("more_body"):
+                    if outcome.error is not None:
+                        stand_in_sent()
+                    elif not answered:
+                        await answer()
                 return
-            if message["type"] == "http.response.start" and message["status"] == 404 and not reached.value:
+            if message["type"] == "http.response.start" and (
+                outcome.error is not None or (message["status"] == 404 and not outcome.reached and self.not_found)
+            ):
                 held = True
                 return
             await send(message)
 
-        token = endpoint_reached.set(reached)
+        token = request_outcome.set(outcome)
         try:
-            await self.app(scope, receive, watched_send)
+            await self.app(scope, host_receive, watched_send)
         finally:
-            endpoint_reached.reset(token)
-        if held and not answered:
+            request_outcome.reset(token)
+        if outcome.error is not None:
+            raise outcome.error
+        if held and not answered and self.not_found is not None:
             await answer()
 
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -175,6 +231,45 @@ class AppLayer:
         await send({"type": "lifespan.shutdown.complete"})
 
 
+def _nothing() -> None:
+    pass
+
+
+def _receive_ending_with_the_stand_in(receive: Receive) -> tuple[Receive, Callable[[], None]]:
+    """The host's ``receive``, and what to call once the host has sent its whole stand-in 500.
+
+    Then, as a server's once a response is complete, ``receive`` says ``http.disconnect`` at once,
+    a pending call included: a host that listens for the disconnect until then (Quart 0.23) returns.
+    After the request body only ``http.disconnect`` can come, so a listening call cut short loses nothing.
+    """
+    body_complete = ended = False
+    listening: set[anyio.CancelScope] = set()
+
+    async def host_receive() -> Message:
+        nonlocal body_complete
+        if ended:
+            return {"type": "http.disconnect"}
+        if not body_complete:
+            message = await receive()
+            body_complete = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+        with anyio.CancelScope() as call:
+            listening.add(call)
+            try:
+                return await receive()
+            finally:
+                listening.discard(call)
+        return {"type": "http.disconnect"}
+
+    def stand_in_sent() -> None:
+        nonlocal ended
+        ended = True
+        for call in listening:
+            call.cancel()
+
+    return host_receive, stand_in_sent
+
+
 def split_middleware(middleware: object) -> tuple[list[Any], list[Any]]:
     """``middleware=``'s portable declarations (``Middleware``, Starlette's) and the host's own entries."""
     if isinstance(middleware, str | bytes) or not isinstance(middleware, Sequence):
@@ -214,15 +309,19 @@ def install(
     middleware: Sequence[Any],
     lifespan: Lifespan | None,
 ) -> None:
-    """Put ``middleware`` and the ``AppLayer`` around ``app``'s ASGI entry (when there is anything to add)."""
+    """Put the ``ServerErrorLayer``, ``middleware`` and the ``AppLayer`` around ``app``'s ASGI entry
+    (when there is anything to add)."""
     handlers = table.exception_handlers
     not_found = None if handlers is None else handlers.for_status(404)
-    if not middleware and lifespan is None and not_found is None:
+    server_error = None if handlers is None else handlers.server_error
+    escalates = bool(middleware) or server_error is not None
+    if not escalates and lifespan is None and not_found is None:
         return
 
     def wrap_entry(entry: ASGIApp) -> ASGIApp:
-        layer = AppLayer(entry, host_app=app, table=table, lifespan=lifespan, not_found=not_found)
-        return wrap(layer, middleware)
+        layer = AppLayer(entry, host_app=app, table=table, lifespan=lifespan, not_found=not_found, escalates=escalates)
+        stack = wrap(layer, middleware)
+        return ServerErrorLayer(stack, handler=server_error, table=table) if escalates else stack
 
     wrap_asgi = getattr(adapter, "wrap_asgi", None)
     if wrap_asgi is not None:

@@ -18,7 +18,13 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeGuard, TypeVar, overload
 
 from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
-from portable_endpoints._handlers import ExceptionHandlers, handler_response, mark_endpoint_reached
+from portable_endpoints._handlers import (
+    ExceptionHandlers,
+    call_handler,
+    escalate,
+    mark_endpoint_reached,
+    server_error_response,
+)
 from portable_endpoints._json import STDLIB, current_codec
 from portable_endpoints.exceptions import ConfigurationError, HTTPException
 from portable_endpoints.requests import ClientDisconnect, Request
@@ -197,7 +203,10 @@ async def run_endpoint(
     naming it.
 
     The route table's ``exception_handlers`` (``create_app`` / ``mount`` option) answer what the
-    endpoint raised first, by Starlette's lookup; what they do not handle goes on as above.
+    endpoint raised first, by Starlette's lookup; what they do not handle goes on as above. In a
+    ``create_app`` app with middleware or a ``500`` handler, any other exception returns a stand-in
+    500 instead: the core's layer around the host drops it and raises the exception through the
+    app's middleware, as Starlette does (pass it on to the host untouched).
 
     While the endpoint runs, ``current_codec`` holds the route table's JSON codec, so a
     ``JSONResponse`` built by the endpoint renders with it (set only when it differs: the stdlib
@@ -213,14 +222,20 @@ async def run_endpoint(
         handlers: ExceptionHandlers | None = getattr(table, "exception_handlers", None)
         if handlers is None or (handler := handlers.lookup(exc)) is None:
             return http_error(exc)
-        response = await handler_response(handlers, handler, request, exc)
+        response = await call_handler(handler, request, exc)
     except ClientDisconnect:
         return None
     except Exception as exc:
         handlers = getattr(table, "exception_handlers", None)
-        if handlers is None or (handler := handlers.lookup(exc)) is None:
+        if handlers is not None and (handler := handlers.lookup(exc)) is not None:
+            response = await call_handler(handler, request, exc)
+        elif escalate(exc):
+            # The app layer drops this stand-in and raises exc through the app's middleware.
+            return PlainTextResponse("Internal Server Error", status_code=500)
+        elif handlers is not None and handlers.server_error is not None:
+            response = await server_error_response(handlers, request, exc)
+        else:
             raise
-        response = await handler_response(handlers, handler, request, exc)
     finally:
         if token is not None:
             current_codec.reset(token)

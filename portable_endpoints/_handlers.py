@@ -6,6 +6,12 @@ to the handler of the nearest class in its MRO; any other exception to the neare
 MRO. The ``500`` / ``Exception`` handler is the server-error handler (Starlette's
 ``ServerErrorMiddleware``): it answers any other exception, never an ``HTTPException``.
 
+In a ``create_app`` app with middleware or a server-error handler, an exception no handler of
+its class takes leaves the host as Starlette's leaves its ``ExceptionMiddleware``: the app layer
+around the host raises it through the app's middleware, and the outermost layer answers it (the
+server-error handler, else a plain 500) and re-raises it to the server. ``RequestOutcome`` carries
+it there: the host sends a stand-in 500 that the app layer drops.
+
 This module sits below ``_dispatch`` (which consults a route table's handlers in ``run_endpoint``)
 and imports neither requests nor responses.
 """
@@ -26,25 +32,42 @@ ExceptionHandler = Callable[[Any, Exception], Any]
 logger = logging.getLogger("portable_endpoints")
 
 
-class EndpointReached:
-    """Set by ``run_endpoint`` once a portable route matched: the response is the endpoint's, not
-    the host's not-found answer (read by the app layer that runs a ``404`` handler)."""
+class RequestOutcome:
+    """What the app layer around the host learns from ``run_endpoint`` about one request.
 
-    __slots__ = ("value",)
+    ``reached``: a portable route matched, so a 404 is the endpoint's, not the host's not-found
+    answer (for the ``404`` handler). ``escalates``: set by the app layer when a layer above it
+    answers server errors (Starlette's ``ServerErrorMiddleware``); ``run_endpoint`` then leaves
+    such an exception in ``error`` for the app layer to raise, instead of to the host.
+    """
 
-    def __init__(self) -> None:
-        self.value = False
+    __slots__ = ("error", "escalates", "reached")
+
+    def __init__(self, *, escalates: bool) -> None:
+        self.reached = False
+        self.escalates = escalates
+        self.error: Exception | None = None
 
 
-#: The current request's ``EndpointReached``, when an app layer watches for the host's 404.
-endpoint_reached: ContextVar[EndpointReached | None] = ContextVar("endpoint_reached", default=None)
+#: The current request's ``RequestOutcome``, when an app layer watches the host's answer.
+request_outcome: ContextVar[RequestOutcome | None] = ContextVar("request_outcome", default=None)
 
 
 def mark_endpoint_reached() -> None:
     """Tell the app layer watching this request (if any) that a portable endpoint answers it."""
-    reached = endpoint_reached.get()
-    if reached is not None:
-        reached.value = True
+    outcome = request_outcome.get()
+    if outcome is not None:
+        outcome.reached = True
+
+
+def escalate(exc: Exception) -> bool:
+    """Hand ``exc`` to the app layer, to raise it through the app's middleware (Starlette's
+    order); False when no layer above answers server errors (the host's handling applies)."""
+    outcome = request_outcome.get()
+    if outcome is None or not outcome.escalates:
+        return False
+    outcome.error = exc
+    return True
 
 
 class ExceptionHandlers:
@@ -81,7 +104,8 @@ class ExceptionHandlers:
         return self.by_status.get(status_code)
 
     def lookup(self, exc: Exception) -> ExceptionHandler | None:
-        """The handler of ``exc`` by Starlette's rules, or None (the host's own handling applies)."""
+        """The handler of ``exc`` by Starlette's ``ExceptionMiddleware`` rules (the server-error
+        handler aside), or None."""
         if isinstance(exc, HTTPException):
             handler = self.by_status.get(exc.status_code)
             if handler is not None:
@@ -90,9 +114,7 @@ class ExceptionHandlers:
             handler = self.by_class.get(cls)
             if handler is not None:
                 return handler
-        if isinstance(exc, HTTPException):
-            return None
-        return self.server_error
+        return None
 
 
 async def call_handler(handler: ExceptionHandler, request: Any, exc: Exception) -> Any:
@@ -106,12 +128,9 @@ async def call_handler(handler: ExceptionHandler, request: Any, exc: Exception) 
     return response
 
 
-async def handler_response(handlers: ExceptionHandlers, handler: ExceptionHandler, request: Any, exc: Exception) -> Any:
-    """``call_handler``, logging ``exc`` when the server-error handler answers it.
-
-    The server-error handler's response replaces the 500 the host would send; Starlette then also
-    re-raises the exception to the server, here it is logged instead (the host sends the response).
-    """
-    if handler is handlers.server_error:
-        logger.error("Exception in ASGI application, answered by the 500 handler", exc_info=exc)
-    return await call_handler(handler, request, exc)
+async def server_error_response(handlers: ExceptionHandlers, request: Any, exc: Exception) -> Any:
+    """The server-error handler's response where it answers in place (routes ``pe.mount`` put in
+    your app: no layer of ours around it), ``exc`` logged as a server would log it."""
+    assert handlers.server_error is not None
+    logger.error("Exception in ASGI application, answered by the 500 handler", exc_info=exc)
+    return await call_handler(handlers.server_error, request, exc)

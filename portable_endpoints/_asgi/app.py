@@ -6,7 +6,7 @@ from typing import Any
 
 from portable_endpoints._concurrency import run_in_threadpool
 from portable_endpoints._dispatch import Dispatcher, plain_error, run_endpoint
-from portable_endpoints._handlers import endpoint_reached
+from portable_endpoints._handlers import request_outcome
 from portable_endpoints._index import RouteIndex
 from portable_endpoints._json import JSONCodec, current_codec
 from portable_endpoints.convertors import direct_convert
@@ -148,9 +148,9 @@ class PortableASGIApp:
                 if outcome is not None:
                     await outcome(scope, receive, send)
                 return
-            reached = endpoint_reached.get()  # mark_endpoint_reached(), inlined
-            if reached is not None:
-                reached.value = True
+            watched = request_outcome.get()  # mark_endpoint_reached(), inlined
+            if watched is not None:
+                watched.reached = True
             codec = plan.codec
             token = current_codec.set(codec) if codec is not current_codec.get() else None
             try:

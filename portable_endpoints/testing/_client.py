@@ -405,6 +405,8 @@ class TestClient:
         with anyio.fail_after(TIMEOUT):
             await answered.wait()
         if errors and self.raise_app_exceptions:
+            if errors[0] in self._late_errors:
+                self._late_errors.remove(errors[0])  # raised here: not again on leaving
             raise errors[0]
         if not status:
             if errors:

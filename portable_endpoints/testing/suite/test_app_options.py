@@ -22,6 +22,7 @@ from portable_endpoints import (
     WebSocketRoute,
 )
 from portable_endpoints.middleware import Middleware
+from portable_endpoints.middleware.base import BaseHTTPMiddleware
 from portable_endpoints.testing import TestClient
 from portable_endpoints.testing.plugin import NATIVE_PATH, NATIVE_TEXT, Host
 from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
@@ -273,7 +274,9 @@ async def test_the_404_handler_answers_paths_no_route_matches(pe_host: Host) -> 
 async def test_the_500_handler_answers_any_other_exception(pe_host: Host) -> None:
     handlers = {**HANDLERS, 500: server_error_handler}
     app = pe_host.app([Route("/raise", Raises)], exception_handlers=handlers)
-    async with TestClient(app) as client:
+    # As Starlette's TestClient(app, raise_server_exceptions=False): the exception is re-raised to
+    # the server after the handler's response (next test).
+    async with TestClient(app, raise_app_exceptions=False) as client:
         error = await client.get("/raise?kind=value")
         teapot = await client.get("/raise?kind=teapot")
         http_500 = await client.get("/raise?kind=500")
@@ -284,11 +287,66 @@ async def test_the_500_handler_answers_any_other_exception(pe_host: Host) -> Non
     assert http_500.text != "server error: HTTPException(status_code=500, detail='detail 500')"
 
 
+async def test_the_exception_reaches_the_server_after_the_500_handlers_answer(pe_host: Host) -> None:
+    """Starlette's ``ServerErrorMiddleware`` answers, then re-raises: the server logs it, and a
+    test client that raises app exceptions raises it in the test (this one, once the response is
+    in: at the latest when the client closes)."""
+    app = pe_host.app([Route("/raise", Raises)], exception_handlers={500: server_error_handler})
+    async with TestClient(app) as client:
+        conflict = await client.get("/raise?kind=409")  # an HTTPException is no server error
+    assert conflict.status_code == 409
+    with pytest.raises(ValueError, match="bad value"):
+        async with TestClient(app) as client:
+            await client.get("/raise?kind=value")
+
+
+async def test_the_500_answer_goes_out_around_the_middleware_which_sees_the_exception(pe_host: Host) -> None:
+    """Starlette's order: the middleware sees the endpoint's exception raised through it, and the
+    500 handler's answer is sent outside them (a header-adding middleware never adds to it)."""
+    caught: list[str] = []
+
+    class Recover(BaseHTTPMiddleware):
+        async def dispatch(self, request: Request, call_next: Any) -> Any:
+            try:
+                return await call_next(request)
+            except LookupError as exc:
+                caught.append(repr(exc))
+                return JSONResponse({"recovered": str(exc)}, status_code=503)
+
+    class Faults(HTTPEndpoint):
+        async def get(self, request: Request) -> PlainTextResponse:
+            if request.query_params["kind"] == "lookup":
+                raise KeyError("missing")
+            raise ValueError("bad value")
+
+    middleware = [Middleware(StampHeader, "outer"), Middleware(Recover)]
+    app = pe_host.app([Route("/fault", Faults)], middleware=middleware, exception_handlers={500: server_error_handler})
+    async with TestClient(app, raise_app_exceptions=False) as client:
+        recovered = await client.get("/fault?kind=lookup")
+        error = await client.get("/fault?kind=value")
+    assert (recovered.status_code, recovered.json()) == (503, {"recovered": "'missing'"})
+    assert recovered.headers["x-stamp"] == "outer"
+    assert caught == ["KeyError('missing')"]
+    assert (error.status_code, error.text) == (500, "server error: ValueError('bad value')")
+    assert "x-stamp" not in error.headers
+
+
+async def test_with_middleware_and_no_500_handler_the_answer_is_a_plain_500(pe_host: Host) -> None:
+    app = pe_host.app([Route("/raise", Raises)], middleware=[Middleware(StampHeader, "outer")])
+    async with TestClient(app, raise_app_exceptions=False) as client:
+        error = await client.get("/raise?kind=value")
+    assert (error.status_code, error.text) == (500, "Internal Server Error")
+    assert "x-stamp" not in error.headers
+    with pytest.raises(ValueError, match="bad value"):
+        async with TestClient(app) as client:
+            await client.get("/raise?kind=value")
+
+
 async def test_an_exception_class_handler_beats_the_exception_handler(pe_host: Host) -> None:
     app = pe_host.app(
         [Route("/raise", Raises)], exception_handlers={Exception: server_error_handler, Teapot: teapot_handler}
     )
-    async with TestClient(app) as client:
+    async with TestClient(app, raise_app_exceptions=False) as client:
         teapot = await client.get("/raise?kind=teapot")
         error = await client.get("/raise?kind=value")
     assert teapot.status_code == 418
