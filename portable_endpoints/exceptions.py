@@ -138,6 +138,11 @@ class ConfigurationError(PortableEndpointsError, ValueError):
     """A route, endpoint or option is invalid; raised when the route or class is defined."""
 
 
+class SessionNotInstalled(PortableEndpointsError, AssertionError, RuntimeError):
+    """``request.session`` / ``websocket.session`` with no session on this host; the message names
+    what to install. An ``AssertionError``, as Starlette's (``except AssertionError`` ports)."""
+
+
 class AdapterNotFound(PortableEndpointsError, LookupError):
     """No installed adapter serves the framework name or app object that was asked for."""
 

@@ -25,7 +25,7 @@ from portable_endpoints.datastructures import (
     State,
     parse_cookie_header,
 )
-from portable_endpoints.exceptions import HTTPException, MalformedJSON, NoMatchFound
+from portable_endpoints.exceptions import HTTPException, MalformedJSON, NoMatchFound, SessionNotInstalled
 from portable_endpoints.types import BodyChunks, Message, Receive, Scope, Send, URLPathResolver
 
 if sys.version_info >= (3, 13):
@@ -262,7 +262,7 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
         try:
             session = self.scope["session"]
         except KeyError:
-            raise RuntimeError(f"request.session needs a session on this host: {self.session_hint}") from None
+            raise SessionNotInstalled(f"request.session needs a session on this host: {self.session_hint}") from None
         if hasattr(session, "mark_accessed"):  # as Starlette: a session read answers "Vary: Cookie"
             session.mark_accessed()
         return session

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 from typing import Any, TypeVar, cast
 
 from portable_endpoints.datastructures import URL
-from portable_endpoints.exceptions import NoMatchFound
+from portable_endpoints.exceptions import NoMatchFound, SessionNotInstalled
 from portable_endpoints.requests import HTTPConnection, Request, absolute_url
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
@@ -68,7 +68,8 @@ class DjangoRequest(_DjangoConnection[HttpRequest], Request[HttpRequest]):
         if "session" in self.scope:
             return super().session
         session = getattr(self.native, "session", None)
-        assert session is not None, "Django's SessionMiddleware must be in MIDDLEWARE to access request.session"
+        if session is None:
+            raise SessionNotInstalled("Django's SessionMiddleware must be in MIDDLEWARE to access request.session")
         return session
 
 
@@ -103,5 +104,6 @@ class DjangoWebSocket(_DjangoConnection[None], WebSocket[None]):
     @property
     def session(self) -> Any:
         """The session Channels' ``SessionMiddleware`` (or ``AuthMiddlewareStack``) put in the scope."""
-        assert "session" in self.scope, "Channels' SessionMiddleware must wrap the router to access websocket.session"
+        if "session" not in self.scope:
+            raise SessionNotInstalled("Channels' SessionMiddleware must wrap the router to access websocket.session")
         return self.scope["session"]

@@ -17,7 +17,7 @@ from quart.sessions import NullSession
 from werkzeug.routing import BuildError
 
 from portable_endpoints.datastructures import URL
-from portable_endpoints.exceptions import NoMatchFound
+from portable_endpoints.exceptions import NoMatchFound, SessionNotInstalled
 from portable_endpoints.requests import ClientDisconnect, HTTPConnection, Request
 from portable_endpoints.routing import RouteTable
 from portable_endpoints.websockets import WebSocket
@@ -55,7 +55,7 @@ class _QuartConnection(HTTPConnection[N]):
             return super().session
         session = quart.session._get_current_object()
         if isinstance(session, NullSession):
-            raise RuntimeError(f"request.session needs a session on this host: {self.session_hint}")
+            raise SessionNotInstalled(f"request.session needs a session on this host: {self.session_hint}")
         return session
 
     @property
