@@ -83,12 +83,17 @@ class ChannelCall:
             await falcon_call(scope, receive, send)
             return
         channel = scope[CHANNEL] = Channel(receive, send)
-        await falcon_call(scope, channel.falcon_receive, channel.falcon_send)
-        if channel.answer is not None:
-            await channel.answer(scope, receive, send)
-        elif channel.after_response is not None:
-            # As Starlette: in the request's own ASGI call, after its last message has been sent.
-            await channel.after_response()
+        try:
+            await falcon_call(scope, channel.falcon_receive, channel.falcon_send)
+            if channel.answer is not None:
+                await channel.answer(scope, receive, send)
+            elif channel.after_response is not None:
+                # As Starlette: in the request's own ASGI call, after its last message has been sent.
+                await channel.after_response()
+        finally:
+            # The channel holds the request's objects, which hold the scope: a reference cycle
+            # left to the garbage collector on every request otherwise.
+            del scope[CHANNEL]
 
 
 class App(ChannelCall, _FalconApp):  # type: ignore[misc]
