@@ -2,7 +2,9 @@
 
 ``Dispatcher`` is built once per route, when the route is declared: the verb table (Starlette's
 order, HEAD falling back to ``get``, standard verbs only), the ``Allow`` value and, per verb,
-whether the handler runs on the event loop or in a worker thread. ``run_endpoint`` is what every
+whether the handler runs on the event loop or in a worker thread. A dispatcher built with
+``any_method`` (an overridden ``dispatch()``, a mounted app) also takes every other method, as
+Starlette's router gives such routes every method. ``run_endpoint`` is what every
 adapter calls per request: it runs the endpoint and translates the outcome through the adapter's
 callables, so each outcome rule (405, client gone, a value that is no response) is written once.
 
@@ -14,7 +16,7 @@ from __future__ import annotations
 
 import copy
 import weakref
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Container, Iterable
 from typing import Any, TypeGuard, TypeVar, overload
 
 from portable_endpoints._concurrency import is_async_callable, run_in_threadpool
@@ -39,6 +41,22 @@ T = TypeVar("T")
 NativeResponse = TypeVar("NativeResponse")
 # Per verb: (endpoint class or None for a function endpoint, method name or the function, is_async).
 _Entry = tuple[type | None, Any, bool]
+
+
+class _EveryMethod(Container[str]):
+    """The ``method_set`` of a route that takes every method: any name is in it."""
+
+    __slots__ = ()
+
+    def __contains__(self, method: object) -> bool:
+        return True
+
+    def __repr__(self) -> str:
+        return "EVERY_METHOD"
+
+
+#: What ``Dispatcher.method_set`` is for an ``any_method`` dispatcher: every method matches the route.
+EVERY_METHOD: Container[str] = _EveryMethod()
 
 
 def smaller_limit(first: int | None, second: int | None) -> int | None:
@@ -84,9 +102,21 @@ class Dispatcher:
         request with the ASGI triple as Starlette does; or a ``request -> response`` callable.
     :param methods: for a function endpoint, the verbs it serves (default GET, with HEAD).
     :param name: the route's name, for error messages.
+    :param any_method: for a function endpoint, take every method, standard or not (Starlette's
+        ``Route`` to an endpoint class whose ``dispatch()`` is overridden, its ``Mount(app=...)``):
+        ``methods`` are then only what the route lists.
     """
 
-    __slots__ = ("_allow_headers", "allow", "entries", "max_body_size", "methods", "name")
+    __slots__ = (
+        "_allow_headers",
+        "_other_methods",
+        "allow",
+        "entries",
+        "max_body_size",
+        "method_set",
+        "methods",
+        "name",
+    )
 
     def __init__(
         self,
@@ -95,9 +125,16 @@ class Dispatcher:
         methods: Iterable[str] | None = None,
         name: str = "",
         max_body_size: int | None = None,
+        any_method: bool = False,
     ) -> None:
         entries: dict[str, _Entry]
+        #: the entry of a method not in ``entries``: None (a 405) unless ``any_method``
+        self._other_methods: _Entry | None = None
         if isinstance(endpoint, type):
+            if any_method:
+                raise ConfigurationError(
+                    "any_method applies to function endpoints; a class serves the verbs it defines"
+                )
             entries = {
                 method: (endpoint, attr, is_async_callable(getattr(endpoint, attr)))
                 for method, attr in class_verbs(endpoint)
@@ -105,6 +142,8 @@ class Dispatcher:
         else:
             entry = (None, endpoint, is_async_callable(endpoint))
             entries = dict.fromkeys(function_verbs(methods), entry)
+            if any_method:
+                self._other_methods = entry
         #: per verb served: (endpoint class or None for a function endpoint, method name or the
         #: function, whether it is async); read-only, for a host that inlines ``__call__``
         self.entries: dict[str, _Entry] = entries
@@ -114,6 +153,8 @@ class Dispatcher:
         #: the ``Allow`` header value of a 405, the same on every host
         self.allow = ", ".join(self.methods)
         self._allow_headers = {"Allow": self.allow}
+        #: the methods a request may bring to match the route fully; any other is a partial match (405)
+        self.method_set: Container[str] = EVERY_METHOD if any_method else frozenset(self.methods)
         #: the most body bytes a request may bring: the endpoint's ``max_body_size`` or the app's default
         self.max_body_size = smaller_limit(max_body_size, getattr(endpoint, "max_body_size", None))
 
@@ -126,7 +167,8 @@ class Dispatcher:
         return other
 
     def __call__(self, request: Request[Any]) -> Awaitable[Any]:
-        """An awaitable of the endpoint's return value for ``request``; a verb it does not serve raises a 405.
+        """An awaitable of the endpoint's return value for ``request``; a verb it does not serve raises a 405
+        (unless ``any_method``).
 
         Sync handlers run in a worker thread, never on the event loop. Not a coroutine itself, so an
         async handler's own coroutine is awaited directly, with no frame in between.
@@ -136,7 +178,9 @@ class Dispatcher:
         scope = request.scope
         entry = self.entries.get(scope["method"])
         if entry is None:
-            raise HTTPException(405, headers=self._allow_headers)
+            entry = self._other_methods
+            if entry is None:
+                raise HTTPException(405, headers=self._allow_headers)
         endpoint, target, is_async = entry
         # Starlette instantiates the endpoint per request, so `self.scope` works alike.
         handler = target if endpoint is None else getattr(endpoint(scope, request.receive, request.send), target)

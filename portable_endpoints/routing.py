@@ -27,7 +27,7 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from portable_endpoints._concurrency import is_async_callable
-from portable_endpoints._dispatch import HTTP_METHODS, Dispatcher, run_endpoint
+from portable_endpoints._dispatch import EVERY_METHOD, HTTP_METHODS, Dispatcher, run_endpoint
 from portable_endpoints._handlers import ExceptionHandlers
 from portable_endpoints._handover import catch_http_errors, start_app
 from portable_endpoints._json import JSONCodec, get_codec
@@ -199,8 +199,8 @@ class BaseRoute:
 class Route(BaseRoute):
     """An HTTP route to an ``HTTPEndpoint`` subclass, or to a ``request -> response`` callable.
 
-    An ``HTTPEndpoint`` that overrides ``dispatch()`` answers every standard verb itself, through
-    ``self.send``, as in Starlette. ``middleware``: ``Middleware(cls, ...)`` entries (Starlette's
+    An ``HTTPEndpoint`` that overrides ``dispatch()`` answers every method itself (``FOO`` too),
+    through ``self.send``, as in Starlette. ``middleware``: ``Middleware(cls, ...)`` entries (Starlette's
     too), first outermost, around this route's endpoint, which then runs as an ASGI app.
     ``max_body_size``: a larger request body is a 413 (the endpoint's own smaller limit still applies).
     """
@@ -229,12 +229,13 @@ class Route(BaseRoute):
                 self.dispatcher = Dispatcher(endpoint, name=self.name)
             else:
                 # Starlette's contract for an overridden dispatch(): the endpoint, instantiated with
-                # the ASGI triple, answers every method itself through self.send.
+                # the ASGI triple, answers every method (FOO too) itself through self.send.
                 self.dispatcher = Dispatcher(
                     _DispatchingEndpoint(endpoint),
                     methods=HTTP_METHODS,
                     name=self.name,
                     max_body_size=endpoint.max_body_size,
+                    any_method=True,
                 )
         elif isinstance(endpoint, type) and issubclass(endpoint, WebSocketEndpoint):
             raise ConfigurationError(f"Route({path!r}): {endpoint.__name__} is a WebSocketEndpoint; use WebSocketRoute")
@@ -252,8 +253,9 @@ class Route(BaseRoute):
         self.dispatcher = self.dispatcher.limited(_checked_limit(f"Route({path!r})", max_body_size))
         #: the verbs served, in Starlette's order, and the ``Allow`` value of a 405
         self.methods: tuple[str, ...] = self.dispatcher.methods
-        #: the methods this route matches fully; any other method is a partial match (405)
-        self.method_set = frozenset(self.methods)
+        #: the methods this route matches fully (every method, for an overridden ``dispatch()``);
+        #: any other method is a partial match (405)
+        self.method_set = self.dispatcher.method_set
         self.allow = self.dispatcher.allow
 
     def _with_middleware(self, middleware: Sequence[Any]) -> Route:
@@ -497,7 +499,14 @@ class _MountedAppEndpoint:
 
 
 class _MountedRoute(Route):
-    """The HTTP route of a ``Mount(app=...)``: every standard method below the prefix."""
+    """The HTTP route of a ``Mount(app=...)``: every method below the prefix, as Starlette's ``Mount``
+    (``FOO`` too: the app answers it)."""
+
+    def __init__(self, path: str, app: ASGIApp, name: str) -> None:
+        endpoint = _MountedAppEndpoint(app, name)
+        super().__init__(path, endpoint, methods=HTTP_METHODS, name=name, include_in_schema=False)
+        self.dispatcher = Dispatcher(endpoint, methods=HTTP_METHODS, name=name, any_method=True)
+        self.method_set = self.dispatcher.method_set
 
     def url_params(self, path_params: dict[str, Any]) -> dict[str, Any]:
         remainder = path_params.get("path")
@@ -513,7 +522,7 @@ def _app_routes(mount: Mount, prefix: str, name_prefix: str) -> Iterator[Route |
     app = wrap(mount.app, mount.middleware)
     path = mount.path + "/{path:path}"
     name = mount.name or _name_of(mount.app)
-    http = _MountedRoute(path, _MountedAppEndpoint(app, name), methods=HTTP_METHODS, name=name, include_in_schema=False)
+    http = _MountedRoute(path, app, name)
 
     async def mounted_session(websocket: WebSocket[Any]) -> None:
         # Through the neutral websocket's receive and send, so the host knows where the connection stands.
@@ -623,6 +632,7 @@ def _dispatcher_in_middleware(dispatcher: Dispatcher, middleware: Sequence[Any])
         methods=dispatcher.methods,
         name=dispatcher.name,
         max_body_size=dispatcher.max_body_size,
+        any_method=dispatcher.method_set is EVERY_METHOD,
     )
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from portable_endpoints import HTTPEndpoint, HTTPException, PlainTextResponse, Request, Route
+from portable_endpoints import ConfigurationError, HTTPEndpoint, HTTPException, PlainTextResponse, Request, Route
 from portable_endpoints.hosting import (
     HTTP_METHODS,
     Dispatcher,
@@ -74,6 +74,30 @@ async def test_unserved_and_unknown_verbs_are_a_405_with_allow() -> None:
             await dispatcher(request(method))
         assert caught.value.status_code == 405
         assert caught.value.headers == {"Allow": "GET, HEAD, POST, DELETE"}
+
+
+async def test_an_any_method_dispatcher_takes_every_method() -> None:
+    async def echo(request: Request) -> PlainTextResponse:
+        return PlainTextResponse(request.method)
+
+    dispatcher = Dispatcher(echo, methods=HTTP_METHODS, any_method=True)
+    for method in ("GET", "QUERY", "PROPFIND", "FOO"):
+        assert method in dispatcher.method_set
+        assert (await dispatcher(request(method))).body == method.encode()
+    assert dispatcher.methods == HTTP_METHODS  # what the route lists (schemas, the CLI)
+    assert "FOO" not in Dispatcher(echo).method_set
+    assert "FOO" in Route("/", OwnDispatch).method_set
+    assert "FOO" not in Route("/", Verbs).method_set
+
+
+class OwnDispatch(HTTPEndpoint):
+    async def dispatch(self) -> None:
+        await PlainTextResponse(self.scope["method"])(self.scope, self.receive, self.send)
+
+
+def test_any_method_is_for_function_endpoints() -> None:
+    with pytest.raises(ConfigurationError, match="any_method applies to function endpoints"):
+        Dispatcher(Verbs, any_method=True)
 
 
 async def test_sync_handlers_run_in_a_worker_thread() -> None:

@@ -12,7 +12,7 @@ names, ``request.url_for`` and middleware that read the matched route keep worki
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from typing import Any, cast
 
 import starlette.routing
@@ -24,7 +24,7 @@ from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, path_b
 from portable_endpoints.types import Receive, Scope, Send
 
 # (portable route, its Starlette route object, the ASGI app serving it, the verbs it serves)
-_Entry = tuple[Route | WebSocketRoute, starlette.routing.BaseRoute, Any, frozenset[str]]
+_Entry = tuple[Route | WebSocketRoute, starlette.routing.BaseRoute, Any, Container[str]]
 
 
 class PortableRoutes(starlette.routing.BaseRoute):

@@ -17,6 +17,7 @@ import pytest
 
 from portable_endpoints import (
     HTTPEndpoint,
+    PlainTextResponse,
     Request,
     Route,
     WebSocket,
@@ -24,6 +25,7 @@ from portable_endpoints import (
     WebSocketEndpoint,
     WebSocketRoute,
 )
+from portable_endpoints.middleware import Middleware
 from portable_endpoints.testing.plugin import COMPOSITIONS, Host
 from portable_endpoints.types import Receive, Scope, Send
 
@@ -188,6 +190,64 @@ async def test_an_overridden_dispatch_answers_through_self_send(pe_host: Host) -
         assert (refused.status_code, refused.text) == (405, "no handler")
 
 
+class WebDAV(HTTPEndpoint):
+    """An overridden ``dispatch()`` reached by every method, standard or not, as in Starlette: a
+    WebDAV ``PROPFIND`` answered through ``self.send``, anything else by sending a response object."""
+
+    async def dispatch(self) -> None:
+        request = Request(self.scope, receive=self.receive)
+        if request.method == "PROPFIND":
+            listing = b"<multistatus>" + await request.body() + b"</multistatus>"
+            headers = [(b"content-type", b"application/xml"), (b"x-depth", request.headers["depth"].encode())]
+            await self.send({"type": "http.response.start", "status": 207, "headers": headers})
+            await self.send({"type": "http.response.body", "body": listing})
+            return
+        name = request.path_params["name"]
+        response = PlainTextResponse(f"{request.method} {name}", headers={"x-method": request.method})
+        await response(self.scope, self.receive, self.send)
+
+
+class Tagged:
+    """A pure ASGI route middleware, to show the method reaches a ``dispatch()`` inside one too."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def tagged(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message["headers"], (b"x-tag", scope["method"].encode())]
+            await send(message)
+
+        await self.app(scope, receive, tagged)
+
+
+@pytest.mark.parametrize("path", ["/files/a.txt", "/tagged/a.txt"])
+async def test_an_overridden_dispatch_is_reached_by_every_method(pe_host: Host, path: str) -> None:
+    routes = [Route("/files/{name}", WebDAV), Route("/tagged/{name}", WebDAV, middleware=[Middleware(Tagged)])]
+    for composition in compositions(pe_host):
+        async with pe_host.client(routes, composition=composition) as client:
+            listing = await client.request("PROPFIND", path, content=b"<prop/>", headers={"depth": "1"})
+            purged = await client.request("PURGE", path)
+            foo = await client.request("FOO", path, content=b"ignored")
+            got = await client.get(path)
+            queried = await client.request("QUERY", path)
+        assert (got.status_code, got.text) == (200, "GET a.txt"), composition
+        if composition == "native_routes" and not pe_host.supports("native_routes.any_method"):
+            # Declared limit: composed by hand, a method outside the framework's verbs gets its own 405.
+            assert [r.status_code for r in (listing, purged, foo, queried)] == [405] * 4, composition
+            continue
+        assert (queried.status_code, queried.text) == (200, "QUERY a.txt"), composition
+        assert listing.status_code == 207, composition
+        assert (listing.headers["content-type"], listing.headers["x-depth"]) == ("application/xml", "1")
+        assert listing.text == "<multistatus><prop/></multistatus>"
+        for response, method in ((purged, "PURGE"), (foo, "FOO")):
+            assert (response.status_code, response.text) == (200, f"{method} a.txt"), (composition, method)
+            assert response.headers["x-method"] == method
+        if path.startswith("/tagged"):
+            assert [r.headers["x-tag"] for r in (listing, purged, foo, got)] == ["PROPFIND", "PURGE", "FOO", "GET"]
+
+
 async def test_an_overridden_dispatch_streams_chunk_by_chunk(pe_host: Host) -> None:
     class Streaming(HTTPEndpoint):
         async def dispatch(self) -> None:
@@ -216,10 +276,13 @@ async def test_an_overridden_dispatch_may_call_super(pe_host: Host) -> None:
     async with pe_host.client([Route("/audited", Audited, name="audited")]) as client:
         response = await client.get("/audited")
         refused = await client.post("/audited")
+        unknown = await client.request("FOO", "/audited")
     assert response.text == "audited http://testserver/audited"
     assert refused.status_code == 405
     assert refused.headers["allow"] == "GET, HEAD"
-    assert seen == ["GET", "POST"]
+    # FOO reaches the override; Starlette's dispatch() then answers it 405 as any unserved method.
+    assert (unknown.status_code, unknown.headers["allow"]) == (405, "GET, HEAD")
+    assert seen == ["GET", "POST", "FOO"]
 
 
 async def test_a_websocket_endpoint_with_its_own_dispatch(pe_host: Host) -> None:

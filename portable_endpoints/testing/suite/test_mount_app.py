@@ -74,9 +74,14 @@ def compositions(pe_host: Host) -> list[str]:
 async def test_a_mounted_asgi_app_serves_every_method_with_starlettes_scope(pe_host: Host) -> None:
     routes = [Mount("/{org}/tools", app=scope_app, name="tools")]
     for composition in compositions(pe_host):
+        # Declared limit: composed by hand, a method outside the framework's verbs gets its own 405.
+        limited = composition == "native_routes" and not pe_host.supports("native_routes.any_method")
         async with pe_host.client(routes, composition=composition) as client:
-            for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"):
+            for method in ("GET", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "QUERY", "PROPFIND", "FOO"):
                 response = await client.request(method, "/acme/tools/css/app.css", content=b"body")
+                if limited and method in ("QUERY", "PROPFIND", "FOO"):
+                    assert response.status_code == 405, (composition, method)
+                    continue
                 assert response.status_code == 200, (composition, method)
                 assert response.json() == {
                     "type": "http",
