@@ -66,8 +66,8 @@ class BuildPlan:
     host_rounds: Mapping[str, Mapping[int, int]] = field(
         default_factory=lambda: {"litestar": {1_000: 2}, "quart": {1_000: 3}}
     )
-    import_rounds: int = 7
-    cold_rounds: int = 7
+    import_rounds: int = 5
+    cold_rounds: int = 5
     core: int | None = None
 
     def spec(self, host: str) -> dict[str, dict[str, int]]:
