@@ -422,7 +422,7 @@ async def run(args: argparse.Namespace) -> Results:
                 cold_rounds=args.rounds,
                 core=cores.server,
             )
-        settings["build_rounds"] = {str(size): plan.rounds.get(size, 1) for size in build_sizes}
+        settings["build_rounds"] = {str(size): plan.rounds_at(size) for size in build_sizes}
         settings["build_host_rounds"] = {
             host: {str(size): count for size, count in sizes.items() if size in build_sizes}
             for host, sizes in plan.host_rounds.items()
@@ -453,7 +453,7 @@ def fix_hash_seed(seed: str) -> None:
 def compare(first: Path, second: Path) -> int:
     """Print the rows whose verdicts two runs disagree on (met in one, missed in the other; a row
     within noise in either agrees with both), and the rows only one run has; 1 on a disagreement."""
-    runs = [Results.from_json(path.read_text()) for path in (first, second)]
+    runs = [_read_run(path) for path in (first, second)]
     verdicts = [{item.row: item for item in run.verdicts()} for run in runs]
     both = [row for row in verdicts[0] if row in verdicts[1]]
     disagree = []
@@ -477,6 +477,13 @@ def compare(first: Path, second: Path) -> int:
         if alone:
             print(f"  only in {label}: {len(alone)} rows ({', '.join(alone[:5])}{', ...' if len(alone) > 5 else ''})")
     return 1 if disagree else 0
+
+
+def _read_run(path: Path) -> Results:
+    try:
+        return Results.from_json(path.read_text())
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(f"--compare: {path} is not the JSON of a bench run ({type(exc).__name__}: {exc})") from None
 
 
 def _ci(interval: tuple[float, float]) -> str:

@@ -70,9 +70,15 @@ class BuildPlan:
     cold_rounds: int = 5
     core: int | None = None
 
+    def rounds_at(self, size: int, host: str | None = None) -> int:
+        """Rounds at ``size`` routes (on ``host``); a size not listed gets the fewest listed."""
+        if host is not None and size in self.host_rounds.get(host, {}):
+            return self.host_rounds[host][size]
+        return self.rounds.get(size, min(self.rounds.values(), default=1))
+
     def spec(self, host: str) -> dict[str, dict[str, int]]:
         """The ``bench.build_child build`` spec of ``host``: kind -> route count -> rounds."""
-        counts = {str(size): self.host_rounds.get(host, {}).get(size, self.rounds.get(size, 1)) for size in self.sizes}
+        counts = {str(size): self.rounds_at(size, host) for size in self.sizes}
         return {"create_app": counts, "mount": dict(counts)}
 
 

@@ -19,6 +19,7 @@ from bench.driver import ROUTES, SLICE_WARMUP, SLICES
 from bench.scaling import POSITIONS, ScalingTiming, Startup
 from bench.stats import (
     BOOTSTRAP_RESAMPLES,
+    CONFIDENCE,
     MISSED,
     WITHIN_NOISE,
     Paired,
@@ -168,7 +169,7 @@ class Results:
         derived: ``from_json`` recomputes them from the rounds)."""
         data = asdict(self)
         data["verdicts"] = [asdict(item) for item in self.verdicts()]
-        data["bootstrap"] = {"resamples": BOOTSTRAP_RESAMPLES, "confidence": 0.95, "statistic": "median"}
+        data["bootstrap"] = {"resamples": BOOTSTRAP_RESAMPLES, "confidence": CONFIDENCE, "statistic": "median"}
         return json.dumps(data, indent=1)
 
     @classmethod

@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from bench.__main__ import compare
-from bench.report import Results, Timing
+from bench.build import BuildPlan, BuildTiming
+from bench.report import Results, Timing, markdown
 from bench.stats import (
     MET,
     MISSED,
@@ -144,3 +145,30 @@ def test_compare_reports_rows_met_in_one_run_and_missed_in_the_other(
     assert compare(*paths) == (1 if disagree else 0)
     out = capsys.readouterr().out
     assert ("disagree: in-process starlette GET /plain" in out) is disagree
+
+
+@pytest.mark.parametrize("content", [None, "not json", '{"settings": {}}'])
+def test_compare_refuses_what_is_not_a_run(tmp_path: Path, content: str | None) -> None:
+    good, bad = tmp_path / "good.json", tmp_path / "bad.json"
+    good.write_text(_run(0.9).to_json())
+    if content is not None:
+        bad.write_text(content)
+    with pytest.raises(SystemExit, match="is not the JSON of a bench run"):
+        compare(good, bad)
+
+
+def test_a_build_row_gets_its_interval_verdict_and_a_place_in_the_targets() -> None:
+    slower = BuildTiming("create_app", "starlette", 100, portable=[2.0, 2.1, 2.2, 2.05], native=[1.0] * 4)
+    results = Results(build=[slower])
+    (only,) = results.verdicts()
+    assert (only.row, only.verdict) == ("build starlette create_app, 100 routes", MISSED)
+    report = markdown(results, plot_name=None)
+    assert "## Build" in report
+    assert f"- missed: {only.describe()}" in report
+    assert "| starlette | Starlette function endpoints | create_app, 100 routes | **2.075** |" in report
+
+
+def test_the_build_plan_gives_slow_hosts_fewer_rounds_at_1000_routes() -> None:
+    plan = BuildPlan(hosts=["litestar", "falcon"], sizes=(10, 1_000, 50))
+    assert plan.spec("falcon")["create_app"] == {"10": 10, "1000": 5, "50": 5}
+    assert plan.spec("litestar")["mount"] == {"10": 10, "1000": 2, "50": 5}
