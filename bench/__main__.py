@@ -1,4 +1,5 @@
-"""``python -m bench``: portable vs native on every host; ``--smoke`` for a tiny-N run that writes nothing."""
+"""``python -m bench``: portable vs native on every host; ``--smoke`` for a tiny-N run that writes nothing;
+``--only build`` (or any sections) for a part; ``--compare A.json B.json`` for two runs' verdicts."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from bench.loopback import Cores, wrk_available, wrk_version
 from bench.memory import run_memory
 from bench.processes import run_in_processes
 from bench.report import SERVERS, Results, markdown, write
+from bench.stats import WITHIN_NOISE
 
 HERE = Path(__file__).resolve().parent
 #: the distributions whose versions RESULTS.md lists: the core, each host's adapter and framework, the servers
@@ -33,6 +35,28 @@ DISTRIBUTIONS = (
     "uvloop",
     "websockets",
 )
+
+
+#: the sections of a run, in the order they run
+SECTIONS = ("in-process", "scaling", "loopback", "memory", "build")
+
+
+def sections(text: str) -> list[str]:
+    chosen = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in SECTIONS]
+    if unknown or not chosen:
+        raise argparse.ArgumentTypeError(f"unknown section(s) {', '.join(unknown)}; choose from {', '.join(SECTIONS)}")
+    return chosen
+
+
+def wanted_sections(args: argparse.Namespace) -> set[str]:
+    """The sections this run measures: ``--only``'s, else ``--mode``'s (all: every one, memory
+    unless ``--no-memory``)."""
+    if args.only:
+        return set(args.only)
+    if args.mode != "all":
+        return {args.mode}
+    return {name for name in SECTIONS if not (name == "memory" and args.no_memory)}
 
 
 def parser() -> argparse.ArgumentParser:
@@ -56,7 +80,32 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         help="loopback: times each host's servers are started anew, the rounds of all starts pooled (default 4)",
     )
-    parser.add_argument("--mode", choices=("in-process", "loopback", "scaling", "memory", "all"), default="all")
+    parser.add_argument("--mode", choices=("all", *SECTIONS), default="all", help="one section, or all (default)")
+    parser.add_argument(
+        "--only",
+        type=sections,
+        help=f"comma-separated sections to run, in the usual order (instead of --mode): {','.join(SECTIONS)}",
+    )
+    parser.add_argument(
+        "--json",
+        type=Path,
+        dest="json_to",
+        metavar="PATH",
+        help="also write every round and every row's verdict and interval as JSON there (any run)",
+    )
+    parser.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("A_JSON", "B_JSON"),
+        help="run nothing: compare two runs' verdicts (results.json or --json files); exit 1 when a row "
+        "is met in one and missed in the other",
+    )
+    parser.add_argument(
+        "--build-sizes",
+        default=None,
+        help="comma-separated route counts of the build section (default 10,100,1000; smoke 10)",
+    )
     parser.add_argument(
         "--batch-seconds", type=float, default=0.04, help="in-process: CPU seconds per timed batch (default 0.04)"
     )
@@ -252,8 +301,9 @@ async def run(args: argparse.Namespace) -> Results:
     results = Results(settings=settings, skipped=skipped)
     results.machine = machine_info(cores)
     parts = Parts(results)
-    print(f"hosts: {', '.join(sorted({c.host for c in comparisons})) or 'none'}; mode {args.mode}")
-    if args.mode in ("in-process", "all"):
+    chosen = wanted_sections(args)
+    print(f"hosts: {', '.join(sorted({c.host for c in comparisons})) or 'none'}; sections {', '.join(sorted(chosen))}")
+    if "in-process" in chosen:
         print(f"in-process (pinned to CPU {cores.server}):" if cores.server is not None else "in-process:")
         with parts.part("in-process"):
             if in_processes > 1:
@@ -275,7 +325,7 @@ async def run(args: argparse.Namespace) -> Results:
                     fixed_batch=30 if smoke else None,
                     core=cores.server,
                 )
-    if args.mode in ("scaling", "all"):
+    if "scaling" in chosen:
         from bench.scaling import NATIVE, SIZES, Startup, run_scaling, time_startup
 
         sizes = (
@@ -302,7 +352,7 @@ async def run(args: argparse.Namespace) -> Results:
             )
         with parts.part("start-up"):
             time_startup(scaling_hosts, results.startup, routes=20 if smoke else 1_000, rounds=1 if smoke else 3)
-    if args.mode in ("loopback", "all"):
+    if "loopback" in chosen:
         from bench.loopback import run_loopback
 
         # The smoke run keeps every loopback path alive (both servers, wrk, the asyncio client, the
@@ -327,7 +377,7 @@ async def run(args: argparse.Namespace) -> Results:
                 # The smoke run warms up with the other HTTP client, so both stay alive.
                 warmup_client=("asyncio" if client == "wrk" else "wrk" if wrk_available() else None) if smoke else None,
             )
-    if args.mode == "memory" or (args.mode == "all" and not args.no_memory):
+    if "memory" in chosen:
         print("memory:")
         measured = [item for item in comparisons if item.host == comparisons[0].host] if smoke else comparisons
         with parts.part("memory"):
@@ -339,6 +389,50 @@ async def run(args: argparse.Namespace) -> Results:
                 large=settings["ws_idle_large"],
                 large_hosts=[measured[0].host] if smoke and measured else large_hosts,
             )
+    if "build" in chosen:
+        from bench.build import SIZES as BUILD_SIZES
+        from bench.build import BuildPlan, run_build
+
+        build_hosts = sorted({item.host for item in comparisons})
+        if smoke:  # the smallest apps of two hosts, once: every code path, a few seconds
+            build_hosts = [host for host in ("starlette", "asgi") if host in build_hosts] or build_hosts[:2]
+        build_sizes = (
+            tuple(int(size) for size in args.build_sizes.split(","))
+            if args.build_sizes
+            else ((10,) if smoke else BUILD_SIZES)
+        )
+        plan = BuildPlan(hosts=build_hosts, sizes=build_sizes, core=cores.server)
+        if smoke:
+            plan = BuildPlan(
+                hosts=build_hosts,
+                sizes=build_sizes,
+                rounds=dict.fromkeys(build_sizes, 1),
+                host_rounds={},
+                import_rounds=1,
+                cold_rounds=1,
+                core=cores.server,
+            )
+        elif args.rounds:
+            plan = BuildPlan(
+                hosts=build_hosts,
+                sizes=build_sizes,
+                rounds=dict.fromkeys(build_sizes, args.rounds),
+                host_rounds={},
+                import_rounds=args.rounds,
+                cold_rounds=args.rounds,
+                core=cores.server,
+            )
+        settings["build_rounds"] = {str(size): plan.rounds_at(size) for size in build_sizes}
+        settings["build_host_rounds"] = {
+            host: {str(size): count for size, count in sizes.items() if size in build_sizes}
+            for host, sizes in plan.host_rounds.items()
+            if host in build_hosts
+        }
+        settings["build_import_rounds"] = plan.import_rounds
+        settings["build_cold_rounds"] = plan.cold_rounds
+        print(f"build ({', '.join(build_hosts)}; {', '.join(f'{size:,}' for size in build_sizes)} routes):")
+        with parts.part("build"):
+            run_build(plan, results.build, unavailable=results.unavailable)
     results.seconds = time.perf_counter() - started
     return results
 
@@ -356,17 +450,64 @@ def fix_hash_seed(seed: str) -> None:
     os.execv(sys.executable, [sys.executable, "-m", "bench", *sys.argv[1:]])
 
 
+def compare(first: Path, second: Path) -> int:
+    """Print the rows whose verdicts two runs disagree on (met in one, missed in the other; a row
+    within noise in either agrees with both), and the rows only one run has; 1 on a disagreement."""
+    runs = [_read_run(path) for path in (first, second)]
+    verdicts = [{item.row: item for item in run.verdicts()} for run in runs]
+    both = [row for row in verdicts[0] if row in verdicts[1]]
+    disagree = []
+    for row in both:
+        mine, theirs = verdicts[0][row], verdicts[1][row]
+        if WITHIN_NOISE not in (mine.verdict, theirs.verdict) and mine.verdict != theirs.verdict:
+            disagree.append((mine, theirs))
+    noisy = sum(1 for row in both if WITHIN_NOISE in (verdicts[0][row].verdict, verdicts[1][row].verdict))
+    print(f"A: {first}\nB: {second}")
+    print(
+        f"{len(both)} rows in both runs: {len(both) - noisy - len(disagree)} with the same verdict, "
+        f"{noisy} within noise in one run or both, {len(disagree)} met in one run and missed in the other"
+    )
+    for mine, theirs in disagree:
+        print(
+            f"  disagree: {mine.row}: A {mine.verdict} ({_ci(mine.interval)}), "
+            f"B {theirs.verdict} ({_ci(theirs.interval)})"
+        )
+    for label, index in (("A", 0), ("B", 1)):
+        alone = [row for row in verdicts[index] if row not in verdicts[1 - index]]
+        if alone:
+            print(f"  only in {label}: {len(alone)} rows ({', '.join(alone[:5])}{', ...' if len(alone) > 5 else ''})")
+    return 1 if disagree else 0
+
+
+def _read_run(path: Path) -> Results:
+    try:
+        return Results.from_json(path.read_text())
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise SystemExit(f"--compare: {path} is not the JSON of a bench run ({type(exc).__name__}: {exc})") from None
+
+
+def _ci(interval: tuple[float, float]) -> str:
+    low, high = interval
+    return f"95% CI {low:.3f}-{high:.3f}"
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.compare:
+        return compare(*args.compare)
     if argv is None:
         fix_hash_seed(args.hash_seed)
     results = asyncio.run(run(args))
     if args.results_to:
         args.results_to.write_text(results.to_json())
         return 1 if results.mismatches else 0
+    if args.json_to:
+        args.json_to.write_text(results.to_json())
+        print(f"wrote {args.json_to}")
     full = (
         not args.smoke
         and args.mode == "all"
+        and not args.only
         and not args.no_memory
         and not results.skipped
         and set(args.hosts.split(",")) >= set(HOSTS)
@@ -385,13 +526,15 @@ def main(argv: list[str] | None = None) -> int:
     else:
         print(markdown(results, plot_name=None))
         print("partial run: RESULTS.md not rewritten (pass --write to write it anyway)")
-    misses = results.misses()
+    misses, noisy = results.misses(), results.within_noise()
     if args.smoke:
         print(f"done in {results.seconds:.0f} s (smoke: tiny counts, the ratios above mean nothing)")
     else:
-        print(f"done in {results.seconds:.0f} s; {len(misses)} target(s) missed")
+        print(f"done in {results.seconds:.0f} s; {len(misses)} target(s) missed, {len(noisy)} within noise")
         for miss in misses:
             print(f"  missed: {miss}")
+        for row in noisy:
+            print(f"  within noise: {row}")
     for key, problems in results.mismatches.items():
         print(f"error: {key}: portable and native answers differ: {problems}")
     # Only a broken harness fails the run: answers that differ between portable and native.

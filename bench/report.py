@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import math
 import statistics
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -11,9 +12,24 @@ from pathlib import Path
 from typing import Any
 
 from bench.apps import COMPARISONS
+from bench.build import BUILD_TARGET, KINDS, BuildTiming
+from bench.build_apps import BUILD_HOSTS
+from bench.build_apps import NATIVE as BUILD_NATIVE
 from bench.driver import ROUTES, SLICE_WARMUP, SLICES
 from bench.scaling import POSITIONS, ScalingTiming, Startup
-from bench.stats import Paired, markdown_table
+from bench.stats import (
+    BOOTSTRAP_RESAMPLES,
+    CONFIDENCE,
+    MISSED,
+    WITHIN_NOISE,
+    Paired,
+    Target,
+    bootstrap_median_interval,
+    interval_cell,
+    markdown_table,
+    verdict,
+    verdict_cell,
+)
 
 #: portable/native time ratio a route may reach (design section 7), per kind of mode, and the memory allowance.
 TIME_TARGETS = {"in-process": 1.00, "loopback": 1.02}
@@ -25,7 +41,7 @@ FAST_JSON_TARGET = 0.70
 FAST_JSON_ROUTE = "POST /echo (JSON, msgspec)"
 #: the built-in asgi host against the hand-written raw ASGI app, on the GET routes
 FLOOR_TARGET = 2.0
-MEMORY_TARGET = 1.00
+MEMORY_TARGET = Target(1.00)
 #: per-request cost at 1,000 routes against 10 on the hosts whose routing the adapter owns
 SCALING_GROWTH_TARGET = 1.3
 SCALING_GROWTH_HOSTS = ("asgi", "starlette")
@@ -37,24 +53,50 @@ COMPARISON_ORDER = {item.key: index for index, item in enumerate(COMPARISONS)}
 MODES = ("in-process", *(f"loopback/{server}" for server in SERVERS))
 
 
-def time_target(mode: str, key: str, route: str) -> tuple[float, bool] | None:
-    """``(limit, strict)`` for a row (``strict``: the ratio must be below the limit), or None for a reference row."""
+#: at SCALING_SIZE routes, portable faster than native on every host
+SCALING_TARGET = Target(1.0, strict=True)
+
+
+def time_target(mode: str, key: str, route: str) -> Target | None:
+    """A row's target, or None for a reference row."""
     if key == FLOOR:
         if route.startswith("GET"):
-            return FLOOR_TARGET, False
+            return Target(FLOOR_TARGET)
         if route == FAST_JSON_ROUTE:
-            return 1.0, True  # msgspec against the raw app's stdlib JSON
+            return Target(1.0, strict=True)  # msgspec against the raw app's stdlib JSON
         return None
     if key == STARLETTE_ENDPOINT:
-        return 1.0, True
+        return Target(1.0, strict=True)
     if route == FAST_JSON_ROUTE:
-        return FAST_JSON_TARGET, False
-    return TIME_TARGETS[mode.split("/")[0]], False
+        return Target(FAST_JSON_TARGET)
+    return Target(TIME_TARGETS[mode.split("/")[0]])
 
 
-def meets(ratio: float, target: tuple[float, bool]) -> bool:
-    limit, strict = target
-    return ratio < limit if strict else ratio <= limit
+@dataclass(frozen=True)
+class Verdict:
+    """One row's verdict: ``row`` names it the same way in every run (what ``--compare`` pairs)."""
+
+    row: str
+    ratio: float
+    interval: tuple[float, float]
+    target: str
+    verdict: str
+    rounds: int
+
+    def describe(self) -> str:
+        low, high = self.interval
+        return f"{self.row}: ratio {self.ratio:.3f}, 95% CI {low:.3f}-{high:.3f} (target {self.target})"
+
+
+def _paired_verdict(row: str, item: Paired, target: Target) -> Verdict:
+    return Verdict(row, item.ratio, item.interval, target.describe(), item.verdict(target), len(item.round_ratios))
+
+
+def growth_interval(item: ScalingTiming) -> tuple[float, float]:
+    """The 95% confidence interval of ``item``'s growth (bootstrap over the paired rounds)."""
+    if not item.smallest:
+        return (math.nan, math.nan)
+    return bootstrap_median_interval([mine / small for mine, small in zip(item.portable, item.smallest, strict=True)])
 
 
 @dataclass
@@ -112,6 +154,7 @@ class Results:
     memory: list[Memory] = field(default_factory=list)
     scaling: list[ScalingTiming] = field(default_factory=list)
     startup: Startup | None = None
+    build: list[BuildTiming] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     #: comparison key -> routes whose portable and native answers differ
     mismatches: dict[str, list[str]] = field(default_factory=dict)
@@ -122,12 +165,20 @@ class Results:
     seconds: float = 0.0
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=1)
+        """Every round of every row, and every row's verdict with its interval (``verdicts``,
+        derived: ``from_json`` recomputes them from the rounds)."""
+        data = asdict(self)
+        data["verdicts"] = [asdict(item) for item in self.verdicts()]
+        data["bootstrap"] = {"resamples": BOOTSTRAP_RESAMPLES, "confidence": CONFIDENCE, "statistic": "median"}
+        return json.dumps(data, indent=1)
 
     @classmethod
     def from_json(cls, text: str) -> Results:
         data = json.loads(text)
+        data.pop("verdicts", None)
+        data.pop("bootstrap", None)
         data["timings"] = [Timing(**item) for item in data["timings"]]
+        data["build"] = [BuildTiming(**item) for item in data.get("build", [])]
         data["memory"] = [Memory(**item) for item in data["memory"]]
         data["scaling"] = [ScalingTiming(**item) for item in data.get("scaling", [])]
         data["startup"] = Startup(**data["startup"]) if data.get("startup") else None
@@ -152,50 +203,73 @@ class Results:
                 return item
         return None
 
-    def misses(self) -> list[str]:
-        """Every missed target, described."""
-        missed = []
+    def verdicts(self) -> list[Verdict]:
+        """The verdict of every row that has a target, in the report's order."""
+        found = []
         for item in self.timings:
-            if not item.measured:
-                continue
             target = time_target(item.mode, item.key, item.route)
-            if target is not None and not meets(item.ratio, target):
-                limit, strict = target
-                sign = "not <" if strict else ">"
-                missed.append(f"{item.mode} {item.key} {item.route}: ratio {item.ratio:.3f} {sign} {limit}")
+            if item.measured and target is not None:
+                found.append(_paired_verdict(f"{item.mode} {item.key} {item.route}", item, target))
         for memory in self.memory:
-            if memory.key != FLOOR and memory.measured and memory.ratio > MEMORY_TARGET:
-                missed.append(
-                    f"memory {memory.key} ({memory.connections} idle WebSockets): "
-                    f"{memory.ratio:.3f}x native per WebSocket (> {MEMORY_TARGET})"
-                )
+            if memory.key != FLOOR and memory.measured:
+                row = f"memory {memory.key} {memory.connections} idle WebSockets"
+                found.append(_paired_verdict(row, memory, MEMORY_TARGET))
         for scaled in self.scaling:
-            if scaled.routes == SCALING_SIZE and scaled.ratio >= 1.0:
-                missed.append(
-                    f"scaling {scaled.host} {scaled.routes} routes {scaled.position}: ratio {scaled.ratio:.3f} not < 1"
-                )
+            if scaled.routes == SCALING_SIZE and scaled.measured:
+                row = f"scaling {scaled.host} {scaled.routes} routes {scaled.position}"
+                found.append(_paired_verdict(row, scaled, SCALING_TARGET))
         for host in SCALING_GROWTH_HOSTS:
-            growth = self.scaling_growth(host)
-            if growth is not None and growth > SCALING_GROWTH_TARGET:
-                missed.append(
-                    f"scaling {host}: {SCALING_SIZE} routes cost {growth:.2f}x 10 routes (> {SCALING_GROWTH_TARGET})"
+            large, small = self.scaling_timing(host, SCALING_SIZE, "last"), self.scaling_timing(host, 10, "last")
+            if large is None or small is None or not large.measured:
+                continue
+            interval = growth_interval(large)
+            if math.isnan(interval[0]):  # unpaired rounds (older results): the point estimate alone
+                growth = _growth(large, small)
+                interval = (growth, growth)
+            target = Target(SCALING_GROWTH_TARGET)
+            found.append(
+                Verdict(
+                    f"scaling {host} growth {SCALING_SIZE} routes / 10 routes",
+                    _growth(large, small),
+                    interval,
+                    target.describe(),
+                    verdict(interval, target),
+                    len(large.smallest),
                 )
+            )
+        for built in self.build:
+            if built.measured:
+                found.append(_paired_verdict(f"build {built.host} {built.label}", built, BUILD_TARGET))
+        return found
+
+    def misses(self) -> list[str]:
+        """Every missed target (its whole interval on the wrong side), described; and every answer
+        that differs between portable and native."""
+        missed = [item.describe() for item in self.verdicts() if item.verdict == MISSED]
         for key, problems in self.mismatches.items():
             missed.extend(f"same-bytes check {key}: {problem}" for problem in problems)
         return missed
+
+    def within_noise(self) -> list[str]:
+        """Every row whose interval straddles its target, described."""
+        return [item.describe() for item in self.verdicts() if item.verdict == WITHIN_NOISE]
 
 
 def _us(seconds: float) -> str:
     return f"{seconds * 1e6:.1f}"
 
 
-def _verdict(mode: str, key: str, route: str, ratio: float) -> str:
+#: the verdict cell of a row held to no target
+REFERENCE = "reference (no target)"
+CI_COLUMN = ("95% CI of the median", "---:")
+VERDICT_COLUMN = ("verdict (target)", "---")
+
+
+def _verdict(mode: str, key: str, route: str, item: Paired) -> str:
     target = time_target(mode, key, route)
     if target is None:
-        return "floor"
-    limit, strict = target
-    verdict = "ok" if meets(ratio, target) else "**MISS**"
-    return f"{verdict} ({'<' if strict else '<='} {limit:.2f})"
+        return REFERENCE
+    return verdict_cell(item.verdict(target), target)
 
 
 def timing_table(results: Results, mode: str) -> list[str]:
@@ -205,6 +279,7 @@ def timing_table(results: Results, mode: str) -> list[str]:
         ("baseline", "---"),
         ("route", "---"),
         (f"portable/native {cpu} time (median of rounds)", "---:"),
+        CI_COLUMN,
         ("min-max over rounds", "---:"),
         (f"portable {cpu} µs", "---:"),
         (f"native {cpu} µs", "---:"),
@@ -213,7 +288,7 @@ def timing_table(results: Results, mode: str) -> list[str]:
     ]
     if mode != "in-process":
         columns.append(("server busy p / n", "---:"))
-    columns.append(("target", "---"))
+    columns.append(VERDICT_COLUMN)
     rows = []
     for item in COMPARISONS:
         reason = results.unavailable.get(f"{mode} {item.key}")
@@ -236,7 +311,7 @@ def timing_table(results: Results, mode: str) -> list[str]:
             ]
             if mode != "in-process":
                 cells.append(f"{timing.busy('portable'):.0%} / {timing.busy('native'):.0%}")
-            cells.append(_verdict(mode, item.key, route, timing.ratio))
+            cells.append(_verdict(mode, item.key, route, timing))
             rows.append(cells)
     return markdown_table(columns, rows)
 
@@ -247,18 +322,19 @@ def memory_table(results: Results) -> list[str]:
         ("baseline", "---"),
         ("idle WebSockets", "---:"),
         ("portable/native (median of rounds)", "---:"),
+        CI_COLUMN,
         ("min-max over rounds", "---:"),
         ("portable KiB/conn", "---:"),
         ("native KiB/conn", "---:"),
         ("server RSS before (p / n, MiB)", "---:"),
-        ("target", "---"),
+        VERDICT_COLUMN,
     ]
     rows = []
     for memory in sorted(results.memory, key=lambda m: (COMPARISON_ORDER.get(m.key, 99), m.connections)):
         if not memory.measured:
             continue
         item = next(c for c in COMPARISONS if c.key == memory.key)
-        verdict = "floor" if item.key == FLOOR else ("ok" if memory.ratio <= MEMORY_TARGET else "**MISS**")
+        cell = REFERENCE if item.key == FLOOR else verdict_cell(memory.verdict(MEMORY_TARGET), MEMORY_TARGET)
         base = (
             f"{statistics.median(memory.portable_base) / 1024:.1f} / {statistics.median(memory.native_base) / 1024:.1f}"
         )
@@ -271,7 +347,7 @@ def memory_table(results: Results) -> list[str]:
                 f"{memory.portable_median:.1f}",
                 f"{memory.native_median:.1f}",
                 base,
-                f"{verdict} (<= {MEMORY_TARGET:.2f})" if verdict != "floor" else verdict,
+                cell,
             ]
         )
     return markdown_table(columns, rows)
@@ -284,11 +360,12 @@ def scaling_table(results: Results) -> list[str]:
         ("routes", "---:"),
         ("requested", "---"),
         ("portable/native CPU time (median of rounds)", "---:"),
+        CI_COLUMN,
         ("min-max over rounds", "---:"),
         ("portable CPU µs", "---:"),
         ("native CPU µs", "---:"),
         ("portable cost / cost at 10 routes", "---:"),
-        ("target", "---"),
+        VERDICT_COLUMN,
     ]
     from bench.scaling import NATIVE
 
@@ -304,19 +381,25 @@ def scaling_table(results: Results) -> list[str]:
         for size in sizes:
             reason = skipped.get((host, str(size)))
             if reason is not None:
-                rows.append([host, NATIVE[host][0], f"{size:,}", "all", "-", "-", "-", "-", "-", f"not run: {reason}"])
+                rows.append([host, NATIVE[host][0], f"{size:,}", "all", *["-"] * 6, f"not run: {reason}"])
             for position in POSITIONS:
                 item = results.scaling_timing(host, size, position)
                 small = results.scaling_timing(host, min(sizes), position)
                 if item is None or not item.measured:
                     continue
                 growth = _growth(item, small) if small is not None else float("nan")
-                verdict = ""
+                cell = REFERENCE
                 if size == SCALING_SIZE:
-                    verdict = "ok (< 1)" if item.ratio < 1.0 else "**MISS** (< 1)"
+                    cell = verdict_cell(item.verdict(SCALING_TARGET), SCALING_TARGET)
                     if host in SCALING_GROWTH_HOSTS and position == "last":
-                        ok = growth <= SCALING_GROWTH_TARGET
-                        verdict += f"; growth {'ok' if ok else '**MISS**'} (<= {SCALING_GROWTH_TARGET})"
+                        growth_target = Target(SCALING_GROWTH_TARGET)
+                        interval = growth_interval(item)
+                        if math.isnan(interval[0]):
+                            interval = (growth, growth)
+                        cell += (
+                            f"; growth {verdict_cell(verdict(interval, growth_target), growth_target)}, "
+                            f"95% CI {interval_cell(interval)}"
+                        )
                 rows.append(
                     [
                         host,
@@ -327,7 +410,7 @@ def scaling_table(results: Results) -> list[str]:
                         _us(item.portable_median),
                         _us(item.native_median),
                         f"{growth:.2f}",
-                        verdict,
+                        cell,
                     ]
                 )
     return markdown_table(columns, rows)
@@ -353,6 +436,78 @@ def startup_lines(startup: Startup) -> list[str]:
             f"(median of {len(startup.import_seconds)}).",
         ]
     return lines
+
+
+def targets_lines(results: Results) -> list[str]:
+    """The ``## Targets`` summary: the misses, then the rows within noise, then the skipped hosts."""
+    misses, noisy = results.misses(), results.within_noise()
+    counted = results.verdicts()
+    met = sum(1 for item in counted if item.verdict not in (MISSED, WITHIN_NOISE))
+    lines = [
+        "## Targets",
+        "",
+        f"{len(counted)} rows with a target: {met} met, {len(misses)} missed, {len(noisy)} within noise "
+        "(their 95% interval straddles the target).",
+        "",
+    ]
+    lines += [f"- missed: {miss}" for miss in misses] or ["- no target missed"]
+    lines += [f"- within noise: {row}" for row in noisy]
+    for host, reason in results.skipped.items():
+        lines.append(f"- skipped host `{host}`: {reason}")
+    return [*lines, ""]
+
+
+def _build_rounds(settings: dict[str, Any]) -> str:
+    rounds = settings.get("build_rounds", {})
+    text = ", ".join(f"{int(size):,} routes {count}" for size, count in rounds.items())
+    fewer = settings.get("build_host_rounds", {})
+    if fewer:
+        text += "; " + ", ".join(
+            f"{host} at {int(size):,} routes {count}" for host, sizes in fewer.items() for size, count in sizes.items()
+        )
+    imports, colds = settings.get("build_import_rounds"), settings.get("build_cold_rounds")
+    return f"{text}; import {imports}, cold start {colds}"
+
+
+def build_table(results: Results) -> list[str]:
+    columns = [
+        ("host", "---"),
+        ("native baseline", "---"),
+        ("measured", "---"),
+        ("portable/native CPU time (median of rounds)", "---:"),
+        CI_COLUMN,
+        ("min-max over rounds", "---:"),
+        ("portable CPU ms", "---:"),
+        ("native CPU ms", "---:"),
+        ("rounds", "---:"),
+        VERDICT_COLUMN,
+    ]
+    order = {kind: index for index, kind in enumerate(KINDS)}
+    rows = []
+    for host in BUILD_HOSTS:
+        baseline = BUILD_NATIVE[host].description
+        for key, reason in results.unavailable.items():
+            if key.startswith(f"build {host} "):
+                what = key.removeprefix(f"build {host} ")
+                rows.append([host, baseline, what, *["-"] * 6, f"not run: {reason}"])
+        built = sorted(
+            (item for item in results.build if item.host == host and item.measured),
+            key=lambda item: (order[item.kind], item.routes),
+        )
+        for item in built:
+            rows.append(
+                [
+                    host,
+                    baseline,
+                    item.label,
+                    *item.ratio_cells(),
+                    f"{item.portable_median * 1e3:.2f}",
+                    f"{item.native_median * 1e3:.2f}",
+                    str(len(item.round_ratios)),
+                    verdict_cell(item.verdict(BUILD_TARGET), BUILD_TARGET),
+                ]
+            )
+    return markdown_table(columns, rows)
 
 
 def _pooled_rounds(settings: dict[str, Any], mode: str) -> str:
@@ -389,7 +544,11 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
         "`gc.freeze()`) before every timed batch of either side; over loopback, both servers loaded at",
         "the same time on one shared core. The ratio is the median of the per-round",
         "portable/native ratios of CPU time per request; below 1 the portable side is faster. The",
-        "min-max column is the spread of those per-round ratios. CPU time (of the driver process",
+        f"95% CI column is the percentile-bootstrap confidence interval of that median ({BOOTSTRAP_RESAMPLES:,}",
+        "resamples of the rounds, seeded), and each row's verdict is *met* when the whole interval",
+        "meets the row's target, *missed* when none of it does and *within noise* when it straddles",
+        "the target (the rounds cannot tell). The min-max column is the spread of the per-round",
+        "ratios. CPU time (of the driver process",
         "in-process, of the server process on loopback) is the primary measure because this machine",
         "may be shared with other work, which inflates wall-clock time but not CPU time; the",
         "wall-clock ratio is shown beside it.",
@@ -399,21 +558,13 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
         "against the host's usual JSON; the built-in `asgi` adapter faster than Starlette's own",
         f"`HTTPEndpoint`/`WebSocketEndpoint` (ratio < 1) and within {FLOOR_TARGET:.0f}x of a hand-written raw ASGI",
         "app on the GET routes (its msgspec echo faster than the raw app's stdlib JSON); memory per",
-        "WebSocket <= native. The raw ASGI app is the floor: what no framework costs.",
+        "WebSocket <= native; building an app (import, cold start, `create_app`, `mount`) <= native.",
+        "The raw ASGI app is the floor: what no framework costs.",
         "",
     ]
     if plot_name:
         lines += [f"![portable/native ratios]({plot_name})", ""]
-    misses = results.misses()
-    lines.append("## Targets")
-    lines.append("")
-    if misses:
-        lines += [f"- missed: {miss}" for miss in misses]
-    else:
-        lines.append("- every target met")
-    for host, reason in results.skipped.items():
-        lines.append(f"- skipped host `{host}`: {reason}")
-    lines.append("")
+    lines += targets_lines(results)
     for mode in MODES:
         table = timing_table(results, mode)
         if len(table) <= 2:
@@ -488,6 +639,24 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
         ]
     if results.startup is not None:
         lines += ["## Start-up", "", *startup_lines(results.startup), ""]
+    if results.build or any(key.startswith("build ") for key in results.unavailable):
+        lines += [
+            "## Build",
+            "",
+            "What an app costs before its first request, portable against the same app written natively, "
+            "in fresh interpreters (`bench/build.py`); CPU ms, the sides taking turns. *import*: "
+            "`import portable_endpoints` and the adapter module `create_app` loads (which imports the "
+            "framework) against the framework's own modules, timed inside a new interpreter; *cold start*: "
+            "a whole new interpreter's CPU time, measured from outside, as it imports one side, builds "
+            f"a 10-route app, runs its lifespan startup and answers one request; *create_app*: "
+            "`pe.create_app` with N routes `/r{i}/{id:int}` (GET and POST) against the host's app "
+            "with the same native routes; *mount*: `pe.mount` of N routes onto an empty native app against "
+            "registering N native routes on one; both in a child that imported both sides and built "
+            f"each once first (rounds: {_build_rounds(settings)}). Target: <= {BUILD_TARGET.limit:.2f}.",
+            "",
+            *build_table(results),
+            "",
+        ]
     lines += ["## Machine and versions", ""]
     lines += [f"- {key}: {value}" for key, value in results.machine.items()]
     parts = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in results.parts.items())
@@ -525,7 +694,7 @@ def plot(results: Results, path: Path) -> None:
     )
     colors = ["tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:gray"]
     ratios = [t.ratio for t in results.timings if t.portable and t.native]
-    spreads = [value for t in results.timings if t.portable and t.native for value in t.spread]
+    spreads = [value for t in results.timings if t.portable and t.native for value in t.interval]
     low_limit = min([0.9, *spreads, *ratios]) / 1.1
     high_limit = max([1.2, *spreads, *ratios]) * 1.1
     for axes, mode in zip(axes_list[0], modes, strict=True):
@@ -535,7 +704,7 @@ def plot(results: Results, path: Path) -> None:
                 if timing is None or not timing.portable or not timing.native:
                     continue
                 y = index * len(ROUTES) + offset
-                low, high = timing.spread
+                low, high = timing.interval
                 color = colors[index % len(colors)]
                 axes.plot([low, high], [y, y], color=color, linewidth=3, alpha=0.4, solid_capstyle="butt")
                 axes.plot([timing.ratio], [y], "o", color=color, markersize=5)
@@ -547,7 +716,7 @@ def plot(results: Results, path: Path) -> None:
         axes.xaxis.set_minor_locator(NullLocator())
         axes.xaxis.set_major_formatter(lambda value, _: f"{value:g}")
         axes.set_title(mode)
-        axes.set_xlabel("portable / native time (log; dot = median, bar = min-max of rounds)", fontsize=8)
+        axes.set_xlabel("portable / native time (log; dot = median, bar = its 95% CI)", fontsize=8)
         axes.grid(axis="x", alpha=0.3)
     first = axes_list[0][0]
     first.set_yticks(range(len(labels)))
