@@ -43,6 +43,8 @@ class FalconAdapter:
         app = App(**options)
         table.resolves_here = True
         sink = installed_sink(app)
+        if _compat.routes_only_through_sink(app):  # middleware or a router given in options: Falcon's way
+            app.serve_directly = sink.serve_directly
         sink.redirect_slashes = table.redirect_slashes
         sink.include(table)
         return app

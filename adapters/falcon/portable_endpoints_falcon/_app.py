@@ -71,16 +71,29 @@ else:  # not subscriptable at run time before later Falcon 4 releases
     _FalconApp = falcon.asgi.App
 
 
+#: Scope key of what an endpoint run outside Falcon's pipeline (``App.serve_directly``) came to
+#: that only Falcon can send (an exception for its error handlers, a Falcon response): the sink
+#: answers with it instead of running the endpoint again.
+OUTCOME = "portable_endpoints.falcon.outcome"
+
+
 class ChannelCall:
     """The ``__call__`` of ``App``, for any ``falcon.asgi.App`` subclass (see ``give_channel``)."""
 
     __slots__ = ()
+
+    #: ``create_app``'s app only (its sink's ``serve_directly``): serves a portable route without
+    #: Falcon's request pipeline when nothing of Falcon's could act on it; False when Falcon must.
+    serve_directly: Callable[[Scope, Receive, Send], Awaitable[bool]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         # Falcon types the ASGI triple more narrowly than the core's plain mappings.
         falcon_call: Any = super().__call__  # type: ignore[misc]
         if scope["type"] != "http":
             await falcon_call(scope, receive, send)
+            return
+        direct = self.serve_directly
+        if direct is not None and await direct(scope, receive, send):
             return
         channel = scope[CHANNEL] = Channel(receive, send)
         try:
@@ -97,7 +110,28 @@ class ChannelCall:
 
 
 class App(ChannelCall, _FalconApp):  # type: ignore[misc]
-    """``falcon.asgi.App``, with the request body left on the channel until someone reads it."""
+    """``falcon.asgi.App``, with the request body left on the channel until someone reads it.
+
+    Once a route, a sink, a static route or a middleware of Falcon's own is added, every request
+    goes through Falcon's pipeline again (no ``serve_directly``): Falcon's rules then decide who
+    answers and what runs around it.
+    """
+
+    def add_route(self, *args: Any, **kwargs: Any) -> Any:
+        self.serve_directly = None
+        return super().add_route(*args, **kwargs)
+
+    def add_sink(self, *args: Any, **kwargs: Any) -> Any:
+        self.serve_directly = None
+        return super().add_sink(*args, **kwargs)
+
+    def add_static_route(self, *args: Any, **kwargs: Any) -> Any:
+        self.serve_directly = None
+        return super().add_static_route(*args, **kwargs)
+
+    def add_middleware(self, *args: Any, **kwargs: Any) -> Any:
+        self.serve_directly = None
+        return super().add_middleware(*args, **kwargs)
 
 
 _with_channel: dict[type, type] = {}

@@ -13,7 +13,7 @@ import falcon.asgi
 from falcon.asgi.app import _EVT_RESP_EOF
 from falcon.asgi.ws import _WebSocketState
 
-from portable_endpoints.types import Message, Receive, Send
+from portable_endpoints.types import Message, Receive, Scope, Send
 
 #: The last ``http.response.body`` message of every Falcon response: one module-level object
 #: (Falcon's private ``_EVT_RESP_EOF``), sent again and again.
@@ -167,3 +167,25 @@ def has_cors_middleware(app: falcon.asgi.App[Any, Any]) -> bool:
     """Whether ``app`` runs Falcon's ``CORSMiddleware`` (``cors_enable=True`` adds one): the
     middleware given to the app, Falcon's private ``_unprepared_middleware``."""
     return any(isinstance(middleware, falcon.CORSMiddleware) for middleware in app._unprepared_middleware)
+
+
+def routes_only_through_sink(app: falcon.asgi.App[Any, Any]) -> bool:
+    """Whether nothing of Falcon's own could take or change a request before ``app``'s one sink:
+    no middleware, no routes of its own on Falcon's default router, no static routes, one sink
+    (Falcon's private ``_unprepared_middleware``, ``_router._roots``, ``_static_routes``, ``_sinks``)."""
+    router = app._router
+    return (
+        not app._unprepared_middleware
+        and len(app._sinks) == 1
+        and not app._static_routes
+        and type(router) is falcon.routing.CompiledRouter
+        and not router._roots
+    )
+
+
+def falcon_request(app: falcon.asgi.App[Any, Any], scope: Scope, receive: Receive) -> falcon.asgi.Request:
+    """The Falcon request of a request served outside Falcon's pipeline, built when an endpoint asks
+    for ``request.native``: the app's request class and options, the body left on ``receive``."""
+    first_event: Message = {"type": "http.request", "body": b"", "more_body": True}
+    request: falcon.asgi.Request = app._request_type(scope, receive, first_event=first_event, options=app.req_options)
+    return request

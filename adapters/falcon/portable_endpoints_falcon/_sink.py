@@ -21,9 +21,10 @@ from typing import Any
 import falcon
 import falcon.asgi
 
+from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.hosting import RouteIndex, run_endpoint
 from portable_endpoints.requests import Request
-from portable_endpoints.responses import RedirectResponse
+from portable_endpoints.responses import RedirectResponse, Response
 from portable_endpoints.routing import (
     AppRoutes,
     Route,
@@ -35,15 +36,29 @@ from portable_endpoints.routing import (
     slash_twin_url,
     toggled_slash,
 )
-from portable_endpoints.types import BodyChunks, Message, Receive, Scope
+from portable_endpoints.types import BodyChunks, Message, Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_falcon import _compat
-from portable_endpoints_falcon._app import channel_of
+from portable_endpoints_falcon._app import OUTCOME, channel_of
 from portable_endpoints_falcon._responses import falcon_error, fill_complete, fill_response, is_native_response
 
 
 class FalconRequest(Request[falcon.asgi.Request]):
     __slots__ = ()
+
+
+class DirectFalconRequest(FalconRequest):
+    """The request of a route served outside Falcon's pipeline (``serve_directly``): its Falcon
+    request is built when an endpoint first asks for ``native``."""
+
+    __slots__ = ()
+
+    @property
+    def native(self) -> falcon.asgi.Request:
+        native = self._native
+        if native is None:
+            native = self._native = _compat.falcon_request(self.scope["app"], self.scope, self.receive)
+        return native
 
 
 class FalconWebSocket(WebSocket[falcon.asgi.WebSocket]):
@@ -158,6 +173,10 @@ class PortableSink:
             await self._serve_websocket(req, ws, scope)
             return
         assert resp is not None
+        pending: _Pending | None = scope.pop(OUTCOME, None)
+        if pending is not None:
+            await _answer_pending(pending, req, resp, scope)
+            return
         path = path_below_root(scope)
         paths = self.prefix
         # Starlette's router among the routes that can match (declaration order, across tables).
@@ -197,6 +216,49 @@ class PortableSink:
         elif channel is not None:  # the client left mid-body: nobody to answer
             channel.silent = True
 
+    async def serve_directly(self, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Serve an HTTP request on a portable route without Falcon's request pipeline, as the
+        ``asgi`` host does, on ``create_app``'s ``App`` while nothing of Falcon's could act on it
+        (no middleware, routes, sinks or static routes of Falcon's: ``App`` stops calling this once
+        one is added); False: Falcon serves it.
+
+        The same rules as ``serve``: what only Falcon can answer (an exception, for the app's
+        error handlers and error format; a Falcon response) goes through Falcon's pipeline to
+        ``serve``, which answers with it instead of running the endpoint again.
+        """
+        app = self.app
+        path = scope["path"] if not scope.get("root_path") else path_below_root(scope)
+        match = first_match(self.prefix.http.candidates(path), path, scope["method"])
+        if match is None or not match.full:
+            return False  # not found, a slash redirect, a 405 or a preflight: Falcon's answers
+        route = match.route
+        params = match.params
+        table = self.prefix.table_of[id(route)]
+        scope["app"] = app
+        if route.mount_compiled is not None:
+            enter_mount(scope, route, path)
+        scope["path_params"] = params
+        request = DirectFalconRequest(scope, receive, send, params, table)
+        try:
+            result = await run_endpoint(
+                route.dispatcher, request, http_error=_raise, is_native_response=is_native_response
+            )
+        except Exception as exc:
+            scope[OUTCOME] = _Pending(table, params, exc)
+            return False
+        if result is None:
+            return True  # the client left mid-body: nobody to answer
+        if isinstance(result, Response) and result._plain_send and result.background is None:
+            # Response.__call__, inlined for the commonest answer (as the asgi host does).
+            await send({"type": "http.response.start", "status": result.status_code, "headers": result.raw_headers})
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else result.body})
+            return True
+        if isinstance(result, falcon.asgi.Response):
+            scope[OUTCOME] = _Pending(table, params, result)
+            return False
+        await result(scope, receive, send)
+        return True
+
     def _answers_preflight(self, req: falcon.asgi.Request, scope: Scope) -> bool:
         """A CORS preflight (``OPTIONS`` with ``Origin`` and ``Access-Control-Request-Method``) to a
         route with no ``options`` handler, on an app that runs Falcon's CORS middleware."""
@@ -226,6 +288,43 @@ class PortableSink:
         finally:
             # The session has closed the connection, or the client has: Falcon must send nothing more.
             _compat.mark_websocket_closed(ws)
+
+
+class _Pending:
+    """What ``serve_directly`` came to that Falcon must answer: the route's table and params,
+    and the endpoint's exception or Falcon response."""
+
+    __slots__ = ("outcome", "params", "table")
+
+    def __init__(self, table: RouteTable, params: dict[str, Any], outcome: Exception | falcon.asgi.Response) -> None:
+        self.table = table
+        self.params = params
+        self.outcome = outcome
+
+
+def _raise(exc: HTTPException) -> Any:
+    raise exc
+
+
+async def _answer_pending(
+    pending: _Pending, req: falcon.asgi.Request, resp: falcon.asgi.Response, scope: Scope
+) -> None:
+    outcome = pending.outcome
+    if isinstance(outcome, HTTPException):
+        result: Any = falcon_error(outcome)
+    elif isinstance(outcome, Exception):
+        raise outcome
+    else:
+        result = outcome
+    channel = channel_of(scope)
+    request = FalconRequest(
+        scope,
+        _compat.request_receive(req) if channel is None else channel.receive,
+        path_params=pending.params,
+        route_table=pending.table,
+        native=req,
+    )
+    await fill_response(result, request, resp, channel)
 
 
 def _rest_of(stream: falcon.asgi.BoundedStream) -> BodyChunks:
