@@ -355,6 +355,41 @@ def sanic_app() -> ASGIApp:
     return cast(ASGIApp, app)
 
 
+def sanic_views_app() -> ASGIApp:
+    """Sanic's class-based idiom: ``HTTPMethodView`` classes (one method per verb, as an
+    ``HTTPEndpoint``), ``text`` / ``json`` responses, in ASGI mode; the WebSocket as ``sanic_app``'s."""
+    sanic: Any = importlib.import_module("sanic")
+    response: Any = importlib.import_module("sanic.response")
+    views: Any = importlib.import_module("sanic.views")
+
+    app = sanic.Sanic(f"bench_views_{next(_SANIC_NAMES)}")
+    app.config.TOUCHUP = False
+    compact = functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":"))
+
+    class PlainView(views.HTTPMethodView):  # type: ignore[misc]
+        async def get(self, request: Any) -> Any:
+            return response.text("Hello, world!")
+
+    class UserView(views.HTTPMethodView):  # type: ignore[misc]
+        async def get(self, request: Any, user_id: int) -> Any:
+            return response.text(f"Hello, user {user_id}")
+
+    class EchoView(views.HTTPMethodView):  # type: ignore[misc]
+        async def post(self, request: Any) -> Any:
+            return response.json(request.json, dumps=compact)
+
+    async def ws(request: Any, socket: Any) -> None:
+        while (data := await socket.recv()) is not None:
+            await socket.send(data)
+
+    app.add_route(PlainView.as_view(), "/plain")
+    app.add_route(UserView.as_view(), "/users/<user_id:int>")
+    app.add_route(EchoView.as_view(), "/echo")
+    app.add_route(EchoView.as_view(), "/echo-fast", name="echo_fast")
+    app.add_websocket_route(ws, "/ws")
+    return cast(ASGIApp, app)
+
+
 _USER_PATH = re.compile(r"/users/([0-9]+)")
 _TEXT_HEADERS = [(b"content-type", b"text/plain; charset=utf-8")]
 _JSON_HEADERS = [(b"content-type", b"application/json")]
@@ -472,6 +507,7 @@ COMPARISONS: tuple[Comparison, ...] = (
         ("falcon",),
     ),
     Comparison("sanic", "sanic", "Sanic @app.get/@app.post/@app.websocket (ASGI mode)", sanic_app, ("sanic",)),
+    Comparison("sanic-views", "sanic", "Sanic HTTPMethodView classes (ASGI mode)", sanic_views_app, ("sanic",)),
     Comparison(
         "asgi-vs-starlette-endpoint",
         "asgi",
