@@ -8,6 +8,7 @@ handling is ported here).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import http.cookies
 import os
@@ -25,6 +26,7 @@ import anyio
 
 from portable_endpoints._concurrency import iterate_in_threadpool
 from portable_endpoints._json import current_codec
+from portable_endpoints._shutdown import when_stopping
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.datastructures import URL, Headers, MutableHeaders, _encode_header
 from portable_endpoints.requests import DISCONNECT_PROBE, ClientDisconnect, client_left
@@ -301,6 +303,9 @@ class ChunkedResponse(Response):
     #: Whether a send failing under spec 2.4 is raised as ``ClientDisconnect`` (Starlette's
     #: ``StreamingResponse``) or as the server's ``OSError`` (Starlette's ``FileResponse``).
     _gone_is_client_disconnect = False
+    #: Whether the body ends, complete (its iterator closed), when the server is told to stop
+    #: (SIGTERM, SIGINT): a stream may be endless, a file is not.
+    _ends_when_server_stops = False
 
     async def prepare(self) -> None:
         """Finish the headers before they are sent (a file is stat'ed here)."""
@@ -336,13 +341,25 @@ class ChunkedResponse(Response):
             await self.background()
 
     async def send_chunks(self, scope: Scope, send: Send) -> None:
-        """Send the response start, every chunk, then the end; the chunks are closed however it ends."""
+        """Send the response start, every chunk, then the end; the chunks are closed however it ends.
+
+        An endless kind (``_ends_when_server_stops``) also ends, complete, when the server is told to stop.
+        """
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         if scope.get("method") != "HEAD":
             chunks = self.chunks()
             try:
-                async for chunk in chunks:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                if self._ends_when_server_stops:
+                    with anyio.CancelScope() as server_stopping:
+                        unwatch = when_stopping(server_stopping.cancel)
+                        try:
+                            async for chunk in chunks:
+                                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                        finally:
+                            unwatch()
+                else:
+                    async for chunk in chunks:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
             finally:
                 await close_iterator(chunks)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -353,17 +370,65 @@ async def host_sent_chunks(response: ChunkedResponse, scope: Scope) -> AsyncIter
 
     Such a host listens for the disconnect and cancels its sending when the client leaves; the
     chunks stop at once, closed, and the request remembers the client gone
-    (``request.is_disconnected()``, ``runs_background``).
+    (``request.is_disconnected()``, ``runs_background``). An endless kind also ends, complete,
+    when the server is told to stop.
     """
     chunks = response.chunks()
+    stop = _ServerStop() if response._ends_when_server_stops else None
+    unwatch = when_stopping(stop) if stop is not None else None
     try:
-        async for chunk in chunks:
-            yield chunk
+        if stop is None:
+            async for chunk in chunks:
+                yield chunk
+        else:
+            while not stop.stopped:
+                stop.waiting = task = asyncio.current_task()
+                try:
+                    chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
+                except asyncio.CancelledError:
+                    if stop.cancelled and not _withdraw_cancel(task):
+                        break  # ours alone: the server is stopping
+                    raise
+                finally:
+                    stop.waiting = None
+                if stop.cancelled:  # the chunks swallowed our cancellation: withdraw it all the same
+                    _withdraw_cancel(task)
+                yield chunk
     except (anyio.get_cancelled_exc_class(), GeneratorExit):
         client_left(scope)  # cancelled, or closed by the host, before the last chunk: the client left
         raise
     finally:
+        if unwatch is not None:
+            unwatch()
         await close_iterator(chunks)
+
+
+class _ServerStop:
+    """Ends the wait for the next chunk when the server is told to stop, by cancelling the task
+    waiting (a cancel scope may not span an async generator's ``yield``); while the host holds a
+    chunk, by not waiting for another."""
+
+    __slots__ = ("cancelled", "stopped", "waiting")
+
+    def __init__(self) -> None:
+        self.waiting: asyncio.Task[Any] | None = None
+        self.stopped = False
+        self.cancelled = False
+
+    def __call__(self) -> None:
+        self.stopped = True
+        if self.waiting is not None and not self.cancelled:
+            self.waiting.cancel()
+            self.cancelled = True
+
+
+def _withdraw_cancel(task: asyncio.Task[Any] | None) -> int:
+    """Withdraw our cancellation of ``task``; how many others are left (to be raised)."""
+    if task is None or sys.version_info < (3, 11):
+        return 0
+    return task.uncancel()
 
 
 def runs_background(response: Response, scope: Scope) -> bool:
@@ -421,6 +486,7 @@ class StreamingResponse(ChunkedResponse):
 
     body_iterator: AsyncIterable[Content]
     _gone_is_client_disconnect = True
+    _ends_when_server_stops = True
 
     def __init__(
         self,

@@ -1,0 +1,97 @@
+"""Learn that the server is stopping: its SIGTERM / SIGINT handler, chained.
+
+No server tells an app it is stopping before it waits for the open connections to end, so an
+endless stream would keep it up until a graceful-shutdown timeout cuts it. Every server that runs
+the app's event loop in a process's main thread sets a Python handler for SIGTERM and SIGINT
+before it serves (uvicorn's ``signal.signal``; hypercorn's and granian's workers'
+``loop.add_signal_handler``, a no-op handler whose signal number the loop reads from its wakeup
+fd). The first stream opened in the main thread puts ``_on_stop_signal`` in front of that handler:
+it wakes every open stream (in its loop, through ``call_soon_threadsafe``: a signal handler runs
+between any two bytecodes of the main thread), then calls the server's handler, which goes on as
+before (the wakeup fd is written by the interpreter for any Python handler).
+
+Nothing is installed over ``SIG_DFL`` / ``SIG_IGN`` (the process dies, or the user chose to ignore
+the signal) nor over Python's ``default_int_handler`` (no server's: ``KeyboardInterrupt`` ends the
+loop anyway). A server that sets its handler again later (a new serve in the same process)
+replaces ours; the next stream puts ours back in front of it, the process no longer stopping.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+__all__ = ["is_stopping", "when_stopping"]
+
+_STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+#: The handler each stop signal had before ours: called after ours.
+_previous: dict[int, Callable[[int, FrameType | None], Any]] = {}
+#: What to call, and in which loop, when the process is told to stop; keyed by a token of each.
+_watchers: dict[object, tuple[asyncio.AbstractEventLoop, Callable[[], object]]] = {}
+_stopping = [False]
+
+
+def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
+    _stopping[0] = True
+    for loop, callback in list(_watchers.values()):
+        with contextlib.suppress(RuntimeError):  # a closed loop: nothing of it to wake
+            loop.call_soon_threadsafe(callback)
+    previous = _previous.get(signum)
+    if previous is not None:
+        previous(signum, frame)
+
+
+def _chain_in_front_of_the_servers_handlers() -> bool:
+    """Put ours in front of each server's stop handler not yet chained; whether one is chained."""
+    chained = False
+    for signum in _STOP_SIGNALS:
+        current = signal.getsignal(signum)
+        if current is _on_stop_signal:
+            chained = True
+        elif callable(current) and current is not signal.default_int_handler:
+            _previous[signum] = current
+            signal.signal(signum, _on_stop_signal)
+            _stopping[0] = False  # a server (re)started serving since the last stop
+            chained = True
+    return chained
+
+
+def is_stopping() -> bool:
+    """Whether a stop signal reached the server's handler through ours since it last set it."""
+    return _stopping[0]
+
+
+def _unwatched() -> None:
+    pass
+
+
+def when_stopping(callback: Callable[[], object]) -> Callable[[], None]:
+    """Call ``callback`` in the running event loop when the server is told to stop; at once (soon,
+    in the loop) if it has been. Returns the function that ends the watch.
+
+    Only the main thread gets signals: elsewhere (a server run in a thread, the test client in one)
+    and outside an asyncio loop, nothing is watched.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return _unwatched
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        return _unwatched
+    if not _chain_in_front_of_the_servers_handlers():
+        return _unwatched  # no server's handler to learn it from
+    token = object()
+    _watchers[token] = (loop, callback)
+    if _stopping[0]:
+        loop.call_soon(callback)
+
+    def unwatch() -> None:
+        _watchers.pop(token, None)
+
+    return unwatch
