@@ -1,19 +1,22 @@
 """Learn that the server is stopping: its SIGTERM / SIGINT handler, chained.
 
 No server tells an app it is stopping before it waits for the open connections to end, so an
-endless stream would keep it up until a graceful-shutdown timeout cuts it. Every server that runs
+endless stream would keep it up until a graceful-shutdown timeout cuts it. But a server that runs
 the app's event loop in a process's main thread sets a Python handler for SIGTERM and SIGINT
-before it serves (uvicorn's ``signal.signal``; hypercorn's and granian's workers'
-``loop.add_signal_handler``, a no-op handler whose signal number the loop reads from its wakeup
-fd). The first stream opened in the main thread puts ``_on_stop_signal`` in front of that handler:
-it wakes every open stream (in its loop, through ``call_soon_threadsafe``: a signal handler runs
-between any two bytecodes of the main thread), then calls the server's handler, which goes on as
-before (the wakeup fd is written by the interpreter for any Python handler).
+before it serves: uvicorn's ``signal.signal``, granian's worker's and hypercorn's (``--workers 0``:
+in one process) ``loop.add_signal_handler``, a no-op handler whose signal number the loop reads
+from its wakeup fd. The first stream opened in the main thread puts ``_on_stop_signal`` in front
+of that handler: it wakes every open stream (in its loop, through ``call_soon_threadsafe``: a
+signal handler runs between any two bytecodes of the main thread), then calls the server's
+handler, which goes on as before (the wakeup fd is written by the interpreter for any Python
+handler).
 
 Nothing is installed over ``SIG_DFL`` / ``SIG_IGN`` (the process dies, or the user chose to ignore
 the signal) nor over Python's ``default_int_handler`` (no server's: ``KeyboardInterrupt`` ends the
-loop anyway). A server that sets its handler again later (a new serve in the same process)
-replaces ours; the next stream puts ours back in front of it, the process no longer stopping.
+loop anyway); ``asyncio.run``'s SIGINT handler (it cancels the main task) counts as a server's.
+A server that sets its handler again later (a new serve in the same process) replaces ours; the
+next stream puts ours back in front of it, the process no longer stopping. The process stops while
+the handler that got the signal stays (a server restores the previous handlers once stopped).
 """
 
 from __future__ import annotations
@@ -34,11 +37,12 @@ _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 _previous: dict[int, Callable[[int, FrameType | None], Any]] = {}
 #: What to call, and in which loop, when the process is told to stop; keyed by a token of each.
 _watchers: dict[object, tuple[asyncio.AbstractEventLoop, Callable[[], object]]] = {}
-_stopping = [False]
+#: The stop signal that reached the server's handler through ours since ours was put in front of it.
+_stopped_by: list[int | None] = [None]
 
 
 def _on_stop_signal(signum: int, frame: FrameType | None) -> None:
-    _stopping[0] = True
+    _stopped_by[0] = signum
     for loop, callback in list(_watchers.values()):
         with contextlib.suppress(RuntimeError):  # a closed loop: nothing of it to wake
             loop.call_soon_threadsafe(callback)
@@ -57,14 +61,14 @@ def _chain_in_front_of_the_servers_handlers() -> bool:
         elif callable(current) and current is not signal.default_int_handler:
             _previous[signum] = current
             signal.signal(signum, _on_stop_signal)
-            _stopping[0] = False  # a server (re)started serving since the last stop
+            _stopped_by[0] = None  # a server (re)started serving since the last stop
             chained = True
     return chained
 
 
 def is_stopping() -> bool:
     """Whether a stop signal reached the server's handler through ours since it last set it."""
-    return _stopping[0]
+    return _stopped_by[0] is not None
 
 
 def _unwatched() -> None:
@@ -72,8 +76,8 @@ def _unwatched() -> None:
 
 
 def when_stopping(callback: Callable[[], object]) -> Callable[[], None]:
-    """Call ``callback`` in the running event loop when the server is told to stop; at once (soon,
-    in the loop) if it has been. Returns the function that ends the watch.
+    """Call ``callback`` in the running event loop when the server is told to stop; now if it has
+    been. Returns the function that ends the watch.
 
     Only the main thread gets signals: elsewhere (a server run in a thread, the test client in one)
     and outside an asyncio loop, nothing is watched.
@@ -84,12 +88,16 @@ def when_stopping(callback: Callable[[], object]) -> Callable[[], None]:
         loop = asyncio.get_running_loop()
     except RuntimeError:
         return _unwatched
+    stopped_by = _stopped_by[0]
+    if stopped_by is not None and signal.getsignal(stopped_by) is not _on_stop_signal:
+        _stopped_by[0] = None  # the handler that got the stop is gone: its server has stopped
     if not _chain_in_front_of_the_servers_handlers():
         return _unwatched  # no server's handler to learn it from
+    if _stopped_by[0] is not None:
+        callback()
+        return _unwatched
     token = object()
     _watchers[token] = (loop, callback)
-    if _stopping[0]:
-        loop.call_soon(callback)
 
     def unwatch() -> None:
         _watchers.pop(token, None)

@@ -340,6 +340,9 @@ class ChunkedResponse(Response):
         if self.background is not None:
             await self.background()
 
+    async def _close_unsent(self) -> None:
+        """Close the body's source when no chunk is to be sent (``chunks()`` never runs)."""
+
     async def send_chunks(self, scope: Scope, send: Send) -> None:
         """Send the response start, every chunk, then the end; the chunks are closed however it ends.
 
@@ -353,8 +356,11 @@ class ChunkedResponse(Response):
                     with anyio.CancelScope() as server_stopping:
                         unwatch = when_stopping(server_stopping.cancel)
                         try:
-                            async for chunk in chunks:
-                                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                            if server_stopping.cancel_called:  # stopping already: no chunk
+                                await self._close_unsent()
+                            else:
+                                async for chunk in chunks:
+                                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
                         finally:
                             unwatch()
                 else:
@@ -381,6 +387,8 @@ async def host_sent_chunks(response: ChunkedResponse, scope: Scope) -> AsyncIter
             async for chunk in chunks:
                 yield chunk
         else:
+            if stop.stopped:  # stopping already: no chunk
+                await response._close_unsent()
             while not stop.stopped:
                 stop.waiting = task = asyncio.current_task()
                 try:
@@ -502,6 +510,9 @@ class StreamingResponse(ChunkedResponse):
             self.media_type = media_type
         self.background = background
         self.init_headers(headers)
+
+    async def _close_unsent(self) -> None:
+        await close_iterator(self.body_iterator)
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body as bytes chunks, whatever the iterator yields; the iterator is closed when they stop."""
