@@ -33,6 +33,10 @@ __all__ = ["is_stopping", "when_stopping"]
 
 _STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
+# The handler as set, without ``signal.getsignal``'s conversion to ``Handlers`` (which raises and
+# catches a ValueError for every Python handler: 5 us, paid by each stream).
+_getsignal: Callable[[int], Any] = getattr(signal, "_signal", signal).getsignal
+
 #: The handler each stop signal had before ours: called after ours.
 _previous: dict[int, Callable[[int, FrameType | None], Any]] = {}
 #: What to call, and in which loop, when the process is told to stop; keyed by a token of each.
@@ -55,7 +59,7 @@ def _chain_in_front_of_the_servers_handlers() -> bool:
     """Put ours in front of each server's stop handler not yet chained; whether one is chained."""
     chained = False
     for signum in _STOP_SIGNALS:
-        current = signal.getsignal(signum)
+        current = _getsignal(signum)
         if current is _on_stop_signal:
             chained = True
         elif callable(current) and current is not signal.default_int_handler:
@@ -71,31 +75,27 @@ def is_stopping() -> bool:
     return _stopped_by[0] is not None
 
 
-def _unwatched() -> None:
-    pass
-
-
-def when_stopping(callback: Callable[[], object]) -> Callable[[], None]:
+def when_stopping(callback: Callable[[], object]) -> Callable[[], None] | None:
     """Call ``callback`` in the running event loop when the server is told to stop; now if it has
-    been. Returns the function that ends the watch.
+    been. Returns the function that ends the watch, or None when nothing is watched.
 
     Only the main thread gets signals: elsewhere (a server run in a thread, the test client in one)
     and outside an asyncio loop, nothing is watched.
     """
     if threading.current_thread() is not threading.main_thread():
-        return _unwatched
+        return None
     try:
         loop = asyncio.get_running_loop()
     except RuntimeError:
-        return _unwatched
+        return None
     stopped_by = _stopped_by[0]
-    if stopped_by is not None and signal.getsignal(stopped_by) is not _on_stop_signal:
+    if stopped_by is not None and _getsignal(stopped_by) is not _on_stop_signal:
         _stopped_by[0] = None  # the handler that got the stop is gone: its server has stopped
     if not _chain_in_front_of_the_servers_handlers():
-        return _unwatched  # no server's handler to learn it from
+        return None  # no server's handler to learn it from
     if _stopped_by[0] is not None:
         callback()
-        return _unwatched
+        return None
     token = object()
     _watchers[token] = (loop, callback)
 

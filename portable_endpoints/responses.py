@@ -351,22 +351,19 @@ class ChunkedResponse(Response):
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         if scope.get("method") != "HEAD":
             chunks = self.chunks()
+            stop = _ServerStop() if self._ends_when_server_stops else None
+            unwatch = when_stopping(stop) if stop is not None else None
             try:
-                if self._ends_when_server_stops:
-                    with anyio.CancelScope() as server_stopping:
-                        unwatch = when_stopping(server_stopping.cancel)
-                        try:
-                            if server_stopping.cancel_called:  # stopping already: no chunk
-                                await self._close_unsent()
-                            else:
-                                async for chunk in chunks:
-                                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
-                        finally:
-                            unwatch()
-                else:
+                if stop is not None and stop.stopped:
+                    await self._close_unsent()  # stopping already: no chunk
+                elif stop is None or unwatch is None:
                     async for chunk in chunks:
                         await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                else:
+                    await _send_until_stopped(chunks, send, stop)
             finally:
+                if unwatch is not None:
+                    unwatch()
                 await close_iterator(chunks)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -383,13 +380,15 @@ async def host_sent_chunks(response: ChunkedResponse, scope: Scope) -> AsyncIter
     stop = _ServerStop() if response._ends_when_server_stops else None
     unwatch = when_stopping(stop) if stop is not None else None
     try:
-        if stop is None:
+        if stop is not None and stop.stopped:
+            await response._close_unsent()  # stopping already: no chunk
+        elif stop is None or unwatch is None:
             async for chunk in chunks:
                 yield chunk
         else:
-            if stop.stopped:  # stopping already: no chunk
-                await response._close_unsent()
             while not stop.stopped:
+                # Waiting for the next chunk is cancelled when the server stops; never the host's
+                # sending of one (a cancel scope may not span an async generator's ``yield``).
                 stop.waiting = task = asyncio.current_task()
                 try:
                     chunk = await anext(chunks)
@@ -401,7 +400,7 @@ async def host_sent_chunks(response: ChunkedResponse, scope: Scope) -> AsyncIter
                     raise
                 finally:
                     stop.waiting = None
-                if stop.cancelled:  # the chunks swallowed our cancellation: withdraw it all the same
+                if stop.cancelled:  # the chunks swallowed our cancellation
                     _withdraw_cancel(task)
                 yield chunk
     except (anyio.get_cancelled_exc_class(), GeneratorExit):
@@ -414,9 +413,9 @@ async def host_sent_chunks(response: ChunkedResponse, scope: Scope) -> AsyncIter
 
 
 class _ServerStop:
-    """Ends the wait for the next chunk when the server is told to stop, by cancelling the task
-    waiting (a cancel scope may not span an async generator's ``yield``); while the host holds a
-    chunk, by not waiting for another."""
+    """Told that the server is stopping (``when_stopping``): cancels the task ``waiting`` for the
+    next chunk (or sending one), as a client leaving would, if any; else the next wait never begins.
+    The task withdraws the cancellation when it catches it."""
 
     __slots__ = ("cancelled", "stopped", "waiting")
 
@@ -430,6 +429,24 @@ class _ServerStop:
         if self.waiting is not None and not self.cancelled:
             self.waiting.cancel()
             self.cancelled = True
+
+
+async def _send_until_stopped(chunks: AsyncIterator[bytes], send: Send, stop: _ServerStop) -> None:
+    """Send ``chunks`` until they end or the server stops (``stop``); the caller closes them."""
+    stop.waiting = task = asyncio.current_task()
+    try:
+        async for chunk in chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if stop.stopped:
+                break  # the chunks swallowed our cancellation
+    except asyncio.CancelledError:
+        if stop.cancelled and not _withdraw_cancel(task):
+            return  # ours alone: the server is stopping
+        raise
+    finally:
+        stop.waiting = None
+    if stop.cancelled:
+        _withdraw_cancel(task)
 
 
 def _withdraw_cancel(task: asyncio.Task[Any] | None) -> int:

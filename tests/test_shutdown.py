@@ -62,7 +62,7 @@ def test_ours_runs_in_front_of_the_servers_handler_which_still_runs() -> None:
         assert server.got == [signal.SIGTERM]
         assert is_stopping()
         late: list[bool] = []
-        when_stopping(lambda: late.append(True))
+        assert when_stopping(lambda: late.append(True)) is None
         assert late == [True]  # watched while stopping: called at once
 
     run(main())
@@ -74,10 +74,7 @@ def test_nothing_is_installed_over_no_python_handler(handler: Any) -> None:
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
     async def main() -> None:
-        called: list[bool] = []
-        unwatch = when_stopping(lambda: called.append(True))
-        unwatch()
-        assert called == []
+        assert when_stopping(lambda: None) is None  # nothing watched
 
     run(main())
     assert signal.getsignal(signal.SIGTERM) == handler
@@ -132,6 +129,7 @@ def test_an_ended_watch_is_not_called() -> None:
         unwatch = when_stopping(lambda: called.append("ended"))
         woken = asyncio.Event()
         when_stopping(woken.set)
+        assert unwatch is not None
         unwatch()
         signal.raise_signal(signal.SIGTERM)
         await asyncio.wait_for(woken.wait(), 1)
@@ -142,15 +140,15 @@ def test_an_ended_watch_is_not_called() -> None:
 
 def test_nothing_is_watched_outside_the_main_thread_or_an_event_loop() -> None:
     signal.signal(signal.SIGTERM, server := ServerHandler())
-    called: list[bool] = []
-    when_stopping(lambda: called.append(True))  # no running loop
+    assert when_stopping(lambda: None) is None  # no running loop
     assert signal.getsignal(signal.SIGTERM) is server
+    watched: list[object] = []
 
     async def in_thread() -> None:
-        when_stopping(lambda: called.append(True))
+        watched.append(when_stopping(lambda: None))
 
     thread = threading.Thread(target=run, args=(in_thread(),))
     thread.start()
     thread.join()
     assert signal.getsignal(signal.SIGTERM) is server
-    assert called == []
+    assert watched == [None]
