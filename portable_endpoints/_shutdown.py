@@ -77,7 +77,8 @@ def is_stopping() -> bool:
 
 def when_stopping(callback: Callable[[], object]) -> Callable[[], None] | None:
     """Call ``callback`` in the running event loop when the server is told to stop; now if it has
-    been. Returns the function that ends the watch, or None when nothing is watched.
+    been (then it may be called once more: it must not mind). Returns the function that ends the
+    watch, or None when nothing is watched.
 
     Only the main thread gets signals: elsewhere (a server run in a thread, the test client in one)
     and outside an asyncio loop, nothing is watched.
@@ -93,11 +94,12 @@ def when_stopping(callback: Callable[[], object]) -> Callable[[], None] | None:
         _stopped_by[0] = None  # the handler that got the stop is gone: its server has stopped
     if not _chain_in_front_of_the_servers_handlers():
         return None  # no server's handler to learn it from
-    if _stopped_by[0] is not None:
-        callback()
-        return None
     token = object()
     _watchers[token] = (loop, callback)
+    if _stopped_by[0] is not None:  # checked once watched: a signal may come between any two lines
+        del _watchers[token]
+        callback()
+        return None
 
     def unwatch() -> None:
         _watchers.pop(token, None)

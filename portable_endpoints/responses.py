@@ -3,7 +3,8 @@
 Headers are kept as the ASGI raw list (``raw_headers``) so that converting to any host is a copy,
 not a re-encode. HEAD requests get the headers and no body on every host. A chunked response
 stops when its client leaves, as Starlette 1.10's do (BSD-3, Encode OSS Ltd.; its disconnect
-handling is ported here).
+handling is ported here); a stream also ends, complete, when the server is told to stop
+(``_shutdown``).
 """
 
 from __future__ import annotations
