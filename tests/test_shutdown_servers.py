@@ -132,9 +132,11 @@ def read_websocket(url: str) -> Any:
             reader.lines.append(str(websocket.recv(timeout=10)))
             reader.ready.set()
             try:
-                websocket.recv(timeout=30)
+                websocket.recv(timeout=WEBSOCKET_WAIT)
             except ConnectionClosed as closed:
                 return closed.rcvd.code if closed.rcvd is not None else None
+            except TimeoutError:
+                return "still open"  # the client leaves (closes) now
         return "no close"
 
     return read
@@ -143,13 +145,18 @@ def read_websocket(url: str) -> Any:
 #: Longest wait for anything after SIGTERM.
 BOUND = 10.0
 
+#: How long the WebSocket client waits for the server to close the connection before it leaves.
+WEBSOCKET_WAIT = 5.0
+
 #: What an open WebSocket gets when its server stops, as before streams learnt it (not changed):
 #: the close code its client reads (None: the connection ends with no close frame), and the one
 #: ``on_disconnect`` gets. uvicorn closes it with 1012 at once; hypercorn waits for it until its
-#: graceful timeout (3 s by default), then cancels it (1011); granian drops the connection.
-WEBSOCKET_ON_STOP: dict[str, tuple[int | None, int]] = {
+#: graceful timeout (3 s by default), then cancels it (1011); on Python 3.12 and later it waits
+#: until the client leaves (pgjones/hypercorn#308: asyncio's ``Server.wait_closed`` waits for
+#: every connection), and reports the client's close as 1006; granian drops the connection.
+WEBSOCKET_ON_STOP: dict[str, tuple[int | str | None, int]] = {
     "uvicorn": (1012, 1012),
-    "hypercorn": (1011, 1006),
+    "hypercorn": (1011, 1006) if sys.version_info < (3, 12) else ("still open", 1006),
     "granian": (None, 1005),
 }
 
