@@ -3,11 +3,13 @@
 Headers are kept as the ASGI raw list (``raw_headers``) so that converting to any host is a copy,
 not a re-encode. HEAD requests get the headers and no body on every host. A chunked response
 stops when its client leaves, as Starlette 1.10's do (BSD-3, Encode OSS Ltd.; its disconnect
-handling is ported here).
+handling is ported here); a stream also ends, complete, when the server is told to stop
+(``_shutdown``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import http.cookies
 import os
@@ -25,6 +27,7 @@ import anyio
 
 from portable_endpoints._concurrency import iterate_in_threadpool
 from portable_endpoints._json import current_codec
+from portable_endpoints._shutdown import when_stopping
 from portable_endpoints.background import BackgroundTask
 from portable_endpoints.datastructures import URL, Headers, MutableHeaders, _encode_header
 from portable_endpoints.requests import DISCONNECT_PROBE, ClientDisconnect, client_left
@@ -301,6 +304,9 @@ class ChunkedResponse(Response):
     #: Whether a send failing under spec 2.4 is raised as ``ClientDisconnect`` (Starlette's
     #: ``StreamingResponse``) or as the server's ``OSError`` (Starlette's ``FileResponse``).
     _gone_is_client_disconnect = False
+    #: Whether the body ends, complete (its iterator closed), when the server is told to stop
+    #: (SIGTERM, SIGINT): a stream may be endless, a file is not.
+    _ends_when_server_stops = False
 
     async def prepare(self) -> None:
         """Finish the headers before they are sent (a file is stat'ed here)."""
@@ -335,15 +341,30 @@ class ChunkedResponse(Response):
         if self.background is not None:
             await self.background()
 
+    async def _close_unsent(self) -> None:
+        """Close the body's source when no chunk is to be sent (``chunks()`` never runs)."""
+
     async def send_chunks(self, scope: Scope, send: Send) -> None:
-        """Send the response start, every chunk, then the end; the chunks are closed however it ends."""
+        """Send the response start, every chunk, then the end; the chunks are closed however it ends.
+
+        An endless kind (``_ends_when_server_stops``) also ends, complete, when the server is told to stop.
+        """
         await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
         if scope.get("method") != "HEAD":
             chunks = self.chunks()
+            stop = _ServerStop() if self._ends_when_server_stops else None
+            unwatch = when_stopping(stop) if stop is not None else None
             try:
-                async for chunk in chunks:
-                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                if stop is not None and stop.stopped:
+                    await self._close_unsent()  # stopping already: no chunk
+                elif stop is None or unwatch is None:
+                    async for chunk in chunks:
+                        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                else:
+                    await _send_until_stopped(chunks, send, stop)
             finally:
+                if unwatch is not None:
+                    unwatch()
                 await close_iterator(chunks)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
@@ -353,17 +374,87 @@ async def host_sent_chunks(response: ChunkedResponse, scope: Scope) -> AsyncIter
 
     Such a host listens for the disconnect and cancels its sending when the client leaves; the
     chunks stop at once, closed, and the request remembers the client gone
-    (``request.is_disconnected()``, ``runs_background``).
+    (``request.is_disconnected()``, ``runs_background``). An endless kind also ends, complete,
+    when the server is told to stop.
     """
     chunks = response.chunks()
+    stop = _ServerStop() if response._ends_when_server_stops else None
+    unwatch = when_stopping(stop) if stop is not None else None
     try:
-        async for chunk in chunks:
-            yield chunk
+        if stop is not None and stop.stopped:
+            await response._close_unsent()  # stopping already: no chunk
+        elif stop is None or unwatch is None:
+            async for chunk in chunks:
+                yield chunk
+        else:
+            while not stop.stopped:
+                # Waiting for the next chunk is cancelled when the server stops; never the host's
+                # sending of one (a cancel scope may not span an async generator's ``yield``).
+                stop.waiting = task = asyncio.current_task()
+                try:
+                    chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    break
+                except asyncio.CancelledError:
+                    if stop.cancelled and not _withdraw_cancel(task):
+                        break  # ours alone: the server is stopping
+                    raise
+                finally:
+                    stop.waiting = None
+                if stop.cancelled:  # the chunks swallowed our cancellation
+                    _withdraw_cancel(task)
+                yield chunk
     except (anyio.get_cancelled_exc_class(), GeneratorExit):
         client_left(scope)  # cancelled, or closed by the host, before the last chunk: the client left
         raise
     finally:
+        if unwatch is not None:
+            unwatch()
         await close_iterator(chunks)
+
+
+class _ServerStop:
+    """Told that the server is stopping (``when_stopping``): cancels the task ``waiting`` for the
+    next chunk (or sending one), as a client leaving would, if any; else the next wait never begins.
+    The task withdraws the cancellation when it catches it."""
+
+    __slots__ = ("cancelled", "stopped", "waiting")
+
+    def __init__(self) -> None:
+        self.waiting: asyncio.Task[Any] | None = None
+        self.stopped = False
+        self.cancelled = False
+
+    def __call__(self) -> None:
+        self.stopped = True
+        if self.waiting is not None and not self.cancelled:
+            self.waiting.cancel()
+            self.cancelled = True
+
+
+async def _send_until_stopped(chunks: AsyncIterator[bytes], send: Send, stop: _ServerStop) -> None:
+    """Send ``chunks`` until they end or the server stops (``stop``); the caller closes them."""
+    stop.waiting = task = asyncio.current_task()
+    try:
+        async for chunk in chunks:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            if stop.stopped:
+                break  # the chunks swallowed our cancellation
+    except asyncio.CancelledError:
+        if stop.cancelled and not _withdraw_cancel(task):
+            return  # ours alone: the server is stopping
+        raise
+    finally:
+        stop.waiting = None
+    if stop.cancelled:
+        _withdraw_cancel(task)
+
+
+def _withdraw_cancel(task: asyncio.Task[Any] | None) -> int:
+    """Withdraw our cancellation of ``task``; how many others are left (to be raised)."""
+    if task is None or sys.version_info < (3, 11):
+        return 0
+    return task.uncancel()
 
 
 def runs_background(response: Response, scope: Scope) -> bool:
@@ -421,6 +512,7 @@ class StreamingResponse(ChunkedResponse):
 
     body_iterator: AsyncIterable[Content]
     _gone_is_client_disconnect = True
+    _ends_when_server_stops = True
 
     def __init__(
         self,
@@ -436,6 +528,9 @@ class StreamingResponse(ChunkedResponse):
             self.media_type = media_type
         self.background = background
         self.init_headers(headers)
+
+    async def _close_unsent(self) -> None:
+        await close_iterator(self.body_iterator)
 
     async def chunks(self) -> AsyncIterator[bytes]:
         """The body as bytes chunks, whatever the iterator yields; the iterator is closed when they stop."""

@@ -352,11 +352,11 @@ def test_a_stream_stops_within_a_second_of_its_client_leaving(served: Served, pa
     assert time.monotonic() - left < PROMPTLY
 
 
-#: What each server waits for open connections when stopping (SIGTERM) before cancelling them.
-#: None of them tells the app it is stopping before then (uvicorn's lifespan shutdown comes only
-#: after the wait), so an endless stream keeps the server up until this timeout; without one,
-#: uvicorn waits forever (hypercorn's default is 3 s; granian's --workers-kill-timeout, off by
-#: default, kills the worker without running the stream's finally).
+#: What each server waits for open connections when stopping before cancelling them. A server
+#: run in a thread, as here, is stopped without a signal, and no server tells the app it is
+#: stopping (uvicorn's lifespan shutdown comes only after the wait), so an endless stream keeps it
+#: up until this timeout. Told to stop by SIGTERM in its own process, it needs none: the stream
+#: learns it from the signal (tests/test_shutdown_servers.py).
 GRACEFUL_TIMEOUT = 0.5
 
 

@@ -11,9 +11,11 @@ and events the test reads after the client has left.
 from __future__ import annotations
 
 import itertools
+import signal
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import anyio
@@ -333,3 +335,52 @@ async def test_head_on_an_event_stream_sends_headers_only(pe_host: Host) -> None
     assert response.headers["content-type"] == "text/event-stream; charset=utf-8"
     assert response.content == b""
     assert started == []
+
+
+@contextmanager
+def a_servers_stop_handler() -> Iterator[list[int]]:
+    """A Python SIGTERM handler, as each server sets one before it serves; the signals it got."""
+    got: list[int] = []
+    previous = signal.getsignal(signal.SIGTERM)
+    signal.signal(signal.SIGTERM, lambda signum, frame: got.append(signum))
+    try:
+        yield got
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@pytest.mark.parametrize("spec_version", ["2.3", "2.4"])
+@pytest.mark.parametrize("path", ["/endless", "/events"])
+async def test_an_open_stream_ends_complete_when_the_server_is_told_to_stop(
+    pe_host: Host, path: str, spec_version: str
+) -> None:
+    """SIGTERM reaching the server's handler ends every open stream as if its body had ended:
+    the iterator closed (``finally`` run), the body complete for the client, the background task
+    run; then the server's handler runs. A stream opened while the server stops ends after its
+    headers, its iterator never started."""
+    watch = Watch()
+
+    async def events(request: Request) -> EventSourceResponse:
+        task = BackgroundTask(watch.background, request)
+        return EventSourceResponse(watch.lines(waiting=True), ping=0, sep="\n", background=task)
+
+    routes = [*streaming_routes(watch, waiting=True), Route("/events", events)]
+    with a_servers_stop_handler() as got:
+        async with pe_host.client(routes, spec_version=spec_version) as client:
+            async with client.stream("GET", path) as response:
+                lines = []
+                with anyio.fail_after(PROMPTLY):
+                    async for line in response.aiter_lines():
+                        if line.removeprefix("data: ").strip():
+                            lines.append(line.removeprefix("data: ").strip())
+                        if len(lines) == 3 and not got:
+                            signal.raise_signal(signal.SIGTERM)
+            assert lines == ["line 1", "line 2", "line 3"]
+            assert watch.closed.is_set()
+            assert got == [signal.SIGTERM]
+            assert watch.background_ran
+
+            watch = Watch()
+            late = await client.get(path)
+            assert (late.status_code, late.text) == (200, "")
+            assert watch.sent == 0
