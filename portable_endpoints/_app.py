@@ -20,6 +20,7 @@ stack (so a third-party adapter gets the options with no work).
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
@@ -240,32 +241,39 @@ def _receive_ending_with_the_stand_in(receive: Receive) -> tuple[Receive, Callab
 
     Then, as a server's once a response is complete, ``receive`` says ``http.disconnect`` at once,
     a pending call included: a host that listens for the disconnect until then (Quart 0.23) returns.
-    After the request body only ``http.disconnect`` can come, so a listening call cut short loses nothing.
+    After the request body only ``http.disconnect`` can come, so a listening call cut short loses
+    nothing. The race is asyncio's own (a task per listening call, in apps with middleware only):
+    a host cancelling its listener (Django) must get its ``CancelledError``, which a cancel scope
+    of anyio's could swallow on Python 3.10.
     """
     body_complete = ended = False
-    listening: set[anyio.CancelScope] = set()
+    stand_in_done: asyncio.Future[None] | None = None
 
     async def host_receive() -> Message:
-        nonlocal body_complete
+        nonlocal body_complete, stand_in_done
         if ended:
             return {"type": "http.disconnect"}
         if not body_complete:
             message = await receive()
             body_complete = message["type"] != "http.request" or not message.get("more_body", False)
             return message
-        with anyio.CancelScope() as call:
-            listening.add(call)
-            try:
-                return await receive()
-            finally:
-                listening.discard(call)
+        if stand_in_done is None:
+            stand_in_done = asyncio.get_running_loop().create_future()
+        listening = asyncio.ensure_future(receive())
+        try:
+            await asyncio.wait((listening, stand_in_done), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not listening.done():
+                listening.cancel()
+        if listening.done() and not listening.cancelled():
+            return listening.result()
         return {"type": "http.disconnect"}
 
     def stand_in_sent() -> None:
         nonlocal ended
         ended = True
-        for call in listening:
-            call.cancel()
+        if stand_in_done is not None and not stand_in_done.done():
+            stand_in_done.set_result(None)
 
     return host_receive, stand_in_sent
 
