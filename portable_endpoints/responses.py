@@ -12,10 +12,11 @@ from __future__ import annotations
 import asyncio
 import functools
 import http.cookies
+import logging
 import os
 import stat
 import sys
-from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from datetime import datetime
 from email.utils import format_datetime, formatdate, parsedate
 from mimetypes import guess_type
@@ -32,6 +33,8 @@ from portable_endpoints.background import BackgroundTask
 from portable_endpoints.datastructures import URL, Headers, MutableHeaders, _encode_header
 from portable_endpoints.requests import DISCONNECT_PROBE, ClientDisconnect, client_left
 from portable_endpoints.types import Message, Receive, Scope, Send
+
+logger = logging.getLogger("portable_endpoints")
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup
@@ -307,6 +310,8 @@ class ChunkedResponse(Response):
     #: Whether the body ends, complete (its iterator closed), when the server is told to stop
     #: (SIGTERM, SIGINT): a stream may be endless, a file is not.
     _ends_when_server_stops = False
+    #: Seconds a host that sends the chunks itself may take to send one (None: no limit).
+    _host_send_limit: float | None = None
 
     async def prepare(self) -> None:
         """Finish the headers before they are sent (a file is stat'ed here)."""
@@ -369,14 +374,47 @@ class ChunkedResponse(Response):
         await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
-async def host_sent_chunks(response: ChunkedResponse, scope: Scope) -> AsyncIterator[bytes]:
+def host_sent_chunks(response: ChunkedResponse, scope: Scope) -> AsyncIterator[bytes]:
     """``response.chunks()`` for a host that sends them itself (Quart, Django).
 
     Such a host listens for the disconnect and cancels its sending when the client leaves; the
     chunks stop at once, closed, and the request remembers the client gone
     (``request.is_disconnected()``, ``runs_background``). An endless kind also ends, complete,
-    when the server is told to stop.
+    when the server is told to stop. A response with a send time limit (an event stream's
+    ``send_timeout``) has the host's sending of each chunk cut when it takes longer.
     """
+    chunks = _host_chunks(response, scope)
+    limit = response._host_send_limit
+    return chunks if limit is None else _host_sends_limited(chunks, limit)
+
+
+async def _host_sends_limited(chunks: AsyncGenerator[bytes, None], limit: float) -> AsyncIterator[bytes]:
+    """``chunks``, each handed to a host that sends it before it asks for the next: a send that
+    takes longer than ``limit`` seconds (a client that stalls) is cancelled, as a client leaving
+    would cancel it, so the stream ends and its iterator is closed (logged as a ``SendTimeoutError``,
+    which is what the hosts that send a response themselves raise)."""
+    loop = asyncio.get_running_loop()
+    stalled: list[bool] = []
+
+    def cut(task: asyncio.Task[Any] | None) -> None:
+        stalled.append(True)
+        if task is not None:
+            task.cancel()
+
+    try:
+        async for chunk in chunks:
+            timer = loop.call_later(limit, cut, asyncio.current_task())
+            try:
+                yield chunk
+            finally:
+                timer.cancel()
+    finally:
+        if stalled:
+            logger.error("SendTimeoutError: a send of the stream took longer than send_timeout=%s s", limit)
+        await chunks.aclose()
+
+
+async def _host_chunks(response: ChunkedResponse, scope: Scope) -> AsyncGenerator[bytes, None]:
     chunks = response.chunks()
     stop = _ServerStop() if response._ends_when_server_stops else None
     unwatch = when_stopping(stop) if stop is not None else None

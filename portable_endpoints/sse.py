@@ -115,8 +115,9 @@ class EventSourceResponse(StreamingResponse):
     :param ping_message_factory: makes the ping event (default: a ``ping - <time>`` comment).
     :param data_sender_callable: a coroutine function run beside the stream (it typically feeds
         the channel the body iterator reads), cancelled when the stream ends.
-    :param send_timeout: seconds one send may take before ``SendTimeoutError`` ends the stream, on
-        the hosts that send the response themselves (Starlette, FastAPI, Litestar, the ASGI host).
+    :param send_timeout: seconds one send may take before ``SendTimeoutError`` ends the stream (on
+        the hosts that send the chunks themselves, Quart and Django, their sending is cancelled and
+        the error logged: the stream ends, its iterator closed).
     """
 
     DEFAULT_PING_INTERVAL = 15
@@ -167,6 +168,10 @@ class EventSourceResponse(StreamingResponse):
         if value < 0:
             raise ValueError("ping interval must be >= 0 (0 disables ping)")
         self._ping_interval = value
+
+    @property
+    def _host_send_limit(self) -> float | None:  # type: ignore[override]
+        return self.send_timeout
 
     def _ping(self) -> bytes:
         factory = self.ping_message_factory
