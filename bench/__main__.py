@@ -56,7 +56,9 @@ def parser() -> argparse.ArgumentParser:
         type=int,
         help="loopback: times each host's servers are started anew, the rounds of all starts pooled (default 4)",
     )
-    parser.add_argument("--mode", choices=("in-process", "loopback", "scaling", "memory", "all"), default="all")
+    parser.add_argument(
+        "--mode", choices=("in-process", "toolkit", "loopback", "scaling", "memory", "all"), default="all"
+    )
     parser.add_argument(
         "--batch-seconds", type=float, default=0.04, help="in-process: CPU seconds per timed batch (default 0.04)"
     )
@@ -91,6 +93,9 @@ def parser() -> argparse.ArgumentParser:
         "--ws-idle-large-hosts",
         default="starlette",
         help="comma-separated hosts measured at --ws-idle-large connections too (default: starlette)",
+    )
+    parser.add_argument(
+        "--sse-streams", type=int, help="toolkit: SSE streams held open at once per round (default 1000; smoke 20)"
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the memory test (in --mode all)")
     parser.add_argument(
@@ -248,6 +253,7 @@ async def run(args: argparse.Namespace) -> Results:
         "ws_idle_large_hosts": large_hosts,
         "cores": cores.describe(),
         "in_process_core": cores.server,
+        "toolkit_streams": args.sse_streams or (20 if smoke else 1000),
     }
     results = Results(settings=settings, skipped=skipped)
     results.machine = machine_info(cores)
@@ -273,6 +279,34 @@ async def run(args: argparse.Namespace) -> Results:
                     rounds=in_rounds,
                     batch_seconds=args.batch_seconds,
                     fixed_batch=30 if smoke else None,
+                    core=cores.server,
+                )
+    if args.mode in ("toolkit", "all"):
+        from bench.toolkit import run_toolkit, select_toolkit
+
+        toolkit = select_toolkit(sorted({item.host for item in comparisons}))
+        print(f"toolkit (in-process, {len(toolkit)} comparisons):")
+        with parts.part("toolkit"):
+            # The smoke run times the toolkit in this process: the in-process rows keep the worker path alive.
+            if in_processes > 1 and not smoke:
+                await run_in_processes(
+                    sorted({item.host for item in toolkit}),
+                    results,
+                    processes=in_processes,
+                    rounds=in_rounds,
+                    batch_seconds=args.batch_seconds,
+                    hash_seed=args.hash_seed,
+                    mode="toolkit",
+                    extra=["--sse-streams", str(settings["toolkit_streams"])],
+                )
+            else:
+                await run_toolkit(
+                    toolkit,
+                    results,
+                    rounds=in_rounds,
+                    batch_seconds=args.batch_seconds,
+                    streams=settings["toolkit_streams"],
+                    fixed_batch=5 if smoke else None,
                     core=cores.server,
                 )
     if args.mode in ("scaling", "all"):

@@ -14,6 +14,7 @@ from bench.apps import COMPARISONS
 from bench.driver import ROUTES, SLICE_WARMUP, SLICES
 from bench.scaling import POSITIONS, ScalingTiming, Startup
 from bench.stats import Paired, markdown_table
+from bench.toolkit import TOOLKIT_COMPARISONS
 
 #: portable/native time ratio a route may reach (design section 7), per kind of mode, and the memory allowance.
 TIME_TARGETS = {"in-process": 1.00, "loopback": 1.02}
@@ -110,6 +111,8 @@ class Results:
     machine: dict[str, str] = field(default_factory=dict)
     timings: list[Timing] = field(default_factory=list)
     memory: list[Memory] = field(default_factory=list)
+    #: memory per open server-sent-event stream (``bench.toolkit``), KiB
+    toolkit_memory: list[Memory] = field(default_factory=list)
     scaling: list[ScalingTiming] = field(default_factory=list)
     startup: Startup | None = None
     skipped: dict[str, str] = field(default_factory=dict)
@@ -129,6 +132,7 @@ class Results:
         data = json.loads(text)
         data["timings"] = [Timing(**item) for item in data["timings"]]
         data["memory"] = [Memory(**item) for item in data["memory"]]
+        data["toolkit_memory"] = [Memory(**item) for item in data.get("toolkit_memory", [])]
         data["scaling"] = [ScalingTiming(**item) for item in data.get("scaling", [])]
         data["startup"] = Startup(**data["startup"]) if data.get("startup") else None
         return cls(**data)
@@ -168,6 +172,12 @@ class Results:
                 missed.append(
                     f"memory {memory.key} ({memory.connections} idle WebSockets): "
                     f"{memory.ratio:.3f}x native per WebSocket (> {MEMORY_TARGET})"
+                )
+        for memory in self.toolkit_memory:
+            if memory.measured and memory.ratio > MEMORY_TARGET:
+                missed.append(
+                    f"toolkit memory {memory.key} ({memory.connections} open SSE streams): "
+                    f"{memory.ratio:.3f}x native per stream (> {MEMORY_TARGET})"
                 )
         for scaled in self.scaling:
             if scaled.routes == SCALING_SIZE and scaled.ratio >= 1.0:
@@ -238,6 +248,55 @@ def timing_table(results: Results, mode: str) -> list[str]:
                 cells.append(f"{timing.busy('portable'):.0%} / {timing.busy('native'):.0%}")
             cells.append(_verdict(mode, item.key, route, timing.ratio))
             rows.append(cells)
+    return markdown_table(columns, rows)
+
+
+def toolkit_table(results: Results) -> list[str]:
+    """The toolkit rows (``bench.toolkit``): in-process timings, then memory per open SSE stream."""
+    columns = [
+        ("host", "---"),
+        ("baseline", "---"),
+        ("request", "---"),
+        ("portable/native (median of rounds)", "---:"),
+        ("min-max over rounds", "---:"),
+        ("portable", "---:"),
+        ("native", "---:"),
+        ("wall-clock ratio", "---:"),
+        ("target", "---"),
+    ]
+    rows = []
+    for item in TOOLKIT_COMPARISONS:
+        for timing in results.timings:
+            if timing.mode != "in-process" or timing.key != item.key or not timing.measured:
+                continue
+            rows.append(
+                [
+                    item.host,
+                    item.baseline,
+                    timing.route,
+                    *timing.ratio_cells(),
+                    f"{_us(timing.portable_median)} µs",
+                    f"{_us(timing.native_median)} µs",
+                    f"{timing.wall_ratio:.3f}",
+                    _verdict(timing.mode, timing.key, timing.route, timing.ratio),
+                ]
+            )
+        for memory in results.toolkit_memory:
+            if memory.key != item.key or not memory.measured:
+                continue
+            verdict = "ok" if memory.ratio <= MEMORY_TARGET else "**MISS**"
+            rows.append(
+                [
+                    item.host,
+                    item.baseline,
+                    f"SSE {memory.connections:,} open streams: memory per stream",
+                    *memory.ratio_cells(),
+                    f"{memory.portable_median:.2f} KiB",
+                    f"{memory.native_median:.2f} KiB",
+                    "-",
+                    f"{verdict} (<= {MEMORY_TARGET:.2f})",
+                ]
+            )
     return markdown_table(columns, rows)
 
 
@@ -456,6 +515,26 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
                 "",
             ]
         lines += [*table, ""]
+    toolkit = toolkit_table(results)
+    if len(toolkit) > 2:
+        lines += [
+            "## Toolkit",
+            "",
+            "Starlette's toolkit as ported (`portable_endpoints.middleware`, `.staticfiles`, `.templating`, "
+            "`.authentication`, `.sse`), served by `pe.create_app` on a host, against the implementation "
+            "it ports (Starlette's, sse-starlette's) on a Starlette app: in-process, as the in-process "
+            f"rows ({_pooled_rounds(settings, 'in-process')}), both sides checked to answer each request "
+            "with the same status, content type, content encoding and (decompressed) body first. The "
+            "middleware stack is CORS + GZip + sessions (the request carries an `Origin`, "
+            "`Accept-Encoding: gzip` and a signed session cookie the endpoint reads); the SSE per-event "
+            "row is a stream of events without pings, its time divided by its events; the open-streams "
+            f"rows open {settings.get('toolkit_streams', 0):,} streams at once, each held past its first "
+            "event: CPU time per stream opened, and the Python memory each holds (`tracemalloc`, after "
+            "`gc.collect()`). Target: <= 1.00 against the ported implementation.",
+            "",
+            *toolkit,
+            "",
+        ]
     if results.memory:
         lines += [
             "## Memory per open WebSocket",
