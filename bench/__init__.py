@@ -4,7 +4,8 @@
 ``bench/results.png``; ``python -m bench --smoke`` (``nox -s bench_smoke``) is a tiny-N run of the
 same code paths that writes nothing. Modules: ``apps`` (what is served), ``driver`` (in-process
 ASGI driver and timing), ``server`` (the uvicorn subprocess), ``loopback`` (load over 127.0.0.1),
-``memory`` (RSS per open WebSocket), ``report`` (ratios, tables, plot).
+``memory`` (RSS per open WebSocket), ``toolkit`` (the ported toolkit against Starlette's), ``report``
+(ratios, tables, plot).
 """
 
 from __future__ import annotations

@@ -20,13 +20,14 @@ from bench.loopback import Cores, wrk_available, wrk_version
 from bench.memory import run_memory
 from bench.processes import run_in_processes
 from bench.report import SERVERS, Results, markdown, write
+from bench.toolkit import TOOLKIT_PACKAGES
 
 HERE = Path(__file__).resolve().parent
 #: the distributions whose versions RESULTS.md lists: the core, each host's adapter and framework, the servers
 DISTRIBUTIONS = (
     "portable-endpoints",
     *(f"portable-endpoints-{host}" for host in HOSTS if host != "asgi"),
-    *dict.fromkeys(package for item in COMPARISONS for package in item.packages),
+    *dict.fromkeys([*(package for item in COMPARISONS for package in item.packages), *TOOLKIT_PACKAGES]),
     "uvicorn",
     "granian",
     "httptools",

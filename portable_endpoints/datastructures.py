@@ -341,8 +341,13 @@ class Headers(Mapping[str, str]):
         return f"{type(self).__name__}({self.items()!r})"
 
 
+#: what a header name or value may not hold: it would end the header (or the string) early
+_UNSAFE_HEADER_CHARACTER = re.compile("[\r\n\0]")
+
+
 def _encode_header(key: str, value: str) -> tuple[bytes, bytes]:
-    if any(char in key or char in value for char in "\r\n\0"):
+    unsafe = _UNSAFE_HEADER_CHARACTER.search
+    if unsafe(key) or unsafe(value):
         raise ValueError(f"Header {key!r} contains a CR, LF or NUL character; refusing to send it")
     return key.lower().encode("latin-1"), value.encode("latin-1")
 
