@@ -310,6 +310,24 @@ async def run(args: argparse.Namespace) -> Results:
                     fixed_batch=5 if smoke else None,
                     core=cores.server,
                 )
+        if not args.results_to:  # a worker times the in-process rows only
+            from bench.toolkit import run_toolkit_loopback
+
+            # The smoke run keeps the path alive on one comparison, one server, one start.
+            loaded = [item for item in toolkit if item.loopback_requests][: 1 if smoke else None]
+            print(f"toolkit over loopback ({settings['http_client']}; {cores.describe()}):")
+            with parts.part("toolkit loopback"):
+                await run_toolkit_loopback(
+                    loaded,
+                    results,
+                    servers=servers[:1] if smoke else servers,
+                    rounds=loop_rounds,
+                    starts=1 if smoke else loop_starts,
+                    seconds=settings["loopback_seconds"],
+                    warmup_seconds=settings["loopback_warmup_seconds"],
+                    client=client,
+                    connections=4 if smoke else settings["http_connections"],
+                )
     if args.mode in ("scaling", "all"):
         from bench.scaling import NATIVE, SIZES, Startup, run_scaling, time_startup
 

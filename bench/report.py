@@ -257,6 +257,7 @@ def toolkit_table(results: Results) -> list[str]:
         ("host", "---"),
         ("baseline", "---"),
         ("request", "---"),
+        ("measured", "---"),
         ("portable/native (median of rounds)", "---:"),
         ("min-max over rounds", "---:"),
         ("portable", "---:"),
@@ -265,15 +266,17 @@ def toolkit_table(results: Results) -> list[str]:
         ("target", "---"),
     ]
     rows = []
+    measures = {"in-process": "in-process CPU", **{f"loopback/{server}": f"{server} CPU" for server in SERVERS}}
     for item in TOOLKIT_COMPARISONS:
-        for timing in results.timings:
-            if timing.mode != "in-process" or timing.key != item.key or not timing.measured:
+        for timing in sorted(results.timings, key=lambda t: list(measures).index(t.mode) if t.mode in measures else 9):
+            if timing.key != item.key or not timing.measured:
                 continue
             rows.append(
                 [
                     item.host,
                     item.baseline,
                     timing.route,
+                    measures.get(timing.mode, timing.mode),
                     *timing.ratio_cells(),
                     f"{_us(timing.portable_median)} µs",
                     f"{_us(timing.native_median)} µs",
@@ -281,6 +284,10 @@ def toolkit_table(results: Results) -> list[str]:
                     _verdict(timing.mode, timing.key, timing.route, timing.ratio),
                 ]
             )
+        for mode, measure in measures.items():
+            reason = results.unavailable.get(f"{mode} {item.key}")
+            if reason is not None:
+                rows.append([item.host, item.baseline, "-", measure, *["-"] * (len(columns) - 5), f"not run: {reason}"])
         for memory in results.toolkit_memory:
             if memory.key != item.key or not memory.measured:
                 continue
@@ -290,6 +297,7 @@ def toolkit_table(results: Results) -> list[str]:
                     item.host,
                     item.baseline,
                     f"SSE {memory.connections:,} open streams: memory per stream",
+                    "in-process tracemalloc",
                     *memory.ratio_cells(),
                     f"{memory.portable_median:.2f} KiB",
                     f"{memory.native_median:.2f} KiB",
@@ -530,7 +538,11 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
             "row is a stream of events without pings, its time divided by its events; the open-streams "
             f"rows open {settings.get('toolkit_streams', 0):,} streams at once, each held past its first "
             "event: CPU time per stream opened, and the Python memory each holds (`tracemalloc`, after "
-            "`gc.collect()`). Target: <= 1.00 against the ported implementation.",
+            "`gc.collect()`). The middleware stack's requests and StaticFiles' small file are also loaded over "
+            "loopback, a portable and a native server at once as in the loopback rows "
+            f"({_pooled_rounds(settings, 'loopback/uvicorn')}). Target: <= 1.00 against the ported "
+            f"implementation in-process, <= {TIME_TARGETS['loopback']:.2f} over loopback (the loopback rows' "
+            "allowance).",
             "",
             *toolkit,
             "",

@@ -42,11 +42,23 @@ from bench.driver import (
     quiet_heap,
     time_round,
 )
+from bench.loopback import (
+    Cores,
+    Load,
+    Server,
+    ServerFailed,
+    client_affinity,
+    http_load,
+    server_available,
+    wrk_load,
+)
 from portable_endpoints.types import ASGIApp, Message, Scope
 
 if TYPE_CHECKING:
-    from bench.report import Results
+    from bench.report import Results, Timing
 
+#: what every toolkit comparison's key starts with
+TOOLKIT_PREFIX = "toolkit-"
 #: the hosts whose portable toolkit is compared (with Starlette's on a Starlette app)
 TOOLKIT_HOSTS = ("starlette", "asgi")
 SECRET_KEY = "bench-secret"
@@ -368,6 +380,8 @@ AUTH_REQUESTS = (
     ),
 )
 SSE_REQUESTS = (ToolkitRequest(f"SSE per event ({SSE_EVENTS}-event stream)", "GET", "/events", per=SSE_EVENTS),)
+#: what is loaded over loopback too, per feature
+LOOPBACK_REQUESTS = {"middleware": MIDDLEWARE_REQUESTS, "static": STATIC_REQUESTS[:1]}
 #: the open-streams row of the SSE comparisons
 OPEN_STREAMS_ROUTE = "SSE open stream: CPU per stream opened"
 
@@ -387,7 +401,12 @@ class ToolkitComparison:
 
     @property
     def key(self) -> str:
-        return f"toolkit-{self.host}-{self.feature}"
+        return f"{TOOLKIT_PREFIX}{self.host}-{self.feature}"
+
+    @property
+    def loopback_requests(self) -> tuple[ToolkitRequest, ...]:
+        """The requests also loaded over loopback: the middleware stack's, StaticFiles' small file."""
+        return LOOPBACK_REQUESTS.get(self.feature, ())
 
     def build(self, variant: str, fixture: Fixture) -> ASGIApp:
         if variant == "portable":
@@ -438,6 +457,24 @@ def _comparisons() -> Iterator[ToolkitComparison]:
 
 
 TOOLKIT_COMPARISONS: tuple[ToolkitComparison, ...] = tuple(_comparisons())
+#: the files of the apps a server process serves (``build_toolkit_app``), kept for its life
+_SERVED_FILES: list[Fixture] = []
+
+
+def toolkit_comparison(key: str) -> ToolkitComparison:
+    for item in TOOLKIT_COMPARISONS:
+        if item.key == key:
+            return item
+    raise KeyError(key)
+
+
+def build_toolkit_app(key: str, variant: str) -> ASGIApp:
+    """The app a loopback server serves (``python -m bench.server``): its files made for it."""
+    if not _SERVED_FILES:
+        _SERVED_FILES.append(Fixture())
+    return toolkit_comparison(key).build(variant, _SERVED_FILES[0])
+
+
 #: the packages of the native sides, for RESULTS.md's versions
 TOOLKIT_PACKAGES = ("starlette", "jinja2", "itsdangerous", "sse-starlette")
 
@@ -682,3 +719,146 @@ async def _time_requests(
 
 def _timer(app: ASGIApp, n: int, warmup: int = 0, *, case: HTTPCase, status: int, per: int) -> Any:
     return time_request(app, case, status, per, n, warmup)
+
+
+# --------------------------------------------------------------------------------------------
+# Over loopback.
+# --------------------------------------------------------------------------------------------
+
+
+async def run_toolkit_loopback(
+    comparisons: Sequence[ToolkitComparison],
+    results: Results,
+    *,
+    servers: Sequence[str],
+    rounds: int,
+    starts: int,
+    seconds: float,
+    warmup_seconds: float,
+    client: str,
+    connections: int,
+    log: Callable[[str], None] = print,
+) -> None:
+    """Load the loopback requests of every comparison on a portable and a native server at once
+    (as ``bench.loopback.run_loopback``: one shared server core, each side its own client, the
+    start order alternating, ``starts`` new server pairs pooled); record into ``results``."""
+    cores = Cores.detect()
+    timings: dict[tuple[str, str, str], Timing] = {}
+    fixture = Fixture()
+    try:
+        with client_affinity(cores):
+            for start in range(starts):
+                for kind in servers:
+                    mode = f"loopback/{kind}"
+                    missing = server_available(kind)
+                    for item in comparisons:
+                        if not item.loopback_requests:
+                            continue
+                        if missing is not None:
+                            results.unavailable[f"{mode} {item.key}"] = missing
+                            continue
+                        try:
+                            await _load_pair(
+                                item,
+                                kind,
+                                mode,
+                                start,
+                                rounds,
+                                seconds,
+                                warmup_seconds,
+                                cores,
+                                fixture,
+                                timings,
+                                results,
+                                client,
+                                connections,
+                            )
+                        except ServerFailed as exc:
+                            results.unavailable[f"{mode} {item.key}"] = str(exc).splitlines()[0][:200]
+                            log(f"  {mode:18} {item.key}: not run: {exc}")
+    finally:
+        fixture.cleanup()
+    for timing in timings.values():
+        log(f"  {timing.mode:18} {timing.summary()}")
+
+
+async def _load_pair(
+    item: ToolkitComparison,
+    kind: str,
+    mode: str,
+    start: int,
+    rounds: int,
+    seconds: float,
+    warmup_seconds: float,
+    cores: Cores,
+    fixture: Fixture,
+    timings: dict[tuple[str, str, str], Timing],
+    results: Results,
+    client: str,
+    connections: int,
+) -> None:
+    """One start of ``item``'s portable and native servers under ``kind``: a warm-up run per
+    request, then ``rounds`` runs of each, both servers loaded at once."""
+    from bench.report import Timing
+
+    running = {}
+    try:
+        for variant in VARIANTS:
+            running[variant] = Server(kind, item.key, variant, cores)
+        cases = [request.case(fixture) for request in item.loopback_requests]
+        await asyncio.gather(*(_ready(server, cases[0]) for server in running.values()))
+        for case in cases:
+            await _load_together(list(running.values()), case, warmup_seconds, client, connections, cores)
+            if (mode, item.key, case.route) not in timings:
+                timings[mode, item.key, case.route] = Timing(mode, item.key, case.route)
+                results.timings.append(timings[mode, item.key, case.route])
+        for index in range(rounds):
+            variants = list(VARIANTS) if (start * rounds + index) % 2 == 0 else list(VARIANTS)[::-1]
+            for case in cases:
+                loads = await _load_together(
+                    [running[variant] for variant in variants], case, seconds, client, connections, cores
+                )
+                timing = timings[mode, item.key, case.route]
+                for variant, load in zip(variants, loads, strict=True):
+                    getattr(timing, variant).append(load.server_cpu / load.count)
+                    getattr(timing, f"{variant}_wall").append(load.per_request)
+                    timing.client = load.client
+    finally:
+        for server in running.values():
+            server.stop()
+
+
+async def _ready(server: Server, case: HTTPCase, timeout: float = 60.0) -> None:
+    """Wait until ``server`` answers ``case`` with 200 (``Server.ready``, for a toolkit app's request)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise ServerFailed(f"server {server.name} exited with {server.process.returncode}:\n{server.log()}")
+        try:
+            result = await asyncio.wait_for(http_load(server.port, case, max_requests=1), 5)
+        except (OSError, asyncio.TimeoutError, RuntimeError, asyncio.IncompleteReadError):
+            await asyncio.sleep(0.02)
+            continue
+        if result.count == 1:
+            return
+    raise ServerFailed(f"server {server.name} not ready after {timeout}s:\n{server.log()}")
+
+
+async def _load_together(
+    servers: Sequence[Server], case: HTTPCase, seconds: float, client: str, connections: int, cores: Cores
+) -> list[Load]:
+    """One run of ``case`` on every server at once, each with its own client; the servers' CPU time
+    measured around it. A run in which a server completed nothing is repeated, longer."""
+    for attempt in range(4):
+        duration = seconds * 2**attempt
+        before = [server.cpu_seconds() for server in servers]
+        if client == "wrk":
+            runs = [wrk_load(s.port, case, seconds=duration, connections=connections, cores=cores) for s in servers]
+        else:
+            runs = [http_load(s.port, case, duration=duration, connections=connections) for s in servers]
+        loads = await asyncio.gather(*runs)
+        for server, load, cpu in zip(servers, loads, before, strict=True):
+            load.server_cpu = server.cpu_seconds() - cpu
+        if all(load.count for load in loads):
+            return loads
+    raise RuntimeError(f"{case.route}: no request completed on {', '.join(s.name for s in servers)}")
