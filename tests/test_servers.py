@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -115,9 +116,11 @@ async def endless(request: Request) -> StreamingResponse:
     return StreamingResponse(three_then_wait("\n"), media_type="text/plain")
 
 
-#: a file of several of ``FileResponse``'s 64 KiB chunks, for the servers that send it themselves
-#: (``http.response.pathsend``: granian) and those that take its chunks
-SERVED_FILE = Path(__file__).parent / "test_servers.py"
+#: a file of two and a half of ``FileResponse``'s 64 KiB chunks, for the servers that send it
+#: themselves (``http.response.pathsend``: granian) and those that take its chunks
+_SERVED_DIRECTORY = tempfile.TemporaryDirectory(prefix="pe-test-servers-")
+SERVED_FILE = Path(_SERVED_DIRECTORY.name) / "blob.bin"
+SERVED_FILE.write_bytes(bytes(range(256)) * 640)
 
 
 async def served_file(request: Request) -> FileResponse:
