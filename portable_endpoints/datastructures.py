@@ -370,10 +370,12 @@ class MutableHeaders(Headers):
         self._list[:] = [(k, v) for k, v in self._list if k != name]
 
     def setdefault(self, key: str, value: str) -> str:
-        if key not in self:
-            self[key] = value
-            return value
-        return self[key]
+        wanted = key.lower().encode("latin-1")
+        for name, existing in self._list:
+            if name == wanted:
+                return existing.decode("latin-1")
+        self._list.append(_encode_header(key, value))
+        return value
 
     def append(self, key: str, value: str) -> None:
         self._list.append(_encode_header(key, value))
