@@ -240,6 +240,11 @@ def _bench(session: nox.Session, *args: str) -> None:
         "matplotlib>=3.8",
         "msgspec>=0.18",
         "orjson>=3.9",
+        # The toolkit rows' native sides and what the ported toolkit needs (templates, signed sessions).
+        "starlette>=0.42",
+        "jinja2>=3.0",
+        "itsdangerous>=2",
+        "sse-starlette>=3.0",
     )
     session.run("python", "-m", "bench", *args, *session.posargs)
 

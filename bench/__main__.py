@@ -22,13 +22,14 @@ from bench.memory import run_memory
 from bench.processes import run_in_processes
 from bench.report import SERVERS, Results, markdown, write
 from bench.stats import WITHIN_NOISE
+from bench.toolkit import TOOLKIT_PACKAGES
 
 HERE = Path(__file__).resolve().parent
 #: the distributions whose versions RESULTS.md lists: the core, each host's adapter and framework, the servers
 DISTRIBUTIONS = (
     "portable-endpoints",
     *(f"portable-endpoints-{host}" for host in HOSTS if host != "asgi"),
-    *dict.fromkeys(package for item in COMPARISONS for package in item.packages),
+    *dict.fromkeys([*(package for item in COMPARISONS for package in item.packages), *TOOLKIT_PACKAGES]),
     "uvicorn",
     "granian",
     "httptools",
@@ -38,7 +39,7 @@ DISTRIBUTIONS = (
 
 
 #: the sections of a run, in the order they run
-SECTIONS = ("in-process", "scaling", "loopback", "memory", "build")
+SECTIONS = ("in-process", "toolkit", "scaling", "loopback", "memory", "build")
 
 
 def sections(text: str) -> list[str]:
@@ -140,6 +141,9 @@ def parser() -> argparse.ArgumentParser:
         "--ws-idle-large-hosts",
         default="starlette",
         help="comma-separated hosts measured at --ws-idle-large connections too (default: starlette)",
+    )
+    parser.add_argument(
+        "--sse-streams", type=int, help="toolkit: SSE streams held open at once per round (default 1000; smoke 20)"
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the memory test (in --mode all)")
     parser.add_argument(
@@ -297,6 +301,7 @@ async def run(args: argparse.Namespace) -> Results:
         "ws_idle_large_hosts": large_hosts,
         "cores": cores.describe(),
         "in_process_core": cores.server,
+        "toolkit_streams": args.sse_streams or (20 if smoke else 1000),
     }
     results = Results(settings=settings, skipped=skipped)
     results.machine = machine_info(cores)
@@ -324,6 +329,52 @@ async def run(args: argparse.Namespace) -> Results:
                     batch_seconds=args.batch_seconds,
                     fixed_batch=30 if smoke else None,
                     core=cores.server,
+                )
+    if "toolkit" in chosen:
+        from bench.toolkit import run_toolkit, select_toolkit
+
+        toolkit = select_toolkit(sorted({item.host for item in comparisons}))
+        print(f"toolkit (in-process, {len(toolkit)} comparisons):")
+        with parts.part("toolkit"):
+            # The smoke run times the toolkit in this process: the in-process rows keep the worker path alive.
+            if in_processes > 1 and not smoke:
+                await run_in_processes(
+                    sorted({item.host for item in toolkit}),
+                    results,
+                    processes=in_processes,
+                    rounds=in_rounds,
+                    batch_seconds=args.batch_seconds,
+                    hash_seed=args.hash_seed,
+                    mode="toolkit",
+                    extra=["--sse-streams", str(settings["toolkit_streams"])],
+                )
+            else:
+                await run_toolkit(
+                    toolkit,
+                    results,
+                    rounds=in_rounds,
+                    batch_seconds=args.batch_seconds,
+                    streams=settings["toolkit_streams"],
+                    fixed_batch=5 if smoke else None,
+                    core=cores.server,
+                )
+        if not args.results_to:  # a worker times the in-process rows only
+            from bench.toolkit import run_toolkit_loopback
+
+            # The smoke run keeps the path alive on one comparison, one server, one start.
+            loaded = [item for item in toolkit if item.loopback_requests][: 1 if smoke else None]
+            print(f"toolkit over loopback ({settings['http_client']}; {cores.describe()}):")
+            with parts.part("toolkit loopback"):
+                await run_toolkit_loopback(
+                    loaded,
+                    results,
+                    servers=servers[:1] if smoke else servers,
+                    rounds=loop_rounds,
+                    starts=1 if smoke else loop_starts,
+                    seconds=settings["loopback_seconds"],
+                    warmup_seconds=settings["loopback_warmup_seconds"],
+                    client=client,
+                    connections=4 if smoke else settings["http_connections"],
                 )
     if "scaling" in chosen:
         from bench.scaling import NATIVE, SIZES, Startup, run_scaling, time_startup

@@ -33,10 +33,13 @@ async def run_in_processes(
     batch_seconds: float,
     hash_seed: str,
     smoke: bool = False,
+    mode: str = "in-process",
+    extra: Sequence[str] = (),
     log: Callable[[str], None] = print,
 ) -> None:
     """``processes`` workers one after the other, each timing ``rounds`` rounds of every comparison
-    of ``hosts``; their timings pooled into ``results`` (and any answers that differ)."""
+    of ``hosts`` (``--mode mode``: ``in-process``, or ``toolkit``, whose memory rows are pooled too);
+    their timings pooled into ``results`` (and any answers that differ)."""
     from bench.report import Results
 
     pooled: dict[tuple[str, str, str], Timing] = {}
@@ -49,7 +52,7 @@ async def run_in_processes(
                 "-m",
                 "bench",
                 "--mode",
-                "in-process",
+                mode,
                 "--hosts",
                 ",".join(hosts),
                 "--rounds",
@@ -60,6 +63,7 @@ async def run_in_processes(
                 hash_seed,
                 "--results-to",
                 str(path),
+                *extra,
             ]
             if smoke:
                 command.append("--smoke")
@@ -79,6 +83,13 @@ async def run_in_processes(
             else:
                 for name in ("portable", "native", "portable_wall", "native_wall"):
                     getattr(found, name).extend(getattr(timing, name))
+        for memory in part.toolkit_memory:
+            found_memory = next((m for m in results.toolkit_memory if m.key == memory.key), None)
+            if found_memory is None:
+                results.toolkit_memory.append(memory)
+            else:
+                for name in ("portable", "native", "portable_base", "native_base"):
+                    getattr(found_memory, name).extend(getattr(memory, name))
         for key, problems in part.mismatches.items():
             known = results.mismatches.setdefault(key, [])
             known += [problem for problem in problems if problem not in known]

@@ -30,6 +30,7 @@ from bench.stats import (
     verdict,
     verdict_cell,
 )
+from bench.toolkit import TOOLKIT_COMPARISONS
 
 #: portable/native time ratio a route may reach (design section 7), per kind of mode, and the memory allowance.
 TIME_TARGETS = {"in-process": 1.00, "loopback": 1.02}
@@ -152,6 +153,8 @@ class Results:
     machine: dict[str, str] = field(default_factory=dict)
     timings: list[Timing] = field(default_factory=list)
     memory: list[Memory] = field(default_factory=list)
+    #: memory per open server-sent-event stream (``bench.toolkit``), KiB
+    toolkit_memory: list[Memory] = field(default_factory=list)
     scaling: list[ScalingTiming] = field(default_factory=list)
     startup: Startup | None = None
     build: list[BuildTiming] = field(default_factory=list)
@@ -180,6 +183,7 @@ class Results:
         data["timings"] = [Timing(**item) for item in data["timings"]]
         data["build"] = [BuildTiming(**item) for item in data.get("build", [])]
         data["memory"] = [Memory(**item) for item in data["memory"]]
+        data["toolkit_memory"] = [Memory(**item) for item in data.get("toolkit_memory", [])]
         data["scaling"] = [ScalingTiming(**item) for item in data.get("scaling", [])]
         data["startup"] = Startup(**data["startup"]) if data.get("startup") else None
         return cls(**data)
@@ -213,6 +217,10 @@ class Results:
         for memory in self.memory:
             if memory.key != FLOOR and memory.measured:
                 row = f"memory {memory.key} {memory.connections} idle WebSockets"
+                found.append(_paired_verdict(row, memory, MEMORY_TARGET))
+        for memory in self.toolkit_memory:
+            if memory.measured:
+                row = f"toolkit memory {memory.key} {memory.connections} open SSE streams"
                 found.append(_paired_verdict(row, memory, MEMORY_TARGET))
         for scaled in self.scaling:
             if scaled.routes == SCALING_SIZE and scaled.measured:
@@ -313,6 +321,63 @@ def timing_table(results: Results, mode: str) -> list[str]:
                 cells.append(f"{timing.busy('portable'):.0%} / {timing.busy('native'):.0%}")
             cells.append(_verdict(mode, item.key, route, timing))
             rows.append(cells)
+    return markdown_table(columns, rows)
+
+
+def toolkit_table(results: Results) -> list[str]:
+    """The toolkit rows (``bench.toolkit``): in-process timings, then memory per open SSE stream."""
+    columns = [
+        ("host", "---"),
+        ("baseline", "---"),
+        ("request", "---"),
+        ("measured", "---"),
+        ("portable/native (median of rounds)", "---:"),
+        CI_COLUMN,
+        ("min-max over rounds", "---:"),
+        ("portable", "---:"),
+        ("native", "---:"),
+        ("wall-clock ratio", "---:"),
+        VERDICT_COLUMN,
+    ]
+    rows = []
+    measures = {"in-process": "in-process CPU", **{f"loopback/{server}": f"{server} CPU" for server in SERVERS}}
+    for item in TOOLKIT_COMPARISONS:
+        for timing in sorted(results.timings, key=lambda t: list(measures).index(t.mode) if t.mode in measures else 9):
+            if timing.key != item.key or not timing.measured:
+                continue
+            rows.append(
+                [
+                    item.host,
+                    item.baseline,
+                    timing.route,
+                    measures.get(timing.mode, timing.mode),
+                    *timing.ratio_cells(),
+                    f"{_us(timing.portable_median)} µs",
+                    f"{_us(timing.native_median)} µs",
+                    f"{timing.wall_ratio:.3f}",
+                    _verdict(timing.mode, timing.key, timing.route, timing),
+                ]
+            )
+        for mode, measure in measures.items():
+            reason = results.unavailable.get(f"{mode} {item.key}")
+            if reason is not None:
+                rows.append([item.host, item.baseline, "-", measure, *["-"] * (len(columns) - 5), f"not run: {reason}"])
+        for memory in results.toolkit_memory:
+            if memory.key != item.key or not memory.measured:
+                continue
+            rows.append(
+                [
+                    item.host,
+                    item.baseline,
+                    f"SSE {memory.connections:,} open streams: memory per stream",
+                    "in-process tracemalloc",
+                    *memory.ratio_cells(),
+                    f"{memory.portable_median:.2f} KiB",
+                    f"{memory.native_median:.2f} KiB",
+                    "-",
+                    verdict_cell(memory.verdict(MEMORY_TARGET), MEMORY_TARGET),
+                ]
+            )
     return markdown_table(columns, rows)
 
 
@@ -607,6 +672,30 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
                 "",
             ]
         lines += [*table, ""]
+    toolkit = toolkit_table(results)
+    if len(toolkit) > 2:
+        lines += [
+            "## Toolkit",
+            "",
+            "Starlette's toolkit as ported (`portable_endpoints.middleware`, `.staticfiles`, `.templating`, "
+            "`.authentication`, `.sse`), served by `pe.create_app` on a host, against the implementation "
+            "it ports (Starlette's, sse-starlette's) on a Starlette app: in-process, as the in-process "
+            f"rows ({_pooled_rounds(settings, 'in-process')}), both sides checked to answer each request "
+            "with the same status, content type, content encoding and (decompressed) body first. The "
+            "middleware stack is CORS + GZip + sessions (the request carries an `Origin`, "
+            "`Accept-Encoding: gzip` and a signed session cookie the endpoint reads); the SSE per-event "
+            "row is a stream of events without pings, its time divided by its events; the open-streams "
+            f"rows open {settings.get('toolkit_streams', 0):,} streams at once, each held past its first "
+            "event: CPU time per stream opened, and the Python memory each holds (`tracemalloc`, after "
+            "`gc.collect()`). The middleware stack's requests and StaticFiles' small file are also loaded over "
+            "loopback, a portable and a native server at once as in the loopback rows "
+            f"({_pooled_rounds(settings, 'loopback/uvicorn')}). Target: <= 1.00 against the ported "
+            f"implementation in-process, <= {TIME_TARGETS['loopback']:.2f} over loopback (the loopback rows' "
+            "allowance).",
+            "",
+            *toolkit,
+            "",
+        ]
     if results.memory:
         lines += [
             "## Memory per open WebSocket",

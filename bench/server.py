@@ -13,6 +13,8 @@ import os
 import socket
 import sys
 
+from bench.apps import comparison
+from bench.toolkit import TOOLKIT_PREFIX, build_toolkit_app
 from portable_endpoints.types import ASGIApp
 
 #: uvicorn's settings for every app: quiet, no pings (idle connections stay idle), lifespan as usual.
@@ -33,18 +35,21 @@ _APP_ENV = "BENCH_SERVER_APP"
 
 def app_from_environment() -> ASGIApp:
     """Granian's factory target: the app named by the environment (granian's worker re-imports it)."""
-    from bench.apps import comparison
-
     key, variant = os.environ[_APP_ENV].split(":")
+    return build(key, variant)
+
+
+def build(key: str, variant: str) -> ASGIApp:
+    """The app of ``key`` (a comparison of ``bench.apps``, or of ``bench.toolkit``) and ``variant``."""
+    if key.startswith(TOOLKIT_PREFIX):
+        return build_toolkit_app(key, variant)
     return comparison(key).build(variant)
 
 
 def serve_uvicorn(key: str, variant: str, fd: int) -> None:
     import uvicorn
 
-    from bench.apps import comparison
-
-    app = comparison(key).build(variant)
+    app = build(key, variant)
     sock = socket.socket(fileno=fd)
     server = uvicorn.Server(uvicorn.Config(app, **UVICORN_OPTIONS))  # type: ignore[arg-type]
     server.run(sockets=[sock])
@@ -77,7 +82,7 @@ def serve_granian(key: str, variant: str, port: int) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.server")
     parser.add_argument("server", choices=SERVERS)
-    parser.add_argument("key", help="a comparison key from bench.apps.COMPARISONS")
+    parser.add_argument("key", help="a comparison key from bench.apps.COMPARISONS or bench.toolkit.TOOLKIT_COMPARISONS")
     parser.add_argument("variant", choices=("portable", "native"))
     parser.add_argument("address", type=int, help="uvicorn: a listening socket's fd; granian: a port")
     args = parser.parse_args(argv)

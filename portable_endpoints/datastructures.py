@@ -341,8 +341,13 @@ class Headers(Mapping[str, str]):
         return f"{type(self).__name__}({self.items()!r})"
 
 
+#: what a header name or value may not hold: it would end the header (or the string) early
+_UNSAFE_HEADER_CHARACTER = re.compile("[\r\n\0]")
+
+
 def _encode_header(key: str, value: str) -> tuple[bytes, bytes]:
-    if any(char in key or char in value for char in "\r\n\0"):
+    unsafe = _UNSAFE_HEADER_CHARACTER.search
+    if unsafe(key) or unsafe(value):
         raise ValueError(f"Header {key!r} contains a CR, LF or NUL character; refusing to send it")
     return key.lower().encode("latin-1"), value.encode("latin-1")
 
@@ -365,10 +370,12 @@ class MutableHeaders(Headers):
         self._list[:] = [(k, v) for k, v in self._list if k != name]
 
     def setdefault(self, key: str, value: str) -> str:
-        if key not in self:
-            self[key] = value
-            return value
-        return self[key]
+        wanted = key.lower().encode("latin-1")
+        for name, existing in self._list:
+            if name == wanted:
+                return existing.decode("latin-1")
+        self._list.append(_encode_header(key, value))
+        return value
 
     def append(self, key: str, value: str) -> None:
         self._list.append(_encode_header(key, value))

@@ -17,6 +17,7 @@ import os
 import stat
 import sys
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime
 from email.utils import format_datetime, formatdate, parsedate
 from mimetypes import guess_type
@@ -734,9 +735,47 @@ class FileResponse(ChunkedResponse):
         return ranges
 
     async def chunks(self) -> AsyncIterator[bytes]:
-        async with await anyio.open_file(self.path, mode="rb") as file:
-            while chunk := await file.read(self.chunk_size):
-                yield chunk
+        async with _open_file(self.path) as file:
+            while True:
+                chunk = await file.read(self.chunk_size)
+                if chunk:
+                    yield chunk
+                # A short read is the end of a regular file, as Starlette reads it: one more read
+                # (a thread hop) for the empty chunk made a small static file 1.3x Starlette's.
+                if len(chunk) < self.chunk_size:
+                    return
+
+    async def send_chunks(self, scope: Scope, send: Send) -> None:
+        """The whole file; by the server itself (``http.response.pathsend``) when it offers to, as
+        Starlette's: under granian, reading the file here made a small static file 2.8x Starlette's."""
+        if (
+            scope["type"] == "http"
+            and scope.get("method") != "HEAD"
+            and "http.response.pathsend" in scope.get("extensions", {})
+        ):
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            await send({"type": "http.response.pathsend", "path": str(self.path)})
+            return
+        await super().send_chunks(scope, send)
+
+
+@asynccontextmanager
+async def _open_file(path: str | os.PathLike[str]) -> AsyncIterator[anyio.AsyncFile[bytes]]:
+    """The file, open for reading; closed however the transfer ends, cancelled too (as Starlette's:
+    a host that cancels the stream when the client leaves left the file open otherwise)."""
+    file = await anyio.open_file(path, mode="rb")
+    try:
+        yield file
+    finally:
+        try:
+            with anyio.CancelScope(shield=True):
+                await file.aclose()
+        except BaseException:
+            # A host's own asyncio cancellation (Django's, when the client leaves) is no anyio
+            # scope's to shield: the file is closed here instead (a read-only file's close() does
+            # not block).
+            file.wrapped.close()
+            raise
 
 
 def _not_modified(response_headers: MutableHeaders, request_headers: Headers) -> bool:
@@ -789,7 +828,7 @@ class _FileRanges(ChunkedResponse):
 
     async def chunks(self) -> AsyncIterator[bytes]:
         chunk_size = self.file.chunk_size
-        async with await anyio.open_file(self.file.path, mode="rb") as file:
+        async with _open_file(self.file.path) as file:
             for start, end in self.ranges:
                 if self.boundary:
                     yield self._part_header(start, end)

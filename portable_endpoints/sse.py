@@ -181,8 +181,17 @@ class EventSourceResponse(StreamingResponse):
     async def chunks(self) -> AsyncIterator[bytes]:
         """The events as bytes, with a ping whenever none has come for ``ping`` seconds."""
         events = aiter(self.body_iterator)
-        sender = asyncio.ensure_future(self.data_sender_callable()) if self.data_sender_callable else None
         interval = self.ping_interval or None
+        if interval is None and self.data_sender_callable is None:
+            # Nothing runs beside the events: read them directly (a task per event, as below,
+            # costs three event-loop turns each, and made an event 1.7x sse-starlette's).
+            try:
+                async for event in events:
+                    yield ensure_bytes(event, self.sep)
+            finally:
+                await close_iterator(events)
+            return
+        sender = asyncio.ensure_future(self.data_sender_callable()) if self.data_sender_callable else None
         # The next event is awaited in a task of its own, so that a ping's timer never cancels
         # the iterator mid-await (its state would be lost).
         following: asyncio.Future[Any] | None = None

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import anyio
@@ -19,6 +21,7 @@ from websockets.sync.client import connect
 from examples.chat import routes as chat_routes
 from portable_endpoints import (
     BackgroundTask,
+    FileResponse,
     HTTPEndpoint,
     JSONResponse,
     PlainTextResponse,
@@ -122,6 +125,17 @@ async def endless(request: Request) -> StreamingResponse:
     return StreamingResponse(three_then_wait("\n"), media_type="text/plain")
 
 
+#: a file of two and a half of ``FileResponse``'s 64 KiB chunks, for the servers that send it
+#: themselves (``http.response.pathsend``: granian) and those that take its chunks
+_SERVED_DIRECTORY = tempfile.TemporaryDirectory(prefix="pe-test-servers-")
+SERVED_FILE = Path(_SERVED_DIRECTORY.name) / "blob.bin"
+SERVED_FILE.write_bytes(bytes(range(256)) * 640)
+
+
+async def served_file(request: Request) -> FileResponse:
+    return FileResponse(SERVED_FILE)
+
+
 async def endless_events(request: Request) -> EventSourceResponse:
     return EventSourceResponse(three_then_wait(""), ping=0)
 
@@ -158,6 +172,7 @@ ROUTES = [
     Route("/json", Json),
     Route("/dav", Dav),
     Route("/stream", streamed),
+    Route("/file", served_file),
     Route("/endless", endless),
     Route("/events", endless_events),
     WebSocketRoute("/chat", Chat),
@@ -303,6 +318,18 @@ def test_json_echo_cookies_and_streaming_over_the_wire(served: Served) -> None:
     with httpx.stream("GET", f"http://{server}/stream") as streamed:
         assert streamed.headers.get("content-length") is None
         assert b"".join(streamed.iter_bytes()) == b"0\n1\n2\n3\n4\n"
+
+
+def test_a_file_over_the_wire_whole_ranged_and_head(served: Served) -> None:
+    server = served.address
+    data = SERVED_FILE.read_bytes()
+    response = httpx.get(f"http://{server}/file")
+    assert (response.status_code, response.content) == (200, data)
+    assert response.headers["content-length"] == str(len(data))
+    response = httpx.get(f"http://{server}/file", headers={"range": "bytes=3-9"})
+    assert (response.status_code, response.content) == (206, data[3:10])
+    response = httpx.head(f"http://{server}/file")
+    assert (response.status_code, response.content) == (200, b"")
 
 
 def test_each_websocket_encoding_over_the_wire(served: Served) -> None:

@@ -31,7 +31,7 @@ from portable_endpoints import Mount, PlainTextResponse, create_app
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.staticfiles import StaticFiles
 from portable_endpoints.testing import TestClient, TestResponse, WebSocketRejected
-from portable_endpoints.types import ASGIApp, Receive, Scope, Send
+from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
 
 pytestmark = pytest.mark.anyio
 
@@ -764,6 +764,52 @@ async def test_ranges_and_head(statics: Path) -> None:
         assert response.content == b""
         assert response.headers["accept-ranges"] == "bytes"
         assert response.headers["content-type"] == "text/plain; charset=utf-8"
+
+
+async def _messages(app: ASGIApp, method: str, headers: list[tuple[bytes, bytes]]) -> list[Message]:
+    """What ``app`` sends for ``GET /example.txt`` under a server that offers ``http.response.pathsend``."""
+    scope: Scope = {
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "server": ("testserver", 80),
+        "path": "/example.txt",
+        "raw_path": b"/example.txt",
+        "root_path": "",
+        "query_string": b"",
+        "headers": headers,
+        "extensions": {"http.response.pathsend": {}},
+    }
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+async def test_the_server_sends_the_whole_file_when_it_offers_pathsend(statics: Path) -> None:
+    # As Starlette's FileResponse: only a whole file's body is left to the server (not HEAD, a range, a 304).
+    app = StaticFiles(directory=statics)
+    start, pathsend = await _messages(app, "GET", [])
+    assert (start["type"], start["status"]) == ("http.response.start", 200)
+    assert (b"content-length", b"14") in start["headers"]
+    assert pathsend == {"type": "http.response.pathsend", "path": str((statics / "example.txt").resolve())}
+    head = await _messages(app, "HEAD", [])
+    assert [message["type"] for message in head] == ["http.response.start", "http.response.body"]
+    ranged = await _messages(app, "GET", [(b"range", b"bytes=1-4")])
+    assert ranged[0]["status"] == 206
+    assert b"".join(message.get("body", b"") for message in ranged[1:]) == b"file"
+    etag = dict(start["headers"])[b"etag"]
+    not_modified = await _messages(app, "GET", [(b"if-none-match", etag)])
+    assert [message["type"] for message in not_modified] == ["http.response.start", "http.response.body"]
+    assert not_modified[0]["status"] == 304
 
 
 async def test_a_304_keeps_only_the_validator_and_cache_headers(statics: Path) -> None:

@@ -13,7 +13,15 @@ def message_headers(message: Message) -> MutableHeaders:
     send them capitalised, so they are lowered here once, for every middleware that reads them.
     """
     raw = message.get("headers") or []
-    if not isinstance(raw, list) or any(name != name.lower() for name, _ in raw):
+    if not isinstance(raw, list) or not _lower_case(raw):
         raw = [(bytes(name).lower(), bytes(value)) for name, value in raw]
     message["headers"] = raw
     return MutableHeaders(raw=raw)
+
+
+def _lower_case(raw: list[tuple[bytes, bytes]]) -> bool:
+    # A loop, not any() over a generator: this runs for every response of every middleware.
+    for name, _ in raw:  # noqa: SIM110
+        if name != name.lower():
+            return False
+    return True
