@@ -322,14 +322,22 @@ def install(
     handlers = table.exception_handlers
     not_found = None if handlers is None else handlers.for_status(404)
     server_error = None if handlers is None else handlers.server_error
-    escalates = bool(middleware) or server_error is not None
-    if not escalates and lifespan is None and not_found is None:
+    answers_server_errors = bool(middleware) or server_error is not None
+    if not answers_server_errors and lifespan is None and not_found is None:
         return
+    # A host that lets an endpoint's exception out of its entry needs no stand-in to get it there.
+    raises = answers_server_errors and getattr(adapter, "raises_endpoint_exceptions", False)
+    table.raises_server_errors = raises
+    escalates = answers_server_errors and not raises
 
     def wrap_entry(entry: ASGIApp) -> ASGIApp:
-        layer = AppLayer(entry, host_app=app, table=table, lifespan=lifespan, not_found=not_found, escalates=escalates)
+        layer = entry
+        if lifespan is not None or not_found is not None or escalates:
+            layer = AppLayer(
+                entry, host_app=app, table=table, lifespan=lifespan, not_found=not_found, escalates=escalates
+            )
         stack = wrap(layer, middleware)
-        return ServerErrorLayer(stack, handler=server_error, table=table) if escalates else stack
+        return ServerErrorLayer(stack, handler=server_error, table=table) if answers_server_errors else stack
 
     wrap_asgi = getattr(adapter, "wrap_asgi", None)
     if wrap_asgi is not None:

@@ -273,6 +273,8 @@ async def run_endpoint(
         handlers = getattr(table, "exception_handlers", None)
         if handlers is not None and (handler := handlers.lookup(exc)) is not None:
             response = await call_handler(handler, request, exc)
+        elif getattr(table, "raises_server_errors", False):
+            raise  # the host lets it out, through the app's middleware, as Starlette's router does
         elif escalate(exc):
             # The app layer drops this stand-in and raises exc through the app's middleware.
             return PlainTextResponse("Internal Server Error", status_code=500)

@@ -166,8 +166,11 @@ class Adapter(Protocol):
     where composed routes ended up.
 
     Optional: ``wrap_asgi(app, wrap)`` (see ``WrapsASGIEntry``) for ``create_app``'s middleware,
-    lifespan and 404 handler, and ``native_exception_types``, the host's own exception classes
-    whose ``exception_handlers`` entries go to ``options`` untouched.
+    lifespan and 404 handler; ``native_exception_types``, the host's own exception classes
+    whose ``exception_handlers`` entries go to ``options`` untouched; and
+    ``raises_endpoint_exceptions = True`` for a host that lets an endpoint's exception out of its
+    ASGI entry as it is (the core then needs no stand-in response to raise it through the app's
+    middleware).
 
     Example, a complete adapter for a host that is a bare ASGI router (the test suite runs this
     very code through the conformance suite)::

@@ -723,6 +723,10 @@ class RouteTable:
         self.resolves_here = False
         #: the ``exception_handlers`` of ``create_app`` / ``mount``, consulted by ``run_endpoint``
         self.exception_handlers: ExceptionHandlers | None = None
+        #: set by the core for a ``create_app`` table whose app answers server errors around its
+        #: middleware, on a host that lets an endpoint's exception out of its ASGI entry:
+        #: ``run_endpoint`` then raises what no handler of its class takes
+        self.raises_server_errors = False
 
     @property
     def http_routes(self) -> list[Route]:

@@ -13,6 +13,8 @@ from portable_endpoints.routing import RouteTable
 
 class ASGIAdapter:
     name = "asgi"
+    #: an endpoint's exception leaves ``PortableASGIApp`` as it came (no handler of the host's own)
+    raises_endpoint_exceptions = True
 
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> PortableASGIApp:
         if options:

@@ -210,6 +210,9 @@ class FastAPIAdapter:
     name = "fastapi"
     #: ``create_app(exception_handlers=)`` keys that stay FastAPI's own (its handlers, its request)
     native_exception_types: tuple[type, ...] = (*NATIVE_EXCEPTION_TYPES, fastapi.exceptions.ValidationException)
+    #: Starlette's router and ``ExceptionMiddleware`` let an endpoint's exception out to the app's
+    #: middleware and ``ServerErrorMiddleware``
+    raises_endpoint_exceptions = True
 
     def native_routes(self, table: RouteTable) -> APIRouter:
         router = APIRouter()

@@ -194,6 +194,9 @@ class StarletteAdapter:
     name = "starlette"
     #: ``create_app(exception_handlers=)`` keys that stay Starlette's own (its handlers, its request)
     native_exception_types: tuple[type, ...] = NATIVE_EXCEPTION_TYPES
+    #: Starlette's router and ``ExceptionMiddleware`` let an endpoint's exception out to the app's
+    #: middleware and ``ServerErrorMiddleware``
+    raises_endpoint_exceptions = True
 
     def native_routes(self, table: RouteTable) -> list[starlette.routing.BaseRoute]:
         # An ASGI-app endpoint with methods=None: a partial match still reaches the portable
