@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import sys
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
@@ -242,38 +243,37 @@ def _receive_ending_with_the_stand_in(receive: Receive) -> tuple[Receive, Callab
     Then, as a server's once a response is complete, ``receive`` says ``http.disconnect`` at once,
     a pending call included: a host that listens for the disconnect until then (Quart 0.23) returns.
     After the request body only ``http.disconnect`` can come, so a listening call cut short loses
-    nothing. The race is asyncio's own (a task per listening call, in apps with middleware only):
-    a host cancelling its listener (Django) must get its ``CancelledError``, which a cancel scope
-    of anyio's could swallow on Python 3.10.
+    nothing. The pending call's task is cancelled, and the cancellation withdrawn where it is
+    caught, so a host's own cancellation of its listener (Django's) still reaches it. Python 3.10
+    cannot withdraw one: there nothing is cancelled (the hosts that run there return on their own).
     """
-    body_complete = ended = False
-    stand_in_done: asyncio.Future[None] | None = None
+    body_complete = ended = woken = False
+    listener: asyncio.Task[Any] | None = None
 
     async def host_receive() -> Message:
-        nonlocal body_complete, stand_in_done
+        nonlocal body_complete, listener
         if ended:
             return {"type": "http.disconnect"}
         if not body_complete:
             message = await receive()
             body_complete = message["type"] != "http.request" or not message.get("more_body", False)
             return message
-        if stand_in_done is None:
-            stand_in_done = asyncio.get_running_loop().create_future()
-        listening = asyncio.ensure_future(receive())
+        listener = task = asyncio.current_task()
         try:
-            await asyncio.wait((listening, stand_in_done), return_when=asyncio.FIRST_COMPLETED)
+            return await receive()
+        except asyncio.CancelledError:
+            if sys.version_info >= (3, 11) and woken and task is not None and task.uncancel() == 0:
+                return {"type": "http.disconnect"}  # ours alone: the stand-in has been sent
+            raise
         finally:
-            if not listening.done():
-                listening.cancel()
-        if listening.done() and not listening.cancelled():
-            return listening.result()
-        return {"type": "http.disconnect"}
+            listener = None
 
     def stand_in_sent() -> None:
-        nonlocal ended
+        nonlocal ended, woken
         ended = True
-        if stand_in_done is not None and not stand_in_done.done():
-            stand_in_done.set_result(None)
+        if listener is not None and sys.version_info >= (3, 11):
+            woken = True
+            listener.cancel()
 
     return host_receive, stand_in_sent
 
