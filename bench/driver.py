@@ -169,8 +169,11 @@ def quiet_heap() -> None:
     gc.freeze()
 
 
-async def time_http(app: ASGIApp, case: HTTPCase, n: int, warmup: int = 0) -> Seconds:
-    """(CPU, wall) seconds per request over ``n`` sequential requests, after ``warmup`` untimed ones."""
+async def time_http(
+    app: ASGIApp, case: HTTPCase, n: int, warmup: int = 0, *, status: int = 200, per: int = 1
+) -> Seconds:
+    """(CPU, wall) seconds per request (per unit, ``per`` units a request) over ``n`` sequential
+    requests, after ``warmup`` untimed ones; each must answer ``status``."""
     template = case.scope()
     body = case.body
     quiet_heap()
@@ -183,9 +186,9 @@ async def time_http(app: ASGIApp, case: HTTPCase, n: int, warmup: int = 0) -> Se
         exchange = HTTPExchange(body)
         await app(scope, exchange.receive, exchange.send)
     cpu, elapsed = time.process_time() - cpu_start, time.perf_counter() - start
-    if exchange.status != 200:
-        raise RuntimeError(f"{case.route}: status {exchange.status}")
-    return cpu / n, elapsed / n
+    if exchange.status != status:
+        raise RuntimeError(f"{case.route}: status {exchange.status}, not {status}")
+    return cpu / n / per, elapsed / n / per
 
 
 class WebSocketSession:

@@ -33,13 +33,13 @@ from typing import TYPE_CHECKING, Any
 from bench.driver import (
     VARIANTS,
     HTTPCase,
-    HTTPExchange,
     Lifespan,
     Seconds,
     calibrate,
     http_request,
     pinned,
     quiet_heap,
+    time_http,
     time_round,
 )
 from bench.loopback import (
@@ -515,26 +515,6 @@ async def differences(item: ToolkitComparison, apps: dict[str, ASGIApp], fixture
     return problems
 
 
-async def time_request(app: ASGIApp, case: HTTPCase, status: int, per: int, n: int, warmup: int = 0) -> Seconds:
-    """(CPU, wall) seconds per unit (``per`` units a request) over ``n`` sequential requests, after
-    ``warmup`` untimed ones: ``bench.driver.time_http`` for any expected status."""
-    template = case.scope()
-    body = case.body
-    quiet_heap()
-    for _ in range(warmup):
-        await http_request(app, case)
-    start, cpu_start = time.perf_counter(), time.process_time()
-    for _ in range(n):
-        scope = template.copy()
-        scope["state"] = {}
-        exchange = HTTPExchange(body)
-        await app(scope, exchange.receive, exchange.send)
-    cpu, elapsed = time.process_time() - cpu_start, time.perf_counter() - start
-    if exchange.status != status:
-        raise RuntimeError(f"{case.route}: status {exchange.status}, not {status}")
-    return cpu / n / per, elapsed / n / per
-
-
 class OpenStream:
     """One in-process streaming request held open: the app runs as a task until ``leave()``."""
 
@@ -718,7 +698,7 @@ async def _time_requests(
 
 
 def _timer(app: ASGIApp, n: int, warmup: int = 0, *, case: HTTPCase, status: int, per: int) -> Any:
-    return time_request(app, case, status, per, n, warmup)
+    return time_http(app, case, n, warmup, status=status, per=per)
 
 
 # --------------------------------------------------------------------------------------------
