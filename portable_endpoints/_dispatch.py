@@ -305,11 +305,22 @@ def is_asgi_app(value: object) -> TypeGuard[ASGIApp]:
     return callable(value)
 
 
+async def send_asgi_response(response: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+    """Send what ``run_endpoint`` returned (a neutral response or any ASGI app) on a raw ASGI
+    channel: ``await response(scope, receive, send)``, with a plain response's two messages sent
+    directly (the commonest answer: no background task, no streaming)."""
+    if isinstance(response, Response) and response._plain_send and response.background is None:
+        await send({"type": "http.response.start", "status": response.status_code, "headers": response.raw_headers})
+        await send({"type": "http.response.body", "body": b"" if scope.get("method") == "HEAD" else response.body})
+        return
+    await response(scope, receive, send)
+
+
 async def serve_asgi(dispatcher: Dispatcher, request: Request[Any], scope: Scope, receive: Receive, send: Send) -> None:
     """Serve ``request`` over raw ASGI: the outcome in the bare host's format (any ASGI app passes)."""
     response = await run_endpoint(dispatcher, request, http_error=plain_error, is_native_response=is_asgi_app)
     if response is not None:
-        await response(scope, receive, send)
+        await send_asgi_response(response, scope, receive, send)
 
 
 _class_dispatchers: weakref.WeakKeyDictionary[type, Dispatcher] = weakref.WeakKeyDictionary()

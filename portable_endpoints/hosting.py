@@ -45,6 +45,7 @@ from portable_endpoints._dispatch import (
     function_verbs,
     plain_error,
     run_endpoint,
+    send_asgi_response,
 )
 from portable_endpoints._index import RouteIndex
 from portable_endpoints.exceptions import AdapterUnavailable
@@ -506,5 +507,6 @@ __all__ = [
     "plain_error",
     "replay_receive",
     "run_endpoint",
+    "send_asgi_response",
     "slash_redirect",
 ]

@@ -22,9 +22,9 @@ import falcon
 import falcon.asgi
 
 from portable_endpoints.exceptions import HTTPException
-from portable_endpoints.hosting import RouteIndex, run_endpoint
+from portable_endpoints.hosting import RouteIndex, run_endpoint, send_asgi_response
 from portable_endpoints.requests import Request
-from portable_endpoints.responses import RedirectResponse, Response
+from portable_endpoints.responses import RedirectResponse
 from portable_endpoints.routing import (
     AppRoutes,
     Route,
@@ -248,15 +248,10 @@ class PortableSink:
             return False
         if result is None:
             return True  # the client left mid-body: nobody to answer
-        if isinstance(result, Response) and result._plain_send and result.background is None:
-            # Response.__call__, inlined for the commonest answer (as the asgi host does).
-            await send({"type": "http.response.start", "status": result.status_code, "headers": result.raw_headers})
-            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else result.body})
-            return True
         if isinstance(result, falcon.asgi.Response):
             scope[OUTCOME] = _Pending(table, params, result)
             return False
-        await result(scope, receive, send)
+        await send_asgi_response(result, scope, receive, send)
         return True
 
     def _answers_preflight(self, req: falcon.asgi.Request, scope: Scope) -> bool:
