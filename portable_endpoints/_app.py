@@ -29,6 +29,7 @@ from typing import Any
 
 import anyio
 
+from portable_endpoints._concurrency import withdraw_cancel
 from portable_endpoints._handlers import ExceptionHandler, RequestOutcome, call_handler, request_outcome
 from portable_endpoints.datastructures import State
 from portable_endpoints.exceptions import ConfigurationError, HTTPException
@@ -262,7 +263,7 @@ def _receive_ending_with_the_stand_in(receive: Receive) -> tuple[Receive, Callab
         try:
             return await receive()
         except asyncio.CancelledError:
-            if sys.version_info >= (3, 11) and woken and task is not None and task.uncancel() == 0:
+            if woken and withdraw_cancel(task) == 0:
                 return {"type": "http.disconnect"}  # ours alone: the stand-in has been sent
             raise
         finally:

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import asyncio
 import functools
 import inspect
+import sys
 import threading
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from typing import Any, ParamSpec, TypeVar
@@ -23,6 +25,14 @@ async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwa
     if kwargs:
         return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
     return await anyio.to_thread.run_sync(func, *args)
+
+
+def withdraw_cancel(task: asyncio.Task[Any] | None) -> int:
+    """Withdraw a cancellation of ``task`` that we asked for; how many others are left (to be
+    raised). Python 3.10 cannot withdraw one: 0 there."""
+    if task is None or sys.version_info < (3, 11):
+        return 0
+    return task.uncancel()
 
 
 class _StopIteration(Exception):

@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import anyio
 
-from portable_endpoints._concurrency import iterate_in_threadpool
+from portable_endpoints._concurrency import iterate_in_threadpool, withdraw_cancel
 from portable_endpoints._json import current_codec
 from portable_endpoints._shutdown import when_stopping
 from portable_endpoints.background import BackgroundTask
@@ -435,13 +435,13 @@ async def _host_chunks(response: ChunkedResponse, scope: Scope) -> AsyncGenerato
                 except StopAsyncIteration:
                     break
                 except asyncio.CancelledError:
-                    if stop.cancelled and not _withdraw_cancel(task):
+                    if stop.cancelled and not withdraw_cancel(task):
                         break  # ours alone: the server is stopping
                     raise
                 finally:
                     stop.waiting = None
                 if stop.cancelled:  # the chunks swallowed our cancellation
-                    _withdraw_cancel(task)
+                    withdraw_cancel(task)
                 yield chunk
     except (anyio.get_cancelled_exc_class(), GeneratorExit):
         client_left(scope)  # cancelled, or closed by the host, before the last chunk: the client left
@@ -480,20 +480,13 @@ async def _send_until_stopped(chunks: AsyncIterator[bytes], send: Send, stop: _S
             if stop.stopped:
                 break  # the chunks swallowed our cancellation
     except asyncio.CancelledError:
-        if stop.cancelled and not _withdraw_cancel(task):
+        if stop.cancelled and not withdraw_cancel(task):
             return  # ours alone: the server is stopping
         raise
     finally:
         stop.waiting = None
     if stop.cancelled:
-        _withdraw_cancel(task)
-
-
-def _withdraw_cancel(task: asyncio.Task[Any] | None) -> int:
-    """Withdraw our cancellation of ``task``; how many others are left (to be raised)."""
-    if task is None or sys.version_info < (3, 11):
-        return 0
-    return task.uncancel()
+        withdraw_cancel(task)
 
 
 def runs_background(response: Response, scope: Scope) -> bool:
