@@ -19,6 +19,7 @@ Sanic has no class for.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 import anyio
 import sanic
@@ -29,6 +30,7 @@ from sanic.response import BaseHTTPResponse, HTTPResponse, ResponseStream
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.responses import Response
 from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
+from portable_endpoints_sanic import _compat
 
 #: Sanic's exception class of each status, by name: looked up, since the set varies by Sanic version.
 _SANIC_ERRORS = {
@@ -106,15 +108,20 @@ class PortableResponse(HTTPResponse):
 
     __slots__ = ()
 
-    def __init__(self, status: int, raw_headers: list[tuple[bytes, bytes]]) -> None:
-        super().__init__(status=status)
-        # Header is a multidict: a repeated name stays as separate lines.
-        self.headers = Header([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers])
+    def __init__(self, status: int, raw_headers: Iterable[tuple[bytes, bytes]]) -> None:
+        # Header is a multidict: a repeated name stays as separate lines. Set as Sanic's __init__
+        # sets it, without the two empty multidicts that one builds first (every request pays them).
+        headers = Header([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers])
+        _compat.init_response(self, status, headers)
 
     @property
     def processed_headers(self) -> list[tuple[bytes, bytes]]:  # type: ignore[override]
         # A list, not Sanic's generator: what reads the start message's headers twice sees them twice.
-        return [(_latin1(name), _latin1(f"{value}")) for name, value in self.headers.items()]
+        items = self.headers.items()
+        try:  # the usual case, in one pass: latin-1 strings, as they came from the ASGI start message
+            return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in items]
+        except (UnicodeEncodeError, AttributeError):  # what a response middleware set: anything
+            return [(_latin1(name), _latin1(f"{value}")) for name, value in items]
 
 
 class SanicSend:
@@ -129,7 +136,7 @@ class SanicSend:
     async def __call__(self, message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.start":
-            start = PortableResponse(message["status"], list(message.get("headers", ())))
+            start = PortableResponse(message["status"], message.get("headers", ()))
             # Runs the app's response middleware, which may answer with another response.
             self._response = await self._request.respond(start)
         elif kind == "http.response.body":
