@@ -17,7 +17,7 @@ from bench.build_apps import BUILD_HOSTS
 from bench.build_apps import NATIVE as BUILD_NATIVE
 from bench.driver import ROUTES, SLICE_WARMUP, SLICES
 from bench.scaling import POSITIONS, ScalingTiming, Startup
-from bench.share import FRAMEWORK_PACKAGES, Share
+from bench.share import FRAMEWORK_PACKAGES, Share, Side
 from bench.stats import (
     BOOTSTRAP_RESAMPLES,
     CONFIDENCE,
@@ -328,6 +328,10 @@ def timing_table(results: Results, mode: str) -> list[str]:
     return markdown_table(columns, rows)
 
 
+def _micros(side: Side, bucket: str) -> str:
+    return f"{side.bucket_micros.get(bucket, 0.0):.1f}"
+
+
 def share_table(results: Results) -> list[str]:
     """The profiled share of each HTTP row that is ours (``bench.share``), beside its in-process ratio."""
     columns = [
@@ -361,8 +365,7 @@ def share_table(results: Results) -> list[str]:
                 f"{portable.bucket_micros.get('adapter', 0.0):.1f}",
                 f"{item.ours / portable.micros:.1%}" if portable.micros else "-",
                 f"{item.ours_calls:.0f}",
-                f"{portable.bucket_micros.get('framework', 0.0):.1f} / {native.bucket_micros.get('framework', 0.0):.1f}",
-                f"{portable.bucket_micros.get('other', 0.0):.1f} / {native.bucket_micros.get('other', 0.0):.1f}",
+                *(f"{_micros(portable, bucket)} / {_micros(native, bucket)}" for bucket in ("framework", "other")),
                 f"{portable.micros:.1f} / {native.micros:.1f}",
             ]
         )

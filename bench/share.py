@@ -249,9 +249,7 @@ def main() -> None:  # pragma: no cover - a manual entry point: python -m bench.
     hosts = sys.argv[1].split(",") if len(sys.argv) > 1 else list(SHARE_HOSTS)
     requests = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
     shares: list[Share] = []
-    asyncio.run(
-        run_share([item for item in COMPARISONS if item.host in hosts], shares, requests=requests, warmup=200)
-    )
+    asyncio.run(run_share([item for item in COMPARISONS if item.host in hosts], shares, requests=requests, warmup=200))
 
 
 if __name__ == "__main__":
