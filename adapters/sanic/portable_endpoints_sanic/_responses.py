@@ -28,8 +28,9 @@ from sanic.compat import Header
 from sanic.response import BaseHTTPResponse, HTTPResponse, ResponseStream
 
 from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.hosting import send_asgi_response
 from portable_endpoints.responses import Response
-from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
+from portable_endpoints.types import ASGIApp, Message, Receive, Scope
 from portable_endpoints_sanic import _compat
 
 #: Sanic's exception class of each status, by name: looked up, since the set varies by Sanic version.
@@ -165,5 +166,5 @@ async def _send_file(response: BaseHTTPResponse, path: str) -> None:
 
 async def send_response(response: ASGIApp, request: sanic.Request, scope: Scope, receive: Receive) -> None:
     """Send ``response`` (a neutral response, or any ASGI response object) as ``request``'s answer."""
-    send: Send = SanicSend(request)
-    await response(scope, receive, send)
+    # A plain response's two messages go straight to SanicSend, without the response's own __call__.
+    await send_asgi_response(response, scope, receive, SanicSend(request))
