@@ -108,11 +108,11 @@ def sanic_methods(app: SanicApp) -> frozenset[str]:
     return frozenset(str(method) for method in app.router.ALLOWED_METHODS)
 
 
-def init_response(response: HTTPResponse, status: int, headers: Header) -> None:
-    """Set what ``HTTPResponse.__init__`` sets on a response without a body or content type
-    (its slots), ``headers`` as they are: that ``__init__`` builds two empty ``Header`` multidicts first."""
+def init_response(response: HTTPResponse, status: int, headers: Header, body: bytes = b"") -> None:
+    """Set what ``HTTPResponse.__init__`` sets (its slots) on a response without a content type,
+    ``headers`` as they are: that ``__init__`` builds two empty ``Header`` multidicts first."""
     response.asgi = False
-    response.body = b""
+    response.body = body
     response.content_type = None
     response.stream = None
     response.status = status

@@ -100,20 +100,21 @@ def _latin1(value: str) -> bytes:
 
 
 class PortableResponse(HTTPResponse):
-    """The start of a neutral response on Sanic: its status and its headers as they are, nothing added.
+    """A neutral response on Sanic: its status and its headers as they are, nothing added.
 
     Sanic's ``HTTPResponse`` gives every response with a body a ``Content-Type`` (its own
     ``content_type``, ``None`` included); a neutral response has exactly the headers it was given.
-    Its body is sent after it, message by message.
+    A plain response (``hosting.plain_parts``) is one whole, returned to Sanic as a handler's
+    response is; any other is the start, its body sent after it, message by message (``SanicSend``).
     """
 
     __slots__ = ()
 
-    def __init__(self, status: int, raw_headers: Iterable[tuple[bytes, bytes]]) -> None:
+    def __init__(self, status: int, raw_headers: Iterable[tuple[bytes, bytes]], body: bytes = b"") -> None:
         # Header is a multidict: a repeated name stays as separate lines. Set as Sanic's __init__
         # sets it, without the two empty multidicts that one builds first (every request pays them).
         headers = Header([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers])
-        _compat.init_response(self, status, headers)
+        _compat.init_response(self, status, headers, body)
 
     @property
     def processed_headers(self) -> list[tuple[bytes, bytes]]:  # type: ignore[override]
