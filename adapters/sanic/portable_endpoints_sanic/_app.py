@@ -50,7 +50,8 @@ class App(SanicApp):
                 self._portable_started = True
             # Before Sanic's copy of the scope, so that ASGI middleware around the app and the
             # endpoint's request.state share one dict.
-            scope.setdefault("state", {})
+            if "state" not in scope:  # not setdefault: that builds a dict on every request
+                scope["state"] = {}
             scope = sanic_scope(scope)
         elif scope["type"] == "lifespan" and _compat.router_finalized(self):
             # Served again (a second server, a second test client): Sanic starts only once.

@@ -19,6 +19,7 @@ handshake before the endpoint could choose, and its ``close()`` sends nothing in
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 import sanic
@@ -234,8 +235,9 @@ def installed(app: SanicApp) -> PortableRoutes:
 def register_catch_all(app: SanicApp, routes: PortableRoutes) -> None:
     """Give ``app`` the two Sanic routes every request for ``routes`` reaches."""
 
-    async def portable_endpoints(request: sanic.Request, **_: Any) -> BaseHTTPResponse | ResponseStream | None:
-        return await routes.serve(request)
+    def portable_endpoints(request: sanic.Request, **_: Any) -> Awaitable[BaseHTTPResponse | ResponseStream | None]:
+        # Not a coroutine itself (Sanic awaits what a handler returns): no frame of its own per request.
+        return routes.serve(request)
 
     _compat.answers_on_channel(portable_endpoints)
     methods = sorted(_compat.sanic_methods(app))
