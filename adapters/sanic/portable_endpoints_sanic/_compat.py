@@ -108,15 +108,17 @@ def sanic_methods(app: SanicApp) -> frozenset[str]:
     return frozenset(str(method) for method in app.router.ALLOWED_METHODS)
 
 
-def init_response(response: HTTPResponse, status: int, headers: Header, body: bytes = b"") -> None:
+def init_response(response: HTTPResponse, status: int, headers: Header | None, body: bytes = b"") -> None:
     """Set what ``HTTPResponse.__init__`` sets (its slots) on a response without a content type,
-    ``headers`` as they are: that ``__init__`` builds two empty ``Header`` multidicts first."""
+    ``headers`` as they are (``None``: a subclass that builds them when read): that ``__init__``
+    builds two empty ``Header`` multidicts first."""
     response.asgi = False
     response.body = body
     response.content_type = None
     response.stream = None
     response.status = status
-    response.headers = headers
+    if headers is not None:
+        response.headers = headers
     response._cookies = None
 
 

@@ -108,19 +108,39 @@ class PortableResponse(HTTPResponse):
     response is; any other is the start, its body sent after it, message by message (``SanicSend``).
     """
 
-    __slots__ = ()
+    __slots__ = ("_header_multidict", "_raw_headers")
+    _header_multidict: Header | None
+    _raw_headers: list[tuple[bytes, bytes]]
 
     def __init__(self, status: int, raw_headers: Iterable[tuple[bytes, bytes]], body: bytes = b"") -> None:
-        # Header is a multidict: a repeated name stays as separate lines. Set as Sanic's __init__
-        # sets it, without the two empty multidicts that one builds first (every request pays them).
-        headers = Header([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers])
-        _compat.init_response(self, status, headers, body)
+        self._raw_headers = raw_headers if type(raw_headers) is list else list(raw_headers)
+        self._header_multidict = None
+        # Set as Sanic's __init__ sets it, without the two empty multidicts that one builds first;
+        # the headers' own multidict is built only when something reads them (``headers``).
+        _compat.init_response(self, status, None, body)
+
+    @property
+    def headers(self) -> Header:
+        """Sanic's ``Header`` multidict of the headers (a repeated name stays as separate lines),
+        built on first use: a response middleware reads or changes them there."""
+        headers = self._header_multidict
+        if headers is None:
+            raw = self._raw_headers
+            headers = Header([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw])
+            self._header_multidict = headers
+        return headers
+
+    @headers.setter
+    def headers(self, value: Header) -> None:
+        self._header_multidict = value
 
     @property
     def processed_headers(self) -> list[tuple[bytes, bytes]]:  # type: ignore[override]
         # A list, not Sanic's generator: what reads the start message's headers twice sees them twice.
-        items = self.headers.items()
-        try:  # the usual case, in one pass: latin-1 strings, as they came from the ASGI start message
+        if self._header_multidict is None:  # nobody read them: the raw headers, as they came
+            return self._raw_headers
+        items = self._header_multidict.items()
+        try:  # in one pass: latin-1 strings, as they came from the ASGI start message
             return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in items]
         except (UnicodeEncodeError, AttributeError):  # what a response middleware set: anything
             return [(_latin1(name), _latin1(f"{value}")) for name, value in items]
