@@ -4,7 +4,8 @@
 ``bench/results.png``; ``python -m bench --smoke`` (``nox -s bench_smoke``) is a tiny-N run of the
 same code paths that writes nothing. Modules: ``apps`` (what is served), ``driver`` (in-process
 ASGI driver and timing), ``server`` (the uvicorn subprocess), ``loopback`` (load over 127.0.0.1),
-``memory`` (RSS per open WebSocket), ``toolkit`` (the ported toolkit against Starlette's),
+``memory`` (RSS per open WebSocket), ``share`` (the profiled share of a request that is ours, on
+the hosts above native), ``toolkit`` (the ported toolkit against Starlette's),
 ``scaling`` (cost against the number of routes), ``build`` (import, cold start, ``create_app``
 and ``mount`` cost; its apps in ``build_apps``, its fresh interpreters ``build_child``), ``stats``
 (ratios, their bootstrap intervals, verdicts), ``report`` (tables, targets, plot). ``--only``

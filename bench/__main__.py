@@ -39,7 +39,7 @@ DISTRIBUTIONS = (
 
 
 #: the sections of a run, in the order they run
-SECTIONS = ("in-process", "toolkit", "scaling", "loopback", "memory", "build")
+SECTIONS = ("in-process", "share", "toolkit", "scaling", "loopback", "memory", "build")
 
 
 def sections(text: str) -> list[str]:
@@ -106,6 +106,11 @@ def parser() -> argparse.ArgumentParser:
         "--build-sizes",
         default=None,
         help="comma-separated route counts of the build section (default 10,100,1000; smoke 10)",
+    )
+    parser.add_argument(
+        "--share-requests",
+        type=int,
+        help="share: profiled requests per side and route (default 2000; smoke 30)",
     )
     parser.add_argument(
         "--batch-seconds", type=float, default=0.04, help="in-process: CPU seconds per timed batch (default 0.04)"
@@ -330,6 +335,16 @@ async def run(args: argparse.Namespace) -> Results:
                     fixed_batch=30 if smoke else None,
                     core=cores.server,
                 )
+    if "share" in chosen and not args.results_to:
+        from bench.share import SHARE_HOSTS, run_share
+
+        shared = [item for item in comparisons if item.host in SHARE_HOSTS]
+        if smoke:  # one comparison keeps the path alive
+            shared = shared[:1]
+        settings["share_requests"] = args.share_requests or (30 if smoke else 2000)
+        print(f"share (profiled, {settings['share_requests']:,} requests per side and route):")
+        with parts.part("share"):
+            await run_share(shared, results.share, requests=settings["share_requests"], warmup=10 if smoke else 200)
     if "toolkit" in chosen:
         from bench.toolkit import run_toolkit, select_toolkit
 

@@ -17,6 +17,7 @@ from bench.build_apps import BUILD_HOSTS
 from bench.build_apps import NATIVE as BUILD_NATIVE
 from bench.driver import ROUTES, SLICE_WARMUP, SLICES
 from bench.scaling import POSITIONS, ScalingTiming, Startup
+from bench.share import FRAMEWORK_PACKAGES, Share, Side
 from bench.stats import (
     BOOTSTRAP_RESAMPLES,
     CONFIDENCE,
@@ -158,6 +159,8 @@ class Results:
     scaling: list[ScalingTiming] = field(default_factory=list)
     startup: Startup | None = None
     build: list[BuildTiming] = field(default_factory=list)
+    #: the profiled share of a request that is ours (``bench.share``), per HTTP row of some hosts
+    share: list[Share] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     #: comparison key -> routes whose portable and native answers differ
     mismatches: dict[str, list[str]] = field(default_factory=dict)
@@ -182,6 +185,7 @@ class Results:
         data.pop("bootstrap", None)
         data["timings"] = [Timing(**item) for item in data["timings"]]
         data["build"] = [BuildTiming(**item) for item in data.get("build", [])]
+        data["share"] = [Share.from_dict(item) for item in data.get("share", [])]
         data["memory"] = [Memory(**item) for item in data["memory"]]
         data["toolkit_memory"] = [Memory(**item) for item in data.get("toolkit_memory", [])]
         data["scaling"] = [ScalingTiming(**item) for item in data.get("scaling", [])]
@@ -321,6 +325,50 @@ def timing_table(results: Results, mode: str) -> list[str]:
                 cells.append(f"{timing.busy('portable'):.0%} / {timing.busy('native'):.0%}")
             cells.append(_verdict(mode, item.key, route, timing))
             rows.append(cells)
+    return markdown_table(columns, rows)
+
+
+def _micros(side: Side, bucket: str) -> str:
+    return f"{side.bucket_micros.get(bucket, 0.0):.1f}"
+
+
+def share_table(results: Results) -> list[str]:
+    """The profiled share of each HTTP row that is ours (``bench.share``), beside its in-process ratio."""
+    columns = [
+        ("host", "---"),
+        ("route", "---"),
+        ("in-process ratio (95% CI)", "---:"),
+        ("calls / request p / n (diff)", "---:"),
+        ("core µs", "---:"),
+        ("adapter µs", "---:"),
+        ("ours: % of portable", "---:"),
+        ("ours: calls", "---:"),
+        ("framework µs p / n", "---:"),
+        ("rest µs p / n", "---:"),
+        ("profiled µs p / n", "---:"),
+    ]
+    rows = []
+    for item in sorted(results.share, key=lambda share: COMPARISON_ORDER.get(share.key, 0)):
+        portable, native = item.portable, item.native
+        timing = results.timing("in-process", item.key, item.route)
+        ratio = "-"
+        if timing is not None and timing.measured:
+            low, high = timing.interval
+            ratio = f"{timing.ratio:.3f} ({low:.3f}-{high:.3f})"
+        rows.append(
+            [
+                item.key,
+                item.route,
+                ratio,
+                f"{portable.calls:.0f} / {native.calls:.0f} ({portable.calls - native.calls:+.0f})",
+                f"{portable.bucket_micros.get('core', 0.0):.1f}",
+                f"{portable.bucket_micros.get('adapter', 0.0):.1f}",
+                f"{item.ours / portable.micros:.1%}" if portable.micros else "-",
+                f"{item.ours_calls:.0f}",
+                *(f"{_micros(portable, bucket)} / {_micros(native, bucket)}" for bucket in ("framework", "other")),
+                f"{portable.micros:.1f} / {native.micros:.1f}",
+            ]
+        )
     return markdown_table(columns, rows)
 
 
@@ -672,6 +720,26 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
                 "",
             ]
         lines += [*table, ""]
+    if results.share:
+        frameworks = "; ".join(f"{host}: {', '.join(names)}" for host, names in FRAMEWORK_PACKAGES.items())
+        lines += [
+            "## Our share of a request (profiled)",
+            "",
+            f"Each HTTP row of the hosts above native, {settings.get('share_requests', 0):,} requests per side "
+            "through the in-process driver's loop under `cProfile` (`bench/share.py`), after a warm-up. "
+            "Every function's own time goes to the bucket of the file its code is in: *core* "
+            "(`portable_endpoints/`), *adapter* (`portable_endpoints_<host>/`), *framework* (the host's "
+            f"packages: {frameworks}) and *rest* (the standard library and asyncio, the driver, the "
+            "endpoint's own body); a built-in's time goes to its callers' buckets; time the main thread "
+            "spends blocked (the event loop's wait, a lock held for a thread) is left out, and so is work "
+            "done in other threads (Django's `sync_to_async`), which the profiler does not see. *Ours* is "
+            "core + adapter on the portable side (the native side has none). The profiler's cost per "
+            "call inflates every µs here (2-3x, more where calls are many): read the split and the call "
+            "counts, not the absolute times.",
+            "",
+            *share_table(results),
+            "",
+        ]
     toolkit = toolkit_table(results)
     if len(toolkit) > 2:
         lines += [

@@ -13,6 +13,8 @@ What an adapter uses, all importable from here:
 - ``Dispatcher``, ``class_verbs``, ``function_verbs``, ``HTTP_METHODS``: the verb tables, e.g. to
   publish an API schema;
 - ``plain_error``: the bare host's error format, for hosts with none of their own;
+- ``plain_parts(response, scope)``: a plain response's status, raw headers and body, for a host
+  whose own response object carries a whole answer;
 - ``bridge_asgi_response(app, request)`` / ``BridgedResponse``: any ASGI app's answer (status, raw
   headers, body chunks, then its background) for a host that gives the adapter no raw ``send``;
 - ``RouteIndex``: the routes that can match a path without scanning them all, for a host that
@@ -50,6 +52,7 @@ from portable_endpoints._dispatch import (
 from portable_endpoints._index import RouteIndex
 from portable_endpoints.exceptions import AdapterUnavailable
 from portable_endpoints.hookspecs import hookimpl
+from portable_endpoints.responses import Response
 from portable_endpoints.routing import (
     AppRoutes,
     RouteMatch,
@@ -59,7 +62,7 @@ from portable_endpoints.routing import (
     path_below_root,
     slash_redirect,
 )
-from portable_endpoints.types import ASGIApp, Message, Receive
+from portable_endpoints.types import ASGIApp, Message, Receive, Scope
 
 if TYPE_CHECKING:
     from portable_endpoints.testing.native_kit import NativeKit
@@ -460,6 +463,21 @@ class AdapterPlugin:
         return kit
 
 
+def plain_parts(response: object, scope: Scope) -> tuple[int, list[tuple[bytes, bytes]], bytes] | None:
+    """What an HTTP response ``run_endpoint`` returned sends, when that is exactly two ASGI messages:
+    ``(status, raw headers, body)`` (the body empty for a ``HEAD`` request), else ``None``.
+
+    A neutral ``Response`` without a background task, whose class sends it as Starlette's
+    ``Response`` does (not a streaming or file response), is that: the commonest answer. A host
+    whose own response object carries a whole answer can then return one built from these parts,
+    its native path, with no ASGI messages in between; anything else (``None`` here) is sent by
+    calling it, as ``send_asgi_response`` does.
+    """
+    if isinstance(response, Response) and response._plain_send and response.background is None:
+        return response.status_code, response.raw_headers, b"" if scope.get("method") == "HEAD" else response.body
+    return None
+
+
 def replay_receive(receive: Receive, *messages: Message) -> Receive:
     """``receive``, giving ``messages`` first: what a host consumed before the endpoint could.
 
@@ -505,6 +523,7 @@ __all__ = [
     "missing_framework_info",
     "path_below_root",
     "plain_error",
+    "plain_parts",
     "replay_receive",
     "run_endpoint",
     "send_asgi_response",

@@ -8,15 +8,18 @@ from typing import Any
 import pytest
 
 from portable_endpoints import ConfigurationError, HTTPEndpoint, HTTPException, PlainTextResponse, Request, Route
+from portable_endpoints.background import BackgroundTask
 from portable_endpoints.hosting import (
     HTTP_METHODS,
     Dispatcher,
     class_verbs,
     function_verbs,
     plain_error,
+    plain_parts,
     run_endpoint,
 )
 from portable_endpoints.requests import ClientDisconnect, read_asgi_body
+from portable_endpoints.responses import StreamingResponse
 from portable_endpoints.types import Message
 
 pytestmark = pytest.mark.anyio
@@ -219,3 +222,14 @@ def test_a_route_path_is_parsed_once_for_every_adapter() -> None:
     assert path.template(lambda param: f"<{param.kind}:{param.name}>") == "/files/<str:name>.<str:ext>/<path:rest>"
     assert isinstance(path.parts[1], PathParam)
     assert path.parts[1].convertor.regex == "[^/]+"
+
+
+def test_plain_parts_are_what_a_plain_response_sends() -> None:
+    get, head = {"type": "http", "method": "GET"}, {"type": "http", "method": "HEAD"}
+    response = PlainTextResponse("hi", status_code=201, headers={"x-a": "1"})
+    assert plain_parts(response, get) == (201, response.raw_headers, b"hi")
+    assert plain_parts(response, head) == (201, response.raw_headers, b"")
+    # Anything not sent as exactly those two messages is sent by calling it.
+    assert plain_parts(PlainTextResponse("hi", background=BackgroundTask(print)), get) is None
+    assert plain_parts(StreamingResponse(iter([b"a"])), get) is None
+    assert plain_parts(plain_error, get) is None

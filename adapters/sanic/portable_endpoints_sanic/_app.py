@@ -33,21 +33,25 @@ from portable_endpoints_sanic._compat import SanicApp
 class App(SanicApp):
     """``sanic.Sanic``, served alike by every ASGI server (see the module's docstring)."""
 
-    __slots__ = ("_portable_startup",)
+    __slots__ = ("_portable_started", "_portable_startup")
 
     def __init__(self, name: str, *args: Any, **kwargs: Any) -> None:
         super().__init__(name, *args, **kwargs)
         self._portable_startup = asyncio.Lock()
+        #: the router was seen finalised (it stays so): no request after that asks again
+        self._portable_started = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            if not _compat.router_finalized(self):
+            if not self._portable_started:
                 async with self._portable_startup:
                     if not _compat.router_finalized(self):
                         await _compat.start_without_lifespan(self)
+                self._portable_started = True
             # Before Sanic's copy of the scope, so that ASGI middleware around the app and the
             # endpoint's request.state share one dict.
-            scope.setdefault("state", {})
+            if "state" not in scope:  # not setdefault: that builds a dict on every request
+                scope["state"] = {}
             scope = sanic_scope(scope)
         elif scope["type"] == "lifespan" and _compat.router_finalized(self):
             # Served again (a second server, a second test client): Sanic starts only once.

@@ -11,10 +11,12 @@ from typing import Any, cast
 
 import sanic
 from sanic.asgi import Lifespan
+from sanic.compat import Header
 from sanic.exceptions import InvalidHeader, MethodNotAllowed, NotFound
 from sanic.headers import parse_accept
 from sanic.helpers import Default
 from sanic.models.asgi import MockTransport
+from sanic.response import HTTPResponse
 from sanic.router import Router
 from sanic.server.websockets.connection import WebSocketConnection
 
@@ -104,6 +106,20 @@ def route_around_catch_all(app: SanicApp, claims: Callable[[str], bool], fallbac
 def sanic_methods(app: SanicApp) -> frozenset[str]:
     """The methods the app's router can register a route for (``Router.ALLOWED_METHODS``)."""
     return frozenset(str(method) for method in app.router.ALLOWED_METHODS)
+
+
+def init_response(response: HTTPResponse, status: int, headers: Header | None, body: bytes = b"") -> None:
+    """Set what ``HTTPResponse.__init__`` sets (its slots) on a response without a content type,
+    ``headers`` as they are (``None``: a subclass that builds them when read): that ``__init__``
+    builds two empty ``Header`` multidicts first."""
+    response.asgi = False
+    response.body = body
+    response.content_type = None
+    response.stream = None
+    response.status = status
+    if headers is not None:
+        response.headers = headers
+    response._cookies = None
 
 
 def router_finalized(app: SanicApp) -> bool:

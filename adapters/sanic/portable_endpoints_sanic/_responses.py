@@ -19,6 +19,7 @@ Sanic has no class for.
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterable
 
 import anyio
 import sanic
@@ -27,8 +28,10 @@ from sanic.compat import Header
 from sanic.response import BaseHTTPResponse, HTTPResponse, ResponseStream
 
 from portable_endpoints.exceptions import HTTPException
+from portable_endpoints.hosting import send_asgi_response
 from portable_endpoints.responses import Response
-from portable_endpoints.types import ASGIApp, Message, Receive, Scope, Send
+from portable_endpoints.types import ASGIApp, Message, Receive, Scope
+from portable_endpoints_sanic import _compat
 
 #: Sanic's exception class of each status, by name: looked up, since the set varies by Sanic version.
 _SANIC_ERRORS = {
@@ -97,24 +100,50 @@ def _latin1(value: str) -> bytes:
 
 
 class PortableResponse(HTTPResponse):
-    """The start of a neutral response on Sanic: its status and its headers as they are, nothing added.
+    """A neutral response on Sanic: its status and its headers as they are, nothing added.
 
     Sanic's ``HTTPResponse`` gives every response with a body a ``Content-Type`` (its own
     ``content_type``, ``None`` included); a neutral response has exactly the headers it was given.
-    Its body is sent after it, message by message.
+    A plain response (``hosting.plain_parts``) is one whole, returned to Sanic as a handler's
+    response is; any other is the start, its body sent after it, message by message (``SanicSend``).
     """
 
-    __slots__ = ()
+    __slots__ = ("_header_multidict", "_raw_headers")
+    _header_multidict: Header | None
+    _raw_headers: list[tuple[bytes, bytes]]
 
-    def __init__(self, status: int, raw_headers: list[tuple[bytes, bytes]]) -> None:
-        super().__init__(status=status)
-        # Header is a multidict: a repeated name stays as separate lines.
-        self.headers = Header([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw_headers])
+    def __init__(self, status: int, raw_headers: Iterable[tuple[bytes, bytes]], body: bytes = b"") -> None:
+        self._raw_headers = raw_headers if type(raw_headers) is list else list(raw_headers)
+        self._header_multidict = None
+        # Set as Sanic's __init__ sets it, without the two empty multidicts that one builds first;
+        # the headers' own multidict is built only when something reads them (``headers``).
+        _compat.init_response(self, status, None, body)
+
+    @property
+    def headers(self) -> Header:
+        """Sanic's ``Header`` multidict of the headers (a repeated name stays as separate lines),
+        built on first use: a response middleware reads or changes them there."""
+        headers = self._header_multidict
+        if headers is None:
+            raw = self._raw_headers
+            headers = Header([(name.decode("latin-1"), value.decode("latin-1")) for name, value in raw])
+            self._header_multidict = headers
+        return headers
+
+    @headers.setter
+    def headers(self, value: Header) -> None:
+        self._header_multidict = value
 
     @property
     def processed_headers(self) -> list[tuple[bytes, bytes]]:  # type: ignore[override]
         # A list, not Sanic's generator: what reads the start message's headers twice sees them twice.
-        return [(_latin1(name), _latin1(f"{value}")) for name, value in self.headers.items()]
+        if self._header_multidict is None:  # nobody read them: the raw headers, as they came
+            return self._raw_headers
+        items = self._header_multidict.items()
+        try:  # in one pass: latin-1 strings, as they came from the ASGI start message
+            return [(name.encode("latin-1"), value.encode("latin-1")) for name, value in items]
+        except (UnicodeEncodeError, AttributeError):  # what a response middleware set: anything
+            return [(_latin1(name), _latin1(f"{value}")) for name, value in items]
 
 
 class SanicSend:
@@ -129,7 +158,7 @@ class SanicSend:
     async def __call__(self, message: Message) -> None:
         kind = message["type"]
         if kind == "http.response.start":
-            start = PortableResponse(message["status"], list(message.get("headers", ())))
+            start = PortableResponse(message["status"], message.get("headers", ()))
             # Runs the app's response middleware, which may answer with another response.
             self._response = await self._request.respond(start)
         elif kind == "http.response.body":
@@ -158,5 +187,5 @@ async def _send_file(response: BaseHTTPResponse, path: str) -> None:
 
 async def send_response(response: ASGIApp, request: sanic.Request, scope: Scope, receive: Receive) -> None:
     """Send ``response`` (a neutral response, or any ASGI response object) as ``request``'s answer."""
-    send: Send = SanicSend(request)
-    await response(scope, receive, send)
+    # A plain response's two messages go straight to SanicSend, without the response's own __call__.
+    await send_asgi_response(response, scope, receive, SanicSend(request))

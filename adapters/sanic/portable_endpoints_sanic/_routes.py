@@ -19,6 +19,7 @@ handshake before the endpoint could choose, and its ``close()`` sends nothing in
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
 from typing import Any
 
 import sanic
@@ -26,7 +27,7 @@ from sanic.response import BaseHTTPResponse, HTTPResponse, ResponseStream
 from sanic.server.websockets.connection import WebSocketConnection
 
 from portable_endpoints.exceptions import ConfigurationError
-from portable_endpoints.hosting import RouteIndex, run_endpoint
+from portable_endpoints.hosting import RouteIndex, plain_parts, run_endpoint
 from portable_endpoints.requests import Request
 from portable_endpoints.responses import RedirectResponse
 from portable_endpoints.routing import (
@@ -44,7 +45,7 @@ from portable_endpoints.types import Scope
 from portable_endpoints.websockets import WebSocket
 from portable_endpoints_sanic import _compat
 from portable_endpoints_sanic._compat import SanicApp
-from portable_endpoints_sanic._responses import is_native_response, sanic_error, send_response
+from portable_endpoints_sanic._responses import PortableResponse, is_native_response, sanic_error, send_response
 from portable_endpoints_sanic._state import SanicState
 
 #: The name of the catch-all route (``/<portable_path:path>``) on an app or a blueprint.
@@ -166,6 +167,9 @@ class PortableRoutes:
         )
         if outcome is None or isinstance(outcome, (BaseHTTPResponse, ResponseStream)):
             return outcome  # None: the client left mid-body, nobody to answer
+        parts = plain_parts(outcome, scope)
+        if parts is not None:  # the commonest answer, returned as a native handler returns its own
+            return PortableResponse(*parts)
         await send_response(outcome, request, scope, receive)
         return None
 
@@ -231,8 +235,9 @@ def installed(app: SanicApp) -> PortableRoutes:
 def register_catch_all(app: SanicApp, routes: PortableRoutes) -> None:
     """Give ``app`` the two Sanic routes every request for ``routes`` reaches."""
 
-    async def portable_endpoints(request: sanic.Request, **_: Any) -> BaseHTTPResponse | ResponseStream | None:
-        return await routes.serve(request)
+    def portable_endpoints(request: sanic.Request, **_: Any) -> Awaitable[BaseHTTPResponse | ResponseStream | None]:
+        # Not a coroutine itself (Sanic awaits what a handler returns): no frame of its own per request.
+        return routes.serve(request)
 
     _compat.answers_on_channel(portable_endpoints)
     methods = sorted(_compat.sanic_methods(app))

@@ -225,3 +225,17 @@ def test_asgi_transport_refuses_sanics_own_server_clearly() -> None:
     request = sanic.Request(b"/", Header(), "1.1", "GET", not_asgi, app)
     with pytest.raises(RuntimeError, match="served in ASGI mode"):
         _compat.asgi_transport(request)
+
+
+def test_init_response_sets_what_sanics_init_sets() -> None:
+    # Every slot HTTPResponse.__init__ sets, and nothing else: a Sanic release adding one fails here.
+    headers = Header([("x-one", "1"), ("x-one", "2")])
+    response = HTTPResponse.__new__(HTTPResponse)
+    _compat.init_response(response, 418, headers)
+    sanics = HTTPResponse(status=418)
+    slots = [name for cls in type(sanics).__mro__ for name in getattr(cls, "__slots__", ())]
+    for name in slots:
+        if name == "headers":
+            continue
+        assert getattr(response, name) == getattr(sanics, name), name
+    assert response.headers is headers

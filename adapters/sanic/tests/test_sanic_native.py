@@ -179,6 +179,35 @@ async def test_response_middleware_and_request_middleware_apply_to_portable_rout
             assert await ws.receive_text() == "marked True"
 
 
+async def test_a_response_middleware_answers_for_a_portable_route_as_for_a_native_one() -> None:
+    # A plain portable response goes to Sanic as a handler's own response (``hosting.plain_parts``):
+    # a response middleware that returns another response replaces it, as for a native handler.
+    async def plain(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("portable", headers={"x-portable": "été"})
+
+    app = pe.create_app([Route("/plain", plain, methods=["GET", "HEAD"])], framework="sanic")
+
+    @app.get("/native")  # type: ignore[untyped-decorator]
+    async def native(request: sanic.Request) -> HTTPResponse:
+        return text("native")
+
+    @app.on_response  # type: ignore[untyped-decorator]
+    async def replace(request: sanic.Request, response: HTTPResponse) -> HTTPResponse | None:
+        if "replace" in request.args:
+            return text("replaced", status=202)
+        return None
+
+    async with TestClient(app) as client:
+        for path in ("/plain", "/native"):
+            replaced = await client.get(path, params={"replace": "1"})
+            assert (replaced.status_code, replaced.text) == (202, "replaced")
+        response = await client.get("/plain")
+        assert (response.status_code, response.text) == (200, "portable")
+        assert response.headers["x-portable"].encode("latin-1") == "été".encode("latin-1")
+        head = await client.head("/plain")
+        assert (head.status_code, head.content, head.headers["content-length"]) == (200, b"", "8")
+
+
 async def test_request_state_joins_sanics_ctx_and_the_scopes_state() -> None:
     async def both(request: Request) -> PlainTextResponse:
         request.state.from_endpoint = "endpoint"
