@@ -37,15 +37,8 @@ def literal_prefix(compiled: CompiledPath) -> list[str] | None:
     """The leading whole-literal segments of a path with parameters; None for a path without any."""
     if not compiled.convertors:
         return None
-    prefix = []
-    for segment in compiled.segments[1:]:  # the first is the empty text before the leading "/"
-        if not segment:
-            prefix.append("")
-        elif len(segment) == 1 and isinstance(segment[0], str):
-            prefix.append(segment[0])
-        else:
-            break
-    return prefix
+    # The text before the first parameter, up to its last "/": the segments that are whole text.
+    return compiled.head.split("/")[1:-1]
 
 
 class RouteIndex(Generic[T]):
@@ -71,7 +64,8 @@ class RouteIndex(Generic[T]):
         self._static: dict[str, list[T]] = {}
         for path, own in static.items():
             deepest = self._walk(path)
-            self._static[path] = [item for _, item in heapq.merge(deepest, own, key=lambda pair: pair[0])]
+            merged = heapq.merge(deepest, own, key=_order) if deepest else own
+            self._static[path] = [item for _, item in merged]
         # From here on a node holds its merged candidates only.
         _drop_orders(root)
         #: the candidates of each path a parameterless route matches, read-only: a caller may look
@@ -115,9 +109,15 @@ class RouteIndex(Generic[T]):
         return len(self._all)
 
 
+def _order(pair: tuple[int, object]) -> int:
+    return pair[0]
+
+
 def _merge_down(node: _Node[T], inherited: list[tuple[int, T]]) -> None:
     """Each node's ``own`` becomes its routes and every ancestor's, in declaration order."""
-    merged = list(heapq.merge(inherited, node.own, key=lambda pair: pair[0]))
+    own = node.own
+    # Commonly one side only, already in order: no merge.
+    merged = list(heapq.merge(inherited, own, key=_order)) if inherited and own else inherited or own
     node.own = merged
     for child in node.children.values():
         _merge_down(child, merged)

@@ -50,7 +50,7 @@ class PortablePattern(RegexPattern):
     """A Django URL pattern for one portable route, matched with the core's own path rules."""
 
     def __init__(self, route: Route | WebSocketRoute) -> None:
-        pattern = route.compiled.regex.pattern
+        pattern = route.compiled.pattern
         assert pattern.startswith("^/"), pattern
         # Django hands an endpoint pattern the path without its leading slash.
         super().__init__("^" + pattern[2:], name=route.name, is_endpoint=True)
