@@ -60,14 +60,12 @@ class RouteIndex(Generic[T]):
                 node = node.children.setdefault(segment, _Node())
             node.own.append((order, item))
         self._root = root
-        _merge_down(root, [])
+        _merge_down(root, [], [])
         self._static: dict[str, list[T]] = {}
         for path, own in static.items():
             deepest = self._walk(path)
             merged = heapq.merge(deepest, own, key=_order) if deepest else own
             self._static[path] = [item for _, item in merged]
-        # From here on a node holds its merged candidates only.
-        _drop_orders(root)
         #: the candidates of each path a parameterless route matches, read-only: a caller may look
         #: a path up here first and call ``tree_candidates`` only when it is not there
         self.static: dict[str, list[T]] = self._static
@@ -113,18 +111,16 @@ def _order(pair: tuple[int, object]) -> int:
     return pair[0]
 
 
-def _merge_down(node: _Node[T], inherited: list[tuple[int, T]]) -> None:
-    """Each node's ``own`` becomes its routes and every ancestor's, in declaration order."""
+def _merge_down(node: _Node[T], inherited: list[tuple[int, T]], inherited_candidates: list[T]) -> None:
+    """Each node's ``own`` becomes its routes and every ancestor's, in declaration order (with
+    their orders, for the static paths' merge), and ``candidates`` the same routes alone."""
     own = node.own
-    # Commonly one side only, already in order: no merge.
-    merged = list(heapq.merge(inherited, own, key=_order)) if inherited and own else inherited or own
-    node.own = merged
+    if not own:  # commonly one side only, already in order: nothing to merge, the list is shared
+        node.own, node.candidates = inherited, inherited_candidates
+    elif not inherited:
+        node.candidates = [item for _, item in own]
+    else:
+        node.own = list(heapq.merge(inherited, own, key=_order))
+        node.candidates = [item for _, item in node.own]
     for child in node.children.values():
-        _merge_down(child, merged)
-
-
-def _drop_orders(node: _Node[T]) -> None:
-    node.candidates = [item for _, item in node.own]
-    node.own = []
-    for child in node.children.values():
-        _drop_orders(child)
+        _merge_down(child, node.own, node.candidates)

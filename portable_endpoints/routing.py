@@ -322,13 +322,15 @@ class Route(BaseRoute):
             self.dispatcher = _dispatcher_in_middleware(
                 self.dispatcher, _checked_middleware(f"Route({path!r})", middleware)
             )
-        self.dispatcher = self.dispatcher.limited(_checked_limit(f"Route({path!r})", max_body_size))
+        if max_body_size is not None:
+            self.dispatcher = self.dispatcher.limited(_checked_limit(f"Route({path!r})", max_body_size))
+        dispatcher = self.dispatcher
         #: the verbs served, in Starlette's order, and the ``Allow`` value of a 405
-        self.methods: tuple[str, ...] = self.dispatcher.methods
+        self.methods: tuple[str, ...] = dispatcher.methods
         #: the methods this route matches fully (every method, for an overridden ``dispatch()``);
         #: any other method is a partial match (405)
-        self.method_set = self.dispatcher.method_set
-        self.allow = self.dispatcher.allow
+        self.method_set = dispatcher.method_set
+        self.allow = dispatcher.allow
 
     def _with_middleware(self, middleware: Sequence[Any]) -> Route:
         route = copy.copy(self)
@@ -775,10 +777,10 @@ class RouteTable:
         #: whether the app ``create_app`` builds for this table redirects to slash-toggled twins
         #: (``create_app(..., redirect_slashes=True)``, the default, as ``Starlette()``)
         self.redirect_slashes = redirect_slashes
-        self.routes: list[Route | WebSocketRoute] = [
-            route._limited(max_body_size) if isinstance(route, Route) else route
-            for route in _flatten(routes, prefix.rstrip("/"), "", "")
-        ]
+        flat = _flatten(routes, prefix.rstrip("/"), "", "")
+        self.routes: list[Route | WebSocketRoute] = list(
+            flat if max_body_size is None else _limited(flat, max_body_size)
+        )
         self.by_name: dict[str, list[Route | WebSocketRoute]] = {}
         #: per route (by identity), a name unique in this table: the route's own, or ``name#2``...
         self.native_names: dict[int, str] = {}
