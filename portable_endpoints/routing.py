@@ -94,39 +94,41 @@ class CompiledPath:
         self._parts: tuple[PathPart, ...] | None = None
         self._format: str | None = None
         convertors: dict[str, Convertor[Any]] = {}
-        kinds: list[tuple[str, str]] = []
         #: where each parameter sits in ``path``: ``parts``, ``format`` and ``regex`` are made from these
-        spans: list[tuple[int, int]] = []
-        if "{" in path:
-            duplicated: set[str] = set()
-            for match in PARAM_REGEX.finditer(path):
-                name, kind = match.group(1, 2)
-                kind = kind[1:] if kind else "str"
-                convertor = CONVERTOR_TYPES.get(kind)
-                if convertor is None:
-                    known = ", ".join(sorted(CONVERTOR_TYPES))
-                    raise ConfigurationError(f"Unknown path convertor {kind!r} in {path!r} (known: {known})")
-                if name in convertors:
-                    duplicated.add(name)
-                    continue
-                convertors[name] = convertor
-                kinds.append((name, kind))
-                spans.append(match.span())
-            if duplicated:
-                # As Starlette: every duplicated name, sorted, in one message.
-                ending = "s" if len(duplicated) > 1 else ""
-                raise ConfigurationError(
-                    f"Duplicated param name{ending} {', '.join(sorted(duplicated))} at path {path}"
-                )
-        self._spans = spans
+        self._spans: list[tuple[int, int]] = []
+        if "{" not in path:
+            self.convertors = convertors
+            self._converts: tuple[tuple[str, Callable[[str], Any]], ...] = ()
+            self._literal = not prefix
+            self.param_kinds: tuple[tuple[str, str], ...] = ()
+            return
+        kinds: list[tuple[str, str]] = []
+        converts: list[tuple[str, Callable[[str], Any]]] = []
+        duplicated: set[str] = set()
+        for match in PARAM_REGEX.finditer(path):
+            name, kind = match.group(1, 2)
+            kind = kind[1:] if kind else "str"
+            convertor = CONVERTOR_TYPES.get(kind)
+            if convertor is None:
+                known = ", ".join(sorted(CONVERTOR_TYPES))
+                raise ConfigurationError(f"Unknown path convertor {kind!r} in {path!r} (known: {known})")
+            if name in convertors:
+                duplicated.add(name)
+                continue
+            convertors[name] = convertor
+            kinds.append((name, kind))
+            converts.append((name, direct_convert(convertor)))
+            self._spans.append(match.span())
+        if duplicated:
+            # As Starlette: every duplicated name, sorted, in one message.
+            ending = "s" if len(duplicated) > 1 else ""
+            raise ConfigurationError(f"Duplicated param name{ending} {', '.join(sorted(duplicated))} at path {path}")
         self.convertors = convertors
-        self._converts: tuple[tuple[str, Callable[[str], Any]], ...] = tuple(
-            (name, direct_convert(convertor)) for name, convertor in convertors.items()
-        )
+        self._converts = tuple(converts)
         #: a whole path without parameters matches one string only: compared, not searched
         self._literal = not convertors and not prefix
         #: (param name, convertor name) in path order, for adapters that translate the path
-        self.param_kinds: tuple[tuple[str, str], ...] = tuple(kinds)
+        self.param_kinds = tuple(kinds)
 
     @property
     def parts(self) -> tuple[PathPart, ...]:

@@ -198,7 +198,7 @@ def http_handlers(
     """
     documented = next((route for route in target.http_members[:1] if route.include_in_schema), None)
     fn = dispatcher(target.http_candidates, table, documented.name if documented else "portable")
-    handlers = []
+    handlers: list[PortableHTTPHandler] = []
     remaining = list(LITESTAR_VERBS)
     if documented is not None:
         # Cleaned as Python 3.13 compiles docstrings, so the schema reads the same on every Python.
