@@ -91,7 +91,7 @@ _verified: dict[int, Adapter] = {}
 def _checked(adapter: object, hook: str, **kwargs: Any) -> Adapter:
     """``adapter`` if it implements ``Adapter``; else a clear error naming the plugin that returned it."""
     verified = _verified.get(id(adapter))
-    if verified is adapter:
+    if verified is not None and verified is adapter:
         return verified
     if isinstance(adapter, Adapter):
         _verified[id(adapter)] = adapter
