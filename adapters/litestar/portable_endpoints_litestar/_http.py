@@ -2,9 +2,11 @@
 
 Each registered Litestar path gets one handler function. Litestar builds its own ``Request``, runs
 guards and middleware and calls it; the function matches the original path against the routes
-that may answer there (declaration order, first match wins) and runs the endpoint. It is
-registered for every Litestar verb, so Litestar never answers 405 or OPTIONS itself: the core does,
-with Starlette's ``Allow``. Handlers documented in OpenAPI carry the verbs the endpoint defines.
+that may answer there (declaration order, first match wins) and runs the endpoint. Litestar never
+answers 405 or OPTIONS itself: the core does, with Starlette's ``Allow``. Handlers documented in
+OpenAPI carry the verbs the endpoint defines; every other method reaches them through the fallback
+``_registration`` gives the path (``create_app``, ``mount``), or a hidden handler of the other
+Litestar verbs (``native_routes``, which no fallback completes).
 """
 
 from __future__ import annotations
