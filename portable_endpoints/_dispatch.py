@@ -95,6 +95,42 @@ def function_verbs(methods: Iterable[str] | None) -> tuple[str, ...]:
     return tuple(method for method in HTTP_METHODS if method in wanted)
 
 
+class _VerbTable:
+    """What a ``Dispatcher`` derives from its endpoint's verbs: the same for every route to one class."""
+
+    __slots__ = ("allow", "allow_headers", "entries", "method_set", "methods")
+
+    def __init__(self, entries: dict[str, _Entry], any_method: bool = False) -> None:
+        self.entries = entries
+        self.methods = tuple(entries)
+        self.allow = ", ".join(self.methods)
+        self.allow_headers = {"Allow": self.allow}
+        self.method_set: Container[str] = EVERY_METHOD if any_method else frozenset(self.methods)
+
+
+_NO_ENTRY: _Entry = (None, None, False)
+#: per endpoint class, its verb table without the class itself (a value holding its weak key
+#: would keep the class alive), read once: every route to one class shares it
+_class_tables: weakref.WeakKeyDictionary[type, tuple[_VerbTable, tuple[tuple[str, str, bool], ...]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _class_table(endpoint: type) -> tuple[_VerbTable, dict[str, _Entry]]:
+    """The verb table of an endpoint class (shared, its ``entries`` left empty) and its entries (new)."""
+    found = _class_tables.get(endpoint)
+    if found is None:
+        verbs = tuple(
+            (method, attr, is_async_callable(getattr(endpoint, attr))) for method, attr in class_verbs(endpoint)
+        )
+        found = _class_tables[endpoint] = (
+            _VerbTable(dict.fromkeys((method for method, _, _ in verbs), _NO_ENTRY)),
+            verbs,
+        )
+    shared, verbs = found
+    return shared, {method: (endpoint, attr, is_async) for method, attr, is_async in verbs}
+
+
 class Dispatcher:
     """How one endpoint is called: per verb, its handler and whether it is async; the ``Allow`` value.
 
@@ -127,7 +163,6 @@ class Dispatcher:
         max_body_size: int | None = None,
         any_method: bool = False,
     ) -> None:
-        entries: dict[str, _Entry]
         #: the entry of a method not in ``entries``: None (a 405) unless ``any_method``
         self._other_methods: _Entry | None = None
         if isinstance(endpoint, type):
@@ -135,13 +170,11 @@ class Dispatcher:
                 raise ConfigurationError(
                     "any_method applies to function endpoints; a class serves the verbs it defines"
                 )
-            entries = {
-                method: (endpoint, attr, is_async_callable(getattr(endpoint, attr)))
-                for method, attr in class_verbs(endpoint)
-            }
+            verbs, entries = _class_table(endpoint)
         else:
             entry = (None, endpoint, is_async_callable(endpoint))
-            entries = dict.fromkeys(function_verbs(methods), entry)
+            verbs = _VerbTable(dict.fromkeys(function_verbs(methods), entry), any_method)
+            entries = verbs.entries
             if any_method:
                 self._other_methods = entry
         #: per verb served: (endpoint class or None for a function endpoint, method name or the
@@ -149,12 +182,12 @@ class Dispatcher:
         self.entries: dict[str, _Entry] = entries
         self.name = name
         #: the verbs served, in Starlette's order
-        self.methods: tuple[str, ...] = tuple(entries)
+        self.methods: tuple[str, ...] = verbs.methods
         #: the ``Allow`` header value of a 405, the same on every host
-        self.allow = ", ".join(self.methods)
-        self._allow_headers = {"Allow": self.allow}
+        self.allow = verbs.allow
+        self._allow_headers = verbs.allow_headers
         #: the methods a request may bring to match the route fully; any other is a partial match (405)
-        self.method_set: Container[str] = EVERY_METHOD if any_method else frozenset(self.methods)
+        self.method_set: Container[str] = verbs.method_set
         #: the most body bytes a request may bring: the endpoint's ``max_body_size`` or the app's default
         self.max_body_size = smaller_limit(max_body_size, getattr(endpoint, "max_body_size", None))
 

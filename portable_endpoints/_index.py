@@ -37,15 +37,8 @@ def literal_prefix(compiled: CompiledPath) -> list[str] | None:
     """The leading whole-literal segments of a path with parameters; None for a path without any."""
     if not compiled.convertors:
         return None
-    prefix = []
-    for segment in compiled.segments[1:]:  # the first is the empty text before the leading "/"
-        if not segment:
-            prefix.append("")
-        elif len(segment) == 1 and isinstance(segment[0], str):
-            prefix.append(segment[0])
-        else:
-            break
-    return prefix
+    # The text before the first parameter, up to its last "/": the segments that are whole text.
+    return compiled.head.split("/")[1:-1]
 
 
 class RouteIndex(Generic[T]):
@@ -67,13 +60,12 @@ class RouteIndex(Generic[T]):
                 node = node.children.setdefault(segment, _Node())
             node.own.append((order, item))
         self._root = root
-        _merge_down(root, [])
+        _merge_down(root, [], [])
         self._static: dict[str, list[T]] = {}
         for path, own in static.items():
             deepest = self._walk(path)
-            self._static[path] = [item for _, item in heapq.merge(deepest, own, key=lambda pair: pair[0])]
-        # From here on a node holds its merged candidates only.
-        _drop_orders(root)
+            merged = heapq.merge(deepest, own, key=_order) if deepest else own
+            self._static[path] = [item for _, item in merged]
         #: the candidates of each path a parameterless route matches, read-only: a caller may look
         #: a path up here first and call ``tree_candidates`` only when it is not there
         self.static: dict[str, list[T]] = self._static
@@ -115,16 +107,20 @@ class RouteIndex(Generic[T]):
         return len(self._all)
 
 
-def _merge_down(node: _Node[T], inherited: list[tuple[int, T]]) -> None:
-    """Each node's ``own`` becomes its routes and every ancestor's, in declaration order."""
-    merged = list(heapq.merge(inherited, node.own, key=lambda pair: pair[0]))
-    node.own = merged
-    for child in node.children.values():
-        _merge_down(child, merged)
+def _order(pair: tuple[int, object]) -> int:
+    return pair[0]
 
 
-def _drop_orders(node: _Node[T]) -> None:
-    node.candidates = [item for _, item in node.own]
-    node.own = []
+def _merge_down(node: _Node[T], inherited: list[tuple[int, T]], inherited_candidates: list[T]) -> None:
+    """Each node's ``own`` becomes its routes and every ancestor's, in declaration order (with
+    their orders, for the static paths' merge), and ``candidates`` the same routes alone."""
+    own = node.own
+    if not own:  # commonly one side only, already in order: nothing to merge, the list is shared
+        node.own, node.candidates = inherited, inherited_candidates
+    elif not inherited:
+        node.candidates = [item for _, item in own]
+    else:
+        node.own = list(heapq.merge(inherited, own, key=_order))
+        node.candidates = [item for _, item in node.own]
     for child in node.children.values():
-        _drop_orders(child)
+        _merge_down(child, node.own, node.candidates)

@@ -66,52 +66,125 @@ class CompiledPath:
     """A Starlette path: ``/files/{name}.{ext}`` -> regex, format string and convertors.
 
     With ``prefix=True`` the regex matches the path's beginning only (a ``Mount`` prefix).
+
+    The path is parsed (and checked) when declared; its regex is compiled on its first match, so a
+    route that is never requested (or is matched by another router: Django's, werkzeug's) costs
+    no compilation, and an app with more routes than ``re``'s cache holds compiles each once.
     """
 
-    __slots__ = ("_converts", "_literal", "convertors", "format", "param_kinds", "parts", "path", "regex")
+    __slots__ = (
+        "_converts",
+        "_format",
+        "_literal",
+        "_parts",
+        "_prefix",
+        "_regex",
+        "_spans",
+        "convertors",
+        "param_kinds",
+        "path",
+    )
 
     def __init__(self, path: str, *, prefix: bool = False) -> None:
         if not path.startswith("/"):
             raise ConfigurationError(f"Route path {path!r} must start with '/'")
-        pattern, path_format, idx = "^", "", 0
+        self.path = path
+        self._prefix = prefix
+        self._regex: re.Pattern[str] | None = None
+        self._parts: tuple[PathPart, ...] | None = None
+        self._format: str | None = None
         convertors: dict[str, Convertor[Any]] = {}
+        #: where each parameter sits in ``path``: ``parts``, ``format`` and ``regex`` are made from these
+        self._spans: list[tuple[int, int]] = []
+        if "{" not in path:
+            self.convertors = convertors
+            self._converts: tuple[tuple[str, Callable[[str], Any]], ...] = ()
+            self._literal = not prefix
+            self.param_kinds: tuple[tuple[str, str], ...] = ()
+            return
         kinds: list[tuple[str, str]] = []
-        parts: list[PathPart] = []
+        converts: list[tuple[str, Callable[[str], Any]]] = []
         duplicated: set[str] = set()
         for match in PARAM_REGEX.finditer(path):
-            name, kind = match.group(1), (match.group(2) or ":str")[1:]
-            if kind not in CONVERTOR_TYPES:
+            name, kind = match.group(1, 2)
+            kind = kind[1:] if kind else "str"
+            convertor = CONVERTOR_TYPES.get(kind)
+            if convertor is None:
                 known = ", ".join(sorted(CONVERTOR_TYPES))
                 raise ConfigurationError(f"Unknown path convertor {kind!r} in {path!r} (known: {known})")
             if name in convertors:
                 duplicated.add(name)
                 continue
-            convertors[name] = CONVERTOR_TYPES[kind]
+            convertors[name] = convertor
             kinds.append((name, kind))
-            if match.start() > idx:
-                parts.append(path[idx : match.start()])
-            parts.append(PathParam(name, kind, convertors[name]))
-            pattern += re.escape(path[idx : match.start()]) + f"(?P<{name}>{convertors[name].regex})"
-            path_format += path[idx : match.start()] + "{" + name + "}"
-            idx = match.end()
+            converts.append((name, direct_convert(convertor)))
+            self._spans.append(match.span())
         if duplicated:
             # As Starlette: every duplicated name, sorted, in one message.
             ending = "s" if len(duplicated) > 1 else ""
             raise ConfigurationError(f"Duplicated param name{ending} {', '.join(sorted(duplicated))} at path {path}")
-        if idx < len(path):
-            parts.append(path[idx:])
-        self.path = path
-        #: the path parsed once, for adapters that translate it: literal text and ``PathParam``s in order
-        self.parts: tuple[PathPart, ...] = tuple(parts)
-        # \Z, not $: "$" would also match before a trailing newline (see the module docstring).
-        self.regex = re.compile(pattern + re.escape(path[idx:]) + ("" if prefix else r"\Z"))
-        self.format = path_format + path[idx:]
         self.convertors = convertors
-        self._converts = tuple((name, direct_convert(convertor)) for name, convertor in convertors.items())
+        self._converts = tuple(converts)
         #: a whole path without parameters matches one string only: compared, not searched
         self._literal = not convertors and not prefix
         #: (param name, convertor name) in path order, for adapters that translate the path
         self.param_kinds = tuple(kinds)
+
+    @property
+    def parts(self) -> tuple[PathPart, ...]:
+        """The path parsed, for adapters that translate it: literal text and ``PathParam``s in order."""
+        parts = self._parts
+        if parts is None:
+            path, idx = self.path, 0
+            found: list[PathPart] = []
+            for (start, end), (name, kind) in zip(self._spans, self.param_kinds, strict=True):
+                if start > idx:
+                    found.append(path[idx:start])
+                found.append(PathParam(name, kind, self.convertors[name]))
+                idx = end
+            if idx < len(path):
+                found.append(path[idx:])
+            parts = self._parts = tuple(found)
+        return parts
+
+    @property
+    def head(self) -> str:
+        """The literal text before the first parameter (the whole path when it has none)."""
+        return self.path[: self._spans[0][0]] if self._spans else self.path
+
+    @property
+    def format(self) -> str:
+        """The path with each parameter written ``{name}`` (``str.format``-like; ``render`` fills it)."""
+        path_format = self._format
+        if path_format is None:
+            path_format = self._format = "".join(
+                "{" + part.name + "}" if isinstance(part, PathParam) else part for part in self.parts
+            )
+        return path_format
+
+    @property
+    def pattern(self) -> str:
+        """The source of ``regex``: named groups per parameter, anchored at both ends (at the start
+        only for a prefix). Written without compiling it, for a router that compiles it itself."""
+        pattern = "".join(
+            f"(?P<{part.name}>{part.convertor.regex})" if isinstance(part, PathParam) else re.escape(part)
+            for part in self.parts
+        )
+        # \Z, not $: "$" would also match before a trailing newline (see the module docstring).
+        return "^" + pattern + ("" if self._prefix else r"\Z")
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """``pattern`` compiled, on first use."""
+        regex = self._regex
+        if regex is None:
+            regex = self._regex = re.compile(self.pattern)
+        return regex
+
+    @property
+    def converts(self) -> tuple[tuple[str, Callable[[str], Any]], ...]:
+        """``(param name, str -> value)`` per parameter, in path order: what ``match`` converts with."""
+        return self._converts
 
     @property
     def segments(self) -> list[tuple[PathPart, ...]]:
@@ -136,7 +209,8 @@ class CompiledPath:
         """The converted path params when ``path`` matches exactly as on Starlette, else None."""
         if self._literal:
             return {} if path == self.path else None
-        found = self.regex.match(path)
+        regex = self._regex
+        found = (self.regex if regex is None else regex).match(path)
         if found is None:
             return None
         group = found.group
@@ -250,13 +324,15 @@ class Route(BaseRoute):
             self.dispatcher = _dispatcher_in_middleware(
                 self.dispatcher, _checked_middleware(f"Route({path!r})", middleware)
             )
-        self.dispatcher = self.dispatcher.limited(_checked_limit(f"Route({path!r})", max_body_size))
+        if max_body_size is not None:
+            self.dispatcher = self.dispatcher.limited(_checked_limit(f"Route({path!r})", max_body_size))
+        dispatcher = self.dispatcher
         #: the verbs served, in Starlette's order, and the ``Allow`` value of a 405
-        self.methods: tuple[str, ...] = self.dispatcher.methods
+        self.methods: tuple[str, ...] = dispatcher.methods
         #: the methods this route matches fully (every method, for an overridden ``dispatch()``);
         #: any other method is a partial match (405)
-        self.method_set = self.dispatcher.method_set
-        self.allow = self.dispatcher.allow
+        self.method_set = dispatcher.method_set
+        self.allow = dispatcher.allow
 
     def _with_middleware(self, middleware: Sequence[Any]) -> Route:
         route = copy.copy(self)
@@ -703,10 +779,10 @@ class RouteTable:
         #: whether the app ``create_app`` builds for this table redirects to slash-toggled twins
         #: (``create_app(..., redirect_slashes=True)``, the default, as ``Starlette()``)
         self.redirect_slashes = redirect_slashes
-        self.routes: list[Route | WebSocketRoute] = [
-            route._limited(max_body_size) if isinstance(route, Route) else route
-            for route in _flatten(routes, prefix.rstrip("/"), "", "")
-        ]
+        flat = _flatten(routes, prefix.rstrip("/"), "", "")
+        self.routes: list[Route | WebSocketRoute] = list(
+            flat if max_body_size is None else _limited(flat, max_body_size)
+        )
         self.by_name: dict[str, list[Route | WebSocketRoute]] = {}
         #: per route (by identity), a name unique in this table: the route's own, or ``name#2``...
         self.native_names: dict[int, str] = {}

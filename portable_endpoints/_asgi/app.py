@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -9,7 +10,6 @@ from portable_endpoints._dispatch import Dispatcher, plain_error, run_endpoint
 from portable_endpoints._handlers import request_outcome
 from portable_endpoints._index import RouteIndex
 from portable_endpoints._json import JSONCodec, current_codec
-from portable_endpoints.convertors import direct_convert
 from portable_endpoints.datastructures import State
 from portable_endpoints.exceptions import HTTPException
 from portable_endpoints.requests import ClientDisconnect, Request
@@ -58,10 +58,9 @@ class _HTTPPlan:
         self.method_set = route.method_set
         #: the one path a route without parameters matches (compared, not searched), else None
         self.literal: str | None = compiled.path if not compiled.convertors else None
-        self.regex = compiled.regex
-        self.converts: tuple[tuple[str, Callable[[str], Any]], ...] = tuple(
-            (name, direct_convert(convertor)) for name, convertor in compiled.convertors.items()
-        )
+        #: the path's regex, taken from the route on its first match (compiled then: see CompiledPath)
+        self.regex: re.Pattern[str] | None = None
+        self.converts: tuple[tuple[str, Callable[[str], Any]], ...] = compiled.converts
         self.mounted = route.mount_compiled is not None
         self.codec: JSONCodec = table.json_codec
         #: whether the inlined dispatch may serve it: no body limit, no exception handlers to consult
@@ -98,7 +97,6 @@ class PortableASGIApp:
         self._http += table.http_routes
         self._websocket += table.websocket_routes
         self._table_of.update((id(route), table) for route in table)
-        self._http_index = RouteIndex([(route.compiled, route) for route in self._http])
         plans = [_HTTPPlan(route, self._table_of[id(route)]) for route in self._http]
         self._http_plans = RouteIndex([(plan.route.compiled, plan) for plan in plans])
         self._http_static = self._http_plans.static
@@ -124,7 +122,10 @@ class PortableASGIApp:
                         continue
                     params: dict[str, Any] = {}
                 else:
-                    found = plan.regex.match(path)
+                    regex = plan.regex
+                    if regex is None:
+                        regex = plan.regex = plan.route.compiled.regex
+                    found = regex.match(path)
                     if found is None:
                         continue
                     params = {name: convert(found[name]) for name, convert in plan.converts}
@@ -197,7 +198,9 @@ class PortableASGIApp:
 
     async def _unmatched(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         location = (
-            slash_redirect(self._http_index.candidates(toggled_slash(path)), scope) if self.redirect_slashes else None
+            slash_redirect((plan.route for plan in self._http_plans.candidates(toggled_slash(path))), scope)
+            if self.redirect_slashes
+            else None
         )
         if location is not None:
             await RedirectResponse(location)(scope, receive, send)

@@ -25,6 +25,30 @@ from django.urls.resolvers import RegexPattern, RoutePattern, URLPattern, URLRes
 
 T = TypeVar("T")
 
+
+class LazyRegexPattern(RegexPattern):
+    """A ``RegexPattern`` whose regex source is written on first use, by ``regex_source()``.
+
+    Django keeps the source in the private ``_regex`` (set by ``__init__``, read when it compiles
+    ``regex``, by its checks and by ``reverse()``); a pattern that only ever matches by its own
+    ``match`` never needs it.
+    """
+
+    def regex_source(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def _regex(self) -> str:
+        found: str | None = self.__dict__.get("_pe_regex")
+        if found is None:
+            found = self.__dict__["_pe_regex"] = self.regex_source()
+        return found
+
+    @_regex.setter
+    def _regex(self, value: str) -> None:
+        """What ``RegexPattern.__init__`` passes is a placeholder: ``regex_source()`` gives the source."""
+
+
 __all__ = [
     "ASGIHandler",
     "BadRequest",
@@ -33,6 +57,7 @@ __all__ = [
     "HttpResponse",
     "HttpResponseBase",
     "HttpResponseNotAllowed",
+    "LazyRegexPattern",
     "NoReverseMatch",
     "PermissionDenied",
     "ProtocolTypeRouter",

@@ -36,7 +36,7 @@ from portable_endpoints_django._auth import authenticate, authenticates
 from portable_endpoints_django._compat import (
     HttpRequest,
     HttpResponseBase,
-    RegexPattern,
+    LazyRegexPattern,
     Resolver404,
     RoutePattern,
     URLPattern,
@@ -46,17 +46,21 @@ from portable_endpoints_django._connection import DjangoRequest, DjangoWebSocket
 from portable_endpoints_django._responses import django_error, django_response
 
 
-class PortablePattern(RegexPattern):
-    """A Django URL pattern for one portable route, matched with the core's own path rules."""
+class PortablePattern(LazyRegexPattern):
+    """A Django URL pattern for one portable route, matched with the core's own path rules (its
+    regex is written only if Django asks: ``reverse()``, checks)."""
 
     def __init__(self, route: Route | WebSocketRoute) -> None:
-        pattern = route.compiled.regex.pattern
+        self.compiled = route.compiled
+        super().__init__("", name=route.name, is_endpoint=True)
+        self.portable_path = route.path
+        self._match = route.compiled.match
+
+    def regex_source(self) -> str:
+        pattern = self.compiled.pattern
         assert pattern.startswith("^/"), pattern
         # Django hands an endpoint pattern the path without its leading slash.
-        super().__init__("^" + pattern[2:], name=route.name, is_endpoint=True)
-        self.portable_path = route.path
-        self.compiled = route.compiled
-        self._match = route.compiled.match
+        return "^" + pattern[2:]
 
     def match(self, path: str) -> tuple[str, tuple[str], dict[str, Any]] | None:
         """("", (the path matched,), converted params), or None; the view learns its prefix from the path."""

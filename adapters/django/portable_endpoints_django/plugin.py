@@ -28,9 +28,12 @@ class DjangoPlugin(AdapterPlugin):
         return None
 
     def load(self) -> Adapter:
-        missing = self._missing()
-        if missing is not None:
-            raise AdapterUnavailable(f"The {self.name!r} adapter cannot run here: {missing.problem}")
+        # Checked until the adapter is loaded only: reading package metadata costs a millisecond,
+        # and every create_app and mount asks for the adapter.
+        if self._adapter is None:
+            missing = self._missing()
+            if missing is not None:
+                raise AdapterUnavailable(f"The {self.name!r} adapter cannot run here: {missing.problem}")
         return super().load()
 
     @hookimpl

@@ -153,3 +153,25 @@ def test_a_nested_url_resolvers_resolve_is_what_the_root_resolver_calls() -> Non
     assert child.url_patterns == child.urlconf_name  # a list as the URLconf: its patterns
     with pytest.raises(_compat.Resolver404):
         root.resolve("/b")
+
+
+def test_a_lazy_regex_pattern_gives_django_its_source_on_first_use() -> None:
+    from django.urls.resolvers import RoutePattern, URLPattern, URLResolver
+
+    written: list[str] = []
+
+    class Items(_compat.LazyRegexPattern):
+        def regex_source(self) -> str:
+            written.append("items")
+            return r"^items/(?P<item_id>[0-9]+)\Z"
+
+    def view(request: Any, item_id: str) -> HttpResponse:
+        return HttpResponse(item_id)
+
+    pattern = Items("", name="items", is_endpoint=True)
+    assert written == []  # RegexPattern.__init__ set its placeholder, nothing was written
+    resolver = URLResolver(RoutePattern(""), [URLPattern(pattern, view, name="items")])
+    assert resolver.reverse("items", item_id=5) == "items/5"
+    assert pattern.regex.pattern == r"^items/(?P<item_id>[0-9]+)\Z"
+    assert pattern.check() == []
+    assert written == ["items"]  # once

@@ -51,8 +51,12 @@ def build_handlers(
     *,
     taken_names: set[str] | None = None,
     occupied: dict[TrieKey, set[type[BaseRoute]]] | None = None,
+    every_verb: bool = True,
 ) -> list[BaseRouteHandler]:
-    """The handlers for ``table``; ``occupied`` holds the trie leaves an app's own routes already use."""
+    """The handlers for ``table``; ``occupied`` holds the trie leaves an app's own routes already use.
+
+    ``every_verb=False``: for an app ``finish_registration`` completes (see ``http_handlers``).
+    """
     taken, occupied = taken_names or set(), occupied or {}
     handlers: list[BaseRouteHandler] = []
     for target in plan(table):
@@ -64,7 +68,8 @@ def build_handlers(
                     "mounted there (Litestar keeps one handler per path and method)"
                 )
         if HTTPRoute not in kinds:
-            handlers += http_handlers(target, table, _name(target, target.http_members, table, taken))
+            name = _name(target, target.http_members, table, taken)
+            handlers += http_handlers(target, table, name, every_verb=every_verb)
         if WebSocketRoute not in kinds and target.websocket_candidates:
             handlers.append(websocket_handler(target, table, _name(target, target.websocket_members, table, taken)))
     return handlers
@@ -95,7 +100,7 @@ class LitestarAdapter:
         own = list(options.pop("route_handlers", None) or ())
         if table.redirect_slashes:
             options["exception_handlers"] = with_slash_redirects(table, options.get("exception_handlers"))
-        app = Litestar(route_handlers=[*self.native_routes(table), *own], **options)
+        app = Litestar(route_handlers=[*build_handlers(table, every_verb=False), *own], **options)
         _link(app, table)
         finish_registration(app)
         return app
@@ -109,7 +114,7 @@ class LitestarAdapter:
             for route in table
             if app.get_handler_index_by_name(table.native_name(route)) is not None
         }
-        for handler in build_handlers(table, taken_names=names, occupied=occupied):
+        for handler in build_handlers(table, taken_names=names, occupied=occupied, every_verb=False):
             app.register(handler)
         _link(app, table)
         finish_registration(app)

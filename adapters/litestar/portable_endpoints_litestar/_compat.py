@@ -99,6 +99,12 @@ def method_tables(app: Litestar) -> Iterator[tuple[Any, str, Callable[[Any], Any
         yield node, "asgi_handlers", lambda value: value.handler
 
 
+def is_default_options_handler(handler: Any) -> bool:
+    """Whether ``handler`` is the OPTIONS handler Litestar adds to a path that has none (``HTTPRoute``)."""
+    fn = getattr(handler, "fn", None)
+    return getattr(fn, "__qualname__", "") == "HTTPRoute.create_options_handler.<locals>.options_handler"
+
+
 def clear_routing_cache(app: Litestar) -> None:
     """Drop Litestar's per-(path, method) routing cache."""
     app.asgi_router.handle_routing.cache_clear()

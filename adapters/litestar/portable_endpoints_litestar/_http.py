@@ -2,9 +2,11 @@
 
 Each registered Litestar path gets one handler function. Litestar builds its own ``Request``, runs
 guards and middleware and calls it; the function matches the original path against the routes
-that may answer there (declaration order, first match wins) and runs the endpoint. It is
-registered for every Litestar verb, so Litestar never answers 405 or OPTIONS itself: the core does,
-with Starlette's ``Allow``. Handlers documented in OpenAPI carry the verbs the endpoint defines.
+that may answer there (declaration order, first match wins) and runs the endpoint. Litestar never
+answers 405 or OPTIONS itself: the core does, with Starlette's ``Allow``. Handlers documented in
+OpenAPI carry the verbs the endpoint defines; every other method reaches them through the fallback
+``_registration`` gives the path (``create_app``, ``mount``), or a hidden handler of the other
+Litestar verbs (``native_routes``, which no fallback completes).
 """
 
 from __future__ import annotations
@@ -186,11 +188,19 @@ def _operation_id(route: Route, verb: str) -> str:
     return "".join(word.title().replace("_", "") for word in words)
 
 
-def http_handlers(target: LitestarPath, table: RouteTable, name: str | None) -> list[PortableHTTPHandler]:
-    """The handlers of one Litestar path: documented verbs of its first route, and all the others."""
+def http_handlers(
+    target: LitestarPath, table: RouteTable, name: str | None, *, every_verb: bool = True
+) -> list[PortableHTTPHandler]:
+    """The handlers of one Litestar path: documented verbs of its first route, and all the others.
+
+    ``every_verb=False`` (an app ``finish_registration`` completes) leaves out the hidden handler of
+    the verbs nobody documents when some are: those methods reach a documented handler through the
+    fallback ``finish_registration`` gives the path, OPTIONS included. Litestar's registration
+    costs grow with the square of the handlers registered, and the app's then match a native app's.
+    """
     documented = next((route for route in target.http_members[:1] if route.include_in_schema), None)
     fn = dispatcher(target.http_candidates, table, documented.name if documented else "portable")
-    handlers = []
+    handlers: list[PortableHTTPHandler] = []
     remaining = list(LITESTAR_VERBS)
     if documented is not None:
         # Cleaned as Python 3.13 compiles docstrings, so the schema reads the same on every Python.
@@ -204,11 +214,13 @@ def http_handlers(target: LitestarPath, table: RouteTable, name: str | None) -> 
                     description=description,
                     operation_id=_operation_id(documented, verb),
                     portable_route=documented,
+                    name=None if handlers or every_verb else name,
                 )
             )
             remaining.remove(verb)
-    # TRACE is no portable verb, so this hidden handler always exists.
-    handlers.append(PortableHTTPHandler(target.path, http_method=remaining, include_in_schema=False, name=name))
+    if every_verb or not handlers:
+        # TRACE is no portable verb, so this hidden handler always has a verb.
+        handlers.append(PortableHTTPHandler(target.path, http_method=remaining, include_in_schema=False, name=name))
     for handler in handlers:
         handler(fn)
     # Litestar adds its own OPTIONS handler to a path whose first handler lacks OPTIONS.

@@ -3,7 +3,8 @@
 Litestar routes a method only to a handler registered for it, and handlers take only its own
 verbs: QUERY and non-standard methods would get Litestar's 405 before any portable code ran. The
 route and trie lookups of portable paths are therefore given a fallback to a portable handler
-(the core then serves QUERY, or answers 405 with Starlette's ``Allow``). These lookup tables exist
+(the core then serves QUERY, or answers 405 with Starlette's ``Allow``); the OPTIONS handler
+Litestar adds to a path without one is dropped from them, so OPTIONS takes that fallback too. These lookup tables exist
 only after registration, so this runs after ``Litestar(...)`` and after ``app.register``; the
 structures it touches are the same in every supported Litestar version.
 """
@@ -78,13 +79,21 @@ def finish_registration(app: Litestar) -> None:
         method = _portable_method(table, handler_of)
         if method is None:
             continue
+        # Litestar's own OPTIONS answer (a 204) where no portable handler takes OPTIONS: dropped, so
+        # that OPTIONS takes the fallback too (and OpenAPI, which lists the table, shows no OPTIONS).
+        own_options = "OPTIONS" in table and _compat.is_default_options_handler(handler_of(table["OPTIONS"]))
+        if own_options:
+            table = {key: value for key, value in table.items() if key != "OPTIONS"}
         setattr(owner, attribute, _AnyMethod(table, method))
         if isinstance(owner, HTTPRoute):
             documented = _documented_route(owner)
             if documented is not None:
                 _publish_starlette_path(owner, documented)
         else:  # a trie node: its per-method path parameters follow its handlers
-            owner.path_parameters = _AnyMethod(owner.path_parameters, method)
+            parameters = owner.path_parameters
+            if own_options:
+                parameters = {key: value for key, value in parameters.items() if key != "OPTIONS"}
+            owner.path_parameters = _AnyMethod(parameters, method)
     # Routing results are cached per (path, method): drop those computed before the fallbacks.
     _compat.clear_routing_cache(app)
     _compat.route_websockets_without_method(app)

@@ -75,6 +75,24 @@ def test_routing_tables_are_reachable_and_publishable() -> None:
     _compat.clear_routing_cache(app)
 
 
+def test_litestars_own_options_handler_is_recognised() -> None:
+    @litestar.get("/items")
+    async def items() -> str:
+        return "items"
+
+    @litestar.route("/own", http_method=["OPTIONS"])
+    async def own() -> None:
+        return None
+
+    app = litestar.Litestar([items, own])
+    handlers = {
+        route.path: route.route_handler_map["OPTIONS"][0] for route in app.routes if isinstance(route, HTTPRoute)
+    }
+    assert _compat.is_default_options_handler(handlers["/items"])  # the one Litestar added
+    assert not _compat.is_default_options_handler(handlers["/own"])
+    assert not _compat.is_default_options_handler(items)
+
+
 async def test_a_websocket_scope_with_a_method_reaches_a_native_websocket_handler() -> None:
     from portable_endpoints.testing._raw import ClientScript, drive_websocket, websocket_scope
 

@@ -169,6 +169,12 @@ class PortableWebSocketRoute(starlette.routing.WebSocketRoute):
         return Match.FULL, {"endpoint": self.endpoint, "path_params": {**scope.get("path_params", {}), **params}}
 
 
+def native_route(route: Route | WebSocketRoute, table: RouteTable) -> tuple[starlette.routing.BaseRoute, ASGIApp]:
+    """The Starlette route object of a portable route, and the ASGI app serving it."""
+    native = PortableRoute(route, table) if isinstance(route, Route) else PortableWebSocketRoute(route, table)
+    return native, native.endpoint
+
+
 def starlette_path(route: Route | WebSocketRoute) -> str:
     """The route's path with the core's own convertors, registered in Starlette as ``pe_<kind>``.
 
@@ -201,15 +207,12 @@ class StarletteAdapter:
     def native_routes(self, table: RouteTable) -> list[starlette.routing.BaseRoute]:
         # An ASGI-app endpoint with methods=None: a partial match still reaches the portable
         # dispatcher, which answers 405 with Starlette's Allow itself.
-        return [
-            PortableRoute(route, table) if isinstance(route, Route) else PortableWebSocketRoute(route, table)
-            for route in table
-        ]
+        return [native_route(route, table)[0] for route in table]
 
     def create_app(self, table: RouteTable, options: dict[str, Any]) -> Starlette:
         table.resolves_here = True
         # One route object for the whole table, matched through the core's index (see _table).
-        app = Starlette(routes=[PortableRoutes(table, self.native_routes(table))], **options)
+        app = Starlette(routes=[PortableRoutes(table, lambda route: native_route(route, table))], **options)
         _compat.set_redirect_slashes(app, table.redirect_slashes)
         return app
 
@@ -217,7 +220,7 @@ class StarletteAdapter:
         """Append the routes to the app's router; its own ``redirect_slashes`` applies to them."""
         table.resolves_here = True
         router = app.router if isinstance(app, Starlette) else app
-        router.routes.append(PortableRoutes(table, self.native_routes(table)))
+        router.routes.append(PortableRoutes(table, lambda route: native_route(route, table)))
 
     def wrap_asgi(self, app: Starlette, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
         wrap_user_middleware(app, wrap)

@@ -7,12 +7,13 @@ Starlette's own rule among them (the first route matching path and method is a f
 the first matching the path alone is a partial one, which Starlette lets a later route override
 and otherwise hands the request to, answering 405). Each portable route is still a real Starlette
 ``Route`` / ``WebSocketRoute`` object, set as ``scope["route"]`` and used for ``url_path_for``, so
-names, ``request.url_for`` and middleware that read the matched route keep working.
+names, ``request.url_for`` and middleware that read the matched route keep working; the
+adapter has it made when a request first matches the route (or ``url_for`` first names it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Container, Sequence
+from collections.abc import Callable, Container, Sequence
 from typing import Any, cast
 
 import starlette.routing
@@ -23,34 +24,65 @@ from portable_endpoints.hosting import RouteIndex
 from portable_endpoints.routing import Route, RouteTable, WebSocketRoute, path_below_root
 from portable_endpoints.types import Receive, Scope, Send
 
-# (portable route, its Starlette route object, the ASGI app serving it, the verbs it serves)
-_Entry = tuple[Route | WebSocketRoute, starlette.routing.BaseRoute, Any, Container[str]]
+# (portable route, its position in the table, the verbs it serves)
+_Entry = tuple[Route | WebSocketRoute, int, Container[str]]
+#: makes the Starlette route object of a portable route, and the ASGI app serving it
+NativeFactory = Callable[[Route | WebSocketRoute], tuple[starlette.routing.BaseRoute, Any]]
 
 
 class PortableRoutes(starlette.routing.BaseRoute):
     """The routes of ``table``, as Starlette route objects ``routes``, matched through one index.
 
+    :param routes: the Starlette route object of each portable route, or a factory making it
+        (with the ASGI app serving it) when a request first matches the route or ``url_for``
+        first names it: what a route is never asked for costs nothing more than its index entry.
     :param apps: the ASGI app serving each route (default: each Starlette route's ``endpoint``).
     """
 
     def __init__(
-        self, table: RouteTable, routes: Sequence[starlette.routing.BaseRoute], apps: Sequence[Any] | None = None
+        self,
+        table: RouteTable,
+        routes: Sequence[starlette.routing.BaseRoute] | NativeFactory,
+        apps: Sequence[Any] | None = None,
     ) -> None:
         self.table = table
-        #: the Starlette route object of each portable route, in declaration order
-        self.routes = list(routes)
-        endpoints = list(apps) if apps is not None else [cast(Any, native).endpoint for native in self.routes]
+        self._portable: list[Route | WebSocketRoute] = list(table)
+        self._factory: NativeFactory | None = None
+        if callable(routes):
+            self._factory = routes
+            self._natives: list[starlette.routing.BaseRoute | None] = [None] * len(self._portable)
+            self._apps: list[Any] = [None] * len(self._portable)
+        else:
+            self._natives = list(routes)
+            natives = cast("list[Any]", self._natives)
+            self._apps = list(apps) if apps is not None else [native.endpoint for native in natives]
+            if not len(self._natives) == len(self._apps) == len(self._portable):
+                raise ValueError("PortableRoutes: one Starlette route (and app) per portable route")
         http: list[tuple[Any, _Entry]] = []
         websocket: list[tuple[Any, _Entry]] = []
-        self._named: dict[str, list[starlette.routing.BaseRoute]] = {}
-        for route, native, app in zip(table, self.routes, endpoints, strict=True):
+        self._named: dict[str, list[int]] = {}
+        for position, route in enumerate(self._portable):
             if isinstance(route, Route):
-                http.append((route.compiled, (route, native, app, route.method_set)))
+                http.append((route.compiled, (route, position, route.method_set)))
             else:
-                websocket.append((route.compiled, (route, native, app, frozenset())))
-            self._named.setdefault(route.name, []).append(native)
+                websocket.append((route.compiled, (route, position, _NO_METHODS)))
+            self._named.setdefault(route.name, []).append(position)
         self._http: RouteIndex[_Entry] = RouteIndex(http)
         self._websocket: RouteIndex[_Entry] = RouteIndex(websocket)
+
+    def _native(self, position: int) -> tuple[starlette.routing.BaseRoute, Any]:
+        """The Starlette route object at ``position`` and its app, made on first use."""
+        native = self._natives[position]
+        if native is None:
+            assert self._factory is not None  # only a factory leaves a route unmade
+            native, self._apps[position] = self._factory(self._portable[position])
+            self._natives[position] = native
+        return native, self._apps[position]
+
+    @property
+    def routes(self) -> list[starlette.routing.BaseRoute]:
+        """The Starlette route object of each portable route, in declaration order."""
+        return [self._native(position)[0] for position in range(len(self._portable))]
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         kind = scope["type"]
@@ -62,10 +94,15 @@ class PortableRoutes(starlette.routing.BaseRoute):
             return Match.NONE, {}
         path = path_below_root(scope) if scope.get("root_path") else scope["path"]
         partial: Scope | None = None
-        for route, native, app, methods in index.candidates(path):
+        for route, position, methods in index.candidates(path):
             params = route.compiled.match(path)
             if params is None:
                 continue
+            native = self._natives[position]
+            if native is None:
+                native, app = self._native(position)
+            else:
+                app = self._apps[position]
             inherited = scope.get("path_params")
             child: Scope = {
                 "endpoint": app,
@@ -85,12 +122,15 @@ class PortableRoutes(starlette.routing.BaseRoute):
         await scope["endpoint"](scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        for native in self._named.get(name, ()):
+        for position in self._named.get(name, ()):
             try:
-                return native.url_path_for(name, **path_params)
+                return self._native(position)[0].url_path_for(name, **path_params)
             except NoMatchFound:
                 continue
         raise NoMatchFound(name, path_params)
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({len(self.routes)} portable routes: {self.routes!r})"
+        return f"{type(self).__name__}({len(self._portable)} portable routes: {self._portable!r})"
+
+
+_NO_METHODS: Container[str] = frozenset()
