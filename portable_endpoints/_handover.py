@@ -16,6 +16,12 @@ The app keeps the ``receive`` it started with (``request_receive``: the body str
 read first). On a host with no raw ``send`` (the bridge's hosts), the response extensions the bridge
 cannot carry are hidden from the app's scope, as the bridge hides them.
 
+Where the host sends the response on the request's own ``send`` at once
+(``Request.sends_response_at_once``: the Starlette, FastAPI and bare ASGI hosts), no task is
+needed: the app runs inline, as Starlette runs it, with a ``send`` that notes its first message;
+an HTTP exception it raises before is raised as above, one it raises after comes out where the
+host sends the response (as from ``HandedOver``).
+
 ``raise_http_errors(scope)`` tells ``StaticFiles`` whether an app above it turns what it raises
 into the app's answer (as Starlette's ``"starlette.exception_handlers"`` scope key does).
 
@@ -131,8 +137,11 @@ async def start_app(app: ASGIApp, scope: Scope, request: Request[Any], *, limit_
     receive = request_receive(request)
     if receive is request.receive and limit_body and request.max_body_size is not None:
         receive = _limited_receive(receive, scope, request.max_body_size)
-    if request.send is _no_send:
+    send = request.send
+    if send is _no_send:
         scope = bridge_scope(scope)
+    elif request.sends_response_at_once:
+        return await _run_inline(app, scope, receive, send)
     handover = _Handover()
     first = handover.first
     task = asyncio.get_running_loop().create_task(_run(app, scope, receive, handover.app_send))
@@ -152,6 +161,54 @@ async def start_app(app: ASGIApp, scope: Scope, request: Request[Any], *, limit_
                 raise error
             raise error from exc
     return HandedOver(handover, task)
+
+
+class _StartWatch:
+    """The host's ``send``, noting whether the app has sent its first message."""
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = True
+        await self.send(message)
+
+
+async def _answered(scope: Scope, receive: Receive, send: Send) -> None:
+    """The response of an app that has answered already, inline: nothing left to send."""
+
+
+class _Raise:
+    """The response of an app that raised once it had started answering: the exception, raised
+    where the host sends the response (where ``HandedOver`` raises it)."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        exc, self.exc = self.exc, None  # type: ignore[assignment]  # no cycle through the traceback
+        raise exc
+
+
+async def _run_inline(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> ASGIApp:
+    """``start_app`` where the host sends the response on ``send`` at once: ``app`` answers on it
+    now, as Starlette calls it (its ``ExceptionMiddleware`` notes the response's start the same way)."""
+    watch = _StartWatch(send)
+    try:
+        await app(scope, receive, watch)
+    except Exception as exc:
+        if watch.started:
+            return _Raise(exc)
+        error = _http_exception(exc)
+        if error is None or error is exc:
+            raise
+        raise error from exc
+    return _answered
 
 
 def _limited_receive(receive: Receive, scope: Scope, limit: int) -> Receive:
