@@ -141,7 +141,19 @@ async def start_app(app: ASGIApp, scope: Scope, request: Request[Any], *, limit_
     if send is _no_send:
         scope = bridge_scope(scope)
     elif request.sends_response_at_once:
-        return await _run_inline(app, scope, receive, send)
+        # The host sends the response on `send` at once: the app answers on it now, as Starlette
+        # calls it (its ExceptionMiddleware notes the response's start the same way).
+        watch = _StartWatch(send)
+        try:
+            await app(scope, receive, watch)
+        except Exception as exc:
+            if watch.started:
+                return _Raise(exc)
+            error = _http_exception(exc)
+            if error is None or error is exc:
+                raise
+            raise error from exc
+        return _answered
     handover = _Handover()
     first = handover.first
     task = asyncio.get_running_loop().create_task(_run(app, scope, receive, handover.app_send))
@@ -152,14 +164,14 @@ async def start_app(app: ASGIApp, scope: Scope, request: Request[Any], *, limit_
         task.cancel()
         raise
     if task.done() and not task.cancelled():
-        exc = task.exception()
-        if exc is not None and not handover.started:
-            error = _http_exception(exc)
+        raised = task.exception()
+        if raised is not None and not handover.started:
+            error = _http_exception(raised)
             if error is None:
-                raise exc
-            if error is exc:
+                raise raised
+            if error is raised:
                 raise error
-            raise error from exc
+            raise error from raised
     return HandedOver(handover, task)
 
 
@@ -193,22 +205,6 @@ class _Raise:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         exc, self.exc = self.exc, None  # type: ignore[assignment]  # no cycle through the traceback
         raise exc
-
-
-async def _run_inline(app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> ASGIApp:
-    """``start_app`` where the host sends the response on ``send`` at once: ``app`` answers on it
-    now, as Starlette calls it (its ``ExceptionMiddleware`` notes the response's start the same way)."""
-    watch = _StartWatch(send)
-    try:
-        await app(scope, receive, watch)
-    except Exception as exc:
-        if watch.started:
-            return _Raise(exc)
-        error = _http_exception(exc)
-        if error is None or error is exc:
-            raise
-        raise error from exc
-    return _answered
 
 
 def _limited_receive(receive: Receive, scope: Scope, limit: int) -> Receive:

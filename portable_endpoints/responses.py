@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import http.cookies
 import logging
 import os
@@ -613,7 +614,7 @@ class FileResponse(ChunkedResponse):
         self.media_type = media_type or guess_type(filename or path)[0] or "application/octet-stream"
         self.background = background
         self.init_headers(headers)
-        self.headers.setdefault("accept-ranges", "bytes")
+        _set_default(self.raw_headers, b"accept-ranges", b"bytes")
         if filename is not None:
             quoted = quote(filename)
             if quoted != filename:
@@ -626,13 +627,13 @@ class FileResponse(ChunkedResponse):
             self._set_stat_headers(stat_result)
 
     def _set_stat_headers(self, stat_result: os.stat_result) -> None:
+        # headers.setdefault() of each, on the raw list: these names and values need no checking.
+        raw = self.raw_headers
         etag_base = f"{stat_result.st_mtime}-{stat_result.st_size}"
-        headers = self.headers
-        headers.setdefault("content-length", str(stat_result.st_size))
-        headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
-        import hashlib  # on first use: only file responses need it
-
-        headers.setdefault("etag", f'"{hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest()}"')
+        _set_default(raw, b"content-length", b"%d" % stat_result.st_size)
+        _set_default(raw, b"last-modified", formatdate(stat_result.st_mtime, usegmt=True).encode("latin-1"))
+        etag = hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest()
+        _set_default(raw, b"etag", b'"%s"' % etag.encode("latin-1"))
 
     async def prepare(self) -> None:
         """Stat the file (in a thread) and fill in the length and validators; call before sending."""
@@ -750,6 +751,14 @@ class FileResponse(ChunkedResponse):
             await send({"type": "http.response.pathsend", "path": str(self.path)})
             return
         await super().send_chunks(scope, send)
+
+
+def _set_default(raw: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
+    """``MutableHeaders(raw=raw).setdefault(name, value)`` for a lower-case ``name`` and a safe ``value``."""
+    for key, _ in raw:
+        if key == name:
+            return
+    raw.append((name, value))
 
 
 @asynccontextmanager

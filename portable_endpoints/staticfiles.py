@@ -13,6 +13,7 @@ default handler would (the detail as plain text, ``Not Found``).
 from __future__ import annotations
 
 import errno
+import functools
 import importlib.util
 import os
 import stat
@@ -49,10 +50,18 @@ class NotModifiedResponse(Response):
     )
 
     def __init__(self, headers: Headers):
-        super().__init__(
-            status_code=304,
-            headers={name: value for name, value in headers.items() if name in self.NOT_MODIFIED_HEADERS},
-        )
+        super().__init__(status_code=304)
+        # Kept as a dict of them would keep them (the last value of a repeated name, where the first
+        # was), from the raw list: the values were checked when they were set.
+        wanted = _raw_names(tuple(self.NOT_MODIFIED_HEADERS))
+        raw = headers.raw if isinstance(headers, Headers) else Headers(headers).raw
+        kept = {name: value for name, value in raw if name in wanted}
+        self.raw_headers = list(kept.items())
+
+
+@functools.lru_cache(maxsize=8)
+def _raw_names(names: tuple[str, ...]) -> frozenset[bytes]:
+    return frozenset(name.lower().encode("latin-1") for name in names)
 
 
 class _StaticFileResponse(FileResponse):
