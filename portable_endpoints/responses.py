@@ -333,8 +333,8 @@ class ChunkedResponse(Response):
             return
         if scope["type"] == "websocket":
             await self.send_chunks(scope, _denial_send(send))
-        elif scope.get("method") == "HEAD":
-            await self.send_chunks(scope, send)  # no body to stop sending
+        elif scope.get("method") == "HEAD" or self._server_sends_body(scope):
+            await self.send_chunks(scope, send)  # no body of ours to stop sending
         elif spec_version(scope) >= (2, 4) and not self.always_listens:
             # A spec 2.4 server raises OSError from send once the client has gone.
             try:
@@ -350,6 +350,11 @@ class ChunkedResponse(Response):
 
     async def _close_unsent(self) -> None:
         """Close the body's source when no chunk is to be sent (``chunks()`` never runs)."""
+
+    def _server_sends_body(self, scope: Scope) -> bool:
+        """Whether the server sends the body itself (a file by ``http.response.pathsend``): then,
+        as Starlette's ``FileResponse``, nothing listens for the disconnect on any spec version."""
+        return False
 
     async def send_chunks(self, scope: Scope, send: Send) -> None:
         """Send the response start, every chunk, then the end; the chunks are closed however it ends.
@@ -739,14 +744,17 @@ class FileResponse(ChunkedResponse):
                 if len(chunk) < self.chunk_size:
                     return
 
-    async def send_chunks(self, scope: Scope, send: Send) -> None:
-        """The whole file; by the server itself (``http.response.pathsend``) when it offers to, as
-        Starlette's: under granian, reading the file here made a small static file 2.8x Starlette's."""
-        if (
+    def _server_sends_body(self, scope: Scope) -> bool:
+        return (
             scope["type"] == "http"
             and scope.get("method") != "HEAD"
             and "http.response.pathsend" in scope.get("extensions", {})
-        ):
+        )
+
+    async def send_chunks(self, scope: Scope, send: Send) -> None:
+        """The whole file; by the server itself (``http.response.pathsend``) when it offers to, as
+        Starlette's: under granian, reading the file here made a small static file 2.8x Starlette's."""
+        if self._server_sends_body(scope):
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
             await send({"type": "http.response.pathsend", "path": str(self.path)})
             return
