@@ -129,7 +129,10 @@ def _http_exception(exc: BaseException) -> HTTPException | None:
 async def start_app(app: ASGIApp, scope: Scope, request: Request[Any], *, limit_body: bool = True) -> ASGIApp:
     """Run ``app`` for ``request`` (with ``scope``) until it sends its first message; then return the
     ASGI app that sends its response. An HTTP exception it raises first is raised here as the
-    portable ``HTTPException``; any other exception as it is.
+    portable ``HTTPException``; any other exception as it is. Where the host sends the response on
+    ``request.send`` at once (``sends_response_at_once``), the app runs to its end here, answering
+    on ``request.send``, and the app returned sends nothing (or raises what the app raised after
+    its first message).
 
     ``limit_body``: the host's ``receive`` enforces ``request.max_body_size`` (a 413), as
     ``request.stream()`` does.
