@@ -601,6 +601,8 @@ class FileResponse(ChunkedResponse):
 
     chunk_size = 64 * 1024
     max_ranges = 100
+    #: whether a conditional request is answered 304 here (``StaticFiles`` decides that itself)
+    _answers_not_modified = True
 
     def __init__(
         self,
@@ -662,7 +664,7 @@ class FileResponse(ChunkedResponse):
             return self
         request_headers = Headers(scope=scope)
         response_headers = self.headers
-        if _not_modified(response_headers, request_headers):
+        if self._answers_not_modified and _not_modified(response_headers, request_headers):
             kept = {key: value for key, value in response_headers.items() if key in NOT_MODIFIED_HEADERS}
             return Response(status_code=304, headers=kept, background=self.background)
         http_range = request_headers.get("range")

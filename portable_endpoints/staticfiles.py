@@ -33,9 +33,6 @@ from portable_endpoints.types import Receive, Scope, Send
 
 PathLike = str | os.PathLike[str]
 
-# The request headers a 304 answers; StaticFiles decides on them (``is_not_modified``), not the file.
-_CONDITIONAL_HEADERS = (b"if-none-match", b"if-modified-since")
-
 
 class NotModifiedResponse(Response):
     """The 304 answering a conditional request: no body, and only the validator and cache headers."""
@@ -71,9 +68,7 @@ class _StaticFileResponse(FileResponse):
     ``StaticFiles`` subclass overriding ``is_not_modified`` must have the last word. Ranges still apply.
     """
 
-    async def for_request(self, scope: Scope) -> Response:
-        headers = [(key, value) for key, value in scope["headers"] if key.lower() not in _CONDITIONAL_HEADERS]
-        return await super().for_request({**scope, "headers": headers})
+    _answers_not_modified = False
 
 
 class StaticFiles:
