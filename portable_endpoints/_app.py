@@ -331,6 +331,12 @@ def install(
     table.raises_server_errors = raises
     escalates = answers_server_errors and not raises
 
+    # A host whose own outermost layer answers an exception as the ServerErrorLayer would without
+    # a 500 handler (Starlette's ServerErrorMiddleware) needs no second one inside it.
+    server_error_layer = answers_server_errors and not (
+        server_error is None and getattr(adapter, "answers_server_errors", False)
+    )
+
     def wrap_entry(entry: ASGIApp) -> ASGIApp:
         layer = entry
         if lifespan is not None or not_found is not None or escalates:
@@ -338,7 +344,7 @@ def install(
                 entry, host_app=app, table=table, lifespan=lifespan, not_found=not_found, escalates=escalates
             )
         stack = wrap(layer, middleware)
-        return ServerErrorLayer(stack, handler=server_error, table=table) if answers_server_errors else stack
+        return ServerErrorLayer(stack, handler=server_error, table=table) if server_error_layer else stack
 
     wrap_asgi = getattr(adapter, "wrap_asgi", None)
     if wrap_asgi is not None:

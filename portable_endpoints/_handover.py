@@ -16,6 +16,12 @@ The app keeps the ``receive`` it started with (``request_receive``: the body str
 read first). On a host with no raw ``send`` (the bridge's hosts), the response extensions the bridge
 cannot carry are hidden from the app's scope, as the bridge hides them.
 
+Where the host sends the response on the request's own ``send`` at once
+(``Request.sends_response_at_once``: the Starlette, FastAPI and bare ASGI hosts), no task is
+needed: the app runs inline, as Starlette runs it, with a ``send`` that notes its first message;
+an HTTP exception it raises before is raised as above, one it raises after comes out where the
+host sends the response (as from ``HandedOver``).
+
 ``raise_http_errors(scope)`` tells ``StaticFiles`` whether an app above it turns what it raises
 into the app's answer (as Starlette's ``"starlette.exception_handlers"`` scope key does).
 
@@ -123,7 +129,10 @@ def _http_exception(exc: BaseException) -> HTTPException | None:
 async def start_app(app: ASGIApp, scope: Scope, request: Request[Any], *, limit_body: bool = True) -> ASGIApp:
     """Run ``app`` for ``request`` (with ``scope``) until it sends its first message; then return the
     ASGI app that sends its response. An HTTP exception it raises first is raised here as the
-    portable ``HTTPException``; any other exception as it is.
+    portable ``HTTPException``; any other exception as it is. Where the host sends the response on
+    ``request.send`` at once (``sends_response_at_once``), the app runs to its end here, answering
+    on ``request.send``, and the app returned sends nothing (or raises what the app raised after
+    its first message).
 
     ``limit_body``: the host's ``receive`` enforces ``request.max_body_size`` (a 413), as
     ``request.stream()`` does.
@@ -131,8 +140,23 @@ async def start_app(app: ASGIApp, scope: Scope, request: Request[Any], *, limit_
     receive = request_receive(request)
     if receive is request.receive and limit_body and request.max_body_size is not None:
         receive = _limited_receive(receive, scope, request.max_body_size)
-    if request.send is _no_send:
+    send = request.send
+    if send is _no_send:
         scope = bridge_scope(scope)
+    elif request.sends_response_at_once:
+        # The host sends the response on `send` at once: the app answers on it now, as Starlette
+        # calls it (its ExceptionMiddleware notes the response's start the same way).
+        watch = _StartWatch(send)
+        try:
+            await app(scope, receive, watch)
+        except Exception as exc:
+            if watch.started:
+                return _Raise(exc)
+            error = _http_exception(exc)
+            if error is None or error is exc:
+                raise
+            raise error from exc
+        return _answered
     handover = _Handover()
     first = handover.first
     task = asyncio.get_running_loop().create_task(_run(app, scope, receive, handover.app_send))
@@ -143,15 +167,47 @@ async def start_app(app: ASGIApp, scope: Scope, request: Request[Any], *, limit_
         task.cancel()
         raise
     if task.done() and not task.cancelled():
-        exc = task.exception()
-        if exc is not None and not handover.started:
-            error = _http_exception(exc)
+        raised = task.exception()
+        if raised is not None and not handover.started:
+            error = _http_exception(raised)
             if error is None:
-                raise exc
-            if error is exc:
+                raise raised
+            if error is raised:
                 raise error
-            raise error from exc
+            raise error from raised
     return HandedOver(handover, task)
+
+
+class _StartWatch:
+    """The host's ``send``, noting whether the app has sent its first message."""
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = True
+        await self.send(message)
+
+
+async def _answered(scope: Scope, receive: Receive, send: Send) -> None:
+    """The response of an app that has answered already, inline: nothing left to send."""
+
+
+class _Raise:
+    """The response of an app that raised once it had started answering: the exception, raised
+    where the host sends the response (where ``HandedOver`` raises it)."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc: Exception) -> None:
+        self.exc = exc
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        exc, self.exc = self.exc, None  # type: ignore[assignment]  # no cycle through the traceback
+        raise exc
 
 
 def _limited_receive(receive: Receive, scope: Scope, limit: int) -> Receive:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
+from http.cookies import _unquote
 from ipaddress import AddressValueError, IPv6Address
 from shlex import shlex
 from tempfile import SpooledTemporaryFile
@@ -346,8 +347,9 @@ _UNSAFE_HEADER_CHARACTER = re.compile("[\r\n\0]")
 
 
 def _encode_header(key: str, value: str) -> tuple[bytes, bytes]:
+    # A printable string holds no CR, LF or NUL: the common case skips the regex.
     unsafe = _UNSAFE_HEADER_CHARACTER.search
-    if unsafe(key) or unsafe(value):
+    if not (key.isprintable() and value.isprintable()) and (unsafe(key) or unsafe(value)):
         raise ValueError(f"Header {key!r} contains a CR, LF or NUL character; refusing to send it")
     return key.lower().encode("latin-1"), value.encode("latin-1")
 
@@ -483,8 +485,6 @@ class State:
 
 def parse_cookie_header(cookie_string: str) -> dict[str, str]:
     """Parse a ``Cookie`` header the way browsers send it (and Starlette reads it)."""
-    from http.cookies import _unquote
-
     cookies: dict[str, str] = {}
     for chunk in cookie_string.split(";"):
         key, sep, value = chunk.partition("=")

@@ -174,7 +174,11 @@ class Adapter(Protocol):
     whose ``exception_handlers`` entries go to ``options`` untouched; and
     ``raises_endpoint_exceptions = True`` for a host that lets an endpoint's exception out of its
     ASGI entry as it is (the core then needs no stand-in response to raise it through the app's
-    middleware).
+    middleware); ``answers_server_errors = True`` for a host whose entry, outside the stack
+    ``wrap_asgi`` puts in place, answers an exception that leaves it before the response started
+    with a plain ``Internal Server Error`` 500 and re-raises it (Starlette's
+    ``ServerErrorMiddleware``): the core then adds no layer of its own for that, unless the app has
+    a ``500`` handler.
 
     Example, a complete adapter for a host that is a bare ASGI router (the test suite runs this
     very code through the conformance suite)::

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from typing import Any, Generic, NoReturn, cast
+from typing import Any, ClassVar, Generic, NoReturn, cast
 
 import anyio
 
@@ -308,6 +308,14 @@ class Request(HTTPConnection[NativeT]):
         a larger declared ``Content-Length`` is refused before reading, a larger body as soon as it
         passes the limit, both with ``HTTPException(413)``. ``None``: no limit.
     """
+
+    #: For adapters: the host sends an ASGI app ``run_endpoint`` returns on this request's ``send``,
+    #: at once. An app the endpoint hands the request to (a ``Mount(app=...)``, an overridden
+    #: ``dispatch()``, route middleware) then runs inline and answers on ``send`` during the endpoint
+    #: call, as in Starlette. Set it False on a request class whose host does anything in between
+    #: (sends through a channel of its own, runs hooks on the response): the app then runs in a task
+    #: of its own until it answers, and is handed the host's ``send`` when the host sends it.
+    sends_response_at_once: ClassVar[bool] = True
 
     __slots__ = (
         "_body",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import http.cookies
 import logging
 import os
@@ -332,8 +333,8 @@ class ChunkedResponse(Response):
             return
         if scope["type"] == "websocket":
             await self.send_chunks(scope, _denial_send(send))
-        elif scope.get("method") == "HEAD":
-            await self.send_chunks(scope, send)  # no body to stop sending
+        elif scope.get("method") == "HEAD" or self._server_sends_body(scope):
+            await self.send_chunks(scope, send)  # no body of ours to stop sending
         elif spec_version(scope) >= (2, 4) and not self.always_listens:
             # A spec 2.4 server raises OSError from send once the client has gone.
             try:
@@ -349,6 +350,11 @@ class ChunkedResponse(Response):
 
     async def _close_unsent(self) -> None:
         """Close the body's source when no chunk is to be sent (``chunks()`` never runs)."""
+
+    def _server_sends_body(self, scope: Scope) -> bool:
+        """Whether the server sends the body itself (a file by ``http.response.pathsend``): then,
+        as Starlette's ``FileResponse``, nothing listens for the disconnect on any spec version."""
+        return False
 
     async def send_chunks(self, scope: Scope, send: Send) -> None:
         """Send the response start, every chunk, then the end; the chunks are closed however it ends.
@@ -595,6 +601,8 @@ class FileResponse(ChunkedResponse):
 
     chunk_size = 64 * 1024
     max_ranges = 100
+    #: whether a conditional request is answered 304 here (``StaticFiles`` decides that itself)
+    _answers_not_modified = True
 
     def __init__(
         self,
@@ -613,7 +621,7 @@ class FileResponse(ChunkedResponse):
         self.media_type = media_type or guess_type(filename or path)[0] or "application/octet-stream"
         self.background = background
         self.init_headers(headers)
-        self.headers.setdefault("accept-ranges", "bytes")
+        _set_default(self.raw_headers, b"accept-ranges", b"bytes")
         if filename is not None:
             quoted = quote(filename)
             if quoted != filename:
@@ -626,13 +634,13 @@ class FileResponse(ChunkedResponse):
             self._set_stat_headers(stat_result)
 
     def _set_stat_headers(self, stat_result: os.stat_result) -> None:
+        # headers.setdefault() of each, on the raw list: these names and values need no checking.
+        raw = self.raw_headers
         etag_base = f"{stat_result.st_mtime}-{stat_result.st_size}"
-        headers = self.headers
-        headers.setdefault("content-length", str(stat_result.st_size))
-        headers.setdefault("last-modified", formatdate(stat_result.st_mtime, usegmt=True))
-        import hashlib  # on first use: only file responses need it
-
-        headers.setdefault("etag", f'"{hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest()}"')
+        _set_default(raw, b"content-length", b"%d" % stat_result.st_size)
+        _set_default(raw, b"last-modified", formatdate(stat_result.st_mtime, usegmt=True).encode("latin-1"))
+        etag = hashlib.md5(etag_base.encode(), usedforsecurity=False).hexdigest()
+        _set_default(raw, b"etag", b'"%s"' % etag.encode("latin-1"))
 
     async def prepare(self) -> None:
         """Stat the file (in a thread) and fill in the length and validators; call before sending."""
@@ -656,7 +664,7 @@ class FileResponse(ChunkedResponse):
             return self
         request_headers = Headers(scope=scope)
         response_headers = self.headers
-        if _not_modified(response_headers, request_headers):
+        if self._answers_not_modified and _not_modified(response_headers, request_headers):
             kept = {key: value for key, value in response_headers.items() if key in NOT_MODIFIED_HEADERS}
             return Response(status_code=304, headers=kept, background=self.background)
         http_range = request_headers.get("range")
@@ -738,18 +746,29 @@ class FileResponse(ChunkedResponse):
                 if len(chunk) < self.chunk_size:
                     return
 
-    async def send_chunks(self, scope: Scope, send: Send) -> None:
-        """The whole file; by the server itself (``http.response.pathsend``) when it offers to, as
-        Starlette's: under granian, reading the file here made a small static file 2.8x Starlette's."""
-        if (
+    def _server_sends_body(self, scope: Scope) -> bool:
+        return (
             scope["type"] == "http"
             and scope.get("method") != "HEAD"
             and "http.response.pathsend" in scope.get("extensions", {})
-        ):
+        )
+
+    async def send_chunks(self, scope: Scope, send: Send) -> None:
+        """The whole file; by the server itself (``http.response.pathsend``) when it offers to, as
+        Starlette's: under granian, reading the file here made a small static file 2.8x Starlette's."""
+        if self._server_sends_body(scope):
             await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
             await send({"type": "http.response.pathsend", "path": str(self.path)})
             return
         await super().send_chunks(scope, send)
+
+
+def _set_default(raw: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> None:
+    """``MutableHeaders(raw=raw).setdefault(name, value)`` for a lower-case ``name`` and a safe ``value``."""
+    for key, _ in raw:
+        if key == name:
+            return
+    raw.append((name, value))
 
 
 @asynccontextmanager

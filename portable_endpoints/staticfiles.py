@@ -13,6 +13,7 @@ default handler would (the detail as plain text, ``Not Found``).
 from __future__ import annotations
 
 import errno
+import functools
 import importlib.util
 import os
 import stat
@@ -32,9 +33,6 @@ from portable_endpoints.types import Receive, Scope, Send
 
 PathLike = str | os.PathLike[str]
 
-# The request headers a 304 answers; StaticFiles decides on them (``is_not_modified``), not the file.
-_CONDITIONAL_HEADERS = (b"if-none-match", b"if-modified-since")
-
 
 class NotModifiedResponse(Response):
     """The 304 answering a conditional request: no body, and only the validator and cache headers."""
@@ -49,10 +47,18 @@ class NotModifiedResponse(Response):
     )
 
     def __init__(self, headers: Headers):
-        super().__init__(
-            status_code=304,
-            headers={name: value for name, value in headers.items() if name in self.NOT_MODIFIED_HEADERS},
-        )
+        super().__init__(status_code=304)
+        # Kept as a dict of them would keep them (the last value of a repeated name, where the first
+        # was), from the raw list: the values were checked when they were set.
+        wanted = _raw_names(tuple(self.NOT_MODIFIED_HEADERS))
+        raw = headers.raw if isinstance(headers, Headers) else Headers(headers).raw
+        kept = {name: value for name, value in raw if name in wanted}
+        self.raw_headers = list(kept.items())
+
+
+@functools.lru_cache(maxsize=8)
+def _raw_names(names: tuple[str, ...]) -> frozenset[bytes]:
+    return frozenset(name.lower().encode("latin-1") for name in names)
 
 
 class _StaticFileResponse(FileResponse):
@@ -62,9 +68,7 @@ class _StaticFileResponse(FileResponse):
     ``StaticFiles`` subclass overriding ``is_not_modified`` must have the last word. Ranges still apply.
     """
 
-    async def for_request(self, scope: Scope) -> Response:
-        headers = [(key, value) for key, value in scope["headers"] if key.lower() not in _CONDITIONAL_HEADERS]
-        return await super().for_request({**scope, "headers": headers})
+    _answers_not_modified = False
 
 
 class StaticFiles:

@@ -1,5 +1,6 @@
 """``start_app``: an ASGI app run until its first message, then handed the host's ``send``; what
-happens to the app when the host gives up on it at either stage."""
+happens to the app when the host gives up on it at either stage. Where the host sends the response
+on the request's ``send`` at once, the app runs inline instead, with the same outcomes."""
 
 from __future__ import annotations
 
@@ -33,8 +34,15 @@ async def host_send(message: Message) -> None:
     raise AssertionError("the host's send of the request is not the app's before the handover")
 
 
+class HandedOverRequest(Request[None]):
+    """A request whose host sends the response through a channel of its own, later."""
+
+    __slots__ = ()
+    sends_response_at_once = False
+
+
 def request() -> Request[None]:
-    return Request(http_scope(), no_body, host_send)
+    return HandedOverRequest(http_scope(), no_body, host_send)
 
 
 async def test_the_app_answers_through_the_send_it_is_handed() -> None:
@@ -108,3 +116,49 @@ def test_only_the_app_a_portable_mount_serves_may_raise() -> None:
     # A Starlette app in between sets its own handlers: what is raised below it is its to answer.
     scope["starlette.exception_handlers"] = ({}, {})
     assert not raise_http_errors(scope)
+
+
+async def test_inline_the_app_answers_on_the_requests_send_during_start_app() -> None:
+    sent: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    response = await start_app(app, http_scope(), Request(http_scope(), no_body, send))
+    assert [message["type"] for message in sent] == ["http.response.start", "http.response.body"]
+    await response(http_scope(), no_body, host_send)  # nothing left to send
+    assert len(sent) == 2
+
+
+async def test_inline_an_http_exception_before_the_first_message_comes_out_of_start_app() -> None:
+    class Foreign(Exception):
+        status_code, detail, headers = 418, "teapot", {"x-why": "tea"}
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        raise Foreign
+
+    with pytest.raises(HTTPException) as raised:
+        await start_app(app, http_scope(), Request(http_scope(), no_body, host_send))
+    assert (raised.value.status_code, raised.value.detail, raised.value.headers) == (418, "teapot", {"x-why": "tea"})
+    assert isinstance(raised.value.__cause__, Foreign)
+
+
+async def test_inline_an_exception_after_the_first_message_comes_out_where_the_response_is_sent() -> None:
+    sent: list[Message] = []
+
+    async def app(scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        raise HTTPException(404)
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    response = await start_app(app, http_scope(), Request(http_scope(), no_body, send))
+    assert len(sent) == 1
+    with pytest.raises(HTTPException) as raised:
+        await response(http_scope(), no_body, send)
+    assert raised.value.status_code == 404

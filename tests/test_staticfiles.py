@@ -766,11 +766,14 @@ async def test_ranges_and_head(statics: Path) -> None:
         assert response.headers["content-type"] == "text/plain; charset=utf-8"
 
 
-async def _messages(app: ASGIApp, method: str, headers: list[tuple[bytes, bytes]]) -> list[Message]:
-    """What ``app`` sends for ``GET /example.txt`` under a server that offers ``http.response.pathsend``."""
+async def _messages(
+    app: ASGIApp, method: str, headers: list[tuple[bytes, bytes]], *, spec: str = "2.4", received: int = 0
+) -> list[Message]:
+    """What ``app`` sends for ``GET /example.txt`` under a server that offers ``http.response.pathsend``;
+    ``received``: how many times it may call ``receive``."""
     scope: Scope = {
         "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "asgi": {"version": "3.0", "spec_version": spec},
         "http_version": "1.1",
         "method": method,
         "scheme": "http",
@@ -783,8 +786,12 @@ async def _messages(app: ASGIApp, method: str, headers: list[tuple[bytes, bytes]
         "extensions": {"http.response.pathsend": {}},
     }
     sent: list[Message] = []
+    calls = 0
 
     async def receive() -> Message:
+        nonlocal calls
+        calls += 1
+        assert calls <= received, "the app listened for the disconnect"
         return {"type": "http.request", "body": b"", "more_body": False}
 
     async def send(message: Message) -> None:
@@ -810,6 +817,14 @@ async def test_the_server_sends_the_whole_file_when_it_offers_pathsend(statics: 
     not_modified = await _messages(app, "GET", [(b"if-none-match", etag)])
     assert [message["type"] for message in not_modified] == ["http.response.start", "http.response.body"]
     assert not_modified[0]["status"] == 304
+
+
+async def test_a_file_the_server_sends_is_not_watched_for_the_disconnect(statics: Path) -> None:
+    # As Starlette's FileResponse: under a server before ASGI spec 2.4 (granian speaks 2.3), a body
+    # sent by pathsend needs no listener for the client leaving (a task per file otherwise).
+    app = StaticFiles(directory=statics)
+    start, pathsend = await _messages(app, "GET", [], spec="2.3")
+    assert (start["status"], pathsend["type"]) == (200, "http.response.pathsend")
 
 
 async def test_a_304_keeps_only_the_validator_and_cache_headers(statics: Path) -> None:

@@ -22,6 +22,6 @@ def message_headers(message: Message) -> MutableHeaders:
 def _lower_case(raw: list[tuple[bytes, bytes]]) -> bool:
     # A loop, not any() over a generator: this runs for every response of every middleware.
     for name, _ in raw:  # noqa: SIM110
-        if name != name.lower():
+        if not name.islower() and name != name.lower():
             return False
     return True

@@ -7,6 +7,7 @@ compressed media, and ``text/event-stream``, whose events must reach the client 
 
 from __future__ import annotations
 
+import functools
 import zlib
 from typing import NoReturn
 
@@ -240,7 +241,9 @@ async def unattached_send(message: Message) -> NoReturn:
     raise RuntimeError("send awaitable not set")
 
 
+@functools.lru_cache(maxsize=32)
 def _normalize_content_types(content_types: tuple[str, ...]) -> tuple[str, ...]:
+    # Cached: every response's responder normalises the middleware's (already normal) tuple again.
     return tuple(content_type.partition(";")[0].strip().lower() for content_type in content_types)
 
 

@@ -74,6 +74,8 @@ class _LitestarConnection(HTTPConnection[N]):
 
 class LitestarRequest(_LitestarConnection[litestar.Request[Any, Any, Any]], Request[litestar.Request[Any, Any, Any]]):
     __slots__ = ("_full_path",)
+    #: Litestar sends an ASGI response once its own response handling (hooks, layered headers) ran
+    sends_response_at_once = False
 
 
 def litestar_request(

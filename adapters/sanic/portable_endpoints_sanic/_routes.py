@@ -57,6 +57,8 @@ PATH_PARAM = "portable_path"
 
 class SanicRequest(Request[sanic.Request]):
     __slots__ = ()
+    #: an ASGI response goes out through Sanic's own channel (``send_response``), not ``send``
+    sends_response_at_once = False
 
     @property
     def state(self) -> SanicState:

@@ -203,6 +203,8 @@ class StarletteAdapter:
     #: Starlette's router and ``ExceptionMiddleware`` let an endpoint's exception out to the app's
     #: middleware and ``ServerErrorMiddleware``
     raises_endpoint_exceptions = True
+    #: Starlette's ``ServerErrorMiddleware`` is outermost, outside the stack ``wrap_asgi`` appends
+    answers_server_errors = True
 
     def native_routes(self, table: RouteTable) -> list[starlette.routing.BaseRoute]:
         # An ASGI-app endpoint with methods=None: a partial match still reaches the portable
