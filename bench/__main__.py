@@ -333,7 +333,7 @@ async def run(args: argparse.Namespace) -> Results:
     if "toolkit" in chosen:
         from bench.toolkit import run_toolkit, select_toolkit
 
-        toolkit = select_toolkit(sorted({item.host for item in comparisons}))
+        toolkit = select_toolkit(sorted({item.host for item in comparisons}), results.unavailable)
         print(f"toolkit (in-process, {len(toolkit)} comparisons):")
         with parts.part("toolkit"):
             # The smoke run times the toolkit in this process: the in-process rows keep the worker path alive.
