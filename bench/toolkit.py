@@ -89,9 +89,10 @@ HOST_STACKS = {
 }
 #: the hosts that reverse no URL: their template rows build the URL from the request, both sides
 NO_URL_FOR_HOSTS = ("falcon",)
-#: the hosts whose SSE streams notice a client that left only at their next event (their open
-#: streams are cancelled after the client leaves, as a server shutting down would)
-STALLED_STREAM_HOSTS = ("falcon",)
+#: the hosts whose native SSE streams notice a client that left only when they next send (Falcon's
+#: resp.sse; Sanic's handler under ASGI): their open streams are cancelled after the client leaves,
+#: as a server shutting down would
+STALLED_STREAM_HOSTS = ("falcon", "sanic")
 #: Django's GZipMiddleware compresses at level 6: the portable side there too, for the same work
 GZIP_LEVELS = {"django": 6}
 #: the line separator of the portable events where the native side's is not "\r\n"
@@ -712,7 +713,7 @@ async def open_streams(app: ASGIApp, count: int) -> list[OpenStream]:
 
 async def close_streams(streams: Sequence[OpenStream], *, end_on_leave: bool = True) -> None:
     """Let every client leave; each stream must end then (``end_on_leave``), or it is cancelled, as
-    a server's shutdown would: a host that notices a disconnect only at its next event (Falcon)."""
+    a server's shutdown would (a host that notices a disconnect only when it next sends)."""
     for stream in streams:
         stream.leave()
     done, pending = await asyncio.wait([stream.task for stream in streams], timeout=30 if end_on_leave else 0.05)

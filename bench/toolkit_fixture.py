@@ -99,7 +99,8 @@ def native_session_cookie(host: str) -> bytes:
 
         app = Quart("bench_cookie")
         app.secret_key = SECRET_KEY
-        serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+        serializer = app.session_interface.get_signing_serializer(app)
+        assert serializer is not None  # a secret key is set
         return f"{QUART_SESSION_COOKIE}={serializer.dumps(dict(SESSION))}".encode()
     if host == "litestar":
         from litestar.middleware.session.client_side import ClientSideSessionBackend, CookieBackendConfig

@@ -32,7 +32,7 @@ import functools
 import importlib
 import itertools
 from collections.abc import AsyncIterator, Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from bench.toolkit_fixture import (
     ITEMS,
@@ -48,6 +48,9 @@ from bench.toolkit_fixture import (
 )
 from bench.toolkit_fixture import events as numbered_events
 from portable_endpoints.types import ASGIApp
+
+if TYPE_CHECKING:
+    from quart import Quart
 
 #: what a host lacks, per feature: the report's text (no row is emitted for it)
 MISSING = {
@@ -200,7 +203,11 @@ def litestar_static(fixture: Fixture) -> ASGIApp:
 
 def litestar_templates(fixture: Fixture) -> ASGIApp:
     from litestar import Litestar, get
-    from litestar.contrib.jinja import JinjaTemplateEngine
+
+    try:
+        from litestar.plugins.jinja import JinjaTemplateEngine
+    except ImportError:  # Litestar < 2.22 (deprecated there since)
+        from litestar.contrib.jinja import JinjaTemplateEngine
     from litestar.enums import MediaType
     from litestar.response import Template
     from litestar.template.config import TemplateConfig
@@ -209,8 +216,15 @@ def litestar_templates(fixture: Fixture) -> ASGIApp:
     async def page() -> Template:
         return Template(template_name="items_litestar.html", context={"title": "Items", "items": ITEMS})
 
+    try:  # Litestar >= 2.22 deprecates the inferred style of a path parameter
+        from litestar.params import FromPath
+
+        item_id_type: Any = FromPath[int]
+    except ImportError:
+        item_id_type = int
+
     @get("/items/{item_id:int}", name="item", media_type=MediaType.TEXT)
-    async def item(item_id: int) -> str:
+    async def item(item_id: item_id_type) -> str:
         return str(item_id)
 
     config = TemplateConfig(directory=fixture.templates, engine=JinjaTemplateEngine)
@@ -248,11 +262,11 @@ def litestar_sse(fixture: Fixture) -> ASGIApp:
 
     @get("/events")
     async def events() -> ServerSentEvent:
-        return ServerSentEvent(numbered_events(SSE_EVENTS))  # type: ignore[arg-type]
+        return ServerSentEvent(numbered_events(SSE_EVENTS))
 
     @get("/stream")
     async def stream() -> ServerSentEvent:
-        return ServerSentEvent(open_stream())  # type: ignore[arg-type]
+        return ServerSentEvent(open_stream())
 
     return cast(ASGIApp, Litestar(route_handlers=[events, stream]))
 
@@ -262,7 +276,7 @@ def litestar_sse(fixture: Fixture) -> ASGIApp:
 # --------------------------------------------------------------------------------------------
 
 
-def _quart(fixture: Fixture, **options: Any) -> Any:
+def _quart(fixture: Fixture, **options: Any) -> "Quart":
     from quart import Quart
 
     return Quart("bench_toolkit", **options)
@@ -438,7 +452,7 @@ def django_templates(fixture: Fixture) -> ASGIApp:
 
     async def page(request: HttpRequest) -> HttpResponse:
         def url_for(name: str, **kwargs: Any) -> str:
-            return request.build_absolute_uri(reverse(name, kwargs=kwargs, urlconf=request.urlconf))  # type: ignore[attr-defined]
+            return request.build_absolute_uri(reverse(name, kwargs=kwargs, urlconf=request.urlconf))
 
         context = {"title": "Items", "items": ITEMS, "url_for": url_for}
         return HttpResponse(template.render(context, request), content_type="text/html; charset=utf-8")
