@@ -775,12 +775,13 @@ async def run_toolkit(
     rounds: int,
     batch_seconds: float,
     streams: int,
+    stream_rounds: int | None = None,
     fixed_batch: int | None = None,
     core: int | None = None,
     log: Callable[[str], None] = print,
 ) -> None:
     """Time every request of every toolkit comparison, rounds interleaved (as ``run_in_process``),
-    and the open-streams rows; record into ``results``."""
+    and the open-streams rows (``stream_rounds`` rounds, default ``rounds``); record into ``results``."""
     from bench.report import Memory, Timing
 
     fixture = Fixture()
@@ -804,7 +805,7 @@ async def run_toolkit(
                         results.toolkit_memory.append(memory)
                         for variant in VARIANTS:  # warm-up, discarded
                             await time_open_streams(apps[variant], streams, end_on_leave=item.ends_on_leave(variant))
-                        for index in range(rounds):
+                        for index in range(stream_rounds or rounds):
                             order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
                             for variant in order:
                                 cpu, wall = await time_open_streams(

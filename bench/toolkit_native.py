@@ -59,7 +59,7 @@ MISSING = {
     "django": "no CORS middleware (the middleware rows are GZip + sessions); no range requests in "
     "`django.views.static.serve` (no 206 row)",
     "falcon": "no compression and no sessions (the middleware row is CORS alone); no URL reversing "
-    "(its template builds the URL from `req.prefix`)",
+    "(its template row has no `url_for`: both sides build the URL from the request)",
     "sanic": "no compression and no sessions (the middleware row is CORS alone, Sanic Extensions')",
 }
 _SANIC_NAMES = itertools.count(1)
