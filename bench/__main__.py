@@ -27,7 +27,7 @@ from bench.toolkit import STARLETTE_TOOLKIT_HOSTS, TOOLKIT_PACKAGES
 #: the toolkit rows against the other hosts' own equivalents: fewer worker processes and rounds than
 #: the rows against Starlette's implementation (six hosts' worth of rows; the section stays bounded)
 NATIVE_TOOLKIT_PROCESSES = 2
-NATIVE_TOOLKIT_ROUNDS = 5
+NATIVE_TOOLKIT_ROUNDS = 4
 NATIVE_TOOLKIT_STREAM_ROUNDS = 3
 
 HERE = Path(__file__).resolve().parent

@@ -713,7 +713,8 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
             "they next send, so theirs are cancelled after it leaves. What a host has no equivalent of "
             f"gets no row: {_missing_features()}. The middleware stack's requests and StaticFiles' small "
             "file are also loaded over loopback on the Starlette-baseline hosts, the small middleware "
-            "request on the other hosts (uvicorn only), a portable and a native server at once as in the "
+            "request on the other hosts (uvicorn only, in the first 2 server starts), a portable and a "
+            "native server at once as in the "
             f"loopback rows ({_pooled_rounds(settings, 'loopback/uvicorn')}). Target: <= 1.00 against the "
             f"baseline in-process, <= {TIME_TARGETS['loopback']:.2f} over loopback (the loopback rows' "
             "allowance).",
