@@ -448,13 +448,14 @@ def django_templates(fixture: Fixture) -> ASGIApp:
     from django.urls import path, reverse
 
     engine = Jinja2({"DIRS": [str(fixture.templates)], "APP_DIRS": False, "NAME": "jinja2", "OPTIONS": {}})
-    template = engine.get_template("items.html")
 
     async def page(request: HttpRequest) -> HttpResponse:
         def url_for(name: str, **kwargs: Any) -> str:
             return request.build_absolute_uri(reverse(name, kwargs=kwargs, urlconf=request.urlconf))
 
         context = {"title": "Items", "items": ITEMS, "url_for": url_for}
+        # Looked up per request, as django.shortcuts.render does (and every side's render here).
+        template = engine.get_template("items.html")
         return HttpResponse(template.render(context, request), content_type="text/html; charset=utf-8")
 
     async def item(request: HttpRequest, item_id: int) -> HttpResponse:
@@ -534,11 +535,12 @@ def falcon_templates(fixture: Fixture) -> ASGIApp:
     import jinja2
 
     environment = jinja2.Environment(loader=jinja2.FileSystemLoader(fixture.templates), autoescape=True)
-    template = environment.get_template("items_falcon.html")
 
     class Page:
         async def on_get(self, req: falcon.asgi.Request, resp: falcon.asgi.Response) -> None:
             resp.content_type = "text/html; charset=utf-8"
+            # Looked up per request (Jinja2's cache, checked against the file), as every side's render here.
+            template = environment.get_template("items_falcon.html")
             resp.text = template.render(title="Items", items=ITEMS, prefix=req.prefix)
 
     class Item:
