@@ -202,9 +202,12 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
     @property
     def base_url(self) -> URL:
         """The URL of the application's root (its ``root_path``), with no path, query or fragment."""
-        root_path = self.scope.get("app_root_path", self.scope.get("root_path", ""))
-        path = root_path if root_path.endswith("/") else root_path + "/"
-        return self.url.replace(path=path, query="", fragment="")
+        # Computed once, as Starlette's: every url_for() of a request (a template's links) starts here.
+        if not hasattr(self, "_base_url"):
+            root_path = self.scope.get("app_root_path", self.scope.get("root_path", ""))
+            path = root_path if root_path.endswith("/") else root_path + "/"
+            self._base_url = self.url.replace(path=path, query="", fragment="")
+        return self._base_url
 
     @property
     def headers(self) -> Headers:
