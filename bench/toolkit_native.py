@@ -614,7 +614,7 @@ def _sanic(**config: Any) -> Any:
 
 def sanic_middleware(fixture: Fixture) -> ASGIApp:
     response: Any = importlib.import_module("sanic.response")
-    app = _sanic(CORS_ORIGINS="*")
+    app = _sanic(AUTO_EXTEND=True, CORS_ORIGINS="*")
 
     async def plain(request: Any) -> Any:
         return response.text("Hello, ada!")
@@ -633,7 +633,7 @@ def sanic_templates(fixture: Fixture) -> ASGIApp:
     response: Any = importlib.import_module("sanic.response")
     sanic_ext: Any = importlib.import_module("sanic_ext")
 
-    app = _sanic(TEMPLATING_PATH_TO_TEMPLATES=str(fixture.templates))
+    app = _sanic(AUTO_EXTEND=True, TEMPLATING_PATH_TO_TEMPLATES=str(fixture.templates))
 
     async def page(request: Any) -> Any:
         return await sanic_ext.render("items_sanic.html", app=request.app, context={"title": "Items", "items": ITEMS})
