@@ -13,8 +13,6 @@ import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from typing import Any, Generic, NoReturn, cast
 
-import anyio
-
 from portable_endpoints._json import STDLIB, JSONCodec
 from portable_endpoints.datastructures import (
     URL,
@@ -485,6 +483,8 @@ class Request(HTTPConnection[NativeT]):
             return probe()
         if self.receive is _no_receive:
             return False  # a host that owns the channel and gave no probe: it cannot tell
+        import anyio  # on first use: a host not built on anyio need not import it
+
         message: Message = {}
         with anyio.CancelScope() as cancel_scope:  # if no message is there at once, move on
             cancel_scope.cancel()
