@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import http.cookies
 import logging
 import os
 import stat
@@ -21,7 +20,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from email.utils import format_datetime, formatdate, parsedate
 from mimetypes import guess_type
-from secrets import token_hex
 from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
 
@@ -187,6 +185,8 @@ class Response:
 
         ``partitioned`` works on every Python (Starlette's needs Python 3.14's ``http.cookies``).
         """
+        import http.cookies  # on first use: most responses set no cookie
+
         cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
         cookie[key] = value
         morsel = cookie[key]
@@ -813,6 +813,8 @@ class _FileRanges(ChunkedResponse):
             headers["content-length"] = str(end - start)
             self.boundary = ""
         else:
+            from secrets import token_hex  # on first use: only multi-range answers need it
+
             # As browsers do: a boundary of 13 random bytes (about 100 bits).
             self.boundary = token_hex(13)
             self.part_type = headers["content-type"]
