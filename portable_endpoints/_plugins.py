@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import os
 import threading
-from importlib import metadata
 from typing import Any
 
 import pluggy
@@ -38,8 +37,25 @@ def _wanted() -> set[str] | None:
     return {name.strip() for name in value.split(",") if name.strip()}
 
 
+class _PluginManager(pluggy.PluginManager):
+    """pluggy's manager, looking past dunder names for hook implementations.
+
+    Registering walks ``dir(plugin)``: an ``AdapterPlugin`` instance or a module has some thirty
+    dunder attributes and a handful of hooks, and each name costs a static attribute lookup.
+    """
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
+        if name.startswith("__"):
+            return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
 def _load() -> pluggy.PluginManager:
-    manager = pluggy.PluginManager("portable_endpoints")
+    # Imported here, once per process: importing portable_endpoints (or an adapter) alone reads
+    # no package metadata, and importlib.metadata costs milliseconds to import.
+    from importlib import metadata
+
+    manager = _PluginManager("portable_endpoints")
     manager.add_hookspecs(hookspecs)
     wanted = _wanted()
     _load_problems.clear()
