@@ -102,6 +102,7 @@ def adapter_infos() -> list[AdapterInfo]:
 #: adapters ``_checked`` has found to implement ``Adapter``, by identity (the check is a protocol
 #: ``isinstance``, slow beside a small app's whole ``create_app`` or ``mount``)
 _verified: dict[int, Adapter] = {}
+_MOST_VERIFIED = 64
 
 
 def _checked(adapter: object, hook: str, **kwargs: Any) -> Adapter:
@@ -110,6 +111,8 @@ def _checked(adapter: object, hook: str, **kwargs: Any) -> Adapter:
     if verified is not None and verified is adapter:
         return verified
     if isinstance(adapter, Adapter):
+        if len(_verified) >= _MOST_VERIFIED:  # a plugin that makes an adapter per call: keep few
+            _verified.clear()
         _verified[id(adapter)] = adapter
         return adapter
     caller = getattr(plugin_manager().hook, hook)
