@@ -39,6 +39,8 @@ FRAMEWORKS = ("starlette", "quart", "litestar", "fastapi", "django", "falcon", "
 ADAPTER_SESSION: dict[str, dict[str, list[str]]] = {
     "fastapi": {"install": ["-e", "adapters/starlette", "openapi-spec-validator>=0.7"], "hosts": ["asgi", "fastapi"]},
     "quart": {"install": ["quart-cors>=0.7"]},
+    # what Litestar's client-side sessions encrypt with, for the bench toolkit's Litestar side
+    "litestar": {"install": ["cryptography>=42"]},
     # daphne, Channels' own server, for the Django host's daphne tests
     "django": {"install": ["daphne>=4.0"]},
     # Sanic Extensions, Sanic's usual CORS setup, for the Sanic host's CORS tests; it imports
@@ -251,6 +253,7 @@ def _bench(session: nox.Session, *args: str) -> None:
         "quart-cors>=0.7",
         "sanic-ext>=24.12",
         "pydantic>=2",
+        "cryptography>=42",
     )
     session.run("python", "-m", "bench", *args, *session.posargs)
 

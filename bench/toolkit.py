@@ -24,6 +24,7 @@ import asyncio
 import functools
 import gc
 import gzip
+import importlib.metadata
 import importlib.util
 import time
 import tracemalloc
@@ -385,12 +386,23 @@ NATIVE_STATIC_REQUESTS = {
         "StaticFiles GET Range (206)", "GET", "/static/small.json", lambda fixture: [(b"range", b"bytes=10-99")], 206
     ),
 }
+
+
+def _falcon_static() -> tuple[str, ...]:
+    """Falcon's static route answers conditional requests from Falcon 4.1 on (falconry/falcon#2450)."""
+    try:
+        major, minor = (int(part) for part in importlib.metadata.version("falcon").split(".")[:2])
+    except (importlib.metadata.PackageNotFoundError, ValueError):
+        return ("small", "304", "206")
+    return ("small", "304", "206") if (major, minor) >= (4, 1) else ("small", "206")
+
+
 #: what each other host's static files answer (``bench.toolkit_native.MISSING`` says why not the rest)
 HOST_STATIC = {
     "litestar": ("small",),
     "quart": ("small", "304", "206"),
     "django": ("small", "304"),
-    "falcon": ("small", "304", "206"),
+    "falcon": _falcon_static(),
     "sanic": ("small", "304", "206"),
 }
 TEMPLATE_REQUESTS = (ToolkitRequest("TemplateResponse (loop, url_for x10)", "GET", "/page"),)
@@ -556,6 +568,8 @@ NATIVE_BASELINES = {
 #: modules each host's native sides need besides its framework
 NATIVE_MODULES = {
     "fastapi": {"sse": ("sse_starlette",)},
+    # Litestar's client-side sessions encrypt with it
+    "litestar": {"middleware": ("cryptography",)},
     "quart": {"middleware": ("quart_cors",)},
     "sanic": {"middleware": ("sanic_ext",), "templates": ("sanic_ext",)},
 }

@@ -59,7 +59,8 @@ MISSING = {
     "django": "no CORS middleware (the middleware rows are GZip + sessions); no range requests in "
     "`django.views.static.serve` (no 206 row)",
     "falcon": "no compression and no sessions (the middleware row is CORS alone); no URL reversing "
-    "(its template row has no `url_for`: both sides build the URL from the request)",
+    "(its template row has no `url_for`: both sides build the URL from the request); before Falcon 4.1, "
+    "no conditional requests in its static route (no 304 row)",
     "sanic": "no compression and no sessions (the middleware row is CORS alone, Sanic Extensions')",
 }
 _SANIC_NAMES = itertools.count(1)
