@@ -805,13 +805,8 @@ class RouteTable:
         self.routes: list[Route | WebSocketRoute] = list(
             flat if max_body_size is None else _limited(flat, max_body_size)
         )
-        self.by_name: dict[str, list[Route | WebSocketRoute]] = {}
-        #: per route (by identity), a name unique in this table: the route's own, or ``name#2``...
-        self.native_names: dict[int, str] = {}
-        for route in self.routes:
-            same = self.by_name.setdefault(route.name, [])
-            same.append(route)
-            self.native_names[id(route)] = route.name if len(same) == 1 else f"{route.name}#{len(same)}"
+        self._by_name: dict[str, list[Route | WebSocketRoute]] | None = None
+        self._native_names: dict[int, str] | None = None
         #: other tables served by the same app, consulted by ``route_for`` after this one
         self.neighbours: list[RouteTable] = []
         #: the app's routes across its tables, once an adapter placed this table beside others
@@ -825,6 +820,33 @@ class RouteTable:
         #: middleware, on a host that lets an endpoint's exception out of its ASGI entry:
         #: ``run_endpoint`` then raises what no handler of its class takes
         self.raises_server_errors = False
+
+    @property
+    def by_name(self) -> dict[str, list[Route | WebSocketRoute]]:
+        """The routes of each name, in declaration order (made when first asked for: ``url_for``,
+        or a host whose route names must be unique)."""
+        by_name = self._by_name
+        if by_name is None:
+            by_name = self._by_name = {}
+            for route in self.routes:
+                same = by_name.get(route.name)
+                if same is None:
+                    by_name[route.name] = [route]
+                else:
+                    same.append(route)
+        return by_name
+
+    @property
+    def native_names(self) -> dict[int, str]:
+        """Per route (by identity), a name unique in this table: the route's own, or ``name#2``..."""
+        names = self._native_names
+        if names is None:
+            names = self._native_names = {}
+            seen: dict[str, int] = {}
+            for route in self.routes:
+                count = seen[route.name] = seen.get(route.name, 0) + 1
+                names[id(route)] = route.name if count == 1 else f"{route.name}#{count}"
+        return names
 
     @property
     def http_routes(self) -> list[Route]:
