@@ -245,6 +245,12 @@ def _bench(session: nox.Session, *args: str) -> None:
         "jinja2>=3.0",
         "itsdangerous>=2",
         "sse-starlette>=3.0",
+        # The other hosts' toolkit equivalents (bench/toolkit_native.py): Quart's CORS, Sanic's CORS and
+        # templates (Sanic Extensions, which imports pydantic without declaring it, and which then
+        # extends every Sanic app of the process, both sides of the Sanic rows alike).
+        "quart-cors>=0.7",
+        "sanic-ext>=24.12",
+        "pydantic>=2",
     )
     session.run("python", "-m", "bench", *args, *session.posargs)
 

@@ -20,6 +20,13 @@ from pathlib import Path
 #: The repository: the working directory of every subprocess the bench starts.
 ROOT = Path(__file__).resolve().parent.parent
 
+# Sanic Extensions, installed for the Sanic toolkit rows' native sides, would otherwise attach
+# itself at startup to every Sanic app of the process (and of the servers the bench starts): the
+# rows would time it on both sides, and the portable side would carry its CORS middleware too.
+# Sanic reads ``SANIC_``-prefixed variables into each new app's config; the native apps that use
+# Sanic Extensions turn it back on for themselves (``bench.toolkit_native``).
+os.environ.setdefault("SANIC_AUTO_EXTEND", "false")
+
 
 def child_env() -> dict[str, str]:
     """The environment of a subprocess that runs bench code (a server, an in-process worker):

@@ -22,7 +22,13 @@ from bench.memory import run_memory
 from bench.processes import run_in_processes
 from bench.report import SERVERS, Results, markdown, write
 from bench.stats import WITHIN_NOISE
-from bench.toolkit import TOOLKIT_PACKAGES
+from bench.toolkit import STARLETTE_TOOLKIT_HOSTS, TOOLKIT_PACKAGES
+
+#: the toolkit rows against the other hosts' own equivalents: fewer worker processes and rounds than
+#: the rows against Starlette's implementation (six hosts' worth of rows; the section stays bounded)
+NATIVE_TOOLKIT_PROCESSES = 2
+NATIVE_TOOLKIT_ROUNDS = 4
+NATIVE_TOOLKIT_STREAM_ROUNDS = 3
 
 HERE = Path(__file__).resolve().parent
 #: the distributions whose versions RESULTS.md lists: the core, each host's adapter and framework, the servers
@@ -149,6 +155,12 @@ def parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--sse-streams", type=int, help="toolkit: SSE streams held open at once per round (default 1000; smoke 20)"
+    )
+    parser.add_argument(
+        "--sse-stream-rounds",
+        type=int,
+        help="toolkit: rounds of the open-streams rows (default: --rounds; the other hosts' workers: "
+        f"{NATIVE_TOOLKIT_STREAM_ROUNDS})",
     )
     parser.add_argument("--no-memory", action="store_true", help="skip the memory test (in --mode all)")
     parser.add_argument(
@@ -307,6 +319,9 @@ async def run(args: argparse.Namespace) -> Results:
         "cores": cores.describe(),
         "in_process_core": cores.server,
         "toolkit_streams": args.sse_streams or (20 if smoke else 1000),
+        "toolkit_native_processes": min(in_processes, NATIVE_TOOLKIT_PROCESSES),
+        "toolkit_native_rounds": min(in_rounds, NATIVE_TOOLKIT_ROUNDS),
+        "toolkit_native_stream_rounds": min(in_rounds, NATIVE_TOOLKIT_STREAM_ROUNDS),
     }
     results = Results(settings=settings, skipped=skipped)
     results.machine = machine_info(cores)
@@ -348,26 +363,43 @@ async def run(args: argparse.Namespace) -> Results:
     if "toolkit" in chosen:
         from bench.toolkit import run_toolkit, select_toolkit
 
-        toolkit = select_toolkit(sorted({item.host for item in comparisons}))
+        toolkit = select_toolkit(sorted({item.host for item in comparisons}), results.unavailable)
         print(f"toolkit (in-process, {len(toolkit)} comparisons):")
         with parts.part("toolkit"):
             # The smoke run times the toolkit in this process: the in-process rows keep the worker path alive.
             if in_processes > 1 and not smoke:
-                await run_in_processes(
-                    sorted({item.host for item in toolkit}),
-                    results,
-                    processes=in_processes,
-                    rounds=in_rounds,
-                    batch_seconds=args.batch_seconds,
-                    hash_seed=args.hash_seed,
-                    mode="toolkit",
-                    extra=["--sse-streams", str(settings["toolkit_streams"])],
-                )
+                toolkit_hosts = sorted({item.host for item in toolkit})
+                starlette_hosts = [host for host in toolkit_hosts if host in STARLETTE_TOOLKIT_HOSTS]
+                native_hosts = [host for host in toolkit_hosts if host not in STARLETTE_TOOLKIT_HOSTS]
+                streams = ["--sse-streams", str(settings["toolkit_streams"])]
+                if starlette_hosts:
+                    await run_in_processes(
+                        starlette_hosts,
+                        results,
+                        processes=in_processes,
+                        rounds=in_rounds,
+                        batch_seconds=args.batch_seconds,
+                        hash_seed=args.hash_seed,
+                        mode="toolkit",
+                        extra=streams,
+                    )
+                if native_hosts:
+                    await run_in_processes(
+                        native_hosts,
+                        results,
+                        processes=settings["toolkit_native_processes"],
+                        rounds=settings["toolkit_native_rounds"],
+                        batch_seconds=args.batch_seconds,
+                        hash_seed=args.hash_seed,
+                        mode="toolkit",
+                        extra=[*streams, "--sse-stream-rounds", str(settings["toolkit_native_stream_rounds"])],
+                    )
             else:
                 await run_toolkit(
                     toolkit,
                     results,
                     rounds=in_rounds,
+                    stream_rounds=args.sse_stream_rounds,
                     batch_seconds=args.batch_seconds,
                     streams=settings["toolkit_streams"],
                     fixed_batch=5 if smoke else None,

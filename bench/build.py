@@ -13,6 +13,13 @@ Four kinds of row per host, each portable/native, every one in fresh interpreter
   and of ``pe.mount`` of N routes onto an empty native app against registering N native routes on
   one (``bench.build_child build``), the sides taking turns.
 
+The import and cold-start children read compiled bytecode, as an installed package's interpreter
+does (pip compiles on install; Python writes ``__pycache__`` on first import): they share a
+bytecode cache of their own (``PYTHONPYCACHEPREFIX``, a temporary directory, filled by one
+untimed cold start per host and side before the rounds), whatever the environment says
+(``PYTHONDONTWRITEBYTECODE``, or installers that compile nothing, would otherwise make every
+round time the compiler on each side's sources).
+
 The routes are ``bench.build_apps``'. Each row's ratio, interval and verdict are as in every other
 section (``bench.stats``), against the target of at most 1.00.
 """
@@ -20,9 +27,11 @@ section (``bench.stats``), against the target of at most 1.00.
 from __future__ import annotations
 
 import json
+import os
 import resource
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -87,26 +96,40 @@ def _command(core: int | None, *args: str) -> list[str]:
     return ["taskset", "-c", str(core), *command] if core is not None else command
 
 
-def _run(command: Sequence[str]) -> subprocess.CompletedProcess[str]:
+def _run(command: Sequence[str], env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        command, cwd=ROOT, env=child_env(), capture_output=True, text=True, timeout=CHILD_TIMEOUT, check=False
+        command,
+        cwd=ROOT,
+        env=dict(env) if env is not None else child_env(),
+        capture_output=True,
+        text=True,
+        timeout=CHILD_TIMEOUT,
+        check=False,
     )
 
 
-def time_import(modules: Sequence[str], core: int | None) -> float:
+def bytecode_env(cache: str) -> dict[str, str]:
+    """``child_env()`` whose interpreters read and write compiled bytecode under ``cache``."""
+    env = child_env()
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = cache
+    return env
+
+
+def time_import(modules: Sequence[str], core: int | None, env: Mapping[str, str] | None = None) -> float:
     """CPU seconds of importing ``modules`` in a new interpreter, timed inside it."""
     statement = f"import {', '.join(modules)}"
     script = f"import time; t = time.process_time(); {statement}; print(time.process_time() - t)"
-    done = _run(_command(core, "-c", script))
+    done = _run(_command(core, "-c", script), env)
     if done.returncode != 0:
         raise RuntimeError(f"`{statement}` failed:\n{done.stderr[-2000:]}")
     return float(done.stdout.strip().splitlines()[-1])
 
 
-def time_cold_start(host: str, side: str, core: int | None) -> float:
+def time_cold_start(host: str, side: str, core: int | None, env: Mapping[str, str] | None = None) -> float:
     """CPU seconds of a whole interpreter's cold start (``bench.build_child cold``), as a child's."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    done = _run(_command(core, "-m", "bench.build_child", "cold", host, side))
+    done = _run(_command(core, "-m", "bench.build_child", "cold", host, side), env)
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise RuntimeError(f"cold start {host}/{side} failed:\n{done.stderr[-2000:]}")
@@ -146,28 +169,39 @@ def run_build(
         return found[key]
 
     failed: set[tuple[str, str]] = set()
-    rounds = max(plan.import_rounds, plan.cold_rounds)
-    for index in range(rounds):
-        for host in hosts:
-            sides = SIDES if index % 2 == 0 else SIDES[::-1]
-            for kind, wanted in (("import", plan.import_rounds), ("cold start", plan.cold_rounds)):
-                if index >= wanted or (kind, host) in failed:
-                    continue
-                timing = row(kind, host, 0 if kind == "import" else COLD_ROUTES)
-                try:
-                    for side in sides:
-                        if kind == "import":
-                            modules = (PORTABLE_IMPORTS if side == "portable" else NATIVE_IMPORTS)[host]
-                            seconds = time_import(modules, plan.core)
-                        else:
-                            seconds = time_cold_start(host, side, plan.core)
-                        getattr(timing, side).append(seconds)
-                except (RuntimeError, subprocess.TimeoutExpired) as exc:
+    with tempfile.TemporaryDirectory(prefix="pe-bench-pycache-") as cache:
+        env = bytecode_env(os.path.join(cache, "pycache"))
+        for host in hosts:  # untimed: fills the bytecode cache with what both sides import
+            try:
+                for side in SIDES:
+                    time_cold_start(host, side, plan.core, env)
+            except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                for kind in ("import", "cold start"):
                     failed.add((kind, host))
                     unavailable[f"build {host} {kind}"] = str(exc).splitlines()[0]
-                    log(f"  build {host:9} {kind}: not run: {exc}")
-                    timing.portable.clear()
-                    timing.native.clear()
+                log(f"  build {host:9} import and cold start: not run: {exc}")
+        rounds = max(plan.import_rounds, plan.cold_rounds)
+        for index in range(rounds):
+            for host in hosts:
+                sides = SIDES if index % 2 == 0 else SIDES[::-1]
+                for kind, wanted in (("import", plan.import_rounds), ("cold start", plan.cold_rounds)):
+                    if index >= wanted or (kind, host) in failed:
+                        continue
+                    timing = row(kind, host, 0 if kind == "import" else COLD_ROUTES)
+                    try:
+                        for side in sides:
+                            if kind == "import":
+                                modules = (PORTABLE_IMPORTS if side == "portable" else NATIVE_IMPORTS)[host]
+                                seconds = time_import(modules, plan.core, env)
+                            else:
+                                seconds = time_cold_start(host, side, plan.core, env)
+                            getattr(timing, side).append(seconds)
+                    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+                        failed.add((kind, host))
+                        unavailable[f"build {host} {kind}"] = str(exc).splitlines()[0]
+                        log(f"  build {host:9} {kind}: not run: {exc}")
+                        timing.portable.clear()
+                        timing.native.clear()
     for (_, host, _), timing in found.items():
         if timing.measured:
             log(f"  build {host:9} {timing.label:24} {_summary(timing)}")

@@ -32,6 +32,7 @@ from bench.stats import (
     verdict_cell,
 )
 from bench.toolkit import TOOLKIT_COMPARISONS
+from bench.toolkit_native import MISSING as TOOLKIT_MISSING
 
 #: portable/native time ratio a route may reach (design section 7), per kind of mode, and the memory allowance.
 TIME_TARGETS = {"in-process": 1.00, "loopback": 1.02}
@@ -645,6 +646,17 @@ def _pooled_rounds(settings: dict[str, Any], mode: str) -> str:
     return f"{what}, {rounds} rounds each, pooled: {groups * rounds} rounds in all"
 
 
+def _native_toolkit_rounds(settings: dict[str, Any]) -> str:
+    processes = settings.get("toolkit_native_processes", settings.get("in_process_processes", 1))
+    rounds = settings.get("toolkit_native_rounds", settings.get("in_process_rounds"))
+    stream_rounds = settings.get("toolkit_native_stream_rounds", rounds)
+    return f"{processes} worker processes, {rounds} rounds each ({stream_rounds} for the open-streams rows), pooled"
+
+
+def _missing_features() -> str:
+    return "; ".join(f"{host}: {what}" for host, what in TOOLKIT_MISSING.items())
+
+
 def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
     settings = results.settings
     lines = [
@@ -747,18 +759,32 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
             "",
             "Starlette's toolkit as ported (`portable_endpoints.middleware`, `.staticfiles`, `.templating`, "
             "`.authentication`, `.sse`), served by `pe.create_app` on a host, against the implementation "
-            "it ports (Starlette's, sse-starlette's) on a Starlette app: in-process, as the in-process "
-            f"rows ({_pooled_rounds(settings, 'in-process')}), both sides checked to answer each request "
-            "with the same status, content type, content encoding and (decompressed) body first. The "
-            "middleware stack is CORS + GZip + sessions (the request carries an `Origin`, "
-            "`Accept-Encoding: gzip` and a signed session cookie the endpoint reads); the SSE per-event "
-            "row is a stream of events without pings, its time divided by its events; the open-streams "
-            f"rows open {settings.get('toolkit_streams', 0):,} streams at once, each held past its first "
+            "it ports (Starlette's, sse-starlette's) on a Starlette app on the `starlette` and `asgi` hosts, "
+            "and against the host's own idiomatic equivalent on every other host (the baseline column; "
+            "`bench/toolkit_native.py`): in-process, as the in-process rows (the Starlette-baseline rows: "
+            f"{_pooled_rounds(settings, 'in-process')}; the other hosts' rows: {_native_toolkit_rounds(settings)}), "
+            "both sides checked to answer each request with the same status, content type (none compared "
+            "on a 304, which has no body), content encoding, (decompressed) body, CORS verdict (`*` or the "
+            "request's origin: both let it read) and Content-Range first; other headers (order, `Date`, "
+            "`Set-Cookie`...) are not compared. The middleware stack is CORS + GZip + sessions (the request "
+            "carries an `Origin`, `Accept-Encoding: gzip` and a signed session cookie the endpoint reads, "
+            "plus the host's own session cookie where its sessions are not Starlette's), reduced to the "
+            "middleware the host has (the row's label says which; Django's GZip compresses at level 6, the "
+            "portable GZip there too); the other hosts' static rows serve a JSON file (Starlette adds a "
+            "charset to text types, several hosts do not) and their 304 answers `If-Modified-Since` (each "
+            "host's ETag is its own); the SSE per-event row is a stream of events without pings, its time "
+            "divided by its events (Falcon's events end their lines with `\\n`, the portable ones there "
+            "too); the open-streams rows open "
+            f"{settings.get('toolkit_streams', 0):,} streams at once, each held past its first "
             "event: CPU time per stream opened, and the Python memory each holds (`tracemalloc`, after "
-            "`gc.collect()`). The middleware stack's requests and StaticFiles' small file are also loaded over "
-            "loopback, a portable and a native server at once as in the loopback rows "
-            f"({_pooled_rounds(settings, 'loopback/uvicorn')}). Target: <= 1.00 against the ported "
-            f"implementation in-process, <= {TIME_TARGETS['loopback']:.2f} over loopback (the loopback rows' "
+            "`gc.collect()`); Falcon's and Sanic's native streams notice a client that left only when "
+            "they next send, so theirs are cancelled after it leaves. What a host has no equivalent of "
+            f"gets no row: {_missing_features()}. The middleware stack's requests and StaticFiles' small "
+            "file are also loaded over loopback on the Starlette-baseline hosts, the small middleware "
+            "request on the other hosts (uvicorn only, in the first 2 server starts), a portable and a "
+            "native server at once as in the "
+            f"loopback rows ({_pooled_rounds(settings, 'loopback/uvicorn')}). Target: <= 1.00 against the "
+            f"baseline in-process, <= {TIME_TARGETS['loopback']:.2f} over loopback (the loopback rows' "
             "allowance).",
             "",
             *toolkit,
@@ -805,7 +831,9 @@ def markdown(results: Results, *, plot_name: str | None = "results.png") -> str:
             "`import portable_endpoints` and the adapter module `create_app` loads (which imports the "
             "framework) against the framework's own modules, timed inside a new interpreter; *cold start*: "
             "a whole new interpreter's CPU time, measured from outside, as it imports one side, builds "
-            f"a 10-route app, runs its lifespan startup and answers one request; *create_app*: "
+            "a 10-route app, runs its lifespan startup and answers one request (both read compiled "
+            "bytecode, as an installed package does: a cache of their own, filled by one untimed cold "
+            "start per side first); *create_app*: "
             "`pe.create_app` with N routes `/r{i}/{id:int}` (GET and POST) against the host's app "
             "with the same native routes; *mount*: `pe.mount` of N routes onto an empty native app against "
             "registering N native routes on one; both in a child that imported both sides and built "

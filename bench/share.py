@@ -101,10 +101,13 @@ class Classifier:
     """File name -> bucket, for one host."""
 
     def __init__(self, host: str) -> None:
-        self.roots = [(_root("portable_endpoints"), "core"), (_root(f"portable_endpoints_{host}"), "adapter")]
-        for name in FRAMEWORK_PACKAGES.get(host, ()):
+        self.roots = [(_root("portable_endpoints"), "core")]
+        # What is not installed has no files to classify: the host's rows are not measured then.
+        for name, bucket in [(f"portable_endpoints_{host}", "adapter")] + [
+            (name, "framework") for name in FRAMEWORK_PACKAGES.get(host, ())
+        ]:
             try:
-                self.roots.append((_root(name), "framework"))
+                self.roots.append((_root(name), bucket))
             except ImportError:
                 continue
         self.cache: dict[str, str] = {}

@@ -1,13 +1,17 @@
 """The toolkit at native speed: Starlette's toolkit ported (middleware, ``StaticFiles``, templates,
-authentication, server-sent events) against the implementation it ports, in-process.
+authentication, server-sent events) against the implementation it ports, or the host's own, in-process.
 
 Each *toolkit comparison* pairs one feature served portably on a host (``pe.create_app`` with the
 portable middleware / ``StaticFiles`` / ``Jinja2Templates`` / ``requires`` / ``EventSourceResponse``)
-with the same feature in a Starlette app built from Starlette's own (and sse-starlette's)
-implementation. Its rows are the in-process rows' ``Timing`` (mode ``in-process``, the comparison
-key, a request label), timed with the driver's interleaved rounds (``bench.driver.time_round``);
-before anything is timed both sides must answer every request with the same status, content
-type, content encoding and (decoded) body.
+with the same feature built natively: on the ``starlette`` and ``asgi`` hosts a Starlette app with
+Starlette's own (and sse-starlette's) implementation, on every other host that host's idiomatic
+equivalent (``bench.toolkit_native``, which also says what a host lacks: a feature a host has no
+equivalent of gets no row). Its rows are the in-process rows' ``Timing`` (mode ``in-process``, the
+comparison key, a request label), timed with the driver's interleaved rounds
+(``bench.driver.time_round``); before anything is timed both sides must answer every request with
+the same status, content type, content encoding and (decoded) body. Headers are not compared
+otherwise (their order, ``Date``, ``Server``, ``Set-Cookie`` and the like differ between hosts and
+are no part of the feature).
 
 The open-streams rows hold ``streams`` server-sent-event streams open at once in the driver, each
 past its first event: CPU time to open one (a ``Timing``), and memory per open stream (a
@@ -17,17 +21,14 @@ past its first event: CPU time to open one (a ``Timing``), and memory per open s
 from __future__ import annotations
 
 import asyncio
-import base64
 import functools
 import gc
 import gzip
-import json
-import tempfile
+import importlib.util
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Callable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from bench.driver import (
@@ -52,6 +53,18 @@ from bench.loopback import (
     server_available,
     wrk_load,
 )
+from bench.toolkit_fixture import (
+    ITEMS,
+    LARGE_TEXT,
+    ORIGIN,
+    SECRET_KEY,
+    SSE_EVENTS,
+    TOKEN,
+    Fixture,
+    open_stream,
+)
+from bench.toolkit_fixture import events as numbered_events
+from bench.toolkit_native import NATIVE
 from portable_endpoints.types import ASGIApp, Message, Scope
 
 if TYPE_CHECKING:
@@ -59,56 +72,41 @@ if TYPE_CHECKING:
 
 #: what every toolkit comparison's key starts with
 TOOLKIT_PREFIX = "toolkit-"
-#: the hosts whose portable toolkit is compared (with Starlette's on a Starlette app)
-TOOLKIT_HOSTS = ("starlette", "asgi")
-SECRET_KEY = "bench-secret"
-TOKEN = "bench-token"
-ORIGIN = b"https://app.example.org"
-#: the session the middleware-stack requests carry, signed as both SessionMiddlewares sign it
-SESSION = {"user": "ada"}
-#: 2 KiB of text: above GZipMiddleware's minimum size (500 bytes), so it is compressed
-LARGE_TEXT = "".join(f"line {index:04d} of the large body\n" for index in range(64))[:2048]
-STATIC_TEXT = "".join(f"static line {index:03d}\n" for index in range(24))  # 408 bytes
-ITEMS = list(range(10))
-TEMPLATE = (
-    "<html><head><title>{{ title }}</title></head><body><ul>\n"
-    "{% for item in items %}"
-    "<li><a href=\"{{ url_for('item', item_id=item) }}\">item {{ item }}</a></li>\n"
-    "{% endfor %}"
-    "</ul></body></html>\n"
-)
-#: events per stream of the per-event row
-SSE_EVENTS = 100
+#: the hosts whose portable toolkit is compared with Starlette's on a Starlette app
+STARLETTE_TOOLKIT_HOSTS = ("starlette", "asgi")
+#: the hosts whose portable toolkit is compared with the host's own equivalent (``bench.toolkit_native``)
+NATIVE_TOOLKIT_HOSTS = tuple(NATIVE)
+TOOLKIT_HOSTS = (*STARLETTE_TOOLKIT_HOSTS, *NATIVE_TOOLKIT_HOSTS)
+#: the middleware of each stack a comparison may use, outermost first
+STACK_NAMES = {"cors": "CORS", "gzip": "GZip", "sessions": "sessions"}
+FULL_STACK = ("cors", "gzip", "sessions")
+#: the middleware each host has an equivalent of (``bench.toolkit_native.MISSING`` says why not)
+HOST_STACKS = {
+    "quart": ("cors", "sessions"),
+    "django": ("gzip", "sessions"),
+    "falcon": ("cors",),
+    "sanic": ("cors",),
+}
+#: the hosts that reverse no URL: their template rows build the URL from the request, both sides
+NO_URL_FOR_HOSTS = ("falcon",)
+#: the hosts whose native SSE streams notice a client that left only when they next send (Falcon's
+#: resp.sse; Sanic's handler under ASGI): their open streams are cancelled after the client leaves,
+#: as a server shutting down would
+STALLED_STREAM_HOSTS = ("falcon", "sanic")
+#: Django's GZipMiddleware compresses at level 6: the portable side there too, for the same work
+GZIP_LEVELS = {"django": 6}
+#: the line separator of the portable events where the native side's is not "\r\n"
+SSE_SEPARATORS = {"falcon": "\n"}
 
 
-class Fixture:
-    """The files the apps serve: a static directory with one small file, a template directory."""
+def _create_app(host: str, routes: list[Any], **options: Any) -> ASGIApp:
+    import portable_endpoints as pe
 
-    def __init__(self) -> None:
-        self._directory = tempfile.TemporaryDirectory(prefix="bench-toolkit-")
-        root = Path(self._directory.name)
-        self.static = root / "static"
-        self.templates = root / "templates"
-        self.static.mkdir()
-        self.templates.mkdir()
-        (self.static / "small.txt").write_text(STATIC_TEXT)
-        (self.templates / "items.html").write_text(TEMPLATE)
-        from starlette.responses import FileResponse
+    if host == "django":
+        from bench.django_native import configure
 
-        path = self.static / "small.txt"
-        self.etag = FileResponse(path, stat_result=path.stat()).headers["etag"].encode()
-        self.session_cookie = signed_session(SESSION)
-
-    def cleanup(self) -> None:
-        self._directory.cleanup()
-
-
-def signed_session(session: dict[str, str]) -> bytes:
-    """The ``session`` cookie value both SessionMiddlewares accept (Starlette's signing)."""
-    import itsdangerous
-
-    data = base64.b64encode(json.dumps(session).encode())
-    return itsdangerous.TimestampSigner(SECRET_KEY).sign(data)
+        configure()  # the same settings as the native side (settings are process-wide)
+    return pe.create_app(routes, framework=host, **options)  # type: ignore[no-any-return]
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,7 +115,8 @@ def signed_session(session: dict[str, str]) -> bytes:
 
 
 def _portable_middleware_app(fixture: Fixture, host: str) -> ASGIApp:
-    import portable_endpoints as pe
+    """The portable stack the host has an equivalent of (``HOST_STACKS``), outermost first; the
+    endpoint greets the session's user when there are sessions, ``ada`` otherwise."""
     from portable_endpoints.middleware import Middleware
     from portable_endpoints.middleware.cors import CORSMiddleware
     from portable_endpoints.middleware.gzip import GZipMiddleware
@@ -126,20 +125,22 @@ def _portable_middleware_app(fixture: Fixture, host: str) -> ASGIApp:
     from portable_endpoints.responses import PlainTextResponse
     from portable_endpoints.routing import Route
 
+    stack = HOST_STACKS.get(host, FULL_STACK)
+
     async def plain(request: Request[Any]) -> PlainTextResponse:
-        return PlainTextResponse(f"Hello, {request.session['user']}!")
+        user = request.session["user"] if "sessions" in stack else "ada"
+        return PlainTextResponse(f"Hello, {user}!")
 
     async def large(request: Request[Any]) -> PlainTextResponse:
         return PlainTextResponse(LARGE_TEXT)
 
-    return pe.create_app(  # type: ignore[no-any-return]
-        [Route("/plain", plain), Route("/large", large)],
-        framework=host,
-        middleware=[
-            Middleware(CORSMiddleware, allow_origins=["*"]),
-            Middleware(GZipMiddleware),
-            Middleware(SessionMiddleware, secret_key=SECRET_KEY),
-        ],
+    middleware = {
+        "cors": Middleware(CORSMiddleware, allow_origins=["*"]),
+        "gzip": Middleware(GZipMiddleware, compresslevel=GZIP_LEVELS.get(host, 9)),
+        "sessions": Middleware(SessionMiddleware, secret_key=SECRET_KEY),
+    }
+    return _create_app(
+        host, [Route("/plain", plain), Route("/large", large)], middleware=[middleware[name] for name in stack]
     )
 
 
@@ -170,13 +171,10 @@ def _starlette_middleware_app(fixture: Fixture) -> ASGIApp:
 
 
 def _portable_static_app(fixture: Fixture, host: str) -> ASGIApp:
-    import portable_endpoints as pe
     from portable_endpoints.routing import Mount
     from portable_endpoints.staticfiles import StaticFiles
 
-    return pe.create_app(  # type: ignore[no-any-return]
-        [Mount("/static", app=StaticFiles(directory=fixture.static), name="static")], framework=host
-    )
+    return _create_app(host, [Mount("/static", app=StaticFiles(directory=fixture.static), name="static")])
 
 
 def _starlette_static_app(fixture: Fixture) -> ASGIApp:
@@ -188,7 +186,6 @@ def _starlette_static_app(fixture: Fixture) -> ASGIApp:
 
 
 def _portable_templates_app(fixture: Fixture, host: str) -> ASGIApp:
-    import portable_endpoints as pe
     from portable_endpoints.requests import Request
     from portable_endpoints.responses import PlainTextResponse, Response
     from portable_endpoints.routing import Route
@@ -199,12 +196,17 @@ def _portable_templates_app(fixture: Fixture, host: str) -> ASGIApp:
     async def page(request: Request[Any]) -> Response:
         return templates.TemplateResponse(request, "items.html", {"title": "Items", "items": ITEMS})
 
+    async def page_without_url_for(request: Request[Any]) -> Response:
+        # Falcon reverses no URL: both sides write it from the request's base URL, in the same template.
+        context = {"title": "Items", "items": ITEMS, "prefix": str(request.base_url).rstrip("/")}
+        return templates.TemplateResponse(request, "items_falcon.html", context)
+
     async def item(request: Request[Any]) -> PlainTextResponse:
         return PlainTextResponse(str(request.path_params["item_id"]))
 
-    return pe.create_app(  # type: ignore[no-any-return]
-        [Route("/page", page), Route("/items/{item_id:int}", item, name="item")], framework=host
-    )
+    if host in NO_URL_FOR_HOSTS:
+        page = page_without_url_for
+    return _create_app(host, [Route("/page", page), Route("/items/{item_id:int}", item, name="item")])
 
 
 def _starlette_templates_app(fixture: Fixture) -> ASGIApp:
@@ -226,7 +228,6 @@ def _starlette_templates_app(fixture: Fixture) -> ASGIApp:
 
 
 def _portable_auth_app(fixture: Fixture, host: str) -> ASGIApp:
-    import portable_endpoints as pe
     from portable_endpoints.authentication import AuthCredentials, AuthenticationBackend, SimpleUser, requires
     from portable_endpoints.middleware import Middleware
     from portable_endpoints.middleware.authentication import AuthenticationMiddleware
@@ -244,10 +245,8 @@ def _portable_auth_app(fixture: Fixture, host: str) -> ASGIApp:
     async def private(request: Request[Any]) -> PlainTextResponse:
         return PlainTextResponse(f"Hello, {request.user.display_name}")
 
-    return pe.create_app(  # type: ignore[no-any-return]
-        [Route("/private", private)],
-        framework=host,
-        middleware=[Middleware(AuthenticationMiddleware, backend=TokenBackend())],
+    return _create_app(
+        host, [Route("/private", private)], middleware=[Middleware(AuthenticationMiddleware, backend=TokenBackend())]
     )
 
 
@@ -281,32 +280,21 @@ def _starlette_auth_app(fixture: Fixture) -> ASGIApp:
     )
 
 
-async def _events(count: int) -> AsyncIterator[dict[str, str]]:
-    for index in range(count):
-        yield {"id": str(index), "data": f"event {index}"}
-
-
-async def _open_stream() -> AsyncIterator[dict[str, str]]:
-    """One event, then nothing until the client leaves (the stream is cancelled then)."""
-    yield {"data": "open"}
-    await asyncio.get_running_loop().create_future()
-
-
 def _portable_sse_app(fixture: Fixture, host: str) -> ASGIApp:
-    import portable_endpoints as pe
     from portable_endpoints.requests import Request
     from portable_endpoints.routing import Route
     from portable_endpoints.sse import EventSourceResponse
 
+    # Falcon's SSEvent ends its lines with "\n" alone: the portable events there too, for the same bytes.
+    sep = SSE_SEPARATORS.get(host)
+
     async def events(request: Request[Any]) -> EventSourceResponse:
-        return EventSourceResponse(_events(SSE_EVENTS), ping=0)
+        return EventSourceResponse(numbered_events(SSE_EVENTS), ping=0, sep=sep)
 
     async def stream(request: Request[Any]) -> EventSourceResponse:
-        return EventSourceResponse(_open_stream(), ping=0)
+        return EventSourceResponse(open_stream(), ping=0, sep=sep)
 
-    return pe.create_app(  # type: ignore[no-any-return]
-        [Route("/events", events), Route("/stream", stream)], framework=host
-    )
+    return _create_app(host, [Route("/events", events), Route("/stream", stream)])
 
 
 def _sse_starlette_app(fixture: Fixture) -> ASGIApp:
@@ -316,10 +304,10 @@ def _sse_starlette_app(fixture: Fixture) -> ASGIApp:
     from starlette.routing import Route
 
     async def events(request: Request) -> EventSourceResponse:
-        return EventSourceResponse(_events(SSE_EVENTS), ping=0)
+        return EventSourceResponse(numbered_events(SSE_EVENTS), ping=0)
 
     async def stream(request: Request) -> EventSourceResponse:
-        return EventSourceResponse(_open_stream(), ping=0)
+        return EventSourceResponse(open_stream(), ping=0)
 
     return Starlette(routes=[Route("/events", events), Route("/stream", stream)])
 
@@ -345,18 +333,30 @@ class ToolkitRequest:
         return HTTPCase(self.route, self.method, self.path, headers=tuple(self.headers(fixture)))
 
 
-def _stack_headers(fixture: Fixture) -> list[tuple[bytes, bytes]]:
-    return [
-        (b"origin", ORIGIN),
-        (b"accept-encoding", b"gzip, deflate"),
-        (b"cookie", b"session=" + fixture.session_cookie),
-    ]
+def _stack_headers(fixture: Fixture, host: str = "starlette") -> list[tuple[bytes, bytes]]:
+    """What a browser sends: an ``Origin``, ``Accept-Encoding: gzip`` and the session cookie (the
+    portable side's, and the host's own where its sessions are not Starlette's)."""
+    cookie = b"session=" + fixture.session_cookie
+    native = fixture.native_session_cookie(host) if host in NATIVE else b""
+    if native:
+        cookie += b"; " + native
+    return [(b"origin", ORIGIN), (b"accept-encoding", b"gzip, deflate"), (b"cookie", cookie)]
 
 
-MIDDLEWARE_REQUESTS = (
-    ToolkitRequest("CORS+GZip+sessions GET, 16 B (not gzipped)", "GET", "/plain", _stack_headers),
-    ToolkitRequest("CORS+GZip+sessions GET, 2 KiB (gzipped)", "GET", "/large", _stack_headers),
-)
+def middleware_requests(host: str) -> tuple[ToolkitRequest, ...]:
+    """The middleware-stack rows of ``host``: a small body, and a large one where there is GZip."""
+    stack = HOST_STACKS.get(host, FULL_STACK)
+    label = "+".join(STACK_NAMES[name] for name in stack)
+    headers = functools.partial(_stack_headers, host=host)
+    small = ToolkitRequest(
+        f"{label} GET, 16 B" + (" (not gzipped)" if "gzip" in stack else ""), "GET", "/plain", headers
+    )
+    if "gzip" not in stack:
+        return (small,)
+    return (small, ToolkitRequest(f"{label} GET, 2 KiB (gzipped)", "GET", "/large", headers))
+
+
+MIDDLEWARE_REQUESTS = middleware_requests("starlette")
 STATIC_REQUESTS = (
     ToolkitRequest("StaticFiles GET small file", "GET", "/static/small.txt"),
     ToolkitRequest(
@@ -370,7 +370,34 @@ STATIC_REQUESTS = (
         "StaticFiles GET Range (206)", "GET", "/static/small.txt", lambda fixture: [(b"range", b"bytes=10-99")], 206
     ),
 )
+#: the other hosts' static rows: a JSON file (no host adds a charset to its type) and
+#: ``If-Modified-Since`` (each host's ETag is its own, the date the same everywhere)
+NATIVE_STATIC_REQUESTS = {
+    "small": ToolkitRequest("StaticFiles GET small file (JSON)", "GET", "/static/small.json"),
+    "304": ToolkitRequest(
+        "StaticFiles GET If-Modified-Since (304)",
+        "GET",
+        "/static/small.json",
+        lambda fixture: [(b"if-modified-since", fixture.last_modified)],
+        status=304,
+    ),
+    "206": ToolkitRequest(
+        "StaticFiles GET Range (206)", "GET", "/static/small.json", lambda fixture: [(b"range", b"bytes=10-99")], 206
+    ),
+}
+#: what each other host's static files answer (``bench.toolkit_native.MISSING`` says why not the rest)
+HOST_STATIC = {
+    "litestar": ("small",),
+    "quart": ("small", "304", "206"),
+    "django": ("small", "304"),
+    "falcon": ("small", "304", "206"),
+    "sanic": ("small", "304", "206"),
+}
 TEMPLATE_REQUESTS = (ToolkitRequest("TemplateResponse (loop, url_for x10)", "GET", "/page"),)
+#: the template row of a host that reverses no URL (``NO_URL_FOR_HOSTS``)
+PLAIN_TEMPLATE_REQUESTS = (
+    ToolkitRequest("TemplateResponse (loop x10, URL from the request, no url_for)", "GET", "/page"),
+)
 AUTH_REQUESTS = (
     ToolkitRequest(
         "requires('authenticated') GET",
@@ -380,15 +407,18 @@ AUTH_REQUESTS = (
     ),
 )
 SSE_REQUESTS = (ToolkitRequest(f"SSE per event ({SSE_EVENTS}-event stream)", "GET", "/events", per=SSE_EVENTS),)
-#: what is loaded over loopback too, per feature
-LOOPBACK_REQUESTS = {"middleware": MIDDLEWARE_REQUESTS, "static": STATIC_REQUESTS[:1]}
 #: the open-streams row of the SSE comparisons
 OPEN_STREAMS_ROUTE = "SSE open stream: CPU per stream opened"
+#: the servers the other hosts' loopback row runs on, and in how many starts at most (one row each:
+#: the loopback part stays small)
+NATIVE_LOOPBACK_SERVERS = ("uvicorn",)
+NATIVE_LOOPBACK_STARTS = 2
 
 
 @dataclass(frozen=True)
 class ToolkitComparison:
-    """A feature served portably on ``host`` against Starlette's implementation on a Starlette app."""
+    """A feature served portably on ``host`` against Starlette's implementation on a Starlette app,
+    or the host's own equivalent."""
 
     feature: str
     host: str
@@ -398,15 +428,30 @@ class ToolkitComparison:
     requests: tuple[ToolkitRequest, ...]
     #: whether the open-streams rows (CPU and memory per open SSE stream) are measured too
     open_streams: bool = False
+    #: the requests also loaded over loopback
+    loopback_requests: tuple[ToolkitRequest, ...] = ()
+    #: the servers those run on (None: every server of the run)
+    loopback_servers: tuple[str, ...] | None = None
+    #: at most this many server starts over loopback (None: the run's)
+    loopback_starts: int | None = None
+    #: modules the native side needs besides the host's framework (an extension)
+    modules: tuple[str, ...] = field(default=())
+    #: whether the native side's SSE streams end when their client leaves (the portable side's must)
+    native_streams_end: bool = True
 
     @property
     def key(self) -> str:
         return f"{TOOLKIT_PREFIX}{self.host}-{self.feature}"
 
     @property
-    def loopback_requests(self) -> tuple[ToolkitRequest, ...]:
-        """The requests also loaded over loopback: the middleware stack's, StaticFiles' small file."""
-        return LOOPBACK_REQUESTS.get(self.feature, ())
+    def missing(self) -> str | None:
+        """Why this comparison cannot run here (a module its native side needs is absent), or None."""
+        absent = [name for name in self.modules if importlib.util.find_spec(name) is None]
+        return f"{', '.join(absent)} not installed" if absent else None
+
+    def ends_on_leave(self, variant: str) -> bool:
+        """Whether ``variant``'s open SSE streams must end when their client leaves."""
+        return variant == "portable" or self.native_streams_end
 
     def build(self, variant: str, fixture: Fixture) -> ASGIApp:
         if variant == "portable":
@@ -416,44 +461,144 @@ class ToolkitComparison:
         raise ValueError(f"variant must be 'portable' or 'native', not {variant!r}")
 
 
-def _comparisons() -> Iterator[ToolkitComparison]:
-    for host in TOOLKIT_HOSTS:
-        yield ToolkitComparison(
-            "middleware",
-            host,
-            "Starlette's CORSMiddleware + GZipMiddleware + SessionMiddleware",
-            _portable_middleware_app,
-            _starlette_middleware_app,
-            MIDDLEWARE_REQUESTS,
-        )
-        yield ToolkitComparison(
-            "static", host, "Starlette's StaticFiles", _portable_static_app, _starlette_static_app, STATIC_REQUESTS
-        )
-        yield ToolkitComparison(
+def _starlette_comparisons(host: str) -> Iterator[ToolkitComparison]:
+    yield ToolkitComparison(
+        "middleware",
+        host,
+        "Starlette's CORSMiddleware + GZipMiddleware + SessionMiddleware",
+        _portable_middleware_app,
+        _starlette_middleware_app,
+        MIDDLEWARE_REQUESTS,
+        loopback_requests=MIDDLEWARE_REQUESTS,
+    )
+    yield ToolkitComparison(
+        "static",
+        host,
+        "Starlette's StaticFiles",
+        _portable_static_app,
+        _starlette_static_app,
+        STATIC_REQUESTS,
+        loopback_requests=STATIC_REQUESTS[:1],
+    )
+    yield ToolkitComparison(
+        "templates",
+        host,
+        "Starlette's Jinja2Templates",
+        _portable_templates_app,
+        _starlette_templates_app,
+        TEMPLATE_REQUESTS,
+    )
+    yield ToolkitComparison(
+        "auth",
+        host,
+        "Starlette's AuthenticationMiddleware + requires",
+        _portable_auth_app,
+        _starlette_auth_app,
+        AUTH_REQUESTS,
+    )
+    yield ToolkitComparison(
+        "sse",
+        host,
+        "sse-starlette's EventSourceResponse on Starlette",
+        _portable_sse_app,
+        _sse_starlette_app,
+        SSE_REQUESTS,
+        open_streams=True,
+        modules=("sse_starlette",),
+    )
+
+
+#: host -> feature -> the native side's description (the report's baseline column)
+NATIVE_BASELINES = {
+    "fastapi": {
+        "middleware": "FastAPI app, Starlette's CORS + GZip + SessionMiddleware (fastapi.middleware)",
+        "static": "FastAPI app, fastapi.staticfiles.StaticFiles",
+        "templates": "FastAPI app, fastapi.templating.Jinja2Templates",
+        "auth": "FastAPI route with a Depends() token check",
+        "sse": "sse-starlette's EventSourceResponse on FastAPI",
+    },
+    "litestar": {
+        "middleware": "Litestar CORSConfig + CompressionConfig(gzip) + CookieBackendConfig sessions",
+        "static": "Litestar create_static_files_router",
+        "templates": "Litestar TemplateConfig(JinjaTemplateEngine) + Template",
+        "auth": "Litestar AbstractAuthenticationMiddleware + guard",
+        "sse": "Litestar ServerSentEvent",
+    },
+    "quart": {
+        "middleware": "quart-cors + Quart's cookie session (Quart has no gzip)",
+        "static": "Quart static folder (send_from_directory)",
+        "templates": "Quart render_template",
+        "auth": "Quart before_request token check",
+        "sse": "Quart Response over an async generator",
+    },
+    "django": {
+        "middleware": "Django GZipMiddleware + SessionMiddleware, signed cookies (Django has no CORS)",
+        "static": "django.views.static.serve",
+        "templates": "Django Jinja2 backend, template.render(context, request)",
+        "auth": "Django view decorator token check",
+        "sse": "Django StreamingHttpResponse over an async iterator",
+    },
+    "falcon": {
+        "middleware": "Falcon App(cors_enable=True) (no gzip, no sessions in Falcon)",
+        "static": "Falcon add_static_route",
+        "templates": "Falcon resource, Jinja2 into resp.text",
+        "auth": "Falcon @falcon.before hook",
+        "sse": "Falcon resp.sse of SSEvent",
+    },
+    "sanic": {
+        "middleware": "Sanic Extensions CORS (no gzip, no sessions in Sanic)",
+        "static": "Sanic app.static",
+        "templates": "Sanic Extensions templating (render)",
+        "auth": "Sanic decorator token check",
+        "sse": "Sanic request.respond() + send()",
+    },
+}
+#: modules each host's native sides need besides its framework
+NATIVE_MODULES = {
+    "fastapi": {"sse": ("sse_starlette",)},
+    "quart": {"middleware": ("quart_cors",)},
+    "sanic": {"middleware": ("sanic_ext",), "templates": ("sanic_ext",)},
+}
+
+
+def _native_comparisons(host: str) -> Iterator[ToolkitComparison]:
+    native, baselines, modules = NATIVE[host], NATIVE_BASELINES[host], NATIVE_MODULES.get(host, {})
+    middleware = middleware_requests(host)
+    static = STATIC_REQUESTS if host == "fastapi" else tuple(NATIVE_STATIC_REQUESTS[name] for name in HOST_STATIC[host])
+    features: list[tuple[str, Callable[[Fixture, str], ASGIApp], tuple[ToolkitRequest, ...]]] = [
+        ("middleware", _portable_middleware_app, middleware),
+        ("static", _portable_static_app, static),
+        (
             "templates",
-            host,
-            "Starlette's Jinja2Templates",
             _portable_templates_app,
-            _starlette_templates_app,
-            TEMPLATE_REQUESTS,
-        )
+            PLAIN_TEMPLATE_REQUESTS if host in NO_URL_FOR_HOSTS else TEMPLATE_REQUESTS,
+        ),
+        ("auth", _portable_auth_app, AUTH_REQUESTS),
+        ("sse", _portable_sse_app, SSE_REQUESTS),
+    ]
+    for feature, portable, requests in features:
         yield ToolkitComparison(
-            "auth",
+            feature,
             host,
-            "Starlette's AuthenticationMiddleware + requires",
-            _portable_auth_app,
-            _starlette_auth_app,
-            AUTH_REQUESTS,
+            baselines[feature],
+            portable,
+            native[feature],
+            requests,
+            open_streams=feature == "sse",
+            # one row over loopback per host, on one server: the small middleware-stack request
+            loopback_requests=middleware[:1] if feature == "middleware" else (),
+            loopback_servers=NATIVE_LOOPBACK_SERVERS,
+            loopback_starts=NATIVE_LOOPBACK_STARTS,
+            modules=modules.get(feature, ()),
+            native_streams_end=host not in STALLED_STREAM_HOSTS,
         )
-        yield ToolkitComparison(
-            "sse",
-            host,
-            "sse-starlette's EventSourceResponse on Starlette",
-            _portable_sse_app,
-            _sse_starlette_app,
-            SSE_REQUESTS,
-            open_streams=True,
-        )
+
+
+def _comparisons() -> Iterator[ToolkitComparison]:
+    for host in STARLETTE_TOOLKIT_HOSTS:
+        yield from _starlette_comparisons(host)
+    for host in NATIVE_TOOLKIT_HOSTS:
+        yield from _native_comparisons(host)
 
 
 TOOLKIT_COMPARISONS: tuple[ToolkitComparison, ...] = tuple(_comparisons())
@@ -476,7 +621,7 @@ def build_toolkit_app(key: str, variant: str) -> ASGIApp:
 
 
 #: the packages of the native sides, for RESULTS.md's versions
-TOOLKIT_PACKAGES = ("starlette", "jinja2", "itsdangerous", "sse-starlette")
+TOOLKIT_PACKAGES = ("starlette", "jinja2", "itsdangerous", "sse-starlette", "quart-cors", "sanic-ext")
 
 
 # --------------------------------------------------------------------------------------------
@@ -486,20 +631,34 @@ TOOLKIT_PACKAGES = ("starlette", "jinja2", "itsdangerous", "sse-starlette")
 
 @dataclass
 class Answer:
-    """What must be identical between portable and native: status, content type and encoding,
-    and the body (decompressed: gzip's header holds the time it was written)."""
+    """What must be identical between portable and native: status, content type and encoding, the
+    body (decompressed: gzip's header holds the time it was written), and the headers a feature
+    under test answers with: whether CORS lets the request's origin read the answer (``*`` and the
+    origin itself both do: Litestar names the origin when the request has a cookie, Starlette
+    answers ``*``), a range's Content-Range."""
 
     status: int
     content_type: bytes | None
     content_encoding: bytes | None
     body: bytes
+    origin_allowed: bool = False
+    content_range: bytes | None = None
 
 
 async def answer(app: ASGIApp, case: HTTPCase) -> Answer:
     result = await http_request(app, case)
     encoding = result.header(b"content-encoding")
     body = gzip.decompress(result.body) if encoding == b"gzip" else result.body
-    return Answer(result.status, result.header(b"content-type"), encoding, body)
+    # A 304 has no body to type: Starlette sends no Content-Type with it, Quart the file's.
+    content_type = None if result.status == 304 else result.header(b"content-type")
+    return Answer(
+        result.status,
+        content_type,
+        encoding,
+        body,
+        result.header(b"access-control-allow-origin") in (b"*", ORIGIN),
+        result.header(b"content-range"),
+    )
 
 
 async def differences(item: ToolkitComparison, apps: dict[str, ASGIApp], fixture: Fixture) -> list[str]:
@@ -557,29 +716,33 @@ async def open_streams(app: ASGIApp, count: int) -> list[OpenStream]:
     return streams
 
 
-async def close_streams(streams: Sequence[OpenStream]) -> None:
+async def close_streams(streams: Sequence[OpenStream], *, end_on_leave: bool = True) -> None:
+    """Let every client leave; each stream must end then (``end_on_leave``), or it is cancelled, as
+    a server's shutdown would (a host that notices a disconnect only when it next sends)."""
     for stream in streams:
         stream.leave()
-    done, pending = await asyncio.wait([stream.task for stream in streams], timeout=30)
+    done, pending = await asyncio.wait([stream.task for stream in streams], timeout=30 if end_on_leave else 0.05)
     for task in pending:
         task.cancel()
     for task in done:
         task.result()
-    if pending:
+    if pending and not end_on_leave:
+        await asyncio.wait(pending)
+    elif pending:
         raise RuntimeError(f"{len(pending)} of {len(streams)} SSE streams did not end when their client left")
 
 
-async def time_open_streams(app: ASGIApp, count: int) -> Seconds:
+async def time_open_streams(app: ASGIApp, count: int, *, end_on_leave: bool = True) -> Seconds:
     """(CPU, wall) seconds per stream to open ``count`` streams, each to its first event."""
     quiet_heap()
     start, cpu_start = time.perf_counter(), time.process_time()
     streams = await open_streams(app, count)
     cpu, elapsed = time.process_time() - cpu_start, time.perf_counter() - start
-    await close_streams(streams)
+    await close_streams(streams, end_on_leave=end_on_leave)
     return cpu / count, elapsed / count
 
 
-async def stream_memory(app: ASGIApp, count: int) -> tuple[float, int]:
+async def stream_memory(app: ASGIApp, count: int, *, end_on_leave: bool = True) -> tuple[float, int]:
     """(KiB of traced Python allocations per open stream, KiB traced before) for ``count`` streams."""
     gc.collect()
     tracemalloc.start()
@@ -591,12 +754,23 @@ async def stream_memory(app: ASGIApp, count: int) -> tuple[float, int]:
         after = tracemalloc.get_traced_memory()[0]
     finally:
         tracemalloc.stop()
-    await close_streams(streams)
+    await close_streams(streams, end_on_leave=end_on_leave)
     return (after - before) / 1024 / count, before // 1024
 
 
-def select_toolkit(hosts: Sequence[str]) -> list[ToolkitComparison]:
-    return [item for item in TOOLKIT_COMPARISONS if item.host in hosts]
+def select_toolkit(hosts: Sequence[str], unavailable: dict[str, str] | None = None) -> list[ToolkitComparison]:
+    """The comparisons of ``hosts`` that can run here; why the others cannot goes in ``unavailable``
+    (as ``"in-process <key>"``)."""
+    chosen = []
+    for item in TOOLKIT_COMPARISONS:
+        if item.host not in hosts:
+            continue
+        missing = item.missing
+        if missing is None:
+            chosen.append(item)
+        elif unavailable is not None:
+            unavailable[f"in-process {item.key}"] = missing
+    return chosen
 
 
 async def run_toolkit(
@@ -606,12 +780,13 @@ async def run_toolkit(
     rounds: int,
     batch_seconds: float,
     streams: int,
+    stream_rounds: int | None = None,
     fixed_batch: int | None = None,
     core: int | None = None,
     log: Callable[[str], None] = print,
 ) -> None:
     """Time every request of every toolkit comparison, rounds interleaved (as ``run_in_process``),
-    and the open-streams rows; record into ``results``."""
+    and the open-streams rows (``stream_rounds`` rounds, default ``rounds``); record into ``results``."""
     from bench.report import Memory, Timing
 
     fixture = Fixture()
@@ -634,15 +809,19 @@ async def run_toolkit(
                         results.timings.append(opened)
                         results.toolkit_memory.append(memory)
                         for variant in VARIANTS:  # warm-up, discarded
-                            await time_open_streams(apps[variant], streams)
-                        for index in range(rounds):
+                            await time_open_streams(apps[variant], streams, end_on_leave=item.ends_on_leave(variant))
+                        for index in range(stream_rounds or rounds):
                             order = VARIANTS if index % 2 == 0 else VARIANTS[::-1]
                             for variant in order:
-                                cpu, wall = await time_open_streams(apps[variant], streams)
+                                cpu, wall = await time_open_streams(
+                                    apps[variant], streams, end_on_leave=item.ends_on_leave(variant)
+                                )
                                 getattr(opened, variant).append(cpu)
                                 getattr(opened, f"{variant}_wall").append(wall)
                             for variant in order:
-                                per_stream, before = await stream_memory(apps[variant], streams)
+                                per_stream, before = await stream_memory(
+                                    apps[variant], streams, end_on_leave=item.ends_on_leave(variant)
+                                )
                                 getattr(memory, variant).append(per_stream)
                                 getattr(memory, f"{variant}_base").append(before)
                         log(f"  toolkit    {opened.summary()}")
@@ -732,7 +911,9 @@ async def run_toolkit_loopback(
                     mode = f"loopback/{kind}"
                     missing = server_available(kind)
                     for item in comparisons:
-                        if not item.loopback_requests:
+                        if not item.loopback_requests or kind not in (item.loopback_servers or servers):
+                            continue
+                        if item.loopback_starts is not None and start >= item.loopback_starts:
                             continue
                         if missing is not None:
                             results.unavailable[f"{mode} {item.key}"] = missing

@@ -1,5 +1,6 @@
 """Write a Starlette-style HTTP or WebSocket endpoint once; mount it on any ASGI framework."""
 
+import importlib
 import typing
 
 from portable_endpoints._api import adapters, create_app, mount, native_routes
@@ -27,7 +28,6 @@ from portable_endpoints.responses import (
     StreamingResponse,
 )
 from portable_endpoints.routing import Mount, NoMatchFound, Route, RouteTable, WebSocketRoute
-from portable_endpoints.staticfiles import StaticFiles
 from portable_endpoints.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 if typing.TYPE_CHECKING:
@@ -43,34 +43,44 @@ if typing.TYPE_CHECKING:
         SubscriberOverflow,
         Subscription,
     )
+    from portable_endpoints.staticfiles import StaticFiles
 
 __version__ = "0.1.0"
 
-# Broadcast (and the asyncio it imports) loads on first use: most apps never touch it.
-_BROADCAST_NAMES = frozenset(
-    {
-        "BackendNotFound",
-        "BackendUnavailable",
-        "Broadcast",
-        "BroadcastBackend",
-        "BroadcastError",
-        "BrokerUnavailable",
-        "Forwarding",
-        "MessageTooLarge",
-        "SubscriberOverflow",
-        "Subscription",
-    }
-)
+#: Public names loaded on first access (most apps never touch them): Broadcast's (and the asyncio
+#: it imports), and StaticFiles (and the anyio it imports, which a host not built on anyio would
+#: otherwise load at start-up). Name -> its module.
+_LAZY_NAMES = {
+    **dict.fromkeys(
+        (
+            "BackendNotFound",
+            "BackendUnavailable",
+            "Broadcast",
+            "BroadcastBackend",
+            "BroadcastError",
+            "BrokerUnavailable",
+            "Forwarding",
+            "MessageTooLarge",
+            "SubscriberOverflow",
+            "Subscription",
+        ),
+        "portable_endpoints.broadcast",
+    ),
+    "StaticFiles": "portable_endpoints.staticfiles",
+}
 
 
 def __getattr__(name: str) -> typing.Any:
-    if name in _BROADCAST_NAMES:
-        from portable_endpoints import broadcast
-
-        value = getattr(broadcast, name)
+    module = _LAZY_NAMES.get(name)
+    if module is not None:
+        value = getattr(importlib.import_module(module), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_NAMES))
 
 
 __all__ = [

@@ -27,8 +27,6 @@ from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, suppress
 from typing import Any
 
-import anyio
-
 from portable_endpoints._concurrency import withdraw_cancel
 from portable_endpoints._handlers import ExceptionHandler, RequestOutcome, call_handler, request_outcome
 from portable_endpoints.datastructures import State
@@ -408,6 +406,8 @@ async def asgi_lifespan(app: ASGIApp) -> AsyncIterator[None]:
     For a host whose own lifespan hook is a context manager and whose entry never sees the
     lifespan scope (Litestar's ``lifespan=[...]``): the app's startup or shutdown failure raises.
     """
+    import anyio  # on first use: a host not built on anyio need not import it
+
     to_app, app_receives = anyio.create_memory_object_stream[Message](1)
     app_sends, from_app = anyio.create_memory_object_stream[Message](1)
     scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": {}}

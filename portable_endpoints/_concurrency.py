@@ -8,8 +8,6 @@ import threading
 from collections.abc import AsyncGenerator, Callable, Iterable, Iterator
 from typing import Any, ParamSpec, TypeVar
 
-import anyio.to_thread
-
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -22,6 +20,8 @@ def is_async_callable(obj: Any) -> bool:
 
 async def run_in_threadpool(func: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     """Run a blocking callable in a worker thread, never on the event loop."""
+    import anyio.to_thread  # on first use: a host not built on anyio need not import it
+
     if kwargs:
         return await anyio.to_thread.run_sync(functools.partial(func, *args, **kwargs))
     return await anyio.to_thread.run_sync(func, *args)
@@ -93,6 +93,8 @@ async def iterate_in_threadpool(iterable: Iterable[T]) -> AsyncGenerator[T, None
     when a ``next()`` is still under way in its thread (threads cannot be interrupted, and a host's
     own cancellation may not wait for them), as soon as that ``next()`` returns.
     """
+    import anyio.to_thread  # on first use: a host not built on anyio need not import it
+
     threaded = _ThreadedIterator(iter(iterable))
     exhausted = False
     try:

@@ -3,7 +3,6 @@ from __future__ import annotations
 import os
 import threading
 import weakref
-from importlib import metadata
 from typing import Any
 
 import pluggy
@@ -39,8 +38,25 @@ def _wanted() -> set[str] | None:
     return {name.strip() for name in value.split(",") if name.strip()}
 
 
+class _PluginManager(pluggy.PluginManager):
+    """pluggy's manager, looking past dunder names for hook implementations.
+
+    Registering walks ``dir(plugin)``: an ``AdapterPlugin`` instance or a module has some thirty
+    dunder attributes and a handful of hooks, and each name costs a static attribute lookup.
+    """
+
+    def parse_hookimpl_opts(self, plugin: object, name: str) -> pluggy.HookimplOpts | None:
+        if name.startswith("__"):
+            return None
+        return super().parse_hookimpl_opts(plugin, name)
+
+
 def _load() -> pluggy.PluginManager:
-    manager = pluggy.PluginManager("portable_endpoints")
+    # Imported here, once per process: importing portable_endpoints (or an adapter) alone reads
+    # no package metadata, and importlib.metadata costs milliseconds to import.
+    from importlib import metadata
+
+    manager = _PluginManager("portable_endpoints")
     manager.add_hookspecs(hookspecs)
     wanted = _wanted()
     _load_problems.clear()
@@ -87,6 +103,7 @@ def adapter_infos() -> list[AdapterInfo]:
 #: adapters ``_checked`` has found to implement ``Adapter``, by identity (the check is a protocol
 #: ``isinstance``, slow beside a small app's whole ``create_app`` or ``mount``)
 _verified: dict[int, Adapter] = {}
+_MOST_VERIFIED = 64
 
 
 def _checked(adapter: object, hook: str, **kwargs: Any) -> Adapter:
@@ -95,6 +112,8 @@ def _checked(adapter: object, hook: str, **kwargs: Any) -> Adapter:
     if verified is not None and verified is adapter:
         return verified
     if isinstance(adapter, Adapter):
+        if len(_verified) >= _MOST_VERIFIED:  # a plugin that makes an adapter per call: keep few
+            _verified.clear()
         _verified[id(adapter)] = adapter
         return adapter
     caller = getattr(plugin_manager().hook, hook)

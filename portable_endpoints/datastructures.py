@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import ItemsView, Iterable, Iterator, KeysView, Mapping, Sequence, ValuesView
 from http.cookies import _unquote
 from ipaddress import AddressValueError, IPv6Address
-from shlex import shlex
 from tempfile import SpooledTemporaryFile
 from typing import Any, BinaryIO, NamedTuple, TypeVar
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit
@@ -22,12 +22,15 @@ class Address(NamedTuple):
     port: int
 
 
-# Starlette 1.10's: a Host header with characters that could change the URL's path or authority is invalid.
-_HOST_RE = re.compile(
-    r"^(?P<host>[a-z0-9._~%!$&'()*+,;=-]+|\[(?:(?P<ipv6>[a-f0-9]*:[a-f0-9.:]+)|"
-    r"(?-i:v)[a-f0-9]+\.[a-z0-9._~!$&'()*+,;=:-]+)\])(?::(?P<port>[0-9]+))?$",
-    re.IGNORECASE,
-)
+@functools.cache
+def _host_re() -> re.Pattern[str]:
+    # Starlette 1.10's: a Host header with characters that could change the URL's path or
+    # authority is invalid. Compiled on first use: a start-up cost on hosts that never ask.
+    return re.compile(
+        r"^(?P<host>[a-z0-9._~%!$&'()*+,;=-]+|\[(?:(?P<ipv6>[a-f0-9]*:[a-f0-9.:]+)|"
+        r"(?-i:v)[a-f0-9]+\.[a-z0-9._~!$&'()*+,;=:-]+)\])(?::(?P<port>[0-9]+))?$",
+        re.IGNORECASE,
+    )
 
 
 class ParsedHost(NamedTuple):
@@ -54,7 +57,7 @@ def parse_host_header(host_header: str | None) -> ParsedHost | None:
     """A ``Host`` header split into host and port (Starlette 1.10's rule); None when it is invalid."""
     if host_header is None:
         return None
-    match = _HOST_RE.fullmatch(host_header)
+    match = _host_re().fullmatch(host_header)
     if match is None:
         return None
     ipv6 = match["ipv6"]
@@ -498,6 +501,8 @@ def parse_cookie_header(cookie_string: str) -> dict[str, str]:
 
 def parse_options_header(value: str) -> tuple[str, dict[str, str]]:
     """Split ``text/html; charset=utf-8`` into the value and its lower-cased parameters."""
+    from shlex import shlex  # on first use: only form parsing needs it
+
     main, _, rest = value.partition(";")
     lexer = shlex(rest, posix=True)
     lexer.whitespace_split = True

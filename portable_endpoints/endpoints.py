@@ -9,8 +9,6 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import Any, ClassVar, Literal, NoReturn
 
-import anyio
-
 from portable_endpoints import status
 from portable_endpoints._dispatch import dispatcher_for_class, serve_asgi
 from portable_endpoints._json import JSONCodec, codec_of, current_codec
@@ -152,6 +150,8 @@ class WebSocketEndpoint(_ASGIEndpoint):
 
     async def session(self, websocket: WebSocket[Any]) -> None:
         """The endpoint's whole life on one connection; every adapter calls this."""
+        import anyio  # on first use: a host not built on anyio need not import it
+
         if self._pe_origins is not None and not self._origin_allowed(websocket):
             await websocket.close(code=status.WS_1008_POLICY_VIOLATION, reason="Origin not allowed")
             return

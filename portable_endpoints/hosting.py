@@ -35,7 +35,6 @@ import importlib
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from importlib import metadata
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from portable_endpoints._app import asgi_lifespan, lifespan_complete
@@ -319,10 +318,22 @@ class WrapsASGIEntry(Protocol):
 
 
 def distribution_version(name: str) -> str | None:
+    # Imported here: importlib.metadata (zipfile, pathlib, csv, email) costs milliseconds of every
+    # start-up, and only listing adapters and a missing framework's error read package metadata.
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return None
+
+
+def _installed(name: str) -> bool:
+    """Whether the distribution ``name`` is installed: found, its metadata left unread (every
+    adapter's first use asks, and parsing a ``METADATA`` file is most of a version lookup)."""
+    from importlib import metadata
+
+    return next(iter(metadata.distributions(name=name)), None) is not None
 
 
 def install_command(name: str) -> str:
@@ -343,7 +354,7 @@ def missing_framework_info(
     Its ``problem`` names ``install_hint``, what to run to install the framework (default:
     ``install_command(name)``, the core's extra named after the adapter).
     """
-    if distribution_version(framework) is not None:
+    if _installed(framework):
         return None
     hint = install_command(name) if install_hint is None else install_hint
     return AdapterInfo(

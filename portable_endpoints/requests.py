@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Mapping
-from typing import Any, ClassVar, Generic, NoReturn, cast
-
-import anyio
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, NoReturn, cast
 
 from portable_endpoints._json import STDLIB, JSONCodec
 from portable_endpoints.datastructures import (
@@ -28,13 +26,21 @@ from portable_endpoints.datastructures import (
 from portable_endpoints.exceptions import HTTPException, MalformedJSON, NoMatchFound, SessionNotInstalled
 from portable_endpoints.types import BodyChunks, Message, Receive, Scope, Send, URLPathResolver
 
+#: The host's own request or websocket type (``None`` on the bare ASGI host).
 if sys.version_info >= (3, 13):
     from typing import TypeVar
-else:
+
+    NativeT = TypeVar("NativeT", default=Any)
+elif TYPE_CHECKING:
     from typing_extensions import TypeVar
 
-#: The host's own request or websocket type (``None`` on the bare ASGI host).
-NativeT = TypeVar("NativeT", default=Any)
+    NativeT = TypeVar("NativeT", default=Any)
+else:
+    # The default (a bare ``Request`` is ``Request[Any]``) is for type checkers: before Python
+    # 3.13 only typing_extensions has it, which most hosts would import at start-up for nothing.
+    from typing import TypeVar
+
+    NativeT = TypeVar("NativeT")
 
 
 #: ``Request._json`` before the body is parsed (``None`` is a valid JSON value, so not that).
@@ -202,9 +208,12 @@ class HTTPConnection(Mapping[str, Any], Generic[NativeT]):
     @property
     def base_url(self) -> URL:
         """The URL of the application's root (its ``root_path``), with no path, query or fragment."""
-        root_path = self.scope.get("app_root_path", self.scope.get("root_path", ""))
-        path = root_path if root_path.endswith("/") else root_path + "/"
-        return self.url.replace(path=path, query="", fragment="")
+        # Computed once, as Starlette's: every url_for() of a request (a template's links) starts here.
+        if not hasattr(self, "_base_url"):
+            root_path = self.scope.get("app_root_path", self.scope.get("root_path", ""))
+            path = root_path if root_path.endswith("/") else root_path + "/"
+            self._base_url = self.url.replace(path=path, query="", fragment="")
+        return self._base_url
 
     @property
     def headers(self) -> Headers:
@@ -493,6 +502,8 @@ class Request(HTTPConnection[NativeT]):
             return probe()
         if self.receive is _no_receive:
             return False  # a host that owns the channel and gave no probe: it cannot tell
+        import anyio  # on first use: a host not built on anyio need not import it
+
         message: Message = {}
         with anyio.CancelScope() as cancel_scope:  # if no message is there at once, move on
             cancel_scope.cancel()

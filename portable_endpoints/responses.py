@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
-import http.cookies
 import logging
 import os
 import stat
@@ -22,11 +20,8 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from email.utils import format_datetime, formatdate, parsedate
 from mimetypes import guess_type
-from secrets import token_hex
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import quote
-
-import anyio
 
 from portable_endpoints._concurrency import iterate_in_threadpool, withdraw_cancel
 from portable_endpoints._json import current_codec
@@ -40,6 +35,9 @@ logger = logging.getLogger("portable_endpoints")
 
 if sys.version_info < (3, 11):
     from exceptiongroup import BaseExceptionGroup
+
+if TYPE_CHECKING:
+    import anyio
 
 
 @functools.cache
@@ -187,6 +185,8 @@ class Response:
 
         ``partitioned`` works on every Python (Starlette's needs Python 3.14's ``http.cookies``).
         """
+        import http.cookies  # on first use: most responses set no cookie
+
         cookie: http.cookies.BaseCookie[str] = http.cookies.SimpleCookie()
         cookie[key] = value
         morsel = cookie[key]
@@ -422,6 +422,8 @@ async def _host_sends_limited(chunks: AsyncGenerator[bytes, None], limit: float)
 
 
 async def _host_chunks(response: ChunkedResponse, scope: Scope) -> AsyncGenerator[bytes, None]:
+    import anyio  # on first use: a host not built on anyio need not import it
+
     chunks = response.chunks()
     stop = _ServerStop() if response._ends_when_server_stops else None
     unwatch = when_stopping(stop) if stop is not None else None
@@ -516,6 +518,8 @@ async def close_iterator(iterator: object) -> None:
     """``aclose()`` an async generator (its ``finally`` runs now), even inside a cancelled scope."""
     aclose: Callable[[], Awaitable[object]] | None = getattr(iterator, "aclose", None)
     if aclose is not None:
+        import anyio  # on first use: a host not built on anyio need not import it
+
         with anyio.CancelScope(shield=True):
             await aclose()
 
@@ -526,6 +530,8 @@ async def until_disconnect(stream: Callable[[], Awaitable[None]], receive: Recei
     Starlette's rule before ASGI spec 2.4: the only way to learn the client left is to read
     ``receive``; ``stream`` is cancelled as soon as it says so.
     """
+    import anyio  # on first use: a host not built on anyio need not import it
+
     try:
         async with anyio.create_task_group() as group:
 
@@ -634,6 +640,8 @@ class FileResponse(ChunkedResponse):
             self._set_stat_headers(stat_result)
 
     def _set_stat_headers(self, stat_result: os.stat_result) -> None:
+        import hashlib  # on first use: only file responses need it
+
         # headers.setdefault() of each, on the raw list: these names and values need no checking.
         raw = self.raw_headers
         etag_base = f"{stat_result.st_mtime}-{stat_result.st_size}"
@@ -645,6 +653,8 @@ class FileResponse(ChunkedResponse):
     async def prepare(self) -> None:
         """Stat the file (in a thread) and fill in the length and validators; call before sending."""
         if self.stat_result is None:
+            import anyio.to_thread  # on first use: a host not built on anyio need not import it
+
             try:
                 stat_result = await anyio.to_thread.run_sync(os.stat, self.path)
             except FileNotFoundError:
@@ -775,6 +785,8 @@ def _set_default(raw: list[tuple[bytes, bytes]], name: bytes, value: bytes) -> N
 async def _open_file(path: str | os.PathLike[str]) -> AsyncIterator[anyio.AsyncFile[bytes]]:
     """The file, open for reading; closed however the transfer ends, cancelled too (as Starlette's:
     a host that cancels the stream when the client leaves left the file open otherwise)."""
+    import anyio  # on first use: a host not built on anyio need not import it
+
     file = await anyio.open_file(path, mode="rb")
     try:
         yield file
@@ -821,6 +833,8 @@ class _FileRanges(ChunkedResponse):
             headers["content-length"] = str(end - start)
             self.boundary = ""
         else:
+            from secrets import token_hex  # on first use: only multi-range answers need it
+
             # As browsers do: a boundary of 13 random bytes (about 100 bits).
             self.boundary = token_hex(13)
             self.part_type = headers["content-type"]

@@ -62,6 +62,10 @@ class PathParam(NamedTuple):
 PathPart = str | PathParam
 
 
+#: convertor regexes that compiled once: checked when a path that uses one is declared
+_VALID_REGEXES: set[str] = set()
+
+
 class CompiledPath:
     """A Starlette path: ``/files/{name}.{ext}`` -> regex, format string and convertors.
 
@@ -134,6 +138,11 @@ class CompiledPath:
             if name in convertors:
                 duplicated.add(name)
                 continue
+            if convertor.regex not in _VALID_REGEXES:
+                # The path's regex waits for its first match, but a broken convertor fails here, as
+                # Starlette's compile_path fails when the route is declared.
+                re.compile(convertor.regex)
+                _VALID_REGEXES.add(convertor.regex)
             convertors[name] = convertor
             kinds.append((name, kind))
             converts.append((name, direct_convert(convertor)))

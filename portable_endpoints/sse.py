@@ -14,7 +14,6 @@ needs an asyncio event loop, which every supported server runs.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import re
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Mapping
@@ -32,6 +31,8 @@ __all__ = ["EventSourceResponse", "JSONServerSentEvent", "SendTimeoutError", "Se
 
 _LINE_SEP = re.compile(r"\r\n|\r|\n")
 _SEPARATORS = ("\r\n", "\r", "\n")
+#: the keyword arguments of an event (a yielded dict's keys)
+_FIELDS = frozenset({"data", "event", "id", "retry", "comment", "sep"})
 
 
 class ServerSentEvent:
@@ -63,24 +64,47 @@ class ServerSentEvent:
 
     def encode(self) -> bytes:
         """The event as UTF-8 bytes; a ``retry`` that is not an ``int`` is a ``TypeError``."""
-        sep = self._sep
-        buffer = io.StringIO()
-        if self.comment is not None:
-            for line in _LINE_SEP.split(str(self.comment)):
-                buffer.write(f": {line}{sep}")
-        if self.id is not None:
-            buffer.write("id: " + _LINE_SEP.sub("", self.id) + sep)
-        if self.event is not None:
-            buffer.write("event: " + _LINE_SEP.sub("", self.event) + sep)
-        if self.data is not None:
-            for line in _LINE_SEP.split(str(self.data)):
-                buffer.write(f"data: {line}{sep}")
-        if self.retry is not None:
-            if not isinstance(self.retry, int):
-                raise TypeError("retry argument must be int")
-            buffer.write(f"retry: {self.retry}{sep}")
-        buffer.write(sep)
-        return buffer.getvalue().encode("utf-8")
+        return _encode(self.data, self.event, self.id, self.retry, self.comment, self._sep)
+
+
+def _encode(
+    data: Any | None = None,
+    event: str | None = None,
+    id: str | None = None,
+    retry: int | None = None,
+    comment: str | None = None,
+    sep: str = ServerSentEvent.DEFAULT_SEPARATOR,
+) -> bytes:
+    """An event's fields on the wire (``ServerSentEvent.encode``; a yielded dict's, without an object)."""
+    parts: list[str] = []
+    if comment is not None:
+        parts.extend(f": {line}{sep}" for line in _lines(str(comment)))
+    if id is not None:
+        parts.append("id: " + _one_line(id) + sep)
+    if event is not None:
+        parts.append("event: " + _one_line(event) + sep)
+    if data is not None:
+        parts.extend(f"data: {line}{sep}" for line in _lines(str(data)))
+    if retry is not None:
+        if not isinstance(retry, int):
+            raise TypeError("retry argument must be int")
+        parts.append(f"retry: {retry}{sep}")
+    parts.append(sep)
+    return "".join(parts).encode("utf-8")
+
+
+def _lines(text: str) -> list[str]:
+    """``text`` split at its line breaks (most events have none: no regular expression then)."""
+    if "\n" in text or "\r" in text:
+        return _LINE_SEP.split(text)
+    return [text]
+
+
+def _one_line(text: str) -> str:
+    """``text`` with its line breaks removed (anything but a ``str`` is the regular expression's error)."""
+    if type(text) is str and "\n" not in text and "\r" not in text:
+        return text
+    return _LINE_SEP.sub("", text)
 
 
 class JSONServerSentEvent(ServerSentEvent):
@@ -99,7 +123,9 @@ def ensure_bytes(data: Any, sep: str) -> bytes:
     if isinstance(data, ServerSentEvent):
         return data.encode()
     if isinstance(data, dict):
-        return ServerSentEvent(**{**data, "sep": sep}).encode()
+        if data.keys() <= _FIELDS:
+            return _encode(**{**data, "sep": sep})
+        return ServerSentEvent(**{**data, "sep": sep}).encode()  # the constructor's error for a bad key
     return ServerSentEvent(str(data), sep=sep).encode()
 
 

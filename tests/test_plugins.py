@@ -136,6 +136,22 @@ def test_a_plugin_returning_no_adapter_gets_an_error_naming_it(plugin_dir: Path)
         pe.mount("sloppy app", [])
 
 
+def test_hook_implementations_are_found_under_any_name_but_a_dunder_one(plugin_dir: Path) -> None:
+    install_plugin(
+        plugin_dir,
+        "renamed_plugin",
+        "import portable_endpoints as pe\n\n"
+        "@pe.hookimpl(specname='pe_get_adapter')\ndef answer(framework):\n"
+        "    return 'renamed' if framework == 'renamed' else None\n\n"
+        "@pe.hookimpl(specname='pe_get_adapter')\ndef __call__(framework):\n"
+        "    return 'dunder' if framework == 'dunder' else None\n",
+    )
+    with pytest.raises(TypeError, match=r"pe_get_adapter of plugin 'renamed_plugin' returned 'renamed'"):
+        pe.create_app([], framework="renamed")
+    with pytest.raises(pe.AdapterNotFound, match="Unknown framework 'dunder'"):
+        pe.create_app([], framework="dunder")
+
+
 def adapter_docstring_example() -> str:
     """The complete example adapter of ``portable_endpoints.hosting.Adapter``'s docstring."""
     from portable_endpoints.hosting import Adapter

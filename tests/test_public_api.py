@@ -44,8 +44,9 @@ def test_all_is_sorted_and_exactly_the_public_surface() -> None:
     public = {
         name for name, value in vars(pe).items() if not name.startswith("_") and not isinstance(value, types.ModuleType)
     } | {"__version__"}
-    # Broadcast's names load on first access (module __getattr__), so they may not be in vars() yet.
-    assert set(pe.__all__) == public | pe._BROADCAST_NAMES
+    # Some names load on first access (module __getattr__), so they may not be in vars() yet.
+    assert set(pe.__all__) == public | set(pe._LAZY_NAMES)
+    assert set(pe.__all__) <= set(dir(pe))
     for name in pe.__all__:
         assert getattr(pe, name) is not None
 

@@ -148,7 +148,6 @@ class PortableDjangoApp:
 
     def _slash_redirect_handler(self, own: Any) -> Any:
         """A ``handler404`` that answers Starlette's ``redirect_slashes`` before ``own`` (or Django's)."""
-        from django.views.defaults import page_not_found
 
         def handler404(request: Any, exception: Exception) -> Any:
             scope = getattr(request, "scope", None)
@@ -157,7 +156,13 @@ class PortableDjangoApp:
                 # (Content-Length: 0, the quoted Location, no Content-Type).
                 redirect = RedirectResponse(slash_twin_url(scope))
                 return PortableHttpResponse(redirect, redirect.body)
-            return (own or page_not_found)(request, exception)
+            if own:
+                return own(request, exception)
+            # Django's own, imported at the first not-found (its CSRF machinery comes with it), as
+            # Django itself does: not a start-up cost.
+            from django.views.defaults import page_not_found
+
+            return page_not_found(request, exception)
 
         return handler404
 

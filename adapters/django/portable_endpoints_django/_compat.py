@@ -11,7 +11,6 @@ import io
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-import anyio.to_thread
 from asgiref.sync import async_to_sync, iscoroutinefunction, markcoroutinefunction, sync_to_async
 from channels.routing import ProtocolTypeRouter, URLRouter
 from django.core.exceptions import BadRequest, PermissionDenied, RequestAborted
@@ -120,6 +119,8 @@ def init_response(response: Any, status: int, body: bytes) -> None:
 
 
 async def to_thread(func: Callable[[], T]) -> T:
+    import anyio.to_thread  # on first use: Django need not import it
+
     return await anyio.to_thread.run_sync(func)
 
 

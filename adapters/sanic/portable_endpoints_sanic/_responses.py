@@ -21,7 +21,6 @@ from __future__ import annotations
 import functools
 from collections.abc import Iterable
 
-import anyio
 import sanic
 import sanic.exceptions
 from sanic.compat import Header
@@ -179,6 +178,8 @@ class SanicSend:
 
 
 async def _send_file(response: BaseHTTPResponse, path: str) -> None:
+    import anyio  # on first use: Sanic need not import it
+
     async with await anyio.open_file(path, "rb") as file:
         while chunk := await file.read(_FILE_CHUNK):
             await response.send(chunk, False)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import uuid
 from typing import Any
 
@@ -27,6 +28,7 @@ from portable_endpoints import (
     WebSocket,
     WebSocketRoute,
 )
+from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor
 from portable_endpoints.testing import TestClient, WebSocketRejected
 from portable_endpoints.testing._raw import drive_http, http_scope
 from portable_endpoints.testing.plugin import Host
@@ -262,6 +264,22 @@ async def test_mount_prefix_params_reach_path_params_and_url_for(pe_host: Host) 
 def test_a_mount_prefix_with_an_unknown_convertor_fails_when_declared() -> None:
     with pytest.raises(ConfigurationError, match="Unknown path convertor 'nope'"):
         Mount("/{org:nope}", [Route("/", Homepage)])
+
+
+def test_a_convertor_with_a_broken_regex_fails_when_a_route_uses_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Broken(Convertor[str]):
+        regex = "[0-9"
+
+        def convert(self, value: str) -> str:
+            return value
+
+        def to_string(self, value: str) -> str:
+            return value
+
+    # As Starlette's compile_path: at declaration, not at the first request.
+    monkeypatch.setitem(CONVERTOR_TYPES, "broken", Broken())
+    with pytest.raises(re.error, match="unterminated character set"):
+        Route("/x/{value:broken}", Homepage)
 
 
 # -- 5. root_path under mounts, end of path ------------------------------------------------------
