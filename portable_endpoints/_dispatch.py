@@ -14,6 +14,7 @@ with one method per verb, and imports neither.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import weakref
 from collections.abc import Awaitable, Callable, Container, Iterable
@@ -74,7 +75,7 @@ def class_verbs(endpoint: type) -> tuple[tuple[str, str], ...]:
     A verb is served when the class has a method of that lower-case name; HEAD is served by
     ``get`` when the class has no ``head``. Any other attribute, however named, is never a verb.
     """
-    verbs = []
+    verbs: list[tuple[str, str]] = []
     for method in HTTP_METHODS:
         attr = method.lower()
         if getattr(endpoint, attr, None) is not None:
@@ -109,26 +110,27 @@ class _VerbTable:
 
 
 _NO_ENTRY: _Entry = (None, None, False)
-#: per endpoint class, its verb table without the class itself (a value holding its weak key
-#: would keep the class alive), read once: every route to one class shares it
-_class_tables: weakref.WeakKeyDictionary[type, tuple[_VerbTable, tuple[tuple[str, str, bool], ...]]] = (
-    weakref.WeakKeyDictionary()
-)
+#: the class attribute holding an endpoint class's verb table and entries, read once per class
+_CLASS_TABLE = "_pe_verb_table"
 
 
 def _class_table(endpoint: type) -> tuple[_VerbTable, dict[str, _Entry]]:
-    """The verb table of an endpoint class (shared, its ``entries`` left empty) and its entries (new)."""
-    found = _class_tables.get(endpoint)
+    """The verb table of an endpoint class and its entries, shared by every route to the class.
+
+    Kept on the class itself (a cycle the collector frees with it): a big app's build looks them
+    up once per class and allocates nothing more per route.
+    """
+    found: tuple[_VerbTable, dict[str, _Entry]] | None = endpoint.__dict__.get(_CLASS_TABLE)
     if found is None:
-        verbs = tuple(
-            (method, attr, is_async_callable(getattr(endpoint, attr))) for method, attr in class_verbs(endpoint)
-        )
-        found = _class_tables[endpoint] = (
-            _VerbTable(dict.fromkeys((method for method, _, _ in verbs), _NO_ENTRY)),
-            verbs,
-        )
-    shared, verbs = found
-    return shared, {method: (endpoint, attr, is_async) for method, attr, is_async in verbs}
+        entries: dict[str, _Entry] = {
+            method: (endpoint, attr, is_async_callable(getattr(endpoint, attr)))
+            for method, attr in class_verbs(endpoint)
+        }
+        table = (_VerbTable(dict.fromkeys(entries, _NO_ENTRY)), entries)
+        with contextlib.suppress(AttributeError, TypeError):  # a class taking no attributes: per route
+            setattr(endpoint, _CLASS_TABLE, table)
+        return table
+    return found
 
 
 class Dispatcher:

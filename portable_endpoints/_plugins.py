@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import threading
+import weakref
 from typing import Any
 
 import pluggy
@@ -127,12 +128,49 @@ def _checked(adapter: object, hook: str, **kwargs: Any) -> Adapter:
     )
 
 
+class _Remembered:
+    """A hook's checked answers per key (a framework name, an app's type), kept while every
+    implementation of the hook is marked ``_answers_by_key`` and they stay the same ones:
+    registering or unregistering a plugin forgets them."""
+
+    __slots__ = ("_answers", "_impls")
+
+    def __init__(self) -> None:
+        self._impls: list[Any] | None = None
+        self._answers: weakref.WeakKeyDictionary[Any, Adapter] | dict[Any, Adapter] | None = None
+
+    def answers(
+        self, caller: Any, weak: bool = False
+    ) -> weakref.WeakKeyDictionary[Any, Adapter] | dict[Any, Adapter] | None:
+        """The answers remembered for ``caller`` (a hook), None when its answers may not be remembered."""
+        impls = caller.get_hookimpls()
+        if impls != self._impls:
+            self._impls = impls
+            by_key = all(getattr(impl.function, hookspecs.ANSWERS_BY_KEY, False) for impl in impls)
+            self._answers = (weakref.WeakKeyDictionary() if weak else {}) if by_key else None
+        return self._answers
+
+
+_adapters_by_name = _Remembered()
+#: by app type, held weakly: an app class made and dropped (a test's) is not kept alive
+_adapters_by_app_type = _Remembered()
+
+
 def get_adapter(framework: str) -> Adapter:
     if not isinstance(framework, str):
         raise TypeError(f"framework must be a name such as 'starlette', got {framework!r}")
-    adapter: object = plugin_manager().hook.pe_get_adapter(framework=framework)
+    caller = plugin_manager().hook.pe_get_adapter
+    remembered = _adapters_by_name.answers(caller)
+    if remembered is not None:
+        known = remembered.get(framework)
+        if known is not None:
+            return known
+    adapter: object = caller(framework=framework)
     if adapter is not None:
-        return _checked(adapter, "pe_get_adapter", framework=framework)
+        checked = _checked(adapter, "pe_get_adapter", framework=framework)
+        if remembered is not None:
+            remembered[framework] = checked
+        return checked
     infos = adapter_infos()
     for info in infos:
         if info.name == framework and not info.available:
@@ -175,7 +213,20 @@ def _adapter_of(answer: object) -> object:
 
 
 def get_adapter_for_app(app: Any) -> Adapter:
-    adapter = adapter_for_app(plugin_manager(), app)
+    manager = plugin_manager()
+    remembered = _adapters_by_app_type.answers(manager.hook.pe_get_adapter_for_app, weak=True)
+    if remembered is not None:
+        known = remembered.get(type(app))
+        if known is not None:
+            return known
+    checked = _adapter_for_app_checked(manager, app)
+    if remembered is not None:
+        remembered[type(app)] = checked
+    return checked
+
+
+def _adapter_for_app_checked(manager: pluggy.PluginManager, app: Any) -> Adapter:
+    adapter = adapter_for_app(manager, app)
     if adapter is None:
         installed = ", ".join(info.name for info in adapter_infos() if info.available) or "none"
         raise AdapterNotFound(

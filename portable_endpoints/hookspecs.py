@@ -12,7 +12,8 @@ The objects an adapter returns from ``pe_get_adapter`` implement ``portable_endp
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import pluggy
 
@@ -22,6 +23,19 @@ if TYPE_CHECKING:
 
 hookspec = pluggy.HookspecMarker("portable_endpoints")
 hookimpl = pluggy.HookimplMarker("portable_endpoints")
+
+_F = TypeVar("_F", bound=Callable[..., object])
+#: the attribute ``_answers_by_key`` sets on a hook implementation
+ANSWERS_BY_KEY = "_pe_answers_by_key"
+
+
+def _answers_by_key(function: _F) -> _F:
+    """Marks a ``pe_get_adapter`` / ``pe_get_adapter_for_app`` implementation (the project's own)
+    whose answer depends on the framework name, or on the app's type, alone and never changes:
+    while every registered implementation of the hook is so marked, the core remembers the
+    answers per name or type instead of calling the hook on every ``create_app`` and ``mount``."""
+    setattr(function, ANSWERS_BY_KEY, True)
+    return function
 
 
 @hookspec

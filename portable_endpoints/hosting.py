@@ -50,7 +50,7 @@ from portable_endpoints._dispatch import (
 )
 from portable_endpoints._index import RouteIndex
 from portable_endpoints.exceptions import AdapterUnavailable
-from portable_endpoints.hookspecs import hookimpl
+from portable_endpoints.hookspecs import _answers_by_key, hookimpl
 from portable_endpoints.responses import Response
 from portable_endpoints.routing import (
     AppRoutes,
@@ -457,10 +457,12 @@ class AdapterPlugin:
         )
 
     @hookimpl
+    @_answers_by_key
     def pe_get_adapter(self, framework: str) -> Adapter | None:
         return self.load() if framework == self.name else None
 
     @hookimpl
+    @_answers_by_key
     def pe_get_adapter_for_app(self, app: object) -> AppClaim | None:
         mro = type(app).__mro__
         owned = [cls for cls in (loaded_class(module, name) for module, name in self.app_classes) if cls in mro]

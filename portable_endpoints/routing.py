@@ -31,7 +31,7 @@ from portable_endpoints._dispatch import EVERY_METHOD, HTTP_METHODS, Dispatcher,
 from portable_endpoints._handlers import ExceptionHandlers
 from portable_endpoints._handover import catch_http_errors, start_app
 from portable_endpoints._json import JSONCodec, get_codec
-from portable_endpoints.convertors import CONVERTOR_TYPES, Convertor, direct_convert
+from portable_endpoints.convertors import CONVERTOR_TYPES, PARAM_SIGNATURES, Convertor, direct_convert
 from portable_endpoints.datastructures import URLPath
 from portable_endpoints.endpoints import HTTPEndpoint, WebSocketEndpoint
 from portable_endpoints.exceptions import ConfigurationError, HTTPException, NoMatchFound, WebSocketException
@@ -97,21 +97,40 @@ class CompiledPath:
         self._regex: re.Pattern[str] | None = None
         self._parts: tuple[PathPart, ...] | None = None
         self._format: str | None = None
-        convertors: dict[str, Convertor[Any]] = {}
-        #: where each parameter sits in ``path``: ``parts``, ``format`` and ``regex`` are made from these
-        self._spans: list[tuple[int, int]] = []
+        #: the parameters' (start, end) in ``path``, once ``_param_spans`` found them
+        self._spans: list[tuple[int, int]] | None
         if "{" not in path:
-            self.convertors = convertors
+            self._spans = []
+            self.convertors: dict[str, Convertor[Any]] = {}
             self._converts: tuple[tuple[str, Callable[[str], Any]], ...] = ()
             self._literal = not prefix
             self.param_kinds: tuple[tuple[str, str], ...] = ()
             return
+        self._spans = None
+        # Paths with the same parameters (names and convertors) share what is made from them: an
+        # app's many ``{id:int}`` routes hold one set, and building each costs a lookup.
+        signature: tuple[tuple[str, str | None], ...] = tuple(
+            (match[1], match[2]) for match in PARAM_REGEX.finditer(path)
+        )
+        shared = PARAM_SIGNATURES.get(signature)
+        if shared is None:
+            shared = PARAM_SIGNATURES[signature] = self._parse_params(path, signature)
+        self.convertors, self._converts, self.param_kinds = shared
+        #: a whole path without parameters matches one string only: compared, not searched
+        self._literal = not self.convertors and not prefix
+
+    @staticmethod
+    def _parse_params(
+        path: str, signature: tuple[tuple[str, str | None], ...]
+    ) -> tuple[dict[str, Convertor[Any]], tuple[tuple[str, Callable[[str], Any]], ...], tuple[tuple[str, str], ...]]:
+        """The convertors, converters and kinds of the parameters ``signature`` lists (``(name,
+        ":kind" or None)`` per parameter of ``path``, in order); a clear error for bad ones."""
+        convertors: dict[str, Convertor[Any]] = {}
         kinds: list[tuple[str, str]] = []
         converts: list[tuple[str, Callable[[str], Any]]] = []
         duplicated: set[str] = set()
-        for match in PARAM_REGEX.finditer(path):
-            name, kind = match.group(1, 2)
-            kind = kind[1:] if kind else "str"
+        for name, written in signature:
+            kind = written[1:] if written else "str"
             convertor = CONVERTOR_TYPES.get(kind)
             if convertor is None:
                 known = ", ".join(sorted(CONVERTOR_TYPES))
@@ -127,17 +146,20 @@ class CompiledPath:
             convertors[name] = convertor
             kinds.append((name, kind))
             converts.append((name, direct_convert(convertor)))
-            self._spans.append(match.span())
         if duplicated:
             # As Starlette: every duplicated name, sorted, in one message.
             ending = "s" if len(duplicated) > 1 else ""
             raise ConfigurationError(f"Duplicated param name{ending} {', '.join(sorted(duplicated))} at path {path}")
-        self.convertors = convertors
-        self._converts = tuple(converts)
-        #: a whole path without parameters matches one string only: compared, not searched
-        self._literal = not convertors and not prefix
-        #: (param name, convertor name) in path order, for adapters that translate the path
-        self.param_kinds = tuple(kinds)
+        return convertors, tuple(converts), tuple(kinds)
+
+    @property
+    def _param_spans(self) -> list[tuple[int, int]]:
+        """Where each parameter sits in ``path``: ``parts``, ``format`` and ``regex`` are made from
+        these (found again when first asked for, rather than kept by every path)."""
+        spans = self._spans
+        if spans is None:
+            spans = self._spans = [match.span() for match in PARAM_REGEX.finditer(self.path)]
+        return spans
 
     @property
     def parts(self) -> tuple[PathPart, ...]:
@@ -146,7 +168,7 @@ class CompiledPath:
         if parts is None:
             path, idx = self.path, 0
             found: list[PathPart] = []
-            for (start, end), (name, kind) in zip(self._spans, self.param_kinds, strict=True):
+            for (start, end), (name, kind) in zip(self._param_spans, self.param_kinds, strict=True):
                 if start > idx:
                     found.append(path[idx:start])
                 found.append(PathParam(name, kind, self.convertors[name]))
@@ -159,7 +181,7 @@ class CompiledPath:
     @property
     def head(self) -> str:
         """The literal text before the first parameter (the whole path when it has none)."""
-        return self.path[: self._spans[0][0]] if self._spans else self.path
+        return self.path[: self._param_spans[0][0]] if self.convertors else self.path
 
     @property
     def format(self) -> str:
@@ -792,13 +814,8 @@ class RouteTable:
         self.routes: list[Route | WebSocketRoute] = list(
             flat if max_body_size is None else _limited(flat, max_body_size)
         )
-        self.by_name: dict[str, list[Route | WebSocketRoute]] = {}
-        #: per route (by identity), a name unique in this table: the route's own, or ``name#2``...
-        self.native_names: dict[int, str] = {}
-        for route in self.routes:
-            same = self.by_name.setdefault(route.name, [])
-            same.append(route)
-            self.native_names[id(route)] = route.name if len(same) == 1 else f"{route.name}#{len(same)}"
+        self._by_name: dict[str, list[Route | WebSocketRoute]] | None = None
+        self._native_names: dict[int, str] | None = None
         #: other tables served by the same app, consulted by ``route_for`` after this one
         self.neighbours: list[RouteTable] = []
         #: the app's routes across its tables, once an adapter placed this table beside others
@@ -812,6 +829,33 @@ class RouteTable:
         #: middleware, on a host that lets an endpoint's exception out of its ASGI entry:
         #: ``run_endpoint`` then raises what no handler of its class takes
         self.raises_server_errors = False
+
+    @property
+    def by_name(self) -> dict[str, list[Route | WebSocketRoute]]:
+        """The routes of each name, in declaration order (made when first asked for: ``url_for``,
+        or a host whose route names must be unique)."""
+        by_name = self._by_name
+        if by_name is None:
+            by_name = self._by_name = {}
+            for route in self.routes:
+                same = by_name.get(route.name)
+                if same is None:
+                    by_name[route.name] = [route]
+                else:
+                    same.append(route)
+        return by_name
+
+    @property
+    def native_names(self) -> dict[int, str]:
+        """Per route (by identity), a name unique in this table: the route's own, or ``name#2``..."""
+        names = self._native_names
+        if names is None:
+            names = self._native_names = {}
+            seen: dict[str, int] = {}
+            for route in self.routes:
+                count = seen[route.name] = seen.get(route.name, 0) + 1
+                names[id(route)] = route.name if count == 1 else f"{route.name}#{count}"
+        return names
 
     @property
     def http_routes(self) -> list[Route]:

@@ -6,11 +6,12 @@ from typing import Any
 
 import pluggy
 import pytest
+from starlette.applications import Starlette
 
 import portable_endpoints as pe
-from portable_endpoints import hookspecs
+from portable_endpoints import _plugins, hookspecs
 from portable_endpoints._plugins import adapter_for_app
-from portable_endpoints.hosting import AdapterPlugin
+from portable_endpoints.hosting import AdapterPlugin, AppClaim
 from portable_endpoints.routing import RouteTable
 
 
@@ -89,3 +90,64 @@ def test_two_adapters_claiming_the_same_class_is_an_error() -> None:
     twin = plugin("twin", [f"{__name__}:BaseApp"])
     with pytest.raises(pe.AdapterNotFound, match=r"'base', 'twin' all claim tests\.test_app_claims\.BaseApp"):
         adapter_for_app(manager(BASE_PLUGIN, twin), BaseApp())
+
+
+class OwnStarlette(Starlette):
+    """A project's own Starlette subclass, claimed by a third-party plugin registered later."""
+
+
+OWN = Recorder("own")
+OWN_PLUGIN = plugin("own", [f"{__name__}:OwnStarlette"])
+
+
+class InstanceAnswer:
+    """A hand-written plugin whose answer depends on the app object, not only on its type."""
+
+    @pe.hookimpl
+    def pe_get_adapter_for_app(self, app: object) -> AppClaim | None:
+        return AppClaim(TWIN, OwnStarlette) if getattr(app, "twin", False) else None
+
+
+def test_the_adapter_found_for_an_app_type_follows_plugins_registered_and_unregistered_later() -> None:
+    starlette_adapter = _plugins.get_adapter_for_app(Starlette())
+    assert _plugins.get_adapter_for_app(OwnStarlette()) is starlette_adapter  # remembered for the type
+    manager = _plugins.plugin_manager()
+    manager.register(OWN_PLUGIN, name="own")
+    try:
+        assert _plugins.get_adapter_for_app(OwnStarlette()) is OWN
+    finally:
+        manager.unregister(name="own")
+    assert _plugins.get_adapter_for_app(OwnStarlette()) is starlette_adapter
+
+
+def test_a_plugin_answering_from_the_app_object_is_asked_for_every_app() -> None:
+    manager = _plugins.plugin_manager()
+    manager.register(InstanceAnswer(), name="instance-answer")
+    try:
+        plain, twin = OwnStarlette(), OwnStarlette()
+        twin.twin = True  # type: ignore[attr-defined]
+        assert _plugins.get_adapter_for_app(twin) is TWIN
+        assert _plugins.get_adapter_for_app(plain) is _plugins.get_adapter("starlette")
+        assert _plugins.get_adapter_for_app(twin) is TWIN
+    finally:
+        manager.unregister(name="instance-answer")
+
+
+class FirstSay:
+    """A hand-written plugin answering ``pe_get_adapter("starlette")`` before the shipped one."""
+
+    @pe.hookimpl(tryfirst=True)
+    def pe_get_adapter(self, framework: str) -> Recorder | None:
+        return OWN if framework == "starlette" else None
+
+
+def test_the_adapter_found_for_a_framework_name_follows_plugins_registered_later() -> None:
+    shipped = _plugins.get_adapter("starlette")
+    assert _plugins.get_adapter("starlette") is shipped
+    manager = _plugins.plugin_manager()
+    manager.register(FirstSay(), name="first-say")
+    try:
+        assert _plugins.get_adapter("starlette") is OWN
+    finally:
+        manager.unregister(name="first-say")
+    assert _plugins.get_adapter("starlette") is shipped

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from portable_endpoints._concurrency import run_in_threadpool
 from portable_endpoints._dispatch import Dispatcher, plain_error, run_endpoint
@@ -28,6 +28,7 @@ from portable_endpoints.types import Receive, Scope, Send
 from portable_endpoints.websockets import WebSocket
 
 Lifespan = Callable[[Any], AbstractAsyncContextManager[Any]]
+T = TypeVar("T")
 
 
 class _HTTPPlan:
@@ -67,11 +68,28 @@ class _HTTPPlan:
         self.direct = self.max_body_size is None and table.exception_handlers is None
 
 
+class _PendingIndex(Generic[T]):
+    """Stands for one of an app's indexes until they are built: the first lookup builds them all
+    (replacing these stand-ins on the app) and is answered by the built index."""
+
+    __slots__ = ("_build",)
+
+    def __init__(self, build: Callable[[], RouteIndex[T]]) -> None:
+        self._build = build
+
+    def candidates(self, path: str) -> Sequence[T]:
+        return self._build().candidates(path)
+
+    def tree_candidates(self, path: str) -> Sequence[T]:
+        # The caller looked ``path`` up in an empty ``static`` stand-in: the whole lookup is still to do.
+        return self._build().candidates(path)
+
+
 class PortableASGIApp:
     """Routes ``RouteTable`` objects over raw ASGI, as Starlette's router; lifespan events go to ``lifespan``.
 
-    Matching goes through a ``RouteIndex`` rebuilt when routes are added, so its cost does not
-    grow with the number of routes; among the index's candidates the rules are ``first_match``'s.
+    Matching goes through a ``RouteIndex`` rebuilt on the first request after routes are added,
+    so its cost does not grow with the number of routes; among the index's candidates the rules are ``first_match``'s.
     """
 
     def __init__(self, table: RouteTable, *, lifespan: Lifespan | None = None) -> None:
@@ -97,10 +115,24 @@ class PortableASGIApp:
         self._http += table.http_routes
         self._websocket += table.websocket_routes
         self._table_of.update((id(route), table) for route in table)
+        # The plans and indexes are made on the first request (or redirect lookup): an app built
+        # and never served pays nothing for them, a served one pays once; no request pays a check.
+        self._http_plans: RouteIndex[_HTTPPlan] | _PendingIndex[_HTTPPlan] = _PendingIndex(self._http_index)
+        #: the HTTP index's ``static`` once built; empty before, so the first lookup goes to ``_http_plans``
+        self._http_static: dict[str, list[_HTTPPlan]] = {}
+        self._websocket_index: RouteIndex[WebSocketRoute] | _PendingIndex[WebSocketRoute] = _PendingIndex(
+            self._websocket_route_index
+        )
+
+    def _http_index(self) -> RouteIndex[_HTTPPlan]:
         plans = [_HTTPPlan(route, self._table_of[id(route)]) for route in self._http]
-        self._http_plans = RouteIndex([(plan.route.compiled, plan) for plan in plans])
-        self._http_static = self._http_plans.static
-        self._websocket_index = RouteIndex([(route.compiled, route) for route in self._websocket])
+        index = self._http_plans = RouteIndex([(plan.route.compiled, plan) for plan in plans])
+        self._http_static = index.static
+        return index
+
+    def _websocket_route_index(self) -> RouteIndex[WebSocketRoute]:
+        index = self._websocket_index = RouteIndex([(route.compiled, route) for route in self._websocket])
+        return index
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         kind = scope["type"]

@@ -6,7 +6,7 @@ from typing import Any
 
 from portable_endpoints._asgi.app import PortableASGIApp
 from portable_endpoints.exceptions import ConfigurationError
-from portable_endpoints.hookspecs import hookimpl
+from portable_endpoints.hookspecs import _answers_by_key, hookimpl
 from portable_endpoints.hosting import AdapterInfo, distribution_version
 from portable_endpoints.routing import RouteTable
 
@@ -49,10 +49,12 @@ def pe_adapter_info() -> AdapterInfo:
 
 
 @hookimpl
+@_answers_by_key
 def pe_get_adapter(framework: str) -> ASGIAdapter | None:
     return ADAPTER if framework == "asgi" else None
 
 
 @hookimpl
+@_answers_by_key
 def pe_get_adapter_for_app(app: object) -> ASGIAdapter | None:
     return ADAPTER if isinstance(app, PortableASGIApp) else None

@@ -24,8 +24,9 @@ class BodyLimits:
         self.any_limit = False
 
     def include(self, table: RouteTable) -> None:
-        self.routes += table.http_routes
-        self.any_limit = any(route.max_body_size is not None for route in self.routes)
+        routes = table.http_routes
+        self.routes += routes
+        self.any_limit = self.any_limit or any(route.max_body_size is not None for route in routes)
 
     def limit_for(self, scope: Scope) -> int | None:
         path = path_below_root(scope)

@@ -84,10 +84,15 @@ class PortablePatterns(URLResolver):
 
     def __init__(self, entries: list[tuple[CompiledPath, URLPattern]]) -> None:
         super().__init__(RoutePattern(""), [pattern for _, pattern in entries])
-        self._index: RouteIndex[URLPattern] = RouteIndex(entries)
+        self._entries = entries
+        #: made on the first request: an app built and never served pays nothing for it
+        self._index: RouteIndex[URLPattern] | None = None
 
     def resolve(self, path: Any) -> Any:
-        for pattern in self._index.candidates("/" + str(path)):
+        index = self._index
+        if index is None:
+            index = self._index = RouteIndex(self._entries)
+        for pattern in index.candidates("/" + str(path)):
             match = pattern.resolve(path)
             if match:
                 return match

@@ -58,17 +58,25 @@ class PortableRoutes(starlette.routing.BaseRoute):
             self._apps = list(apps) if apps is not None else [native.endpoint for native in natives]
             if not len(self._natives) == len(self._apps) == len(self._portable):
                 raise ValueError("PortableRoutes: one Starlette route (and app) per portable route")
+        #: the indexes and the names' positions, made on the first match or ``url_path_for``
+        self._http: RouteIndex[_Entry] | None = None
+        self._websocket: RouteIndex[_Entry] | None = None
+        self._named: dict[str, list[int]] | None = None
+
+    def _indexed(self) -> tuple[RouteIndex[_Entry], RouteIndex[_Entry], dict[str, list[int]]]:
+        """The indexes and names, built on first use: an app built and never served (a CLI
+        listing its routes, a test) pays nothing for them, and a served one pays once."""
         http: list[tuple[Any, _Entry]] = []
         websocket: list[tuple[Any, _Entry]] = []
-        self._named: dict[str, list[int]] = {}
+        named: dict[str, list[int]] = {}
         for position, route in enumerate(self._portable):
             if isinstance(route, Route):
                 http.append((route.compiled, (route, position, route.method_set)))
             else:
                 websocket.append((route.compiled, (route, position, _NO_METHODS)))
-            self._named.setdefault(route.name, []).append(position)
-        self._http: RouteIndex[_Entry] = RouteIndex(http)
-        self._websocket: RouteIndex[_Entry] = RouteIndex(websocket)
+            named.setdefault(route.name, []).append(position)
+        self._http, self._websocket, self._named = RouteIndex(http), RouteIndex(websocket), named
+        return self._http, self._websocket, named
 
     def _native(self, position: int) -> tuple[starlette.routing.BaseRoute, Any]:
         """The Starlette route object at ``position`` and its app, made on first use."""
@@ -92,6 +100,9 @@ class PortableRoutes(starlette.routing.BaseRoute):
             index = self._websocket
         else:
             return Match.NONE, {}
+        if index is None:
+            http, websocket, _ = self._indexed()
+            index = http if kind == "http" else websocket
         path = path_below_root(scope) if scope.get("root_path") else scope["path"]
         partial: Scope | None = None
         for route, position, methods in index.candidates(path):
@@ -122,7 +133,8 @@ class PortableRoutes(starlette.routing.BaseRoute):
         await scope["endpoint"](scope, receive, send)
 
     def url_path_for(self, name: str, /, **path_params: Any) -> URLPath:
-        for position in self._named.get(name, ()):
+        named = self._indexed()[2] if self._named is None else self._named
+        for position in named.get(name, ()):
             try:
                 return self._native(position)[0].url_path_for(name, **path_params)
             except NoMatchFound:
