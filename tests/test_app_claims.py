@@ -6,10 +6,10 @@ from typing import Any
 
 import pluggy
 import pytest
-from starlette.applications import Starlette
 
 import portable_endpoints as pe
 from portable_endpoints import _plugins, hookspecs
+from portable_endpoints._asgi.app import PortableASGIApp
 from portable_endpoints._plugins import adapter_for_app
 from portable_endpoints.hosting import AdapterPlugin, AppClaim
 from portable_endpoints.routing import RouteTable
@@ -92,12 +92,17 @@ def test_two_adapters_claiming_the_same_class_is_an_error() -> None:
         adapter_for_app(manager(BASE_PLUGIN, twin), BaseApp())
 
 
-class OwnStarlette(Starlette):
-    """A project's own Starlette subclass, claimed by a third-party plugin registered later."""
+class OwnASGIApp(PortableASGIApp):
+    """A project's own subclass of the asgi host's app (installed in every session), claimed by a
+    third-party plugin registered later."""
+
+
+def own_app() -> OwnASGIApp:
+    return OwnASGIApp(RouteTable([]))
 
 
 OWN = Recorder("own")
-OWN_PLUGIN = plugin("own", [f"{__name__}:OwnStarlette"])
+OWN_PLUGIN = plugin("own", [f"{__name__}:OwnASGIApp"])
 
 
 class InstanceAnswer:
@@ -105,49 +110,49 @@ class InstanceAnswer:
 
     @pe.hookimpl
     def pe_get_adapter_for_app(self, app: object) -> AppClaim | None:
-        return AppClaim(TWIN, OwnStarlette) if getattr(app, "twin", False) else None
+        return AppClaim(TWIN, OwnASGIApp) if getattr(app, "twin", False) else None
 
 
 def test_the_adapter_found_for_an_app_type_follows_plugins_registered_and_unregistered_later() -> None:
-    starlette_adapter = _plugins.get_adapter_for_app(Starlette())
-    assert _plugins.get_adapter_for_app(OwnStarlette()) is starlette_adapter  # remembered for the type
+    asgi_adapter = _plugins.get_adapter_for_app(PortableASGIApp(RouteTable([])))
+    assert _plugins.get_adapter_for_app(own_app()) is asgi_adapter  # remembered for the type
     manager = _plugins.plugin_manager()
     manager.register(OWN_PLUGIN, name="own")
     try:
-        assert _plugins.get_adapter_for_app(OwnStarlette()) is OWN
+        assert _plugins.get_adapter_for_app(own_app()) is OWN
     finally:
         manager.unregister(name="own")
-    assert _plugins.get_adapter_for_app(OwnStarlette()) is starlette_adapter
+    assert _plugins.get_adapter_for_app(own_app()) is asgi_adapter
 
 
 def test_a_plugin_answering_from_the_app_object_is_asked_for_every_app() -> None:
     manager = _plugins.plugin_manager()
     manager.register(InstanceAnswer(), name="instance-answer")
     try:
-        plain, twin = OwnStarlette(), OwnStarlette()
+        plain, twin = own_app(), own_app()
         twin.twin = True  # type: ignore[attr-defined]
         assert _plugins.get_adapter_for_app(twin) is TWIN
-        assert _plugins.get_adapter_for_app(plain) is _plugins.get_adapter("starlette")
+        assert _plugins.get_adapter_for_app(plain) is _plugins.get_adapter("asgi")
         assert _plugins.get_adapter_for_app(twin) is TWIN
     finally:
         manager.unregister(name="instance-answer")
 
 
 class FirstSay:
-    """A hand-written plugin answering ``pe_get_adapter("starlette")`` before the shipped one."""
+    """A hand-written plugin answering ``pe_get_adapter("asgi")`` before the shipped one."""
 
     @pe.hookimpl(tryfirst=True)
     def pe_get_adapter(self, framework: str) -> Recorder | None:
-        return OWN if framework == "starlette" else None
+        return OWN if framework == "asgi" else None
 
 
 def test_the_adapter_found_for_a_framework_name_follows_plugins_registered_later() -> None:
-    shipped = _plugins.get_adapter("starlette")
-    assert _plugins.get_adapter("starlette") is shipped
+    shipped = _plugins.get_adapter("asgi")
+    assert _plugins.get_adapter("asgi") is shipped
     manager = _plugins.plugin_manager()
     manager.register(FirstSay(), name="first-say")
     try:
-        assert _plugins.get_adapter("starlette") is OWN
+        assert _plugins.get_adapter("asgi") is OWN
     finally:
         manager.unregister(name="first-say")
-    assert _plugins.get_adapter("starlette") is shipped
+    assert _plugins.get_adapter("asgi") is shipped
