@@ -104,10 +104,10 @@ def register_url_convertor(key: str, convertor: Convertor[Any]) -> None:
     PARAM_SIGNATURES.clear()  # a key may name another convertor now
 
 
-#: per path parameter signature (``(name, ":kind" or None)`` per parameter, as written), the
+#: per path parameter signature (``(name, ":kind" or "")`` per parameter, as written), the
 #: convertors, ``(name, str -> value)`` converters and ``(name, kind)`` pairs every route path with
 #: those parameters shares (``routing.CompiledPath``); forgotten when a convertor is registered
-PARAM_SIGNATURES: dict[tuple[tuple[str, str | None], ...], tuple[Any, Any, Any]] = {}
+PARAM_SIGNATURES: dict[tuple[tuple[str, str], ...], tuple[Any, Any, Any]] = {}
 
 
 def direct_convert(convertor: Convertor[T]) -> Callable[[str], T]:

@@ -109,9 +109,8 @@ class CompiledPath:
         self._spans = None
         # Paths with the same parameters (names and convertors) share what is made from them: an
         # app's many ``{id:int}`` routes hold one set, and building each costs a lookup.
-        signature: tuple[tuple[str, str | None], ...] = tuple(
-            (match[1], match[2]) for match in PARAM_REGEX.finditer(path)
-        )
+        # findall (C) rather than a generator over finditer: a third of this constructor's time.
+        signature: tuple[tuple[str, str], ...] = tuple(PARAM_REGEX.findall(path))
         shared = PARAM_SIGNATURES.get(signature)
         if shared is None:
             shared = PARAM_SIGNATURES[signature] = self._parse_params(path, signature)
@@ -121,10 +120,10 @@ class CompiledPath:
 
     @staticmethod
     def _parse_params(
-        path: str, signature: tuple[tuple[str, str | None], ...]
+        path: str, signature: tuple[tuple[str, str], ...]
     ) -> tuple[dict[str, Convertor[Any]], tuple[tuple[str, Callable[[str], Any]], ...], tuple[tuple[str, str], ...]]:
         """The convertors, converters and kinds of the parameters ``signature`` lists (``(name,
-        ":kind" or None)`` per parameter of ``path``, in order); a clear error for bad ones."""
+        ":kind" or "")`` per parameter of ``path``, in order); a clear error for bad ones."""
         convertors: dict[str, Convertor[Any]] = {}
         kinds: list[tuple[str, str]] = []
         converts: list[tuple[str, Callable[[str], Any]]] = []
