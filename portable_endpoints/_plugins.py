@@ -100,21 +100,9 @@ def adapter_infos() -> list[AdapterInfo]:
     return sorted(infos.values(), key=lambda info: info.name)
 
 
-#: adapters ``_checked`` has found to implement ``Adapter``, by identity (the check is a protocol
-#: ``isinstance``, slow beside a small app's whole ``create_app`` or ``mount``)
-_verified: dict[int, Adapter] = {}
-_MOST_VERIFIED = 64
-
-
 def _checked(adapter: object, hook: str, **kwargs: Any) -> Adapter:
     """``adapter`` if it implements ``Adapter``; else a clear error naming the plugin that returned it."""
-    verified = _verified.get(id(adapter))
-    if verified is not None and verified is adapter:
-        return verified
     if isinstance(adapter, Adapter):
-        if len(_verified) >= _MOST_VERIFIED:  # a plugin that makes an adapter per call: keep few
-            _verified.clear()
-        _verified[id(adapter)] = adapter
         return adapter
     caller = getattr(plugin_manager().hook, hook)
     culprit = "a plugin"
