@@ -69,8 +69,9 @@ class _HTTPPlan:
 
 
 class _PendingIndex(Generic[T]):
-    """Stands for one of an app's indexes until they are built: the first lookup builds them all
-    (replacing these stand-ins on the app) and is answered by the built index."""
+    """Stands for one of an app's indexes until it is built: its first lookup builds that index
+    (which replaces this stand-in on the app) and is answered by it; the other index waits for a
+    lookup of its own."""
 
     __slots__ = ("_build",)
 
